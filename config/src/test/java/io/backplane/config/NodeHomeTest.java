@@ -1,0 +1,34 @@
+package io.backplane.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeHomeTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void flagWinsOverEnvironmentWhichWinsOverUserHome() {
+        Path user = tmp.resolve("user");
+        assertThat(NodeHome.resolve(tmp.resolve("flag"), "n1", Map.of(NodeHome.ENV, "/env"), user).dir())
+                .isEqualTo(tmp.resolve("flag"));
+        assertThat(NodeHome.resolve(null, "n1", Map.of(NodeHome.ENV, tmp.resolve("env").toString()), user).dir())
+                .isEqualTo(tmp.resolve("env"));
+        assertThat(NodeHome.resolve(null, "n1", Map.of(), user).dir())
+                .isEqualTo(user.resolve(".backplane").resolve("n1"));
+    }
+
+    @Test
+    void createsAnOwnerOnlyDirectory() throws Exception {
+        NodeHome home = new NodeHome(tmp.resolve("a/b")).ensureExists().ensureExists();
+        assertThat(home.dir()).isDirectory();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.dir()))).isEqualTo("rwx------");
+        assertThat(home.configFile()).isEqualTo(home.dir().resolve("config.yaml"));
+    }
+}

@@ -1,0 +1,76 @@
+package io.backplane.provisioning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+class CliTest {
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void unknownSubcommandPrintsUsageAndExits2() {
+        Result r = run("frobnicate");
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("frobnicate").contains("Usage: backplane");
+    }
+
+    @Test
+    void badFlagExits2() {
+        Result r = run("version", "--no-such-flag");
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--no-such-flag");
+    }
+
+    @Test
+    void noSubcommandPrintsUsageAndExits2() {
+        Result r = run();
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("doctor").contains("version").contains("test");
+    }
+
+    @Test
+    void versionPrintsTheBuildVersionAsJson() throws Exception {
+        Result r = run("version", "--json");
+        assertThat(r.code()).isZero();
+        JsonNode doc = JsonOutput.MAPPER.readTree(r.out());
+        assertThat(doc.get("version").asText()).isEqualTo(VersionCommand.version()).doesNotContain("${");
+        assertThat(doc.get("java").asText()).startsWith(String.valueOf(Runtime.version().feature()));
+    }
+
+    @Test
+    void doctorReportsEveryPartAndItsExitCodeMatchesTheRequiredOnes() throws Exception {
+        Result r = run("doctor", "--json");
+        JsonNode doc = JsonOutput.MAPPER.readTree(r.out());
+        assertThat(doc.get("checks")).extracting(c -> c.get("name").asText())
+                .contains("jdk", "softhsm", "opencl", "bubblewrap", "epoll", "io_uring");
+        boolean requiredMissing = false;
+        for (JsonNode c : doc.get("checks")) {
+            assertThat(c.get("status").asText()).isIn("OK", "MISSING");
+            if (c.get("status").asText().equals("MISSING")) {
+                assertThat(c.get("fix").asText()).as("a MISSING part says how to fix it").isNotBlank();
+                requiredMissing |= c.get("required").asBoolean();
+            }
+        }
+        assertThat(doc.get("ok").asBoolean()).isEqualTo(!requiredMissing);
+        assertThat(r.code()).isEqualTo(requiredMissing ? ExitCodes.FAILURE : ExitCodes.OK);
+        // This JVM is the JDK 25 the scripts chose.
+        assertThat(doc.get("checks").get(0).get("status").asText()).isEqualTo("OK");
+    }
+
+    @Test
+    void doctorHumanOutputHasOneLinePerCheck() {
+        Result r = run("doctor");
+        assertThat(r.out()).contains("jdk").contains("opencl").containsPattern("(?m)^(OK|MISSING) ");
+    }
+}
