@@ -31,6 +31,15 @@ public interface AccelBackend extends AutoCloseable {
      */
     boolean[] vdfVerifyBatch(List<VdfProof> proofs);
 
+    /**
+     * Whether this backend runs on the host's own CPU cores (PoCL, a CPU OpenCL driver): it then competes with the
+     * CPU path for the same cores, and measured on a 2-core machine it lost at every batch size (see the module
+     * README), so the {@link Accelerator} does not route to it unless a threshold is configured explicitly.
+     */
+    default boolean sharesHostCpu() {
+        return false;
+    }
+
     /** Evaluation is inherently sequential: every backend runs it on the CPU. */
     default VdfOutput vdfEvaluate(byte[] x, long t) {
         return Wesolowski.evaluate(x, t);

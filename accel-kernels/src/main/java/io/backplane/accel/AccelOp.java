@@ -20,7 +20,9 @@ import java.util.function.ToIntFunction;
  * @param validate         throws {@link IllegalArgumentException} naming the bad item; runs before any backend
  * @param shapeOk          whether a device answer has the shape the input demands (else it is a device fault)
  * @param sameAnswer       whether two answers are equal (device vs CPU)
- * @param defaultThreshold batch size from which the device is tried (measured: see the bench command)
+ * @param defaultThreshold batch size from which a discrete device (GPU) is tried. Not yet measured on a GPU (none was
+ *                         available): starting points to replace with the crossover {@code backplane bench} prints
+ *                         on the target machine. A device sharing the host CPU (PoCL) is never used by default.
  */
 public record AccelOp<I, R>(String name, BiFunction<AccelBackend, I, R> call, ToIntFunction<I> items,
                             Consumer<I> validate, BiPredicate<I, R> shapeOk, BiPredicate<R, R> sameAnswer,

@@ -39,7 +39,7 @@ public final class Accelerator implements AutoCloseable {
     /**
      * Tuning and test hooks.
      *
-     * @param thresholds     per operation name, the batch size from which the device is tried (absent: the op's default)
+     * @param thresholds     per operation name, the batch size from which the device is tried (absent: see {@link #threshold})
      * @param deadline       longest wait for one device call before the CPU answers instead
      * @param crossCheckRate fraction in [0, 1] of device answers recomputed on the CPU
      * @param seed           seed of the cross-check sampler (reproducible drills)
@@ -127,9 +127,16 @@ public final class Accelerator implements AutoCloseable {
         return Optional.ofNullable(device);
     }
 
-    /** The batch size from which {@code op} is tried on the device. */
+    /**
+     * The batch size from which {@code op} is tried on the device: the configured one, else (for a device that
+     * shares the host's cores, where the CPU path won at every measured size) never, else the op's default.
+     */
     public int threshold(AccelOp<?, ?> op) {
-        return options.thresholds().getOrDefault(op.name(), op.defaultThreshold());
+        Integer configured = options.thresholds().get(op.name());
+        if (configured != null) {
+            return configured;
+        }
+        return device != null && device.sharesHostCpu() ? Integer.MAX_VALUE : op.defaultThreshold();
     }
 
     public CircuitBreaker.State breakerState(AccelOp<?, ?> op) {

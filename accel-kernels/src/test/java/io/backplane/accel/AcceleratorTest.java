@@ -173,6 +173,21 @@ class AcceleratorTest {
     }
 
     @Test
+    void aDeviceSharingTheHostCpuIsNotUsedWithoutAnExplicitThreshold() {
+        Accelerator.Options o = Accelerator.Options.defaults().withRegistry(new PrometheusRegistry());
+        try (Accelerator a = new Accelerator(new CpuBackend(), Optional.of(TestDevices.fresh()), o)) {
+            int expected = a.device().orElseThrow().sharesHostCpu() ? Integer.MAX_VALUE : AccelOp.SHA256.defaultThreshold();
+            assertThat(a.threshold(AccelOp.SHA256)).isEqualTo(expected);
+            assertThat(a.threshold(AccelOp.VDF_VERIFY)).isEqualTo(a.device().orElseThrow().sharesHostCpu()
+                    ? Integer.MAX_VALUE : AccelOp.VDF_VERIFY.defaultThreshold());
+        }
+        try (Accelerator a = new Accelerator(new CpuBackend(), Optional.of(TestDevices.fresh()),
+                o.withThresholds(Map.of("sha256", 10)).withRegistry(new PrometheusRegistry()))) {
+            assertThat(a.threshold(AccelOp.SHA256)).isEqualTo(10);
+        }
+    }
+
+    @Test
     void badInputIsRefusedBeforeAnyBackendRunsAndNamesTheItem() {
         try (Accelerator a = new Accelerator(new CpuBackend(), Optional.empty(), Accelerator.Options.defaults())) {
             List<byte[]> withNull = new ArrayList<>(messages(3));

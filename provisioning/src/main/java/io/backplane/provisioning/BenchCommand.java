@@ -130,14 +130,37 @@ public final class BenchCommand implements Callable<Integer> {
                 opened.get().ifPresent(AccelBackend::close);
             }
         }
+        String jit = jitWarning();
         if (json.enabled()) {
-            JsonOutput.line(out, Map.of("ops", reports));
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("ops", reports);
+            doc.put("jitWarning", jit);
+            JsonOutput.line(out, doc);
         } else {
+            if (jit != null) {
+                out.println("warning: " + jit);
+                out.println();
+            }
             for (Report r : reports) {
                 print(out, r);
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The launcher runs the JVM with C1 only (fast start); the CPU path then loses HotSpot's SHA-256 and BigInteger
+     * intrinsics and looks up to 10x slower than a node would be. Null when the full JIT is on.
+     */
+    static String jitWarning() {
+        String level = null;
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:TieredStopAtLevel=")) {
+                level = arg.substring("-XX:TieredStopAtLevel=".length());
+            }
+        }
+        return level != null && !level.equals("4") ? "this JVM runs without the C2 JIT (-XX:TieredStopAtLevel=" + level
+                + "): CPU figures are pessimistic; rerun with BACKPLANE_JVM_OPTS=-XX:TieredStopAtLevel=4" : null;
     }
 
     private static void print(PrintWriter out, Report r) {

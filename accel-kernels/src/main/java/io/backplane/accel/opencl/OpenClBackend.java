@@ -69,6 +69,11 @@ public final class OpenClBackend implements AccelBackend {
     }
 
     @Override
+    public boolean sharesHostCpu() {
+        return "CPU".equals(cl.device().type());
+    }
+
+    @Override
     public String describe() {
         return cl.device().describe();
     }
