@@ -3,13 +3,15 @@ package io.backplane.provisioning;
 import io.backplane.accel.AccelBackend;
 import io.backplane.accel.bench.AccelBenchmark;
 import io.backplane.accel.cpu.CpuBackend;
+import io.backplane.accel.opencl.OpenClBackend;
+import io.backplane.accel.opencl.OpenClRuntime;
+import io.backplane.accel.opencl.ProgramCache;
 import io.backplane.config.NodeHome;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -36,10 +38,10 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * What a suite may use: the node home, the device backend selected by {@code --device} (opened once per run and
-     * shared), and the time each measured point should take at least.
+     * What a suite may use: the node home, the device backends selected by {@code --device} (opened once per run
+     * and shared), the largest batch to measure, and the time each measured point should take at least.
      */
-    public record Settings(NodeHome home, Supplier<Optional<AccelBackend>> device, int maxBatch, long minTimeMillis,
+    public record Settings(NodeHome home, Supplier<List<AccelBackend>> devices, int maxBatch, long minTimeMillis,
                            PrintWriter progress) {
     }
 
@@ -48,10 +50,12 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The result of one suite: rows by batch size and backend, and the batch size from which the device is at least
-     * as fast as the CPU at every larger measured size (null: it never is in the measured range, or no device).
+     * The result of one suite: rows by batch size and backend, and the batch size from which the (first) device is at
+     * least as fast as the CPU at every larger measured size (null: it never is in the measured range, or no device);
+     * {@code crossovers} gives it per device when there are several.
      */
-    public record Report(String op, String unit, List<String> backends, List<Row> rows, Integer crossover, String note) {
+    public record Report(String op, String unit, List<String> backends, List<Row> rows, Integer crossover,
+                         Map<String, Integer> crossovers, String note) {
     }
 
     private static final Map<String, Supplier<Suite>> SUITES = new LinkedHashMap<>();
@@ -78,8 +82,8 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Operations to measure (default: ${DEFAULT-VALUE}).")
     List<String> ops;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "SPEC",
-            description = "Device to compare with the CPU: auto, cpu (CPU only), opencl, opencl:<index|name> (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "all", paramLabel = "SPEC",
+            description = "Devices to compare with the CPU: all (every OpenCL device), auto, cpu (CPU only), opencl, opencl:<index|name> (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--max-batch", defaultValue = "1048576", paramLabel = "N", description = "Largest batch size measured (default: ${DEFAULT-VALUE}).")
@@ -112,10 +116,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     private int run(PrintWriter out, PrintWriter err) throws Exception {
         NodeHome nodeHome = home.resolve();
-        AtomicReference<Optional<AccelBackend>> opened = new AtomicReference<>();
-        Supplier<Optional<AccelBackend>> deviceOnce = () -> {
+        AtomicReference<List<AccelBackend>> opened = new AtomicReference<>();
+        Supplier<List<AccelBackend>> devicesOnce = () -> {
             if (opened.get() == null) {
-                opened.set(AccelCommand.openDevice(device, nodeHome));
+                opened.set(openDevices(nodeHome));
             }
             return opened.get();
         };
@@ -123,11 +127,11 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             for (String name : ops) {
                 Suite suite = SUITES.get(name).get();
-                reports.add(suite.run(new Settings(nodeHome, deviceOnce, maxBatch, minTimeMillis, err)));
+                reports.add(suite.run(new Settings(nodeHome, devicesOnce, maxBatch, minTimeMillis, err)));
             }
         } finally {
             if (opened.get() != null) {
-                opened.get().ifPresent(AccelBackend::close);
+                opened.get().forEach(AccelBackend::close);
             }
         }
         String jit = jitWarning();
@@ -148,6 +152,22 @@ public final class BenchCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    private List<AccelBackend> openDevices(NodeHome nodeHome) {
+        if (!device.equals("all")) {
+            return AccelCommand.openDevice(device, nodeHome).map(List::of).orElse(List.of());
+        }
+        List<AccelBackend> all = new ArrayList<>();
+        for (OpenClRuntime.Handle h : OpenClRuntime.handles()) {
+            all.add(OpenClBackend.open(h, new ProgramCache(AccelCommand.cacheDir(nodeHome))));
+        }
+        return all;
+    }
+
+    /** "cpu", or "opencl:<index>" so that several devices stay apart in the rows. */
+    static String label(AccelBackend b) {
+        return b instanceof OpenClBackend o ? "opencl:" + o.device().index() : b.name();
+    }
+
     /**
      * The launcher runs the JVM with C1 only (fast start); the CPU path then loses HotSpot's SHA-256 and BigInteger
      * intrinsics and looks up to 10x slower than a node would be. Null when the full JIT is on.
@@ -164,7 +184,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static void print(PrintWriter out, Report r) {
-        out.printf("%s (%s) on %s%n", r.op(), r.unit(), String.join(" vs ", r.backends()));
+        out.printf("%s (%s)%n", r.op(), r.unit());
+        r.backends().forEach(b -> out.println("  " + b));
         out.printf("  %9s  %-8s %12s %14s %8s%n", "batch", "backend", "median ms", "items/s", "vs cpu");
         for (Row row : r.rows()) {
             out.printf("  %9d  %-8s %12.3f %14.0f %8s%n", row.batch(), row.backend(), row.medianMillis(), row.itemsPerSecond(),
@@ -194,39 +215,40 @@ public final class BenchCommand implements Callable<Integer> {
             List<AccelBackend> backends = new ArrayList<>();
             CpuBackend cpu = new CpuBackend();
             backends.add(cpu);
-            s.device().get().ifPresent(backends::add);
+            backends.addAll(s.devices().get());
             List<Row> rows = new ArrayList<>();
             List<AccelBenchmark.Point> cpuPoints = new ArrayList<>();
-            List<AccelBenchmark.Point> devPoints = new ArrayList<>();
+            Map<AccelBackend, List<AccelBenchmark.Point>> devPoints = new LinkedHashMap<>();
             long minNanos = s.minTimeMillis() * 1_000_000L;
             for (int batch : AccelBenchmark.sizesUpTo(op, s.maxBatch())) {
                 Object input = op.input().apply(batch);
                 AccelBenchmark.Point c = null;
                 for (AccelBackend b : backends) {
-                    s.progress().printf("bench: %s batch %d on %s...%n", op.name(), batch, b.name());
+                    s.progress().printf("bench: %s batch %d on %s...%n", op.name(), batch, label(b));
                     s.progress().flush();
                     AccelBenchmark.Point p = AccelBenchmark.measure(op, b, batch, input, 3, 10_000, minNanos, System::nanoTime);
                     if (b == cpu) {
                         c = p;
                         cpuPoints.add(p);
                     } else {
-                        devPoints.add(p);
+                        devPoints.computeIfAbsent(b, k -> new ArrayList<>()).add(p);
                     }
-                    rows.add(new Row(b.name(), batch, p.iterations(), p.medianMillis(), p.itemsPerSecond(),
+                    rows.add(new Row(label(b), batch, p.iterations(), p.medianMillis(), p.itemsPerSecond(),
                             c == null ? null : p.itemsPerSecond() / c.itemsPerSecond()));
                 }
             }
-            Integer crossover = null;
-            String note;
-            if (backends.size() == 1) {
-                note = "no device selected (--device " + "cpu or none found): CPU only";
-            } else {
-                int x = AccelBenchmark.crossover(cpuPoints, devPoints);
-                crossover = x < 0 ? null : x;
-                note = (x < 0 ? "crossover: none, the CPU is faster at every measured batch size"
-                        : "crossover: the device is at least as fast from batch " + x) + " (" + backends.get(1).describe() + ")";
+            Map<String, Integer> crossovers = new LinkedHashMap<>();
+            List<String> notes = new ArrayList<>();
+            for (Map.Entry<AccelBackend, List<AccelBenchmark.Point>> e : devPoints.entrySet()) {
+                int x = AccelBenchmark.crossover(cpuPoints, e.getValue());
+                crossovers.put(label(e.getKey()), x < 0 ? null : x);
+                notes.add("crossover " + label(e.getKey()) + ": " + (x < 0 ? "none, the CPU is faster at every measured batch size"
+                        : "the device is at least as fast from batch " + x));
             }
-            return new Report(op.name(), op.unit(), backends.stream().map(AccelBackend::describe).toList(), rows, crossover, note);
+            String note = notes.isEmpty() ? "no OpenCL device selected or found: CPU only" : String.join("; ", notes);
+            Integer first = crossovers.isEmpty() ? null : crossovers.values().iterator().next();
+            return new Report(op.name(), op.unit(), backends.stream().map(b -> label(b) + " = " + b.describe()).toList(),
+                    rows, first, crossovers, note);
         }
     }
 }

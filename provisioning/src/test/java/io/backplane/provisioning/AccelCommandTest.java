@@ -101,6 +101,25 @@ class AccelCommandTest {
     }
 
     @Test
+    void theNodesAccelDeviceSettingIsHonouredAndAMismatchNamesTheKeyAndTheDevicesFound() throws Exception {
+        Path home = tmp.resolve("home");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("config.yaml"), "accel:\n  device: opencl:no-such-device-h9000\n");
+        CliTest.Result r = CliTest.run("accel", "sha256", "--backend", "opencl", "--in", file("{\"msg\":\"00\"}").toString(),
+                "--home", home.toString());
+        assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(r.err()).contains("config key `accel.device`").contains("opencl:no-such-device-h9000");
+        if (OpenClRuntime.isAvailable()) {
+            assertThat(r.err()).contains("found: opencl:0 " + OpenClRuntime.devices().get(0).name());
+        }
+        // The CPU backend does not need the device, so the same home still answers.
+        CliTest.Result cpu = CliTest.run("accel", "sha256", "--backend", "cpu", "--in", file("{\"msg\":\"00\"}").toString(),
+                "--home", home.toString());
+        assertThat(cpu.code()).isZero();
+        assertThat(lines(cpu.out()).get(0).get("digest").asText()).isEqualTo("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
+    }
+
+    @Test
     void aMissingInputFileIsAFailureNamingTheFile() {
         CliTest.Result r = CliTest.run("accel", "sha256", "--backend", "cpu", "--in", tmp.resolve("nope.jsonl").toString(), "--home", HOME);
         assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);

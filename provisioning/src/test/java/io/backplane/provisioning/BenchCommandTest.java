@@ -16,7 +16,7 @@ class BenchCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode doc = JsonOutput.MAPPER.readTree(r.out());
         assertThat(doc.get("ops")).extracting(o -> o.get("op").asText()).containsExactly("sha256", "vdf-verify");
-        int backends = OpenClRuntime.isAvailable() ? 2 : 1;
+        int backends = 1 + OpenClRuntime.devices().size();
         JsonNode sha = doc.get("ops").get(0);
         assertThat(sha.get("rows")).hasSize(2 * backends); // batch 1 and 16
         for (JsonNode row : sha.get("rows")) {
@@ -25,9 +25,14 @@ class BenchCommandTest {
             assertThat(row.get("iterations").asInt()).isGreaterThanOrEqualTo(3);
             if (row.get("backend").asText().equals("cpu")) {
                 assertThat(row.get("ratioToCpu").asDouble()).isEqualTo(1.0);
+            } else {
+                assertThat(row.get("backend").asText()).matches("opencl:\\d+");
+                assertThat(row.get("ratioToCpu").asDouble()).isPositive();
             }
         }
         assertThat(sha.get("note").asText()).isNotBlank();
+        assertThat(sha.get("crossovers").size()).isEqualTo(backends - 1);
+        assertThat(sha.has("crossover")).isTrue();
     }
 
     @Test
@@ -48,7 +53,7 @@ class BenchCommandTest {
             @Override
             public BenchCommand.Report run(BenchCommand.Settings s) {
                 return new BenchCommand.Report("test-noop", "nothing", List.of("here"),
-                        List.of(new BenchCommand.Row("here", 1, 1, 1.0, 1000.0, null)), null, "plugged in");
+                        List.of(new BenchCommand.Row("here", 1, 1, 1.0, 1000.0, null)), null, java.util.Map.of(), "plugged in");
             }
         });
         assertThat(BenchCommand.known()).contains("test-noop", "sha256");
