@@ -32,6 +32,14 @@ public interface AccelBackend extends AutoCloseable {
     boolean[] vdfVerifyBatch(List<VdfProof> proofs);
 
     /**
+     * Whether this backend implements {@code op}. A device backend answers false for operations whose kernel does
+     * not exist yet, and the {@link Accelerator} then runs them on the CPU without counting a fault.
+     */
+    default boolean supports(AccelOp<?, ?> op) {
+        return true;
+    }
+
+    /**
      * Whether this backend runs on the host's own CPU cores (PoCL, a CPU OpenCL driver): it then competes with the
      * CPU path for the same cores, and measured on a 2-core machine it lost at every batch size (see the module
      * README), so the {@link Accelerator} does not route to it unless a threshold is configured explicitly.

@@ -167,7 +167,7 @@ public final class Accelerator implements AutoCloseable {
     public <I, R> R run(AccelOp<I, R> op, I input) {
         op.validate().accept(input);
         int n = op.items().applyAsInt(input);
-        if (device == null || n < threshold(op)) {
+        if (device == null || n < threshold(op) || !device.supports(op)) {
             return onCpu(op, input, n);
         }
         CircuitBreaker breaker = breaker(op);
@@ -256,13 +256,28 @@ public final class Accelerator implements AutoCloseable {
                 options.breakerBase().toNanos(), options.breakerMax().toNanos()));
     }
 
+    /**
+     * Releases the device. A device call still stuck past its deadline keeps the device: releasing an OpenCL context
+     * under a running call can crash the driver, and a leak at shutdown is the lesser harm.
+     */
     @Override
     public void close() {
+        boolean idle = true;
         if (deviceThread != null) {
             deviceThread.shutdownNow();
+            try {
+                idle = deviceThread.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                idle = false;
+            }
         }
         if (device != null) {
-            device.close();
+            if (idle) {
+                device.close();
+            } else {
+                LOG.warn("accel: device {} is still busy with an abandoned call; not released", device.describe());
+            }
         }
         cpu.close();
     }

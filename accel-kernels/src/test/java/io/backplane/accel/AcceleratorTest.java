@@ -188,6 +188,20 @@ class AcceleratorTest {
     }
 
     @Test
+    void anOperationTheDeviceHasNoKernelForRunsOnTheCpuWithoutCountingAFault() {
+        AccelOp<List<byte[]>, String> cpuOnly = new AccelOp<>("test-cpu-only", (b, in) -> b.name(), List::size,
+                in -> AccelOp.noNulls("items", in), (in, out) -> true, String::equals, 1);
+        try (Accelerator a = accelerator(DeviceFaultHook.NONE, 0)) {
+            assertThat(a.run(cpuOnly, messages(100))).isEqualTo("cpu");
+            assertThat(a.metrics().calls("test-cpu-only", "cpu")).isEqualTo(1);
+            assertThat(a.breakerState(cpuOnly)).isEqualTo(CircuitBreaker.State.CLOSED);
+            for (FallbackReason r : FallbackReason.values()) {
+                assertThat(a.metrics().fallbacks("test-cpu-only", r)).isZero();
+            }
+        }
+    }
+
+    @Test
     void badInputIsRefusedBeforeAnyBackendRunsAndNamesTheItem() {
         try (Accelerator a = new Accelerator(new CpuBackend(), Optional.empty(), Accelerator.Options.defaults())) {
             List<byte[]> withNull = new ArrayList<>(messages(3));

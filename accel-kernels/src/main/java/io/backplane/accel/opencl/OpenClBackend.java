@@ -1,6 +1,7 @@
 package io.backplane.accel.opencl;
 
 import io.backplane.accel.AccelBackend;
+import io.backplane.accel.AccelOp;
 import io.backplane.accel.VdfProof;
 import io.backplane.accel.vdf.Rsa2048;
 import io.backplane.accel.vdf.Wesolowski;
@@ -66,6 +67,15 @@ public final class OpenClBackend implements AccelBackend {
     @Override
     public String name() {
         return "opencl";
+    }
+
+    /** The operations this backend has kernels for; others are answered by the CPU. */
+    private static final java.util.Set<String> OPS = java.util.Set.of(AccelOp.SHA256.name(), AccelOp.MERKLE.name(),
+            AccelOp.VDF_VERIFY.name());
+
+    @Override
+    public boolean supports(AccelOp<?, ?> op) {
+        return OPS.contains(op.name());
     }
 
     @Override
