@@ -1,6 +1,7 @@
 package io.backplane.accel;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
@@ -17,6 +18,7 @@ public final class AccelMetrics {
     private final Histogram latency;
     private final Counter fallbacks;
     private final Counter crossChecks;
+    private final Gauge breakerOpen;
 
     public AccelMetrics(PrometheusRegistry registry) {
         calls = Counter.builder().name("backplane_accel_calls_total").help("Accelerator calls answered, by operation and backend")
@@ -30,6 +32,12 @@ public final class AccelMetrics {
                 .labelNames("op", "reason").register(registry);
         crossChecks = Counter.builder().name("backplane_accel_crosschecks_total").help("Sampled device results recomputed on the CPU")
                 .labelNames("op", "result").register(registry);
+        breakerOpen = Gauge.builder().name("backplane_accel_breaker_open").help("1 while the operation's device circuit breaker is open")
+                .labelNames("op").register(registry);
+    }
+
+    void breaker(String op, boolean open) {
+        breakerOpen.labelValues(op).set(open ? 1 : 0);
     }
 
     void answered(String op, String backend, int n, long nanos) {

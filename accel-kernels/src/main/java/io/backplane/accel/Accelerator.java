@@ -198,6 +198,7 @@ public final class Accelerator implements AutoCloseable {
             metrics.crossCheck(op.name(), match);
             if (!match) {
                 breaker.onFailure();
+                metrics.breaker(op.name(), true);
                 metrics.fallback(op.name(), FallbackReason.MISMATCH);
                 LOG.error("accel {}: device {} disagreed with the CPU on a batch of {}; CPU answer used, device benched",
                         op.name(), device.describe(), n);
@@ -206,6 +207,7 @@ public final class Accelerator implements AutoCloseable {
             }
         }
         breaker.onSuccess();
+        metrics.breaker(op.name(), false);
         metrics.answered(op.name(), device.name(), n, deviceNanos);
         return answer;
     }
@@ -228,6 +230,7 @@ public final class Accelerator implements AutoCloseable {
 
     private <I, R> R deviceFault(AccelOp<I, R> op, I input, int n, CircuitBreaker breaker, FallbackReason reason, String detail) {
         breaker.onFailure();
+        metrics.breaker(op.name(), true);
         metrics.fallback(op.name(), reason);
         LOG.warn("accel {}: device {} failed ({}: {}); CPU answers, device retried after a cool-down",
                 op.name(), device.describe(), reason, detail);

@@ -22,6 +22,8 @@ class AcceleratorTest {
     private final CpuBackend reference = new CpuBackend();
     private final AtomicLong clock = new AtomicLong();
 
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+
     private Accelerator accelerator(DeviceFaultHook hook, double crossCheck) {
         Accelerator.Options o = Accelerator.Options.defaults()
                 .withThresholds(Map.of("sha256", 4, "merkle", 4, "vdf-verify", 1))
@@ -29,8 +31,18 @@ class AcceleratorTest {
                 .withCrossCheck(crossCheck, 7)
                 .withFaultHook(hook)
                 .withClock(clock::get)
-                .withRegistry(new PrometheusRegistry());
+                .withRegistry(registry);
         return new Accelerator(new CpuBackend(), Optional.of(TestDevices.fresh()), o);
+    }
+
+    static String scrape(PrometheusRegistry r) {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            new io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter(false).write(out, r.scrape());
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static List<byte[]> messages(int n) {
@@ -92,6 +104,13 @@ class AcceleratorTest {
             assertThat(a.breakerState(AccelOp.MERKLE)).isEqualTo(CircuitBreaker.State.CLOSED);
             assertThat(a.metrics().calls("merkle", "opencl")).isEqualTo(1);
             assertThat(a.metrics().calls("merkle", "cpu")).isEqualTo(3);
+            String scrape = scrape(registry);
+            assertThat(scrape).contains("backplane_accel_fallbacks_total{op=\"merkle\",reason=\"error\"} 2.0")
+                    .contains("backplane_accel_fallbacks_total{op=\"merkle\",reason=\"breaker_open\"} 1.0")
+                    .contains("backplane_accel_calls_total{backend=\"opencl\",op=\"merkle\"} 1.0")
+                    .contains("backplane_accel_items_total{backend=\"cpu\",op=\"merkle\"} 60.0")
+                    .contains("backplane_accel_latency_seconds_count{backend=\"cpu\",op=\"merkle\"} 3")
+                    .contains("backplane_accel_breaker_open{op=\"merkle\"} 0.0");
         }
     }
 
