@@ -86,7 +86,7 @@ public final class AccelCommand implements Callable<Integer> {
         }
         NodeHome nodeHome = home.resolve();
         String device = deviceSpec(nodeHome);
-        try (Accelerator accel = open(device, nodeHome)) {
+        try (Ops accel = open(device, nodeHome)) {
             List<Map<String, Object>> answers = switch (op) {
                 case "sha256" -> sha256(lines, accel);
                 case "merkle" -> perLine(lines, n -> Map.of("root", HEX.formatHex(accel.merkleRoot(hexList(n, "leaves")))));
@@ -108,14 +108,72 @@ public final class AccelCommand implements Callable<Integer> {
         }
     }
 
-    private Accelerator open(String device, NodeHome nodeHome) {
-        Accelerator.Options options = Accelerator.Options.defaults();
-        return switch (backend) {
-            case cpu -> new Accelerator(new CpuBackend(), Optional.empty(), options);
-            // Threshold 0: every call goes to the device (still with fallback on a device fault, logged and counted).
-            case opencl -> new Accelerator(new CpuBackend(), Backends.openDevice(device.startsWith("opencl") ? device : "opencl",
-                    cacheDir(nodeHome)), options.withThresholds(Map.of("sha256", 0, "merkle", 0, "vdf-verify", 0)).withCrossCheck(0, 1));
-            case auto -> Backends.open(device, cacheDir(nodeHome), options);
+    /** The four operations as this run answers them, whatever the backend. */
+    private interface Ops extends AutoCloseable {
+        List<byte[]> sha256Batch(List<byte[]> messages);
+
+        byte[] merkleRoot(List<byte[]> leaves);
+
+        boolean[] vdfVerifyBatch(List<VdfProof> proofs);
+
+        VdfOutput vdfEvaluate(byte[] x, long t);
+
+        @Override
+        void close();
+    }
+
+    /**
+     * cpu and opencl call that backend directly, with no fallback: a device that fails makes the command fail
+     * (exit 1), because comparing a device with the CPU is what this command is for. auto goes through the
+     * {@link Accelerator}, as the node does.
+     */
+    private Ops open(String device, NodeHome nodeHome) {
+        if (backend == BackendChoice.auto) {
+            Accelerator a = Backends.open(device, cacheDir(nodeHome), Accelerator.Options.defaults());
+            return new Ops() {
+                public List<byte[]> sha256Batch(List<byte[]> m) {
+                    return a.sha256Batch(m);
+                }
+
+                public byte[] merkleRoot(List<byte[]> l) {
+                    return a.merkleRoot(l);
+                }
+
+                public boolean[] vdfVerifyBatch(List<VdfProof> p) {
+                    return a.vdfVerifyBatch(p);
+                }
+
+                public VdfOutput vdfEvaluate(byte[] x, long t) {
+                    return a.vdfEvaluate(x, t);
+                }
+
+                public void close() {
+                    a.close();
+                }
+            };
+        }
+        AccelBackend b = backend == BackendChoice.cpu ? new CpuBackend()
+                : Backends.openDevice(device.startsWith("opencl") ? device : "opencl", cacheDir(nodeHome)).orElseThrow();
+        return new Ops() {
+            public List<byte[]> sha256Batch(List<byte[]> m) {
+                return b.sha256Batch(m);
+            }
+
+            public byte[] merkleRoot(List<byte[]> l) {
+                return b.merkleRoot(l);
+            }
+
+            public boolean[] vdfVerifyBatch(List<VdfProof> p) {
+                return b.vdfVerifyBatch(p);
+            }
+
+            public VdfOutput vdfEvaluate(byte[] x, long t) {
+                return b.vdfEvaluate(x, t);
+            }
+
+            public void close() {
+                b.close();
+            }
         };
     }
 
@@ -140,11 +198,11 @@ public final class AccelCommand implements Callable<Integer> {
         }
     }
 
-    private static List<Map<String, Object>> sha256(List<String> lines, Accelerator accel) {
+    private static List<Map<String, Object>> sha256(List<String> lines, Ops accel) {
         return batched(lines, n -> hex(n, "msg"), accel::sha256Batch, d -> Map.of("digest", HEX.formatHex(d)));
     }
 
-    private static List<Map<String, Object>> vdfVerify(List<String> lines, Accelerator accel) {
+    private static List<Map<String, Object>> vdfVerify(List<String> lines, Ops accel) {
         return batched(lines, n -> new VdfProof(hex(n, "x"), hex(n, "y"), hex(n, "proof"), integer(n, "t")),
                 proofs -> {
                     boolean[] v = accel.vdfVerifyBatch(proofs);
