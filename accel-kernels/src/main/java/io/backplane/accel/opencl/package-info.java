@@ -1,5 +1,5 @@
 /**
- * OpenCL through JOCL: probing the runtime once, listing platforms and devices, and (later) the device backend.
- * A missing driver or ICD loader must never break class loading: it is reported as an unavailability cause.
+ * OpenCL through JOCL: the runtime probe, one reusable device context with its on-disk program cache, and the
+ * OpenCL backend. A missing driver must never break class loading, and no call here may build a program per call.
  */
 package io.backplane.accel.opencl;

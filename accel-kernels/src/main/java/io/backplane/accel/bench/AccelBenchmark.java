@@ -1,0 +1,137 @@
+package io.backplane.accel.bench;
+
+import io.backplane.accel.AccelBackend;
+import io.backplane.accel.VdfOutput;
+import io.backplane.accel.VdfProof;
+import io.backplane.accel.vdf.Wesolowski;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
+
+/**
+ * Runs one accelerated operation on a backend at one batch size, repeatedly, and reports the median batch latency
+ * and items per second. Inputs are generated from a fixed seed so every backend sees the same bytes.
+ */
+public final class AccelBenchmark {
+    /** What one benchmarked operation needs: its batch sizes and a way to run a batch on a backend. */
+    public record Op(String name, String unit, int[] sizes, IntFunction<Object> input, Runner runner) {
+    }
+
+    /** Runs one prepared input on a backend. */
+    public interface Runner {
+        void run(AccelBackend backend, Object input);
+    }
+
+    /** One measured point. */
+    public record Point(String op, String backend, int batch, int iterations, double medianMillis, double itemsPerSecond) {
+    }
+
+    private static final long SEED = 20_261_125L;
+
+    private AccelBenchmark() {
+    }
+
+    /** SHA-256 of 64-byte messages (a transaction-id-sized input). */
+    public static Op sha256() {
+        return new Op("sha256", "64-byte messages", new int[]{1, 16, 256, 4096, 65_536, 262_144},
+                n -> randomMessages(n, 64), (b, in) -> b.sha256Batch(cast(in)));
+    }
+
+    /** Merkle roots over 32-byte leaves. */
+    public static Op merkle() {
+        return new Op("merkle", "32-byte leaves", new int[]{16, 256, 4096, 65_536, 1 << 20},
+                n -> randomMessages(n, 32), (b, in) -> b.merkleRoot(cast(in)));
+    }
+
+    /** Wesolowski verification of valid proofs (T = 1024). */
+    public static Op vdfVerify() {
+        return new Op("vdf-verify", "proofs (T=1024)", new int[]{1, 4, 16, 64, 256},
+                AccelBenchmark::proofs, (b, in) -> b.vdfVerifyBatch(cast(in)));
+    }
+
+    public static List<Op> all() {
+        return List.of(sha256(), merkle(), vdfVerify());
+    }
+
+    /**
+     * Measures {@code op} on {@code backend} at {@code batch}: one warm-up call, then calls until both
+     * {@code minIterations} and {@code minNanos} are reached (or {@code maxIterations}).
+     */
+    public static Point measure(Op op, AccelBackend backend, int batch, Object input, int minIterations, int maxIterations,
+                                long minNanos, LongSupplier nanoClock) {
+        op.runner().run(backend, input);
+        List<Long> samples = new ArrayList<>();
+        long start = nanoClock.getAsLong();
+        while (samples.size() < maxIterations && (samples.size() < minIterations || nanoClock.getAsLong() - start < minNanos)) {
+            long t0 = nanoClock.getAsLong();
+            op.runner().run(backend, input);
+            samples.add(nanoClock.getAsLong() - t0);
+        }
+        long[] s = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+        double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+        return new Point(op.name(), backend.name(), batch, s.length, median / 1e6, batch / (median / 1e9));
+    }
+
+    /**
+     * The smallest measured batch size from which the device is at least as fast as the CPU at every larger measured
+     * size, or -1 if the device never catches up in the measured range.
+     */
+    public static int crossover(List<Point> cpu, List<Point> device) {
+        int result = -1;
+        for (int i = device.size() - 1; i >= 0; i--) {
+            Point d = device.get(i);
+            Point c = cpu.stream().filter(p -> p.batch() == d.batch()).findFirst().orElse(null);
+            if (c == null || d.itemsPerSecond() < c.itemsPerSecond()) {
+                break;
+            }
+            result = d.batch();
+        }
+        return result;
+    }
+
+    private static List<byte[]> randomMessages(int n, int len) {
+        Random rnd = new Random(SEED + n);
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            byte[] b = new byte[len];
+            rnd.nextBytes(b);
+            out.add(b);
+        }
+        return out;
+    }
+
+    private static volatile List<VdfProof> proofPool = List.of();
+
+    /** Up to 8 distinct valid proofs (evaluation takes time), repeated to fill the batch. */
+    private static synchronized List<VdfProof> proofs(int n) {
+        if (proofPool.isEmpty()) {
+            Random rnd = new Random(SEED);
+            List<VdfProof> pool = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                byte[] x = Wesolowski.toBytes(Wesolowski.canon(new BigInteger(2040, rnd).add(BigInteger.TWO)));
+                VdfOutput out = Wesolowski.evaluate(x, 1024);
+                pool.add(new VdfProof(x, out.y(), out.proof(), 1024));
+            }
+            proofPool = List.copyOf(pool);
+        }
+        List<VdfProof> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(proofPool.get(i % proofPool.size()));
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T cast(Object o) {
+        return (T) o;
+    }
+
+    /** Batch sizes of {@code op} not above {@code max}. */
+    public static int[] sizesUpTo(Op op, int max) {
+        return Arrays.stream(op.sizes()).filter(s -> s <= max).toArray();
+    }
+}

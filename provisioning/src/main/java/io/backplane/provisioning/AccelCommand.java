@@ -1,0 +1,314 @@
+package io.backplane.provisioning;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.backplane.accel.AccelBackend;
+import io.backplane.accel.Accelerator;
+import io.backplane.accel.Backends;
+import io.backplane.accel.VdfOutput;
+import io.backplane.accel.VdfProof;
+import io.backplane.accel.cpu.CpuBackend;
+import io.backplane.config.BackplaneConfig;
+import io.backplane.config.ConfigLoader;
+import io.backplane.config.NodeHome;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code backplane accel <op>}: runs one accelerated operation over JSON lines (stdin or {@code --in FILE}) and
+ * writes one JSON line per input line, in order. The whole input is one batch per operation, so an operator can
+ * compare a device against the CPU on the same file. A malformed line answers {@code {"error": ...}} and the other
+ * lines still answer; the exit code is then 1.
+ */
+@Command(name = "accel", description = {"Run an accelerated operation over JSON lines: sha256, merkle, vdf-eval, vdf-verify.",
+        "Output is always one JSON line per input line; the whole input is one batch."})
+public final class AccelCommand implements Callable<Integer> {
+    /** Overrides where compiled OpenCL programs are cached (default {@code <home>/cache/opencl}). */
+    public static final String CACHE_ENV = "BACKPLANE_OPENCL_CACHE";
+
+    /** Which backend answers. */
+    enum BackendChoice { cpu, opencl, auto }
+
+    static final List<String> OPS = List.of("sha256", "merkle", "vdf-eval", "vdf-verify");
+    private static final HexFormat HEX = HexFormat.of();
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "OP", description = "sha256, merkle, vdf-eval or vdf-verify")
+    String op;
+
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "cpu|opencl|auto",
+            description = "cpu; opencl (the device accel.device names, else the first); auto (the Accelerator: thresholds and fallback). Default: ${DEFAULT-VALUE}.")
+    BackendChoice backend;
+
+    @Option(names = "--in", paramLabel = "FILE", description = "Read JSON lines from FILE instead of stdin.")
+    Path in;
+
+    @Mixin
+    HomeOption home;
+
+    @Mixin
+    JsonOutput json; // output is JSON lines either way; accepted for uniformity with the other commands
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!OPS.contains(op)) {
+            err.println("backplane accel: unknown op '" + op + "' (known: " + String.join(", ", OPS) + ")");
+            return ExitCodes.USAGE;
+        }
+        List<String> lines;
+        try {
+            lines = readLines();
+        } catch (IOException e) {
+            err.println("backplane accel: cannot read " + (in == null ? "stdin" : in) + ": " + e.getMessage());
+            return ExitCodes.FAILURE;
+        }
+        NodeHome nodeHome = home.resolve();
+        String device = deviceSpec(nodeHome);
+        try (Ops accel = open(device, nodeHome)) {
+            List<Map<String, Object>> answers = switch (op) {
+                case "sha256" -> sha256(lines, accel);
+                case "merkle" -> perLine(lines, n -> Map.of("root", HEX.formatHex(accel.merkleRoot(hexList(n, "leaves")))));
+                case "vdf-eval" -> perLine(lines, n -> {
+                    VdfOutput o = accel.vdfEvaluate(hex(n, "x"), integer(n, "t"));
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("y", HEX.formatHex(o.y()));
+                    m.put("proof", HEX.formatHex(o.proof()));
+                    return m;
+                });
+                default -> vdfVerify(lines, accel);
+            };
+            boolean anyError = false;
+            for (Map<String, Object> a : answers) {
+                JsonOutput.line(out, a);
+                anyError |= a.containsKey("error");
+            }
+            return anyError ? ExitCodes.FAILURE : ExitCodes.OK;
+        }
+    }
+
+    /** The four operations as this run answers them, whatever the backend. */
+    private interface Ops extends AutoCloseable {
+        List<byte[]> sha256Batch(List<byte[]> messages);
+
+        byte[] merkleRoot(List<byte[]> leaves);
+
+        boolean[] vdfVerifyBatch(List<VdfProof> proofs);
+
+        VdfOutput vdfEvaluate(byte[] x, long t);
+
+        @Override
+        void close();
+    }
+
+    /**
+     * cpu and opencl call that backend directly, with no fallback: a device that fails makes the command fail
+     * (exit 1), because comparing a device with the CPU is what this command is for. auto goes through the
+     * {@link Accelerator}, as the node does.
+     */
+    private Ops open(String device, NodeHome nodeHome) {
+        if (backend == BackendChoice.auto) {
+            Accelerator a = Backends.open(device, cacheDir(nodeHome), Accelerator.Options.defaults());
+            return new Ops() {
+                public List<byte[]> sha256Batch(List<byte[]> m) {
+                    return a.sha256Batch(m);
+                }
+
+                public byte[] merkleRoot(List<byte[]> l) {
+                    return a.merkleRoot(l);
+                }
+
+                public boolean[] vdfVerifyBatch(List<VdfProof> p) {
+                    return a.vdfVerifyBatch(p);
+                }
+
+                public VdfOutput vdfEvaluate(byte[] x, long t) {
+                    return a.vdfEvaluate(x, t);
+                }
+
+                public void close() {
+                    a.close();
+                }
+            };
+        }
+        AccelBackend b = backend == BackendChoice.cpu ? new CpuBackend()
+                : Backends.openDevice(device.startsWith("opencl") ? device : "opencl", cacheDir(nodeHome)).orElseThrow();
+        return new Ops() {
+            public List<byte[]> sha256Batch(List<byte[]> m) {
+                return b.sha256Batch(m);
+            }
+
+            public byte[] merkleRoot(List<byte[]> l) {
+                return b.merkleRoot(l);
+            }
+
+            public boolean[] vdfVerifyBatch(List<VdfProof> p) {
+                return b.vdfVerifyBatch(p);
+            }
+
+            public VdfOutput vdfEvaluate(byte[] x, long t) {
+                return b.vdfEvaluate(x, t);
+            }
+
+            public void close() {
+                b.close();
+            }
+        };
+    }
+
+    /** {@code accel.device} from the node's config (file, BACKPLANE_ACCEL_DEVICE), default auto. */
+    static String deviceSpec(NodeHome nodeHome) {
+        Path file = nodeHome.configFile();
+        BackplaneConfig cfg = ConfigLoader.backplane().load(Files.isRegularFile(file) ? file : null, System.getenv(), List.of());
+        return cfg.accel().device();
+    }
+
+    /** Where compiled OpenCL programs are kept: {@code $BACKPLANE_OPENCL_CACHE}, else {@code <home>/cache/opencl}. */
+    public static Path cacheDir(NodeHome nodeHome) {
+        String env = System.getenv(CACHE_ENV);
+        return env != null && !env.isBlank() ? Path.of(env) : nodeHome.dir().resolve("cache").resolve("opencl");
+    }
+
+    private List<String> readLines() throws IOException {
+        BufferedReader r = in != null ? Files.newBufferedReader(in, StandardCharsets.UTF_8)
+                : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        try (r) {
+            return r.lines().filter(l -> !l.isBlank()).toList();
+        }
+    }
+
+    private static List<Map<String, Object>> sha256(List<String> lines, Ops accel) {
+        return batched(lines, n -> hex(n, "msg"), accel::sha256Batch, d -> Map.of("digest", HEX.formatHex(d)));
+    }
+
+    private static List<Map<String, Object>> vdfVerify(List<String> lines, Ops accel) {
+        return batched(lines, n -> new VdfProof(hex(n, "x"), hex(n, "y"), hex(n, "proof"), integer(n, "t")),
+                proofs -> {
+                    boolean[] v = accel.vdfVerifyBatch(proofs);
+                    List<Boolean> l = new ArrayList<>(v.length);
+                    for (boolean b : v) {
+                        l.add(b);
+                    }
+                    return l;
+                }, b -> Map.of("valid", b));
+    }
+
+    /** Parses every line; the good ones go to the backend as one batch; answers come back in input order. */
+    private static <I, R> List<Map<String, Object>> batched(List<String> lines, Function<JsonNode, I> parse,
+                                                            Function<List<I>, List<R>> run, Function<R, Map<String, Object>> render) {
+        List<Map<String, Object>> answers = new ArrayList<>(lines.size());
+        List<I> batch = new ArrayList<>();
+        List<Integer> where = new ArrayList<>();
+        for (String line : lines) {
+            try {
+                batch.add(parse.apply(parseLine(line)));
+                where.add(answers.size());
+                answers.add(null);
+            } catch (IllegalArgumentException e) {
+                answers.add(error(e));
+            }
+        }
+        List<R> results = run.apply(batch);
+        for (int i = 0; i < results.size(); i++) {
+            answers.set(where.get(i), render.apply(results.get(i)));
+        }
+        return answers;
+    }
+
+    private static List<Map<String, Object>> perLine(List<String> lines, Function<JsonNode, Map<String, Object>> f) {
+        List<Map<String, Object>> answers = new ArrayList<>(lines.size());
+        for (String line : lines) {
+            try {
+                answers.add(f.apply(parseLine(line)));
+            } catch (IllegalArgumentException e) {
+                answers.add(error(e));
+            }
+        }
+        return answers;
+    }
+
+    private static Map<String, Object> error(Exception e) {
+        return Map.of("error", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    }
+
+    private static JsonNode parseLine(String line) {
+        JsonNode n;
+        try {
+            n = JsonOutput.MAPPER.readTree(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        return n;
+    }
+
+    private static byte[] hex(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new IllegalArgumentException(field + ": missing or not a string");
+        }
+        return hexValue(field, v.asText());
+    }
+
+    private static byte[] hexValue(String field, String s) {
+        if (s.length() % 2 != 0) {
+            throw new IllegalArgumentException(field + ": odd number of hex digits");
+        }
+        try {
+            return HEX.parseHex(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": not hex");
+        }
+    }
+
+    private static List<byte[]> hexList(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isArray()) {
+            throw new IllegalArgumentException(field + ": missing or not an array");
+        }
+        List<byte[]> out = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isTextual()) {
+                throw new IllegalArgumentException(field + "[" + i + "]: not a string");
+            }
+            out.add(hexValue(field + "[" + i + "]", v.get(i).asText()));
+        }
+        return out;
+    }
+
+    private static long integer(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw new IllegalArgumentException(field + ": missing or not an integer");
+        }
+        return v.asLong();
+    }
+
+    /** Used by the bench command too: the device backend {@code spec} asks for, if any. */
+    static Optional<AccelBackend> openDevice(String spec, NodeHome nodeHome) {
+        return Backends.openDevice(spec, cacheDir(nodeHome));
+    }
+}

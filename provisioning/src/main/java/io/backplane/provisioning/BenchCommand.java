@@ -1,0 +1,254 @@
+package io.backplane.provisioning;
+
+import io.backplane.accel.AccelBackend;
+import io.backplane.accel.bench.AccelBenchmark;
+import io.backplane.accel.cpu.CpuBackend;
+import io.backplane.accel.opencl.OpenClBackend;
+import io.backplane.accel.opencl.OpenClRuntime;
+import io.backplane.accel.opencl.ProgramCache;
+import io.backplane.config.NodeHome;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code backplane bench --ops a,b,...}: per operation and batch size, items/s and median batch latency for each
+ * backend present, the ratio to the CPU measured in the same run, and the crossover batch size. Operations are
+ * named {@link Suite}s in a small registry, so other modules plug theirs in (HSM signing, ...) with one
+ * {@link #register} line; an unknown name is a usage error listing the known ones.
+ */
+@Command(name = "bench", description = "Benchmark operations per backend and batch size (items/s, median latency, ratio to CPU, crossover).")
+public final class BenchCommand implements Callable<Integer> {
+    /** One named benchmark; it measures what it owns and reports rows. */
+    public interface Suite {
+        /** What is counted as an item (e.g. "64-byte messages"). */
+        String unit();
+
+        Report run(Settings settings) throws Exception;
+    }
+
+    /**
+     * What a suite may use: the node home, the device backends selected by {@code --device} (opened once per run
+     * and shared), the largest batch to measure, and the time each measured point should take at least.
+     */
+    public record Settings(NodeHome home, Supplier<List<AccelBackend>> devices, int maxBatch, long minTimeMillis,
+                           PrintWriter progress) {
+    }
+
+    /** One measured point; {@code ratioToCpu} is items/s of this backend over the CPU's at the same batch (null if no CPU row). */
+    public record Row(String backend, int batch, int iterations, double medianMillis, double itemsPerSecond, Double ratioToCpu) {
+    }
+
+    /**
+     * The result of one suite: rows by batch size and backend, and the batch size from which the (first) device is at
+     * least as fast as the CPU at every larger measured size (null: it never is in the measured range, or no device);
+     * {@code crossovers} gives it per device when there are several.
+     */
+    public record Report(String op, String unit, List<String> backends, List<Row> rows, Integer crossover,
+                         Map<String, Integer> crossovers, String note) {
+    }
+
+    private static final Map<String, Supplier<Suite>> SUITES = new LinkedHashMap<>();
+
+    static {
+        for (AccelBenchmark.Op op : AccelBenchmark.all()) {
+            register(op.name(), () -> new AccelSuite(op));
+        }
+    }
+
+    /** Adds a named suite (later registrations of the same name replace earlier ones). */
+    public static synchronized void register(String name, Supplier<Suite> suite) {
+        SUITES.put(name, suite);
+    }
+
+    public static synchronized List<String> known() {
+        return List.copyOf(SUITES.keySet());
+    }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--ops", split = ",", paramLabel = "OP[,OP...]", defaultValue = "sha256,merkle,vdf-verify",
+            description = "Operations to measure (default: ${DEFAULT-VALUE}).")
+    List<String> ops;
+
+    @Option(names = "--device", defaultValue = "all", paramLabel = "SPEC",
+            description = "Devices to compare with the CPU: all (every OpenCL device), auto, cpu (CPU only), opencl, opencl:<index|name> (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--max-batch", defaultValue = "1048576", paramLabel = "N", description = "Largest batch size measured (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--min-time-ms", defaultValue = "400", paramLabel = "MS", description = "Least time spent per point (default: ${DEFAULT-VALUE}).")
+    long minTimeMillis;
+
+    @Mixin
+    HomeOption home;
+
+    @Mixin
+    JsonOutput json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<String> unknown = ops.stream().filter(o -> !known().contains(o)).toList();
+        if (unknown.isEmpty() && maxBatch >= 1 && minTimeMillis >= 0) {
+            return run(out, err);
+        }
+        if (!unknown.isEmpty()) {
+            err.println("backplane bench: unknown op " + String.join(", ", unknown) + " (known: " + String.join(", ", known()) + ")");
+        } else {
+            err.println("backplane bench: --max-batch must be >= 1 and --min-time-ms >= 0");
+        }
+        return ExitCodes.USAGE;
+    }
+
+    private int run(PrintWriter out, PrintWriter err) throws Exception {
+        NodeHome nodeHome = home.resolve();
+        AtomicReference<List<AccelBackend>> opened = new AtomicReference<>();
+        Supplier<List<AccelBackend>> devicesOnce = () -> {
+            if (opened.get() == null) {
+                opened.set(openDevices(nodeHome));
+            }
+            return opened.get();
+        };
+        List<Report> reports = new ArrayList<>();
+        try {
+            for (String name : ops) {
+                Suite suite = SUITES.get(name).get();
+                reports.add(suite.run(new Settings(nodeHome, devicesOnce, maxBatch, minTimeMillis, err)));
+            }
+        } finally {
+            if (opened.get() != null) {
+                opened.get().forEach(AccelBackend::close);
+            }
+        }
+        String jit = jitWarning();
+        if (json.enabled()) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("ops", reports);
+            doc.put("jitWarning", jit);
+            JsonOutput.line(out, doc);
+        } else {
+            if (jit != null) {
+                out.println("warning: " + jit);
+                out.println();
+            }
+            for (Report r : reports) {
+                print(out, r);
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private List<AccelBackend> openDevices(NodeHome nodeHome) {
+        if (!device.equals("all")) {
+            return AccelCommand.openDevice(device, nodeHome).map(List::of).orElse(List.of());
+        }
+        List<AccelBackend> all = new ArrayList<>();
+        for (OpenClRuntime.Handle h : OpenClRuntime.handles()) {
+            all.add(OpenClBackend.open(h, new ProgramCache(AccelCommand.cacheDir(nodeHome))));
+        }
+        return all;
+    }
+
+    /** "cpu", or "opencl:<index>" so that several devices stay apart in the rows. */
+    static String label(AccelBackend b) {
+        return b instanceof OpenClBackend o ? "opencl:" + o.device().index() : b.name();
+    }
+
+    /**
+     * The launcher runs the JVM with C1 only (fast start); the CPU path then loses HotSpot's SHA-256 and BigInteger
+     * intrinsics and looks up to 10x slower than a node would be. Null when the full JIT is on.
+     */
+    static String jitWarning() {
+        String level = null;
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:TieredStopAtLevel=")) {
+                level = arg.substring("-XX:TieredStopAtLevel=".length());
+            }
+        }
+        return level != null && !level.equals("4") ? "this JVM runs without the C2 JIT (-XX:TieredStopAtLevel=" + level
+                + "): CPU figures are pessimistic; rerun with BACKPLANE_JVM_OPTS=-XX:TieredStopAtLevel=4" : null;
+    }
+
+    private static void print(PrintWriter out, Report r) {
+        out.printf("%s (%s)%n", r.op(), r.unit());
+        r.backends().forEach(b -> out.println("  " + b));
+        out.printf("  %9s  %-8s %12s %14s %8s%n", "batch", "backend", "median ms", "items/s", "vs cpu");
+        for (Row row : r.rows()) {
+            out.printf("  %9d  %-8s %12.3f %14.0f %8s%n", row.batch(), row.backend(), row.medianMillis(), row.itemsPerSecond(),
+                    row.ratioToCpu() == null ? "-" : String.format("%.2fx", row.ratioToCpu()));
+        }
+        if (r.note() != null) {
+            out.println("  " + r.note());
+        }
+        out.println();
+    }
+
+    /** The built-in suites: one accelerated operation on the CPU and on the selected device. */
+    static final class AccelSuite implements Suite {
+        private final AccelBenchmark.Op op;
+
+        AccelSuite(AccelBenchmark.Op op) {
+            this.op = op;
+        }
+
+        @Override
+        public String unit() {
+            return op.unit();
+        }
+
+        @Override
+        public Report run(Settings s) {
+            List<AccelBackend> backends = new ArrayList<>();
+            CpuBackend cpu = new CpuBackend();
+            backends.add(cpu);
+            backends.addAll(s.devices().get());
+            List<Row> rows = new ArrayList<>();
+            List<AccelBenchmark.Point> cpuPoints = new ArrayList<>();
+            Map<AccelBackend, List<AccelBenchmark.Point>> devPoints = new LinkedHashMap<>();
+            long minNanos = s.minTimeMillis() * 1_000_000L;
+            for (int batch : AccelBenchmark.sizesUpTo(op, s.maxBatch())) {
+                Object input = op.input().apply(batch);
+                AccelBenchmark.Point c = null;
+                for (AccelBackend b : backends) {
+                    s.progress().printf("bench: %s batch %d on %s...%n", op.name(), batch, label(b));
+                    s.progress().flush();
+                    AccelBenchmark.Point p = AccelBenchmark.measure(op, b, batch, input, 3, 10_000, minNanos, System::nanoTime);
+                    if (b == cpu) {
+                        c = p;
+                        cpuPoints.add(p);
+                    } else {
+                        devPoints.computeIfAbsent(b, k -> new ArrayList<>()).add(p);
+                    }
+                    rows.add(new Row(label(b), batch, p.iterations(), p.medianMillis(), p.itemsPerSecond(),
+                            c == null ? null : p.itemsPerSecond() / c.itemsPerSecond()));
+                }
+            }
+            Map<String, Integer> crossovers = new LinkedHashMap<>();
+            List<String> notes = new ArrayList<>();
+            for (Map.Entry<AccelBackend, List<AccelBenchmark.Point>> e : devPoints.entrySet()) {
+                int x = AccelBenchmark.crossover(cpuPoints, e.getValue());
+                crossovers.put(label(e.getKey()), x < 0 ? null : x);
+                notes.add("crossover " + label(e.getKey()) + ": " + (x < 0 ? "none, the CPU is faster at every measured batch size"
+                        : "the device is at least as fast from batch " + x));
+            }
+            String note = notes.isEmpty() ? "no OpenCL device selected or found: CPU only" : String.join("; ", notes);
+            Integer first = crossovers.isEmpty() ? null : crossovers.values().iterator().next();
+            return new Report(op.name(), op.unit(), backends.stream().map(b -> label(b) + " = " + b.describe()).toList(),
+                    rows, first, crossovers, note);
+        }
+    }
+}
