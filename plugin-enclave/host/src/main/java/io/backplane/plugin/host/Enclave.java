@@ -42,6 +42,7 @@ public final class Enclave implements PluginEndpoint {
     private final ExecutorService io;
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private final List<String> command;
+    private final Thread stderrPump;
     private long nextId = 1;
     private volatile boolean dead;
 
@@ -56,9 +57,9 @@ public final class Enclave implements PluginEndpoint {
             t.setDaemon(true);
             return t;
         });
-        Thread err = new Thread(this::pumpStderr, "enclave-stderr-" + pluginId);
-        err.setDaemon(true);
-        err.start();
+        this.stderrPump = new Thread(this::pumpStderr, "enclave-stderr-" + pluginId);
+        stderrPump.setDaemon(true);
+        stderrPump.start();
     }
 
     /**
@@ -113,12 +114,13 @@ public final class Enclave implements PluginEndpoint {
             throw new EnclaveFailure(UndecidedReason.CRASHED, "interrupted while waiting for " + pluginId);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
-            kill();
             if (c instanceof Frames.ProtocolViolation) {
+                kill();
                 throw new EnclaveFailure(UndecidedReason.PROTOCOL_VIOLATION, pluginId + " broke the protocol: " + c.getMessage());
             }
-            String why = c instanceof EOFException ? "exited" : "failed: " + c.getMessage();
-            throw new EnclaveFailure(UndecidedReason.CRASHED, pluginId + " " + why + exitDescription());
+            String why = (c instanceof EOFException ? "exited" : "failed: " + c.getMessage()) + exitDescription();
+            kill();
+            throw new EnclaveFailure(UndecidedReason.CRASHED, pluginId + " " + why);
         }
         if (resp.id() != id) {
             kill();
@@ -133,6 +135,7 @@ public final class Enclave implements PluginEndpoint {
     private String exitDescription() {
         try {
             if (process.waitFor(2, TimeUnit.SECONDS)) {
+                stderrPump.join(1000); // its last words (an OutOfMemoryError, a crash) are the useful part
                 return " (exit " + process.exitValue() + "; stderr: " + stderrTail() + ")";
             }
         } catch (InterruptedException e) {

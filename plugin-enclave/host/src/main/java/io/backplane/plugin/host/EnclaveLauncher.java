@@ -12,7 +12,8 @@ import java.util.stream.Collectors;
  * Builds the command line of an enclave: {@code prlimit} (address space, CPU time) around {@code bwrap} (every
  * namespace unshared, so no network; read-only binds of the system libraries, the JDK, the runtime and the plugin jar
  * only; an empty private {@code /tmp}; no node data or keys; {@code --die-with-parent}; {@code --new-session}) around
- * the JDK's {@code java} with a capped heap. In the weak mode (no namespaces, allowed by the operator) the same JVM
+ * the JDK's {@code java} with a capped heap. The JVM's own messages (out-of-memory, crashes) go to stderr, never into
+ * the framed channel on stdout. In the weak mode (no namespaces, allowed by the operator) the same JVM
  * runs under {@code prlimit} only.
  */
 public final class EnclaveLauncher {
@@ -81,7 +82,7 @@ public final class EnclaveLauncher {
         cmd.add(java);
         cmd.addAll(List.of("-Xmx" + settings.heapMb() + "m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:ReservedCodeCacheSize=32m", "-XX:CompressedClassSpaceSize=32m", "-XX:MaxMetaspaceSize=64m",
-                "-XX:ActiveProcessorCount=1", "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData", "-Xshare:auto",
+                "-XX:ActiveProcessorCount=1", "-XX:+ExitOnOutOfMemoryError", "-XX:+DisplayVMOutputToStderr", "-XX:-UsePerfData", "-Xshare:auto",
                 "-Djava.io.tmpdir=/tmp", "-cp", String.join(":", cp), EnclaveMain.class.getName(), entryClass,
                 kinds.stream().map(PluginKind::wireName).collect(Collectors.joining(","))));
         return cmd;

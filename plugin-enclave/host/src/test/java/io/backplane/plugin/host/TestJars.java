@@ -68,6 +68,35 @@ final class TestJars {
         }
     }
 
+    /**
+     * Compiles all {@code sources} in one compiler run (cheaper than one run each) and jars each top-level class, with
+     * its nested classes, on its own: class name to jar.
+     */
+    Map<String, Path> compileEach(String batch, Map<String, String> sources) {
+        Path all = compile(batch, sources);
+        Path classes = dir.resolve("classes-" + batch);
+        Map<String, Path> jars = new java.util.TreeMap<>();
+        try {
+            for (String cls : sources.keySet()) {
+                String simple = cls.substring(cls.lastIndexOf('.') + 1);
+                Path only = Files.createDirectories(dir.resolve("only-" + simple).resolve(cls.substring(0, cls.lastIndexOf('.')).replace('.', '/')));
+                try (Stream<Path> files = Files.list(classes.resolve(cls.substring(0, cls.lastIndexOf('.')).replace('.', '/')))) {
+                    for (Path f : files.toList()) {
+                        String n = f.getFileName().toString();
+                        if (n.equals(simple + ".class") || n.startsWith(simple + "$")) {
+                            Files.copy(f, only.resolve(n));
+                        }
+                    }
+                }
+                jars.put(cls, jar(simple, dir.resolve("only-" + simple)));
+            }
+            Files.delete(all);
+            return jars;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Jars a directory of classes (or copies a jar) into {@code <dir>/<name>.jar}. */
     Path jar(String name, Path classes) {
         Path jar = dir.resolve(name + ".jar");
