@@ -129,6 +129,22 @@ public final class EnclaveHost implements AutoCloseable {
         return launcher.command(jar, m.entryClass(), m.pluginKinds());
     }
 
+    /**
+     * Measures the enclave this host would start for a verified plugin and signs the report.
+     *
+     * @throws PluginRefusedException when the plugin fails its load checks (nothing is attested for it)
+     */
+    public io.backplane.plugin.host.attest.AttestationReport attest(byte[] manifestJson, Path jar,
+            io.backplane.plugin.host.attest.AttestationSigner signer, java.time.Clock clock) throws PluginRefusedException {
+        LoadReport report = verifier.verify(manifestJson, jar);
+        if (!report.accepted()) {
+            throw new PluginRefusedException(UndecidedReason.REFUSED, "plugin refused: " + report.reasons());
+        }
+        var components = io.backplane.plugin.host.attest.Attestation.measure(launcher.trustedClassPath(), jar, manifestJson, launcher.javaHome());
+        return io.backplane.plugin.host.attest.Attestation.issue(report.manifest(), components, launchCommand(report.manifest(), jar),
+                capabilities().sandbox(), signer, clock);
+    }
+
     /** Trusted code in this JVM (reference plugins, tests): same wire, same checks, no isolation. */
     public PluginClient inProcess(String id, Object plugin, List<PluginKind> kinds) {
         EndpointFactory factory = () -> new InProcessEndpoint(plugin, kinds);
