@@ -62,4 +62,25 @@ class SandboxedSamplePluginsTest extends SamplePluginsSuite {
         assertThat(e.alive()).isTrue();
         assertThat(e.command()).contains("--unshare-all", "--die-with-parent", "--new-session");
     }
+
+    @Test
+    void theEnclaveJvmHasItsOwnNamespacesAndTheLimitsApplied() throws Exception {
+        PluginClient c = client(io.backplane.plugin.samples.RoundRobinLeaderElection.class, PluginKind.LEADER_ELECTION);
+        c.leaderSchedule(Inputs.leader(0, 3, Inputs.validators(3), Inputs.seed(1), java.util.List.of())).orThrow();
+        Enclave e = (Enclave) c.supervisor().endpoint();
+        ProcessHandle jvm = ProcessHandle.of(e.pid()).orElseThrow().descendants()
+                .filter(p -> p.info().command().map(cmd -> cmd.endsWith("/bin/java")).orElse(false)).findFirst().orElseThrow();
+        Path proc = Path.of("/proc", String.valueOf(jvm.pid()));
+        for (String ns : java.util.List.of("net", "mnt", "pid", "ipc", "uts")) {
+            assertThat(java.nio.file.Files.readSymbolicLink(proc.resolve("ns/" + ns)))
+                    .as("%s namespace", ns).isNotEqualTo(java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/ns/" + ns)));
+        }
+        String limits = java.nio.file.Files.readString(proc.resolve("limits"));
+        assertThat(limits).containsPattern("Max cpu time\\s+600\\s+600\\s+seconds")
+                .containsPattern("Max address space\\s+2147483648\\s+2147483648\\s+bytes");
+        // A new session: the enclave is not in this JVM's session, so a terminal signal to the node cannot reach it.
+        String stat = java.nio.file.Files.readString(proc.resolve("stat"));
+        String mine = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
+        assertThat(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]).isNotEqualTo(mine.substring(mine.lastIndexOf(')') + 2).split(" ")[3]);
+    }
 }
