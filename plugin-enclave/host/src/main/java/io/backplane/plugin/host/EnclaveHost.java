@@ -30,6 +30,7 @@ public final class EnclaveHost implements AutoCloseable {
     private final String nodeId;
     private final LongSupplier nanoTime;
     private final Path workDir;
+    private final java.util.List<PluginClient> loaded = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public EnclaveHost(EnclaveSettings settings, SandboxProbe.Availability sandbox, AuthorKeys authors, PluginMetrics metrics,
                        FeatureFlags flags, String nodeId, LongSupplier nanoTime) {
@@ -121,7 +122,16 @@ public final class EnclaveHost implements AutoCloseable {
         EndpointFactory factory = () -> Enclave.start(m.id(), cmd, kinds, settings.startDeadline());
         SupervisedPlugin primary = new SupervisedPlugin(m.id(), factory, settings, metrics, nanoTime);
         SupervisedPlugin shadow = settings.dualExecutionEvery() > 0 ? new SupervisedPlugin(m.id(), factory, settings, metrics, nanoTime) : null;
-        return new PluginClient(m.id(), kinds, primary, shadow, settings.dualExecutionEvery(), metrics);
+        PluginClient client = new PluginClient(m.id(), kinds, primary, shadow, settings.dualExecutionEvery(), metrics);
+        loaded.add(client);
+        return client;
+    }
+
+    /** The plugin plane's health: isolation mode and cause, scan, and every loaded plugin's supervision state. */
+    public Health health() {
+        loaded.removeIf(PluginClient::closed);
+        return new Health(capabilities().sandbox(), sandbox.cause(), settings.scanBytecode(), loaded.stream()
+                .map(c -> new Health.PluginHealth(c.pluginId(), c.supervisor().quarantined(), c.supervisor().consecutiveFailures())).toList());
     }
 
     /** The launch command the host would use for a verified plugin (measured by attestation). */

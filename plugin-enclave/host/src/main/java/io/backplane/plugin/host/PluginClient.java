@@ -36,6 +36,7 @@ public final class PluginClient implements AutoCloseable {
     private final int dualEvery;
     private final PluginMetrics metrics;
     private long calls;
+    private volatile boolean closed;
 
     public PluginClient(String pluginId, List<PluginKind> kinds, SupervisedPlugin primary, SupervisedPlugin shadow, int dualEvery, PluginMetrics metrics) {
         this.pluginId = pluginId;
@@ -165,8 +166,13 @@ public final class PluginClient implements AutoCloseable {
         }
     }
 
+    public boolean closed() {
+        return closed;
+    }
+
     @Override
     public void close() {
+        closed = true;
         primary.close();
         if (shadow != null) {
             shadow.close();

@@ -63,10 +63,13 @@ class SupervisionTest {
             assertThat(metrics.quarantines("flaky")).isEqualTo(1);
             assertThat(metrics.calls("flaky", "quarantined")).isEqualTo(1);
             assertThat(metrics.restarts("flaky", UndecidedReason.CRASHED)).isEqualTo(4);
+            assertThat(host.health().plugins()).containsExactly(new Health.PluginHealth("flaky", true, 3));
+            assertThat(host.health().healthy()).isFalse();
 
             c.supervisor().release();
             assertThat(c.leaderSchedule(good).orThrow().leaders()).containsExactly("v0", "v1");
             assertThat(metrics.starts("flaky")).isEqualTo(5);
+            assertThat(host.health().healthy()).isTrue();
         }
     }
 
@@ -85,6 +88,8 @@ class SupervisionTest {
         try (EnclaveHost strict = host(missing, EnclaveSettings.defaults(), jars, FeatureFlags.allOn())) {
             assertThat(strict.capabilities().sandbox()).isEqualTo("unavailable");
             assertThat(strict.capabilities().cause()).isEqualTo("injected: no user namespaces");
+            assertThat(strict.health().sandbox()).isEqualTo("unavailable");
+            assertThat(strict.health().healthy()).isFalse();
             try {
                 strict.load(manifest, jar).close();
                 throw new AssertionError("loaded without a sandbox");
