@@ -48,7 +48,10 @@ import picocli.CommandLine.Spec;
  * attestation key, until the HSM identity key is wired). Input and output JSON shapes: plugin-enclave/api/README.md.
  */
 @Command(name = "plugins", description = "Verify, call, list and attest sandboxed plugins.",
-        subcommands = {PluginsCommand.Verify.class, PluginsCommand.Call.class, PluginsCommand.ListPlugins.class, PluginsCommand.Attest.class})
+        subcommands = {PluginsCommand.Verify.class, PluginsCommand.Call.class, PluginsCommand.ListPlugins.class, PluginsCommand.Attest.class,
+                PluginsCommand.Keygen.class, PluginsCommand.Manifest.class, PluginsCommand.Trust.class,
+                PluginsCommand.Upload.class, PluginsCommand.Approve.class, PluginsCommand.Activate.class, PluginsCommand.Epoch.class,
+                PluginsCommand.Veto.class, PluginsCommand.Rollback.class, PluginsCommand.Retire.class})
 public final class PluginsCommand implements Callable<Integer> {
     static final ObjectMapper INPUT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
@@ -76,6 +79,12 @@ public final class PluginsCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read the " + what + " " + p + ": " + e.getMessage());
         }
+    }
+
+    static PluginStore store(NodeHome home) {
+        Path dir = pluginsDir(home.ensureExists());
+        return new PluginStore(dir.resolve("store"), new io.backplane.plugin.host.PluginVerifier(new AuthorKeys(dir.resolve("authors")), true),
+                new HashChainedAuditLog(dir.resolve("audit.jsonl"), Clock.systemUTC()));
     }
 
     /** The jar and manifest flags shared by verify, call and attest. */
@@ -207,10 +216,7 @@ public final class PluginsCommand implements Callable<Integer> {
             NodeHome h = home.resolve();
             try (EnclaveHost host = host(h, EnclaveSettings.defaults())) {
                 Path dir = pluginsDir(h);
-                List<PluginStore.Entry> entries = Files.isDirectory(dir.resolve("store"))
-                        ? new PluginStore(dir.resolve("store"), new io.backplane.plugin.host.PluginVerifier(new AuthorKeys(dir.resolve("authors")), true),
-                                new HashChainedAuditLog(dir.resolve("audit.jsonl"), Clock.systemUTC())).list()
-                        : List.of();
+                List<PluginStore.Entry> entries = Files.isDirectory(dir.resolve("store")) ? store(h).list() : List.of();
                 PrintWriter pw = spec.commandLine().getOut();
                 if (json.enabled()) {
                     Map<String, Object> out = new LinkedHashMap<>();
@@ -308,6 +314,187 @@ public final class PluginsCommand implements Callable<Integer> {
                 return null; // no node key here: check the report's own signature and the manifest only
             }
             return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(Files.readAllBytes(f)));
+        }
+    }
+
+    /** {@code plugins keygen}: an Ed25519 author key pair for signing manifests (author tooling, not node state). */
+    @Command(name = "keygen", description = "Create an Ed25519 plugin-author key pair: DIR/ID.key (PKCS#8, owner-only) and DIR/ID.pub.")
+    static final class Keygen implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--key-id", required = true, paramLabel = "ID", description = "Author key id (goes into manifests).")
+        String keyId;
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the key files.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            java.security.KeyPair kp = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            Files.createDirectories(out);
+            Path priv = out.resolve(keyId + ".key");
+            Files.write(Files.createFile(priv, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))), kp.getPrivate().getEncoded());
+            new AuthorKeys(out).trust(keyId, kp.getPublic());
+            spec.commandLine().getOut().println("wrote " + priv + " and " + out.resolve(keyId + ".pub"));
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code plugins manifest}: writes a signed manifest for a jar. */
+    @Command(name = "manifest", description = "Write a manifest for a jar, signed with an author key from keygen.")
+    static final class Manifest implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--jar", required = true, paramLabel = "JAR") Path jar;
+        @Option(names = "--id", required = true, paramLabel = "ID") String id;
+        @Option(names = "--plugin-version", required = true, paramLabel = "SEMVER") String version;
+        @Option(names = "--kind", required = true, paramLabel = "KIND", description = "Repeat for several kinds.") List<String> kinds;
+        @Option(names = "--entry-class", required = true, paramLabel = "CLASS") String entryClass;
+        @Option(names = "--api", defaultValue = "[1.0,2.0)", paramLabel = "RANGE", description = "Plugin API range (default: ${DEFAULT-VALUE}).") String api;
+        @Option(names = "--key", required = true, paramLabel = "FILE", description = "The author's private key (ID.key from keygen).") Path key;
+        @Option(names = "--key-id", required = true, paramLabel = "ID") String keyId;
+        @Option(names = "--out", required = true, paramLabel = "FILE") Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            java.security.PrivateKey pk = KeyFactory.getInstance("Ed25519").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(read(key, "author key")));
+            io.backplane.plugin.api.PluginManifest m = new io.backplane.plugin.api.PluginManifest(io.backplane.plugin.api.PluginManifest.SCHEMA,
+                    id, version, api, kinds, entryClass, io.backplane.plugin.host.PluginVerifier.sha256Hex(jar), keyId, "x");
+            if (!m.problems().isEmpty()) {
+                throw new IllegalArgumentException(String.join("; ", m.problems()));
+            }
+            Files.write(out, io.backplane.plugin.host.ManifestCodec.toJson(io.backplane.plugin.host.ManifestCodec.sign(m, pk)));
+            spec.commandLine().getOut().println("wrote " + out);
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code plugins trust}: this node trusts an author key (copies ID.pub into the home). */
+    @Command(name = "trust", description = "Trust a plugin author's public key on this node.")
+    static final class Trust implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        HomeOption home;
+        @Option(names = "--key-id", required = true, paramLabel = "ID") String keyId;
+        @Option(names = "--public-key", required = true, paramLabel = "FILE", description = "ID.pub from keygen.") Path pub;
+
+        @Override
+        public Integer call() throws Exception {
+            PublicKey k = new AuthorKeys(pub.toAbsolutePath().getParent()).find(pub.getFileName().toString().replaceFirst("\\.pub$", ""))
+                    .orElseThrow(() -> new IllegalArgumentException(pub + " is not an author public key file named ID.pub"));
+            Path dir = pluginsDir(home.resolve().ensureExists()).resolve("authors");
+            new AuthorKeys(dir).trust(keyId, k);
+            spec.commandLine().getOut().println("trusting " + keyId + " (" + dir.resolve(keyId + ".pub") + ")");
+            return ExitCodes.OK;
+        }
+    }
+
+    /** Shared by the lifecycle steps: home, JSON, the acting identity; prints the entry; exit 4 on a refused step. */
+    abstract static class Step implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        HomeOption home;
+        @Mixin
+        JsonOutput json;
+        @Option(names = "--as", required = true, paramLabel = "IDENTITY", description = "Who performs this step (recorded in the audit log).")
+        String actor;
+
+        abstract Object step(PluginStore store);
+
+        @Override
+        public Integer call() {
+            PrintWriter pw = spec.commandLine().getOut();
+            try {
+                Object result = step(store(home.resolve()));
+                if (json.enabled()) {
+                    JsonOutput.line(pw, result);
+                } else {
+                    pw.println(result);
+                }
+                return ExitCodes.OK;
+            } catch (io.backplane.plugin.host.lifecycle.LifecycleException e) {
+                JsonOutput.line(pw, Map.of("error", e.getMessage()));
+                return ExitCodes.PLUGIN_ERROR;
+            }
+        }
+    }
+
+    @Command(name = "upload", description = "Store a plugin after every load-time check: STAGED.")
+    static final class Upload extends Step {
+        @Mixin
+        PluginFiles files;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.upload(read(files.manifest, "manifest"), files.jar, actor);
+        }
+    }
+
+    @Command(name = "approve", description = "STAGED -> APPROVED (by an identity other than the uploader).")
+    static final class Approve extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.approve(id, version, actor);
+        }
+    }
+
+    @Command(name = "activate", description = "APPROVED -> PENDING, to become ACTIVE at a future epoch.")
+    static final class Activate extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+        @Option(names = "--epoch", required = true, paramLabel = "E") long epoch;
+        @Option(names = "--current-epoch", required = true, paramLabel = "E") long current;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.scheduleActivation(id, version, epoch, current, actor);
+        }
+    }
+
+    @Command(name = "epoch", description = "Local activation signal: epoch E began; pending plugins due by E become ACTIVE.")
+    static final class Epoch extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "E") long epoch;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.onEpoch(epoch, actor);
+        }
+    }
+
+    @Command(name = "veto", description = "PENDING -> VETOED.")
+    static final class Veto extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.veto(id, version, actor);
+        }
+    }
+
+    @Command(name = "rollback", description = "ACTIVE -> ROLLED_BACK; the version it replaced becomes ACTIVE again.")
+    static final class Rollback extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.rollback(id, actor);
+        }
+    }
+
+    @Command(name = "retire", description = "STAGED, APPROVED, ACTIVE or SUPERSEDED -> RETIRED.")
+    static final class Retire extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.retire(id, version, actor);
         }
     }
 }

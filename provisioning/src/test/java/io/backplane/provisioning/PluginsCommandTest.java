@@ -210,4 +210,39 @@ class PluginsCommandTest {
         assertThat(wrong.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(wrong.json().get("problems").toString()).contains("manifest: the enclave was given another manifest");
     }
+
+    @Test
+    void anOperatorCanSignTrustUploadApproveAndActivateFromTheCommandLine() throws Exception {
+        Path h = dir.resolve("lifecycle-home");
+        Path keys = dir.resolve("author-keys");
+        assertThat(run("plugins", "keygen", "--key-id", "carol-key", "--out", keys.toString()).code()).isZero();
+        assertThat(run("plugins", "trust", "--home", h.toString(), "--key-id", "carol-key", "--public-key", keys.resolve("carol-key.pub").toString()).code()).isZero();
+        Path m = dir.resolve("kary.manifest.json");
+        Result made = run("plugins", "manifest", "--jar", samples.toString(), "--id", "kary-tree", "--plugin-version", "1.0.0", "--kind", "routing",
+                "--entry-class", "io.backplane.plugin.samples.KaryTreeRouting", "--key", keys.resolve("carol-key.key").toString(),
+                "--key-id", "carol-key", "--out", m.toString());
+        assertThat(made.code()).as(made.err()).isZero();
+        assertThat(run("plugins", "verify", "--home", h.toString(), "--jar", samples.toString(), "--manifest", m.toString()).code()).isZero();
+
+        String[] home = {"--home", h.toString(), "--json"};
+        Result up = run(concat(new String[] {"plugins", "upload", "--jar", samples.toString(), "--manifest", m.toString(), "--as", "carol"}, home));
+        assertThat(up.code()).as(up.err()).isZero();
+        assertThat(up.json().get("state").asText()).isEqualTo("STAGED");
+        Result self = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "carol"}, home));
+        assertThat(self.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
+        assertThat(self.json().get("error").asText()).isEqualTo("the uploader carol cannot approve their own plugin");
+        assertThat(run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "dave"}, home)).code()).isZero();
+        assertThat(run(concat(new String[] {"plugins", "activate", "kary-tree", "1.0.0", "--epoch", "5", "--current-epoch", "4", "--as", "dave"}, home)).code()).isZero();
+        assertThat(run(concat(new String[] {"plugins", "epoch", "5", "--as", "consensus"}, home)).json().get(0).get("state").asText()).isEqualTo("ACTIVE");
+        Result rollback = run(concat(new String[] {"plugins", "rollback", "kary-tree", "--as", "dave"}, home));
+        assertThat(rollback.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
+
+        Result list = run("plugins", "list", "--home", h.toString(), "--json");
+        assertThat(list.json().get("plugins").get(0).get("state").asText()).isEqualTo("ACTIVE");
+        assertThat(Files.readAllLines(h.resolve("plugins/audit.jsonl"))).hasSize(6);
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+    }
 }
