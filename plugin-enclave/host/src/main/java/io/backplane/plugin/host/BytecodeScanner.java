@@ -149,9 +149,18 @@ public final class BytecodeScanner {
         return Collections.unmodifiableList(unique);
     }
 
+    /** Packages of the trusted enclave code: a plugin class there could reach its package-private parts. */
+    private static final List<String> RESERVED_PACKAGES = List.of("io/backplane/plugin/api/", "io/backplane/plugin/runtime/",
+            "io/backplane/plugin/host/", "io/backplane/codec/", "java/", "javax/", "jdk/", "sun/");
+
     static void scanClass(byte[] bytes, List<Finding> out) {
         ClassReader cr = new ClassReader(bytes);
         String cls = cr.getClassName();
+        for (String reserved : RESERVED_PACKAGES) {
+            if (cls.startsWith(reserved)) {
+                out.add(new Finding(cls, "", "package " + reserved.replace('/', '.'), "a package reserved for the host"));
+            }
+        }
         checkType(cls, "", cr.getSuperName(), out);
         for (String i : cr.getInterfaces()) {
             checkType(cls, "", i, out);

@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class Enclave implements PluginEndpoint {
     private static final Logger LOG = LoggerFactory.getLogger(Enclave.class);
     private static final int STDERR_TAIL = 20;
+    /** Lines of a child's stderr that reach the log; the rest is drained (and kept in the tail) so a chatty plugin cannot flood the node log. */
+    private static final int STDERR_LOG_LINES = 200;
 
     private final String pluginId;
     private final Process process;
@@ -186,9 +188,15 @@ public final class Enclave implements PluginEndpoint {
     private void pumpStderr() {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
+            int n = 0;
             while ((line = r.readLine()) != null) {
                 String l = line.length() > 500 ? line.substring(0, 500) + "..." : line;
-                LOG.info("plugin {}: {}", pluginId, l);
+                n++;
+                if (n <= STDERR_LOG_LINES) {
+                    LOG.info("plugin {}: {}", pluginId, l);
+                } else if (n == STDERR_LOG_LINES + 1) {
+                    LOG.warn("plugin {}: more than {} stderr lines, the rest is not logged", pluginId, STDERR_LOG_LINES);
+                }
                 synchronized (stderrTail) {
                     stderrTail.addLast(l);
                     if (stderrTail.size() > STDERR_TAIL) {

@@ -162,8 +162,11 @@ public final class EnclaveHost implements AutoCloseable {
         return new PluginClient(id, kinds, primary, null, 0, metrics);
     }
 
+    /** Stops every enclave this host started and removes its private jar copies. */
     @Override
     public void close() {
+        loaded.forEach(PluginClient::close);
+        loaded.clear();
         try (var files = Files.list(workDir)) {
             for (Path p : files.toList()) {
                 Files.deleteIfExists(p);

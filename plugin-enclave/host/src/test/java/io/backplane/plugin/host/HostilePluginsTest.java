@@ -70,6 +70,13 @@ class HostilePluginsTest {
         listener.close();
         guarded.close();
         bare.close();
+        // No enclave outlives its client: this JVM has no child process left.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && ProcessHandle.current().descendants().anyMatch(ProcessHandle::isAlive)) {
+            Thread.onSpinWait();
+        }
+        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(p -> p.pid() + " " + p.info().command().orElse("?")))
+                .as("processes left behind").isEmpty();
     }
 
     private void needSandbox() {
@@ -99,8 +106,11 @@ class HostilePluginsTest {
     private PluginOutcome<?> runBare(String id, String cls) throws PluginRefusedException {
         try (PluginClient c = bare.load(manifest(id, cls), jar.get(cls))) {
             PluginOutcome<?> out = c.leaderSchedule(input());
-            if (out instanceof PluginOutcome.Undecided<?> u && u.reason().killsEnclave()) {
-                assertThat(c.supervisor().endpoint()).as("the failed enclave is discarded").isNull();
+            if (out instanceof PluginOutcome.Undecided<?> u) {
+                assertThat(metrics.calls(id, u.reason().label())).as("the outcome is in the metrics").isEqualTo(1);
+                if (u.reason().killsEnclave()) {
+                    assertThat(c.supervisor().endpoint()).as("the failed enclave is discarded").isNull();
+                }
             }
             return out;
         }
@@ -133,6 +143,24 @@ class HostilePluginsTest {
     @Test
     void theReferencePluginsPassTheScan() throws IOException {
         assertThat(BytecodeScanner.scan(jars.samplesJar())).isEmpty();
+    }
+
+    @Test
+    void theScanRefusesClassesThatSquatOnTheHostsPackages() {
+        Path squat = jars.compile("squat", Map.of("io.backplane.plugin.runtime.Squat", """
+                package io.backplane.plugin.runtime;
+                public final class Squat implements io.backplane.plugin.api.LeaderElection {
+                    public io.backplane.plugin.api.LeaderSchedule schedule(io.backplane.plugin.api.LeaderElectionInput in) {
+                        return new io.backplane.plugin.api.LeaderSchedule(java.util.List.of());
+                    }
+                }
+                """));
+        try {
+            guarded.load(jars.manifest("squat", squat, "io.backplane.plugin.runtime.Squat", PluginKind.LEADER_ELECTION), squat).close();
+            throw new AssertionError("a class in the runtime's package passed the scan");
+        } catch (PluginRefusedException e) {
+            assertThat(e.getMessage()).contains("package io.backplane.plugin.runtime. (a package reserved for the host)");
+        }
     }
 
     @Test
