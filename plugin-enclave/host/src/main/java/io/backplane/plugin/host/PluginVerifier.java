@@ -56,11 +56,8 @@ public final class PluginVerifier {
             // A jar that is not the one described is not scanned: its findings would be about the wrong code.
             return new LoadReport(m, problems, List.of());
         }
-        String entryFile = m.entryClass().replace('.', '/') + ".class";
         try (JarFile jf = new JarFile(jar.toFile(), false)) {
-            if (jf.getEntry(entryFile) == null) {
-                problems.add("entryClass: " + m.entryClass() + " is not in the jar");
-            }
+            problems.addAll(checkEntryClass(jf, m));
         } catch (IOException e) {
             problems.add("jar: not a readable jar: " + e.getMessage());
             return new LoadReport(m, problems, List.of());
@@ -74,6 +71,70 @@ public final class PluginVerifier {
             }
         }
         return new LoadReport(m, problems, findings);
+    }
+
+    /**
+     * The entry class must be in the jar, public, concrete, with a public no-argument constructor, and implement the
+     * interface of every kind in the manifest (directly or through superclasses and interfaces in the jar).
+     */
+    static List<String> checkEntryClass(JarFile jf, PluginManifest m) throws IOException {
+        List<String> problems = new ArrayList<>();
+        String name = m.entryClass().replace('.', '/');
+        org.objectweb.asm.ClassReader entry = classIn(jf, name);
+        if (entry == null) {
+            return List.of("entryClass: " + m.entryClass() + " is not in the jar");
+        }
+        int access = entry.getAccess();
+        if ((access & org.objectweb.asm.Opcodes.ACC_PUBLIC) == 0 || (access & (org.objectweb.asm.Opcodes.ACC_ABSTRACT | org.objectweb.asm.Opcodes.ACC_INTERFACE)) != 0) {
+            problems.add("entryClass: " + m.entryClass() + " must be a public concrete class");
+        }
+        boolean[] ctor = {false};
+        entry.accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
+            @Override
+            public org.objectweb.asm.MethodVisitor visitMethod(int acc, String n, String d, String sig, String[] ex) {
+                if (n.equals("<init>") && d.equals("()V") && (acc & org.objectweb.asm.Opcodes.ACC_PUBLIC) != 0) {
+                    ctor[0] = true;
+                }
+                return null;
+            }
+        }, org.objectweb.asm.ClassReader.SKIP_CODE);
+        if (!ctor[0]) {
+            problems.add("entryClass: " + m.entryClass() + " has no public no-argument constructor");
+        }
+        java.util.Set<String> interfaces = new java.util.HashSet<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(name));
+        while (!todo.isEmpty()) {
+            org.objectweb.asm.ClassReader c = classIn(jf, todo.poll());
+            if (c == null) {
+                continue; // a JDK or API type: its interfaces are the API's own
+            }
+            if (c.getSuperName() != null) {
+                todo.add(c.getSuperName());
+            }
+            for (String i : c.getInterfaces()) {
+                if (interfaces.add(i)) {
+                    todo.add(i);
+                }
+            }
+        }
+        for (io.backplane.plugin.api.PluginKind k : m.pluginKinds()) {
+            if (!interfaces.contains(k.contract().getName().replace('.', '/'))) {
+                problems.add("entryClass: " + m.entryClass() + " does not implement " + k.contract().getName() + " (kind " + k.wireName() + ")");
+            }
+        }
+        return problems;
+    }
+
+    private static org.objectweb.asm.ClassReader classIn(JarFile jf, String internalName) throws IOException {
+        var e = jf.getEntry(internalName + ".class");
+        if (e == null) {
+            return null;
+        }
+        try (var in = jf.getInputStream(e)) {
+            return new org.objectweb.asm.ClassReader(in.readAllBytes());
+        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException ex) {
+            throw new IOException(internalName + ".class is not a valid class file");
+        }
     }
 
     public static String sha256Hex(Path file) throws IOException {

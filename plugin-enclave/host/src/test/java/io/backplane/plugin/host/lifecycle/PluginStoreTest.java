@@ -162,6 +162,16 @@ class PluginStoreTest {
         byte[] strangerKey = json.replace("alice-key", "mallory-key").getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> store.upload(strangerKey, jar, "alice")).hasMessageContaining("author key 'mallory-key' is not trusted");
 
+        PluginManifest wrongKind = new PluginManifest(1, "round-robin", "1.0.0", "[1.0,2.0)", List.of("routing"),
+                "io.backplane.plugin.samples.RoundRobinLeaderElection", PluginVerifier.sha256Hex(jar), "alice-key", "");
+        assertThatThrownBy(() -> store.upload(ManifestCodec.toJson(ManifestCodec.sign(wrongKind, author.getPrivate())), jar, "alice"))
+                .hasMessageContaining("entryClass: io.backplane.plugin.samples.RoundRobinLeaderElection does not implement "
+                        + "io.backplane.plugin.api.RoutingStrategy (kind routing)");
+        PluginManifest helper = new PluginManifest(1, "round-robin", "1.0.0", "[1.0,2.0)", List.of("leader-election"),
+                "io.backplane.plugin.samples.SeededDraw", PluginVerifier.sha256Hex(jar), "alice-key", "");
+        assertThatThrownBy(() -> store.upload(ManifestCodec.toJson(ManifestCodec.sign(helper, author.getPrivate())), jar, "alice"))
+                .hasMessageContaining("must be a public concrete class").hasMessageContaining("no public no-argument constructor");
+
         assertThat(store.list()).isEmpty();
         assertThat(dir.resolve("store/round-robin")).doesNotExist();
     }
