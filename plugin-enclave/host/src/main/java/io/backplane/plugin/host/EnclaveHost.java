@@ -123,6 +123,7 @@ public final class EnclaveHost implements AutoCloseable {
         SupervisedPlugin primary = new SupervisedPlugin(m.id(), factory, settings, metrics, nanoTime);
         SupervisedPlugin shadow = settings.dualExecutionEvery() > 0 ? new SupervisedPlugin(m.id(), factory, settings, metrics, nanoTime) : null;
         PluginClient client = new PluginClient(m.id(), kinds, primary, shadow, settings.dualExecutionEvery(), metrics);
+        client.launch(new PluginClient.Launch(manifestJson, copy, cmd));
         loaded.add(client);
         return client;
     }
@@ -152,6 +153,18 @@ public final class EnclaveHost implements AutoCloseable {
         }
         var components = io.backplane.plugin.host.attest.Attestation.measure(launcher.trustedClassPath(), jar, manifestJson, launcher.javaHome());
         return io.backplane.plugin.host.attest.Attestation.issue(report.manifest(), components, launchCommand(report.manifest(), jar),
+                capabilities().sandbox(), signer, clock);
+    }
+
+    /** Measures what the enclaves of a loaded plugin actually run (its private jar copy, its exact argv) and signs it. */
+    public io.backplane.plugin.host.attest.AttestationReport attest(PluginClient client, io.backplane.plugin.host.attest.AttestationSigner signer,
+            java.time.Clock clock) {
+        PluginClient.Launch l = client.launch();
+        if (l == null) {
+            throw new IllegalArgumentException(client.pluginId() + " runs in this JVM: there is no enclave to attest");
+        }
+        var components = io.backplane.plugin.host.attest.Attestation.measure(launcher.trustedClassPath(), l.jar(), l.manifestJson(), launcher.javaHome());
+        return io.backplane.plugin.host.attest.Attestation.issue(ManifestCodec.parse(l.manifestJson()), components, l.command(),
                 capabilities().sandbox(), signer, clock);
     }
 

@@ -37,6 +37,20 @@ public final class PluginClient implements AutoCloseable {
     private final PluginMetrics metrics;
     private long calls;
     private volatile boolean closed;
+    private volatile Launch launch;
+
+    /** What an enclave of this client runs: the manifest, the private jar copy and the exact argv (for attestation). */
+    public record Launch(byte[] manifestJson, java.nio.file.Path jar, List<String> command) {
+        public Launch {
+            manifestJson = manifestJson.clone();
+            command = List.copyOf(command);
+        }
+
+        @Override
+        public byte[] manifestJson() {
+            return manifestJson.clone();
+        }
+    }
 
     public PluginClient(String pluginId, List<PluginKind> kinds, SupervisedPlugin primary, SupervisedPlugin shadow, int dualEvery, PluginMetrics metrics) {
         this.pluginId = pluginId;
@@ -164,6 +178,15 @@ public final class PluginClient implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    void launch(Launch l) {
+        this.launch = l;
+    }
+
+    /** What this client's enclaves run; null for in-process plugins. */
+    public Launch launch() {
+        return launch;
     }
 
     public boolean closed() {

@@ -56,7 +56,7 @@ class AttestationTest {
         }
         manifest = ManifestCodec.toJson(ManifestCodec.sign(new PluginManifest(1, "kary-tree", "1.0.0", "[" + ApiVersion.CURRENT + ",2.0)",
                 List.of("routing"), "io.backplane.plugin.samples.KaryTreeRouting", PluginVerifier.sha256Hex(jar), "alice-key", ""), author.getPrivate()));
-        host = new EnclaveHost(EnclaveSettings.defaults(), SandboxProbe.probe(), keys, PluginMetrics.standalone(), FeatureFlags.allOn(), "n0", System::nanoTime);
+        host = new EnclaveHost(EnclaveSettings.defaults().withAllowWeakSandbox(true), SandboxProbe.probe(), keys, PluginMetrics.standalone(), FeatureFlags.allOn(), "n0", System::nanoTime);
         signer = SoftwareEcSigner.loadOrCreate(dir.resolve("home/plugins"));
     }
 
@@ -91,6 +91,15 @@ class AttestationTest {
 
         SoftwareEcSigner stranger = SoftwareEcSigner.loadOrCreate(dir.resolve("elsewhere"));
         assertThat(Attestation.verify(r, manifest, stranger.publicKey())).singleElement().asString().startsWith("signer: key ");
+    }
+
+    @Test
+    void aLoadedPluginIsAttestedWithTheArgumentsItsEnclaveRuns() throws Exception {
+        try (var client = host.load(manifest, jar)) {
+            AttestationReport r = host.attest(client, signer, clock);
+            assertThat(r.launchArgs()).isEqualTo(client.launch().command());
+            assertThat(Attestation.verify(r, manifest, signer.publicKey())).isEmpty();
+        }
     }
 
     @Test
