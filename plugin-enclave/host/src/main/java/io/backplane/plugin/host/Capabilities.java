@@ -1,0 +1,12 @@
+package io.backplane.plugin.host;
+
+import java.util.List;
+
+/**
+ * What this host can run, for capability discovery (admin API, {@code plugins list}): the plugin API versions and
+ * kinds it implements, the manifest schema it reads, and its isolation: {@code sandbox} is {@code bubblewrap},
+ * {@code weak} (no namespaces, operator-allowed) or {@code unavailable} (untrusted plugins refused; {@code cause} says
+ * why); {@code tee} is {@code software} (no hardware TEE quote on these machines).
+ */
+public record Capabilities(List<String> apiVersions, List<String> kinds, int manifestSchema, String sandbox, String cause, String tee) {
+}

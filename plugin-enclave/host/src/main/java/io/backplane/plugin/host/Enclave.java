@@ -1,0 +1,211 @@
+package io.backplane.plugin.host;
+
+import io.backplane.plugin.api.ApiVersion;
+import io.backplane.plugin.api.PluginKind;
+import io.backplane.plugin.runtime.Frames;
+import io.backplane.plugin.runtime.Wire;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sandboxed child JVM running one plugin. Each call writes a request frame and reads the response on a dedicated
+ * I/O thread so that the caller can give up at the deadline; any failure that leaves the channel in doubt (deadline,
+ * malformed frame, end of stream) kills the whole process tree. The child's stderr goes to the log with the plugin id.
+ */
+public final class Enclave implements PluginEndpoint {
+    private static final Logger LOG = LoggerFactory.getLogger(Enclave.class);
+    private static final int STDERR_TAIL = 20;
+    /** Lines of a child's stderr that reach the log; the rest is drained (and kept in the tail) so a chatty plugin cannot flood the node log. */
+    private static final int STDERR_LOG_LINES = 200;
+
+    private final String pluginId;
+    private final Process process;
+    private final OutputStream toChild;
+    private final InputStream fromChild;
+    private final ExecutorService io;
+    private final Deque<String> stderrTail = new ArrayDeque<>();
+    private final List<String> command;
+    private final Thread stderrPump;
+    private long nextId = 1;
+    private volatile boolean dead;
+
+    private Enclave(String pluginId, Process process, List<String> command) {
+        this.pluginId = pluginId;
+        this.process = process;
+        this.command = List.copyOf(command);
+        this.toChild = new BufferedOutputStream(process.getOutputStream(), 1 << 16);
+        this.fromChild = new BufferedInputStream(process.getInputStream(), 1 << 16);
+        this.io = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "enclave-io-" + pluginId);
+            t.setDaemon(true);
+            return t;
+        });
+        this.stderrPump = new Thread(this::pumpStderr, "enclave-stderr-" + pluginId);
+        stderrPump.setDaemon(true);
+        stderrPump.start();
+    }
+
+    /**
+     * Starts the child and waits for its handshake, which must name the host's API version and the expected kinds.
+     *
+     * @throws EnclaveFailure {@link UndecidedReason#CRASHED} when the child cannot start or answer the handshake
+     */
+    public static Enclave start(String pluginId, List<String> command, List<PluginKind> kinds, Duration startDeadline) throws EnclaveFailure {
+        Process p;
+        try {
+            p = new ProcessBuilder(command).start();
+        } catch (IOException e) {
+            throw new EnclaveFailure(UndecidedReason.CRASHED, "cannot start the enclave of " + pluginId + ": " + e.getMessage());
+        }
+        Enclave e = new Enclave(pluginId, p, command);
+        byte[] hello = e.call(Wire.HELLO, new byte[0], startDeadline);
+        Wire.Hello h;
+        try {
+            h = Wire.decodeHello(hello);
+        } catch (RuntimeException ex) {
+            e.close();
+            throw new EnclaveFailure(UndecidedReason.PROTOCOL_VIOLATION, "bad handshake from " + pluginId + ": " + ex.getMessage());
+        }
+        if (!h.api().equals(ApiVersion.CURRENT) || !h.kinds().equals(kinds)) {
+            e.close();
+            throw new EnclaveFailure(UndecidedReason.PROTOCOL_VIOLATION, "enclave of " + pluginId + " answered API " + h.api()
+                    + " kinds " + h.kinds() + ", expected " + ApiVersion.CURRENT + " " + kinds);
+        }
+        return e;
+    }
+
+    @Override
+    public synchronized byte[] call(String method, byte[] payload, Duration deadline) throws EnclaveFailure {
+        if (dead) {
+            throw new EnclaveFailure(UndecidedReason.CRASHED, "enclave of " + pluginId + " is dead");
+        }
+        long id = nextId++;
+        // Write and read on the I/O thread: a child that stops reading must not block the caller past the deadline.
+        Future<Frames.Response> f = io.submit(() -> {
+            Frames.writeRequest(toChild, new Frames.Request(id, method, payload));
+            return Frames.readResponse(fromChild);
+        });
+        Frames.Response resp;
+        try {
+            resp = f.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            kill();
+            throw new EnclaveFailure(UndecidedReason.DEADLINE_MISSED, pluginId + " did not answer " + method + " within " + deadline.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            kill();
+            Thread.currentThread().interrupt();
+            throw new EnclaveFailure(UndecidedReason.CRASHED, "interrupted while waiting for " + pluginId);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof Frames.ProtocolViolation) {
+                kill();
+                throw new EnclaveFailure(UndecidedReason.PROTOCOL_VIOLATION, pluginId + " broke the protocol: " + c.getMessage());
+            }
+            String why = (c instanceof EOFException ? "exited" : "failed: " + c.getMessage()) + exitDescription();
+            kill();
+            throw new EnclaveFailure(UndecidedReason.CRASHED, pluginId + " " + why);
+        }
+        if (resp.id() != id) {
+            kill();
+            throw new EnclaveFailure(UndecidedReason.PROTOCOL_VIOLATION, pluginId + " answered request " + resp.id() + " to request " + id);
+        }
+        if (resp.status() == Frames.PLUGIN_ERROR) {
+            throw new EnclaveFailure(UndecidedReason.PLUGIN_ERROR, pluginId + " threw: " + new String(resp.payload(), StandardCharsets.UTF_8));
+        }
+        return resp.payload();
+    }
+
+    private String exitDescription() {
+        try {
+            if (process.waitFor(2, TimeUnit.SECONDS)) {
+                stderrPump.join(1000); // its last words (an OutOfMemoryError, a crash) are the useful part
+                return " (exit " + process.exitValue() + "; stderr: " + stderrTail() + ")";
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return "";
+    }
+
+    /** The last lines the child wrote on stderr, for error messages. */
+    public String stderrTail() {
+        synchronized (stderrTail) {
+            return String.join(" | ", stderrTail);
+        }
+    }
+
+    /** The process id of the child (the prlimit/bwrap wrapper). */
+    public long pid() {
+        return process.pid();
+    }
+
+    public List<String> command() {
+        return command;
+    }
+
+    @Override
+    public boolean alive() {
+        return !dead && process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    private void kill() {
+        dead = true;
+        // Descendants first: bwrap's child is the JVM; --die-with-parent also takes it down when bwrap dies.
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        io.shutdownNow();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void pumpStderr() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            int n = 0;
+            while ((line = r.readLine()) != null) {
+                String l = line.length() > 500 ? line.substring(0, 500) + "..." : line;
+                n++;
+                if (n <= STDERR_LOG_LINES) {
+                    LOG.info("plugin {}: {}", pluginId, l);
+                } else if (n == STDERR_LOG_LINES + 1) {
+                    LOG.warn("plugin {}: more than {} stderr lines, the rest is not logged", pluginId, STDERR_LOG_LINES);
+                }
+                synchronized (stderrTail) {
+                    stderrTail.addLast(l);
+                    if (stderrTail.size() > STDERR_TAIL) {
+                        stderrTail.removeFirst();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("stderr of plugin {} closed: {}", pluginId, e.getMessage());
+        }
+    }
+}

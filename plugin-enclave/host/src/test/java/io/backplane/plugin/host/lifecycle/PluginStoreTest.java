@@ -1,0 +1,201 @@
+package io.backplane.plugin.host.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.backplane.plugin.api.ApiVersion;
+import io.backplane.plugin.api.PluginManifest;
+import io.backplane.plugin.host.AuthorKeys;
+import io.backplane.plugin.host.ManifestCodec;
+import io.backplane.plugin.host.PluginVerifier;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every legal and illegal lifecycle step, refusals of corrupt uploads, persistence, and the audit chain. */
+class PluginStoreTest {
+    @TempDir
+    Path dir;
+    private KeyPair author;
+    private PluginVerifier verifier;
+    private HashChainedAuditLog audit;
+    private PluginStore store;
+    private Path jar;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        author = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        AuthorKeys keys = new AuthorKeys(dir.resolve("authors"));
+        keys.trust("alice-key", author.getPublic());
+        verifier = new PluginVerifier(keys, true);
+        audit = new HashChainedAuditLog(dir.resolve("audit/plugins.jsonl"), Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
+        store = new PluginStore(dir.resolve("store"), verifier, audit);
+        jar = Path.of(io.backplane.plugin.samples.RoundRobinLeaderElection.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (Files.isDirectory(jar)) {
+            jar = jarOf(jar);
+        }
+    }
+
+    private Path jarOf(Path classes) throws IOException {
+        Path out = dir.resolve("samples.jar");
+        try (var jos = new java.util.jar.JarOutputStream(Files.newOutputStream(out)); var walk = Files.walk(classes)) {
+            for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
+                jos.putNextEntry(new java.util.jar.JarEntry(classes.relativize(p).toString()));
+                jos.write(Files.readAllBytes(p));
+                jos.closeEntry();
+            }
+        }
+        return out;
+    }
+
+    private byte[] manifest(String version) throws IOException {
+        PluginManifest m = new PluginManifest(1, "round-robin", version, "[" + ApiVersion.CURRENT + ",2.0)", List.of("leader-election"),
+                "io.backplane.plugin.samples.RoundRobinLeaderElection", PluginVerifier.sha256Hex(jar), "alice-key", "");
+        return ManifestCodec.toJson(ManifestCodec.sign(m, author.getPrivate()));
+    }
+
+    private void activate(String version, long epoch) throws IOException {
+        store.upload(manifest(version), jar, "alice");
+        store.approve("round-robin", version, "bob");
+        store.scheduleActivation("round-robin", version, epoch, epoch - 1, "bob");
+        store.onEpoch(epoch, "consensus");
+    }
+
+    @Test
+    void walksTheWholeLegalPathAndRecordsEveryStep() throws IOException {
+        assertThat(store.upload(manifest("1.0.0"), jar, "alice").state()).isEqualTo(LifecycleState.STAGED);
+        assertThat(store.approve("round-robin", "1.0.0", "bob").state()).isEqualTo(LifecycleState.APPROVED);
+        assertThat(store.scheduleActivation("round-robin", "1.0.0", 5, 3, "bob").state()).isEqualTo(LifecycleState.PENDING);
+        assertThat(store.onEpoch(4, "consensus")).isEmpty();
+        assertThat(store.onEpoch(5, "consensus")).singleElement().extracting(PluginStore.Entry::state).isEqualTo(LifecycleState.ACTIVE);
+
+        activate("1.1.0", 8);
+        assertThat(store.active("round-robin").orElseThrow().version()).isEqualTo("1.1.0");
+        assertThat(store.find("round-robin", "1.0.0").orElseThrow().state()).isEqualTo(LifecycleState.SUPERSEDED);
+
+        store.rollback("round-robin", "carol");
+        assertThat(store.active("round-robin").orElseThrow().version()).isEqualTo("1.0.0");
+        assertThat(store.find("round-robin", "1.1.0").orElseThrow().state()).isEqualTo(LifecycleState.ROLLED_BACK);
+
+        store.upload(manifest("2.0.0"), jar, "alice");
+        store.approve("round-robin", "2.0.0", "bob");
+        store.scheduleActivation("round-robin", "2.0.0", 20, 9, "bob");
+        assertThat(store.veto("round-robin", "2.0.0", "carol").state()).isEqualTo(LifecycleState.VETOED);
+        assertThat(store.onEpoch(20, "consensus")).isEmpty();
+        assertThat(store.retire("round-robin", "1.0.0", "carol").state()).isEqualTo(LifecycleState.RETIRED);
+        assertThat(store.active("round-robin")).isEmpty();
+
+        List<String> steps = audit.events().stream().map(e -> e.action() + ":" + e.version() + ":" + e.from() + "->" + e.to()).toList();
+        assertThat(steps).containsExactly(
+                "upload:1.0.0:->STAGED", "approve:1.0.0:STAGED->APPROVED", "activate:1.0.0:APPROVED->PENDING", "activated:1.0.0:PENDING->ACTIVE",
+                "upload:1.1.0:->STAGED", "approve:1.1.0:STAGED->APPROVED", "activate:1.1.0:APPROVED->PENDING",
+                "supersede:1.0.0:ACTIVE->SUPERSEDED", "activated:1.1.0:PENDING->ACTIVE",
+                "rollback:1.1.0:ACTIVE->ROLLED_BACK", "reinstate:1.0.0:SUPERSEDED->ACTIVE",
+                "upload:2.0.0:->STAGED", "approve:2.0.0:STAGED->APPROVED", "activate:2.0.0:APPROVED->PENDING", "veto:2.0.0:PENDING->VETOED",
+                "retire:1.0.0:ACTIVE->RETIRED");
+        assertThat(audit.verify()).isEmpty();
+        // The state survives a restart of the node.
+        assertThat(new PluginStore(dir.resolve("store"), verifier, audit).list()).isEqualTo(store.list());
+    }
+
+    @Test
+    void refusesEveryIllegalStepWithTheReasonAndAuditsTheRefusal() throws IOException {
+        store.upload(manifest("1.0.0"), jar, "alice");
+        assertThatThrownBy(() -> store.approve("round-robin", "1.0.0", "alice")).hasMessage("the uploader alice cannot approve their own plugin");
+        assertThatThrownBy(() -> store.scheduleActivation("round-robin", "1.0.0", 5, 1, "bob"))
+                .hasMessage("cannot activate round-robin 1.0.0: it is STAGED, activate needs APPROVED");
+        assertThatThrownBy(() -> store.veto("round-robin", "1.0.0", "bob")).hasMessage("cannot veto round-robin 1.0.0: it is STAGED, veto needs PENDING");
+        assertThatThrownBy(() -> store.rollback("round-robin", "bob")).hasMessage("round-robin has no active version to roll back");
+        assertThatThrownBy(() -> store.upload(manifest("1.0.0"), jar, "alice")).hasMessage("round-robin 1.0.0 is already in the store");
+        assertThatThrownBy(() -> store.approve("round-robin", "9.9.9", "bob")).hasMessage("round-robin 9.9.9 is not in the store");
+
+        store.approve("round-robin", "1.0.0", "bob");
+        assertThatThrownBy(() -> store.approve("round-robin", "1.0.0", "carol")).hasMessageContaining("it is APPROVED, approve needs STAGED");
+        assertThatThrownBy(() -> store.scheduleActivation("round-robin", "1.0.0", 3, 3, "bob")).hasMessage("activation epoch 3 is not after the current epoch 3");
+        store.scheduleActivation("round-robin", "1.0.0", 4, 3, "bob");
+        assertThatThrownBy(() -> store.retire("round-robin", "1.0.0", "bob")).hasMessageContaining("it is PENDING, retire needs [STAGED, APPROVED, ACTIVE, SUPERSEDED]");
+        store.onEpoch(4, "consensus");
+        assertThatThrownBy(() -> store.rollback("round-robin", "bob")).hasMessage("round-robin 1.0.0 replaced no version that can run again");
+        assertThatThrownBy(() -> store.veto("round-robin", "1.0.0", "bob")).hasMessageContaining("it is ACTIVE, veto needs PENDING");
+
+        store.upload(manifest("1.1.0"), jar, "alice");
+        store.approve("round-robin", "1.1.0", "bob");
+        store.upload(manifest("1.2.0"), jar, "alice");
+        store.approve("round-robin", "1.2.0", "bob");
+        store.scheduleActivation("round-robin", "1.1.0", 9, 4, "bob");
+        assertThatThrownBy(() -> store.scheduleActivation("round-robin", "1.2.0", 9, 4, "bob")).hasMessageContaining("1.1.0 is already pending activation");
+        store.veto("round-robin", "1.1.0", "carol");
+        assertThatThrownBy(() -> store.scheduleActivation("round-robin", "1.1.0", 10, 4, "bob")).hasMessageContaining("it is VETOED");
+
+        assertThat(audit.events().stream().filter(e -> e.to().equals("refused")).count()).isEqualTo(13);
+        assertThat(store.active("round-robin").orElseThrow().version()).isEqualTo("1.0.0");
+    }
+
+    @Test
+    void refusesACorruptedJarOrManifestAtUpload() throws IOException {
+        byte[] good = manifest("1.0.0");
+        Path corrupt = dir.resolve("corrupt.jar");
+        byte[] bytes = Files.readAllBytes(jar);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(corrupt, bytes);
+        assertThatThrownBy(() -> store.upload(good, corrupt, "alice")).hasMessageContaining("jar: SHA-256 is").hasMessageContaining("but the manifest says");
+
+        String json = new String(good, StandardCharsets.UTF_8);
+        byte[] tamperedVersion = json.replace("\"1.0.0\"", "\"1.0.1\"").getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> store.upload(tamperedVersion, jar, "alice")).hasMessageContaining("signature: does not verify under author key 'alice-key'");
+        byte[] unknownField = json.replaceFirst("\\{", "{\"backdoor\": true,").getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> store.upload(unknownField, jar, "alice")).hasMessageContaining("manifest: unknown field 'backdoor'");
+        byte[] truncated = java.util.Arrays.copyOf(good, good.length / 2);
+        assertThatThrownBy(() -> store.upload(truncated, jar, "alice")).hasMessageContaining("manifest: not a valid manifest");
+        byte[] otherApi = json.replace("[1.0,2.0)", "[2.0,3.0)").getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> store.upload(otherApi, jar, "alice")).hasMessageContaining("needs plugin API [2.0,3.0) but this host implements 1.0");
+        byte[] strangerKey = json.replace("alice-key", "mallory-key").getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> store.upload(strangerKey, jar, "alice")).hasMessageContaining("author key 'mallory-key' is not trusted");
+
+        PluginManifest wrongKind = new PluginManifest(1, "round-robin", "1.0.0", "[1.0,2.0)", List.of("routing"),
+                "io.backplane.plugin.samples.RoundRobinLeaderElection", PluginVerifier.sha256Hex(jar), "alice-key", "");
+        assertThatThrownBy(() -> store.upload(ManifestCodec.toJson(ManifestCodec.sign(wrongKind, author.getPrivate())), jar, "alice"))
+                .hasMessageContaining("entryClass: io.backplane.plugin.samples.RoundRobinLeaderElection does not implement "
+                        + "io.backplane.plugin.api.RoutingStrategy (kind routing)");
+        PluginManifest helper = new PluginManifest(1, "round-robin", "1.0.0", "[1.0,2.0)", List.of("leader-election"),
+                "io.backplane.plugin.samples.SeededDraw", PluginVerifier.sha256Hex(jar), "alice-key", "");
+        assertThatThrownBy(() -> store.upload(ManifestCodec.toJson(ManifestCodec.sign(helper, author.getPrivate())), jar, "alice"))
+                .hasMessageContaining("must be a public concrete class").hasMessageContaining("no public no-argument constructor");
+
+        assertThat(store.list()).isEmpty();
+        assertThat(dir.resolve("store/round-robin")).doesNotExist();
+    }
+
+    @Test
+    void theAuditChainDetectsAnEditedLine() throws IOException {
+        activate("1.0.0", 2);
+        Path f = audit.file();
+        List<String> lines = Files.readAllLines(f);
+        lines.set(1, lines.get(1).replace("\"bob\"", "\"mallory\""));
+        Files.write(f, lines);
+        assertThat(new HashChainedAuditLogReader(f).problems()).containsExactly("line 2: content does not match its hash");
+        assertThatThrownBy(() -> new HashChainedAuditLog(f, Clock.systemUTC())).hasMessageContaining("is damaged: line 2");
+    }
+
+    /** Reads a damaged log without refusing it, as an auditor would. */
+    private record HashChainedAuditLogReader(Path file) {
+        List<String> problems() {
+            try {
+                new HashChainedAuditLog(file, Clock.systemUTC());
+                return List.of();
+            } catch (IllegalStateException e) {
+                return List.of(e.getMessage().substring(e.getMessage().indexOf("line ")));
+            }
+        }
+    }
+}

@@ -1,0 +1,500 @@
+package io.backplane.provisioning;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.backplane.config.NodeHome;
+import io.backplane.plugin.api.LeaderElectionInput;
+import io.backplane.plugin.api.PluginKind;
+import io.backplane.plugin.api.RoutingInput;
+import io.backplane.plugin.host.AuthorKeys;
+import io.backplane.plugin.host.BytecodeScanner;
+import io.backplane.plugin.host.EnclaveHost;
+import io.backplane.plugin.host.EnclaveSettings;
+import io.backplane.plugin.host.LoadReport;
+import io.backplane.plugin.host.PluginClient;
+import io.backplane.plugin.host.PluginMetrics;
+import io.backplane.plugin.host.PluginOutcome;
+import io.backplane.plugin.host.PluginRefusedException;
+import io.backplane.plugin.host.attest.Attestation;
+import io.backplane.plugin.host.attest.AttestationReport;
+import io.backplane.plugin.host.attest.SoftwareEcSigner;
+import io.backplane.plugin.host.lifecycle.HashChainedAuditLog;
+import io.backplane.plugin.host.lifecycle.PluginStore;
+import io.backplane.plugin.runtime.Wire;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code backplane plugins verify|call|list|attest}: the plugin plane from the command line. The node home holds
+ * {@code plugins/authors/<keyId>.pub} (trusted plugin authors), {@code plugins/store/} (the lifecycle store),
+ * {@code plugins/audit.jsonl} (its hash-chained audit log) and {@code plugins/attestation-key.p8} (the software
+ * attestation key, until the HSM identity key is wired). Input and output JSON shapes: plugin-enclave/api/README.md.
+ */
+@Command(name = "plugins", description = "Verify, call, list and attest sandboxed plugins.",
+        subcommands = {PluginsCommand.Verify.class, PluginsCommand.Call.class, PluginsCommand.ListPlugins.class, PluginsCommand.Attest.class,
+                PluginsCommand.Keygen.class, PluginsCommand.Manifest.class, PluginsCommand.Trust.class,
+                PluginsCommand.Upload.class, PluginsCommand.Approve.class, PluginsCommand.Activate.class, PluginsCommand.Epoch.class,
+                PluginsCommand.Veto.class, PluginsCommand.Rollback.class, PluginsCommand.Retire.class})
+public final class PluginsCommand implements Callable<Integer> {
+    static final ObjectMapper INPUT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+
+    static Path pluginsDir(NodeHome home) {
+        return home.dir().resolve("plugins");
+    }
+
+    static EnclaveHost host(NodeHome home, EnclaveSettings settings) {
+        return EnclaveHost.create(settings, new AuthorKeys(pluginsDir(home).resolve("authors")), PluginMetrics.standalone());
+    }
+
+    static byte[] read(Path p, String what) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the " + what + " " + p + ": " + e.getMessage());
+        }
+    }
+
+    static PluginStore store(NodeHome home) {
+        Path dir = pluginsDir(home.ensureExists());
+        return new PluginStore(dir.resolve("store"), new io.backplane.plugin.host.PluginVerifier(new AuthorKeys(dir.resolve("authors")), true),
+                new HashChainedAuditLog(dir.resolve("audit.jsonl"), Clock.systemUTC()));
+    }
+
+    /** The jar and manifest flags shared by verify, call and attest. */
+    static final class PluginFiles {
+        @Option(names = "--jar", paramLabel = "JAR", required = true, description = "The plugin jar.")
+        Path jar;
+
+        @Option(names = "--manifest", paramLabel = "FILE", required = true, description = "The plugin manifest (JSON).")
+        Path manifest;
+    }
+
+    /** {@code plugins verify}: the load-time checks and their verdict; exit 0 accepted, 4 refused. */
+    @Command(name = "verify", description = "Run the load-time checks (manifest, API range, signature, digest, bytecode scan) and print the verdict.")
+    static final class Verify implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        HomeOption home;
+        @Mixin
+        JsonOutput json;
+        @Mixin
+        PluginFiles files;
+
+        @Override
+        public Integer call() {
+            NodeHome h = home.resolve();
+            try (EnclaveHost host = host(h, EnclaveSettings.defaults())) {
+                LoadReport r = host.verify(read(files.manifest, "manifest"), files.jar);
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("accepted", r.accepted());
+                out.put("id", r.manifest() == null ? null : r.manifest().id());
+                out.put("version", r.manifest() == null ? null : r.manifest().version());
+                out.put("problems", r.problems());
+                out.put("findings", r.findings().stream().map(BytecodeScanner.Finding::toString).toList());
+                PrintWriter pw = spec.commandLine().getOut();
+                if (json.enabled()) {
+                    JsonOutput.line(pw, out);
+                } else {
+                    pw.println(r.accepted() ? "ACCEPTED " + r.manifest().id() + " " + r.manifest().version() : "REFUSED");
+                    r.problems().forEach(p -> pw.println("  " + p));
+                    r.findings().forEach(f -> pw.println("  scan: " + f));
+                }
+                return r.accepted() ? ExitCodes.OK : ExitCodes.PLUGIN_ERROR;
+            }
+        }
+    }
+
+    /** {@code plugins call}: one call in a fresh enclave; the answer, or {@code {"error":...}} and exit 4. */
+    @Command(name = "call", description = "Run one call in a fresh enclave and print the plugin's answer.")
+    static final class Call implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        HomeOption home;
+        @Mixin
+        JsonOutput json;
+        @Mixin
+        PluginFiles files;
+
+        @Option(names = "--kind", required = true, paramLabel = "KIND", description = "leader-election, block-validator or routing.")
+        String kind;
+
+        @Option(names = "--input", required = true, paramLabel = "FILE", description = "The call's input (JSON, shape per kind in the api README).")
+        Path input;
+
+        @Option(names = "--deadline-ms", paramLabel = "MS", defaultValue = "2000", description = "Deadline of the call (default: ${DEFAULT-VALUE}).")
+        long deadlineMs;
+
+        @Option(names = "--allow-weak-sandbox", description = "Run without namespaces where bubblewrap cannot create them (unsafe for untrusted plugins).")
+        boolean allowWeak;
+
+        @Override
+        public Integer call() {
+            PluginKind k;
+            try {
+                k = PluginKind.fromWireName(kind);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--kind: " + e.getMessage());
+            }
+            byte[] inputJson = read(input, "input");
+            Object parsed;
+            try {
+                parsed = switch (k) {
+                    case LEADER_ELECTION -> INPUT.readValue(inputJson, LeaderElectionInput.class);
+                    case BLOCK_VALIDATOR -> INPUT.readValue(inputJson, Wire.ValidationRequest.class);
+                    case ROUTING -> INPUT.readValue(inputJson, RoutingInput.class);
+                };
+            } catch (IOException | RuntimeException e) {
+                String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+                throw new IllegalArgumentException("input " + input + " is not a valid " + k.wireName() + " input: " + why);
+            }
+            EnclaveSettings s = EnclaveSettings.defaults().withCallDeadline(Duration.ofMillis(deadlineMs)).withAllowWeakSandbox(allowWeak);
+            PrintWriter pw = spec.commandLine().getOut();
+            try (EnclaveHost host = host(home.resolve(), s); PluginClient c = host.load(read(files.manifest, "manifest"), files.jar)) {
+                PluginOutcome<?> out = switch (k) {
+                    case LEADER_ELECTION -> c.leaderSchedule((LeaderElectionInput) parsed);
+                    case BLOCK_VALIDATOR -> c.validate(((Wire.ValidationRequest) parsed).proposal(), ((Wire.ValidationRequest) parsed).ledger());
+                    case ROUTING -> c.route((RoutingInput) parsed);
+                };
+                if (out instanceof PluginOutcome.Decided<?> d) {
+                    JsonOutput.line(pw, d.value());
+                    return ExitCodes.OK;
+                }
+                PluginOutcome.Undecided<?> u = (PluginOutcome.Undecided<?>) out;
+                return error(pw, u.reason().label() + ": " + u.detail());
+            } catch (PluginRefusedException e) {
+                return error(pw, e.reason().label() + ": " + e.getMessage());
+            }
+        }
+
+        private static int error(PrintWriter pw, String message) {
+            JsonOutput.line(pw, Map.of("error", message));
+            return ExitCodes.PLUGIN_ERROR;
+        }
+    }
+
+    /** {@code plugins list}: the store's plugins and this host's capabilities. */
+    @Command(name = "list", description = "List the plugins in the node's store and what this host can run.")
+    static final class ListPlugins implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        HomeOption home;
+        @Mixin
+        JsonOutput json;
+
+        @Override
+        public Integer call() {
+            NodeHome h = home.resolve();
+            try (EnclaveHost host = host(h, EnclaveSettings.defaults())) {
+                Path dir = pluginsDir(h);
+                List<PluginStore.Entry> entries = Files.isDirectory(dir.resolve("store")) ? store(h).list() : List.of();
+                PrintWriter pw = spec.commandLine().getOut();
+                if (json.enabled()) {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("capabilities", host.capabilities());
+                    out.put("plugins", entries);
+                    JsonOutput.line(pw, out);
+                } else {
+                    var c = host.capabilities();
+                    pw.println("plugin API " + c.apiVersions() + ", kinds " + c.kinds() + ", sandbox " + c.sandbox()
+                            + (c.cause().isEmpty() ? "" : " (" + c.cause() + ")") + ", TEE " + c.tee());
+                    if (entries.isEmpty()) {
+                        pw.println("no plugins in " + dir.resolve("store"));
+                    }
+                    entries.forEach(e -> pw.printf("%-24s %-12s %-11s %s%n", e.id(), e.version(), e.state(), String.join(",", e.kinds())));
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    /** {@code plugins attest}: issue a signed measurement report, or verify one against a manifest. */
+    @Command(name = "attest", description = "Issue a signed software attestation report for a plugin's enclave, or --verify one.")
+    static final class Attest implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        HomeOption home;
+        @Mixin
+        JsonOutput json;
+
+        @Option(names = "--manifest", paramLabel = "FILE", required = true, description = "The plugin manifest (JSON).")
+        Path manifest;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Mode mode;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the report here.")
+        Path outFile;
+
+        @Option(names = "--trusted-key", paramLabel = "FILE", description = "Signer public key (X.509 DER) to require; default: this node's attestation key.")
+        Path trustedKey;
+
+        static final class Mode {
+            @Option(names = "--jar", paramLabel = "JAR", description = "Issue a report for this jar.")
+            Path jar;
+
+            @Option(names = "--verify", paramLabel = "REPORT", description = "Verify this report against the manifest.")
+            Path report;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            NodeHome h = home.resolve();
+            PrintWriter pw = spec.commandLine().getOut();
+            byte[] manifestJson = read(manifest, "manifest");
+            if (mode.report != null) {
+                AttestationReport r = Attestation.fromJson(read(mode.report, "report"));
+                PublicKey key = trustedKey();
+                List<String> problems = Attestation.verify(r, manifestJson, key);
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("valid", problems.isEmpty());
+                out.put("measurement", r.measurement());
+                out.put("tee", r.tee());
+                out.put("problems", problems);
+                if (json.enabled()) {
+                    JsonOutput.line(pw, out);
+                } else {
+                    pw.println((problems.isEmpty() ? "VALID " : "INVALID ") + r.pluginId() + " " + r.pluginVersion() + " measurement " + r.measurement()
+                            + " (" + r.tee() + " measurement, no hardware quote)");
+                    problems.forEach(p -> pw.println("  " + p));
+                }
+                return problems.isEmpty() ? ExitCodes.OK : ExitCodes.FAILURE;
+            }
+            SoftwareEcSigner signer = SoftwareEcSigner.loadOrCreate(pluginsDir(h.ensureExists()));
+            try (EnclaveHost host = host(h, EnclaveSettings.defaults())) {
+                AttestationReport r = host.attest(manifestJson, mode.jar, signer, Clock.systemUTC());
+                byte[] doc = Attestation.toJson(r);
+                if (outFile != null) {
+                    Files.write(outFile, doc);
+                }
+                pw.println(json.enabled() ? JsonOutput.MAPPER.writeValueAsString(r) : new String(doc, java.nio.charset.StandardCharsets.UTF_8));
+                return ExitCodes.OK;
+            } catch (PluginRefusedException e) {
+                JsonOutput.line(pw, Map.of("error", e.getMessage()));
+                return ExitCodes.PLUGIN_ERROR;
+            }
+        }
+
+        private PublicKey trustedKey() throws Exception {
+            Path f = trustedKey != null ? trustedKey : pluginsDir(home.resolve()).resolve("attestation-key.pub");
+            if (!Files.exists(f)) {
+                if (trustedKey != null) {
+                    throw new IllegalArgumentException("trusted key " + f + " does not exist");
+                }
+                return null; // no node key here: check the report's own signature and the manifest only
+            }
+            return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(Files.readAllBytes(f)));
+        }
+    }
+
+    /** {@code plugins keygen}: an Ed25519 author key pair for signing manifests (author tooling, not node state). */
+    @Command(name = "keygen", description = "Create an Ed25519 plugin-author key pair: DIR/ID.key (PKCS#8, owner-only) and DIR/ID.pub.")
+    static final class Keygen implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--key-id", required = true, paramLabel = "ID", description = "Author key id (goes into manifests).")
+        String keyId;
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the key files.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            java.security.KeyPair kp = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            Files.createDirectories(out);
+            Path priv = out.resolve(keyId + ".key");
+            Files.write(Files.createFile(priv, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))), kp.getPrivate().getEncoded());
+            new AuthorKeys(out).trust(keyId, kp.getPublic());
+            spec.commandLine().getOut().println("wrote " + priv + " and " + out.resolve(keyId + ".pub"));
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code plugins manifest}: writes a signed manifest for a jar. */
+    @Command(name = "manifest", description = "Write a manifest for a jar, signed with an author key from keygen.")
+    static final class Manifest implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--jar", required = true, paramLabel = "JAR") Path jar;
+        @Option(names = "--id", required = true, paramLabel = "ID") String id;
+        @Option(names = "--plugin-version", required = true, paramLabel = "SEMVER") String version;
+        @Option(names = "--kind", required = true, paramLabel = "KIND", description = "Repeat for several kinds.") List<String> kinds;
+        @Option(names = "--entry-class", required = true, paramLabel = "CLASS") String entryClass;
+        @Option(names = "--api", defaultValue = "[1.0,2.0)", paramLabel = "RANGE", description = "Plugin API range (default: ${DEFAULT-VALUE}).") String api;
+        @Option(names = "--key", required = true, paramLabel = "FILE", description = "The author's private key (ID.key from keygen).") Path key;
+        @Option(names = "--key-id", required = true, paramLabel = "ID") String keyId;
+        @Option(names = "--out", required = true, paramLabel = "FILE") Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            java.security.PrivateKey pk = KeyFactory.getInstance("Ed25519").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(read(key, "author key")));
+            io.backplane.plugin.api.PluginManifest m = new io.backplane.plugin.api.PluginManifest(io.backplane.plugin.api.PluginManifest.SCHEMA,
+                    id, version, api, kinds, entryClass, io.backplane.plugin.host.PluginVerifier.sha256Hex(jar), keyId, "x");
+            if (!m.problems().isEmpty()) {
+                throw new IllegalArgumentException(String.join("; ", m.problems()));
+            }
+            Files.write(out, io.backplane.plugin.host.ManifestCodec.toJson(io.backplane.plugin.host.ManifestCodec.sign(m, pk)));
+            spec.commandLine().getOut().println("wrote " + out);
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code plugins trust}: this node trusts an author key (copies ID.pub into the home). */
+    @Command(name = "trust", description = "Trust a plugin author's public key on this node.")
+    static final class Trust implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        HomeOption home;
+        @Option(names = "--key-id", required = true, paramLabel = "ID") String keyId;
+        @Option(names = "--public-key", required = true, paramLabel = "FILE", description = "ID.pub from keygen.") Path pub;
+
+        @Override
+        public Integer call() throws Exception {
+            PublicKey k = new AuthorKeys(pub.toAbsolutePath().getParent()).find(pub.getFileName().toString().replaceFirst("\\.pub$", ""))
+                    .orElseThrow(() -> new IllegalArgumentException(pub + " is not an author public key file named ID.pub"));
+            Path dir = pluginsDir(home.resolve().ensureExists()).resolve("authors");
+            new AuthorKeys(dir).trust(keyId, k);
+            spec.commandLine().getOut().println("trusting " + keyId + " (" + dir.resolve(keyId + ".pub") + ")");
+            return ExitCodes.OK;
+        }
+    }
+
+    /** Shared by the lifecycle steps: home, JSON, the acting identity; prints the entry; exit 4 on a refused step. */
+    abstract static class Step implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        HomeOption home;
+        @Mixin
+        JsonOutput json;
+        @Option(names = "--as", required = true, paramLabel = "IDENTITY", description = "Who performs this step (recorded in the audit log).")
+        String actor;
+
+        abstract Object step(PluginStore store);
+
+        @Override
+        public Integer call() {
+            PrintWriter pw = spec.commandLine().getOut();
+            try {
+                Object result = step(store(home.resolve()));
+                if (json.enabled()) {
+                    JsonOutput.line(pw, result);
+                } else {
+                    pw.println(result);
+                }
+                return ExitCodes.OK;
+            } catch (io.backplane.plugin.host.lifecycle.LifecycleException e) {
+                JsonOutput.line(pw, Map.of("error", e.getMessage()));
+                return ExitCodes.PLUGIN_ERROR;
+            }
+        }
+    }
+
+    @Command(name = "upload", description = "Store a plugin after every load-time check: STAGED.")
+    static final class Upload extends Step {
+        @Mixin
+        PluginFiles files;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.upload(read(files.manifest, "manifest"), files.jar, actor);
+        }
+    }
+
+    @Command(name = "approve", description = "STAGED -> APPROVED (by an identity other than the uploader).")
+    static final class Approve extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.approve(id, version, actor);
+        }
+    }
+
+    @Command(name = "activate", description = "APPROVED -> PENDING, to become ACTIVE at a future epoch.")
+    static final class Activate extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+        @Option(names = "--epoch", required = true, paramLabel = "E") long epoch;
+        @Option(names = "--current-epoch", required = true, paramLabel = "E") long current;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.scheduleActivation(id, version, epoch, current, actor);
+        }
+    }
+
+    @Command(name = "epoch", description = "Local activation signal: epoch E began; pending plugins due by E become ACTIVE.")
+    static final class Epoch extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "E") long epoch;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.onEpoch(epoch, actor);
+        }
+    }
+
+    @Command(name = "veto", description = "PENDING -> VETOED.")
+    static final class Veto extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.veto(id, version, actor);
+        }
+    }
+
+    @Command(name = "rollback", description = "ACTIVE -> ROLLED_BACK; the version it replaced becomes ACTIVE again.")
+    static final class Rollback extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.rollback(id, actor);
+        }
+    }
+
+    @Command(name = "retire", description = "STAGED, APPROVED, ACTIVE or SUPERSEDED -> RETIRED.")
+    static final class Retire extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+
+        @Override
+        Object step(PluginStore store) {
+            return store.retire(id, version, actor);
+        }
+    }
+}
