@@ -96,7 +96,7 @@ public final class Simulation {
     private long lastCommitRound;
     private long longestStall;
 
-    private Simulation(SimConfig cfg) {
+    private Simulation(SimConfig cfg, CryptoTap tap) {
         this.cfg = cfg;
         this.rng = new Random(cfg.seed());
         this.scheme = cfg.realBls() ? new BlsSignatureScheme() : new SimulatedSignatures();
@@ -105,11 +105,11 @@ public final class Simulation {
         List<Validator> vs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             byte[] ikm = ByteBuffer.allocate(40).putLong(cfg.seed()).putLong(i).put("backplane-sim-key-material".getBytes(StandardCharsets.US_ASCII), 0, 24).array();
-            keys[i] = scheme.keyFromSeed(ikm);
+            keys[i] = tap.wrap(scheme.keyFromSeed(ikm));
             vs.add(new Validator(keys[i].publicKey(), 1));
         }
         this.validators = new ValidatorSet(EPOCH, vs);
-        this.crypto = scheme.forValidators(validators);
+        this.crypto = tap.wrap(scheme.forValidators(validators));
         this.leaders = new RoundRobinLeaderSchedule(n);
         this.roles = new Role[n];
         Arrays.fill(roles, Role.HONEST);
@@ -134,7 +134,26 @@ public final class Simulation {
 
     /** Runs one seed to the end and reports. Deterministic in {@code cfg}. */
     public static SimResult run(SimConfig cfg) {
-        return new Simulation(cfg).execute();
+        return new Simulation(cfg, CryptoTap.NONE).execute();
+    }
+
+    /** As {@link #run(SimConfig)}, with the signature work routed through {@code tap} (benchmarks time it there). */
+    public static SimResult run(SimConfig cfg, CryptoTap tap) {
+        return new Simulation(cfg, tap).execute();
+    }
+
+    /** Wraps the run's signature objects, e.g. to measure the time spent in them. Must not change results. */
+    public interface CryptoTap {
+        CryptoTap NONE = new CryptoTap() {
+        };
+
+        default QuorumCrypto wrap(QuorumCrypto crypto) {
+            return crypto;
+        }
+
+        default SecretSigner wrap(SecretSigner key) {
+            return key;
+        }
     }
 
     // ---- nodes ---------------------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ public final class BlockTree {
     private final Map<BlockId, Block> blocks = new HashMap<>();
     private final Map<BlockId, Long> heights = new HashMap<>();
     private final Set<BlockId> committed = new HashSet<>();
+    /** Blocks above the committed root that are not committed: the only ones pruning has to look at. */
+    private final Set<BlockId> pending = new HashSet<>();
     private final Executor executor;
     private Block root;
     private long rootHeight;
@@ -57,6 +59,7 @@ public final class BlockTree {
         }
         blocks.put(b.id(), b);
         heights.put(b.id(), heights.get(parent.id()) + 1);
+        pending.add(b.id());
         return InsertResult.INSERTED;
     }
 
@@ -89,7 +92,7 @@ public final class BlockTree {
     }
 
     public int pendingCount() {
-        return blocks.size() - committed.size();
+        return pending.size();
     }
 
     /** Takes {@code qc} as the high QC if it is higher and certifies a block we hold. */
@@ -145,6 +148,7 @@ public final class BlockTree {
         for (Block c : chain) {
             long h = heights.get(c.id());
             committed.add(c.id());
+            pending.remove(c.id());
             root = c;
             rootHeight = h;
             executor.execute(c, h);
@@ -156,8 +160,14 @@ public final class BlockTree {
 
     private void prune() {
         long r = root.round();
-        blocks.values().removeIf(x -> x.round() <= r && !committed.contains(x.id()));
-        heights.keySet().retainAll(blocks.keySet());
+        pending.removeIf(id -> {
+            if (blocks.get(id).round() <= r) {
+                blocks.remove(id);
+                heights.remove(id);
+                return true;
+            }
+            return false;
+        });
     }
 
     /** Block {@code id} and up to {@code count - 1} ancestors, newest first, never genesis. */
