@@ -29,6 +29,7 @@ public final class BlockTree {
     /** Blocks above the committed root that are not committed: the only ones pruning has to look at. */
     private final Set<BlockId> pending = new HashSet<>();
     private final Executor executor;
+    private final long alreadyExecuted;
     private Block root;
     private long rootHeight;
     private QuorumCert highQc;
@@ -36,6 +37,7 @@ public final class BlockTree {
 
     public BlockTree(Block genesis, Executor executor) {
         this.executor = executor;
+        this.alreadyExecuted = executor.lastExecutedHeight();
         this.root = genesis;
         blocks.put(genesis.id(), genesis);
         heights.put(genesis.id(), 0L);
@@ -151,7 +153,9 @@ public final class BlockTree {
             pending.remove(c.id());
             root = c;
             rootHeight = h;
-            executor.execute(c, h);
+            if (h > alreadyExecuted) {
+                executor.execute(c, h);
+            }
             done.add(c);
         }
         prune();

@@ -139,7 +139,9 @@ public final class RoundManager {
             }
         }
         store.highQc().filter(qc -> tree.contains(qc.blockId())).ifPresent(this::applyQc);
-        advance(Math.max(1, tree.highQc().round() + 1), true);
+        store.highTc().ifPresent(tree::updateHighTc);
+        long tcNext = tree.highTc() == null ? 0 : tree.highTc().round() + 1;
+        advance(Math.max(1, Math.max(tree.highQc().round() + 1, tcNext)), tree.highQc().round() + 1 >= tcNext);
         drain();
     }
 
@@ -201,6 +203,8 @@ public final class RoundManager {
         timeoutsByRound.keySet().removeIf(r -> r < keepFrom);
         proposalSeen.keySet().removeIf(r -> r < keepFrom);
         pendingQcs.values().removeIf(q -> q.round() <= tree.committedRound());
+        // After a restart in a round we already timed out of: resend that exact timeout (a new one would be refused).
+        store.ownTimeout().filter(t -> t.round() == round).ifPresent(t -> myTimeout = t);
         armTimer();
         OptionalInt leader = leaders.leader(epoch, round);
         if (leader.isEmpty()) {
@@ -252,7 +256,11 @@ public final class RoundManager {
                 return;
             }
             myTimeout = t.get();
+            store.saveOwnTimeout(myTimeout);
             count("timeouts.signed");
+        }
+        Map<Integer, TimeoutMsg> mine = timeoutsByRound.get(round);
+        if (mine == null || !mine.containsKey(self)) {
             selfQueue.add(new MessageReceived(self, new Timeout(myTimeout)));
         }
         out.broadcast(new Timeout(myTimeout));
@@ -626,7 +634,11 @@ public final class RoundManager {
     }
 
     private void processTc(TimeoutCert tc) {
+        TimeoutCert before = tree.highTc();
         tree.updateHighTc(tc);
+        if (tree.highTc() != before) {
+            store.saveHighTc(tc);
+        }
         advance(tc.round() + 1, false);
     }
 

@@ -65,6 +65,32 @@ class BlockTreeTest {
     }
 
     @Test
+    void aRestartedTreeSkipsWhatTheExecutorAlreadyApplied() {
+        List<Long> again = new ArrayList<>();
+        BlockTree restarted = new BlockTree(genesis, new Executor() {
+            @Override
+            public void execute(Block block, long height) {
+                again.add(height);
+            }
+
+            @Override
+            public long lastExecutedHeight() {
+                return 2;
+            }
+        });
+        Block b1 = child(genesis, 1, "a");
+        Block b2 = child(b1, 2, "b");
+        Block b3 = child(b2, 3, "c");
+        Block b4 = child(b3, 4, "d");
+        for (Block b : List.of(b1, b2, b3, b4)) {
+            restarted.insert(b);
+        }
+        restarted.commitWith(certify(b4));
+        assertThat(again).containsExactly(3L);
+        assertThat(restarted.committedHeight()).isEqualTo(3);
+    }
+
+    @Test
     void refusesToCommitAChainThatDoesNotExtendTheCommittedOne() {
         Block b1 = child(genesis, 1, "a");
         Block b2 = child(b1, 2, "b");

@@ -36,6 +36,8 @@ class RoundManagerTest {
     private final List<Block> committed = new ArrayList<>();
     private ValidatorSet validators;
     private RoundManager rm;
+    private InMemoryGuardedSigner guard;
+    private final InMemoryBlockStore store = new InMemoryBlockStore();
     private ProposalValidator.Verdict verdict = ProposalValidator.Verdict.ACCEPT;
     private OptionalInt forcedLeader = null;
 
@@ -47,6 +49,12 @@ class RoundManagerTest {
             vs.add(new Validator(keys[i].publicKey(), 1));
         }
         validators = new ValidatorSet(1, vs);
+        guard = new InMemoryGuardedSigner(keys[SELF]);
+        rm = build();
+        rm.start();
+    }
+
+    private RoundManager build() {
         QuorumCrypto crypto = scheme.forValidators(validators);
         RoundRobinLeaderSchedule rr = new RoundRobinLeaderSchedule(4);
         Outbound out = new Outbound() {
@@ -60,11 +68,10 @@ class RoundManagerTest {
                 sent.add(m);
             }
         };
-        rm = new RoundManager(SELF, validators, crypto, new SafetyRules(new InMemoryGuardedSigner(keys[SELF]), SELF, 1),
+        return new RoundManager(SELF, validators, crypto, new SafetyRules(guard, SELF, 1),
                 (e, r) -> forcedLeader != null ? forcedLeader : rr.leader(e, r), b -> verdict, out,
-                (delay, ev) -> timers.add(ev), () -> 1000, r -> new byte[] {1}, (b, h) -> committed.add(b), new InMemoryBlockStore(),
+                (delay, ev) -> timers.add(ev), () -> 1000, r -> new byte[] {1}, (b, h) -> committed.add(b), store,
                 new ConsensusConfig(1000, 3, 16, 64));
-        rm.start();
     }
 
     private Block signed(int author, long round, QuorumCert parent, byte[] payload, SecretSigner key) {
@@ -154,6 +161,27 @@ class RoundManagerTest {
         deliver(1, new Proposal(round1("ok2"), null));
         assertThat(rm.counter("abstain.leader-undecided")).isEqualTo(1);
         assertThat(rm.counter("votes.cast")).isZero();
+    }
+
+    @Test
+    void aRestartedNodeKeepsItsBlocksAndResendsTheTimeoutItSigned() {
+        Block b = round1("ok");
+        deliver(1, new Proposal(b, null));
+        rm.handle(timers.getLast());
+        ConsensusMessage.Timeout first = (ConsensusMessage.Timeout) sent.stream().filter(m -> m instanceof ConsensusMessage.Timeout).findFirst().orElseThrow();
+        // Crash: everything but the guard and the block store is gone.
+        sent.clear();
+        timers.clear();
+        rm = build();
+        rm.start();
+        assertThat(rm.blockTree().contains(b.id())).isTrue();
+        assertThat(rm.round()).isEqualTo(1);
+        deliver(1, new Proposal(b, null));
+        assertThat(rm.counter("votes.cast")).as("already voted (and timed out) in round 1").isZero();
+        rm.handle(timers.getLast());
+        assertThat(rm.counter("timeout.refused")).isZero();
+        assertThat(sent).filteredOn(m -> m instanceof ConsensusMessage.Timeout).singleElement()
+                .satisfies(m -> assertThat(((ConsensusMessage.Timeout) m).timeout().signature()).isEqualTo(first.timeout().signature()));
     }
 
     @Test
