@@ -44,7 +44,8 @@ import java.util.TreeMap;
  * Runs one seeded simulation of the consensus core (Kafka's RaftEventSimulationTest and Aptos Twins are the models).
  * <ul>
  *   <li>Network: per-message delay drawn from [min, max] (so messages reorder), with {@link Fault#DROPS} loss and
- *       duplication, with {@link Fault#PARTITIONS} two-sided splits that come and go.</li>
+ *       duplication, with {@link Fault#PARTITIONS} two-sided splits that come and go (checked at delivery, per
+ *       instance, so the two halves of a twin can sit on different sides).</li>
  *   <li>{@link Fault#CRASHES}: an honest node loses everything but its durable state (the guarded signer and the
  *       block store: blocks are saved before the node votes for them), then restarts and syncs.</li>
  *   <li>The last f validators are Byzantine: a twin (two instances, one key; with {@link Fault#TWINS}), an
@@ -79,7 +80,6 @@ public final class Simulation {
     private final SecretSigner[] keys;
     private final Role[] roles;
     private final List<Instance> instances = new ArrayList<>();
-    private final int[] partitionGroup;
     private boolean partitioned;
     private double lossRate;
     private double duplicateRate;
@@ -98,7 +98,8 @@ public final class Simulation {
 
     private Simulation(SimConfig cfg, CryptoTap tap) {
         this.cfg = cfg;
-        this.rng = new Random(cfg.seed());
+        // Mixed first: java.util.Random's first draws from nearby seeds are correlated, which would make seeds 1..K alike.
+        this.rng = new Random(new java.util.SplittableRandom(cfg.seed()).nextLong());
         this.scheme = cfg.realBls() ? new BlsSignatureScheme() : new SimulatedSignatures();
         int n = cfg.nodes();
         this.keys = new SecretSigner[n];
@@ -115,17 +116,15 @@ public final class Simulation {
         Arrays.fill(roles, Role.HONEST);
         for (int k = 0; k < cfg.byzantine(); k++) {
             int idx = n - 1 - k;
-            if (k == 0 && cfg.faults().contains(Fault.TWINS)) {
-                roles[idx] = Role.TWIN;
-            } else {
-                roles[idx] = switch (rng.nextInt(3)) {
-                    case 0 -> Role.EQUIVOCATOR;
-                    case 1 -> Role.VOTE_ALL;
-                    default -> Role.SILENT;
-                };
-            }
+            // With twins on, a Byzantine validator is a twin in a quarter of the runs (at most one twin per run).
+            boolean twinAllowed = cfg.faults().contains(Fault.TWINS) && !Arrays.asList(roles).contains(Role.TWIN);
+            roles[idx] = switch (rng.nextInt(twinAllowed ? 4 : 3)) {
+                case 0 -> Role.EQUIVOCATOR;
+                case 1 -> Role.VOTE_ALL;
+                case 2 -> Role.SILENT;
+                default -> Role.TWIN;
+            };
         }
-        this.partitionGroup = new int[n];
         if (cfg.faults().contains(Fault.DROPS)) {
             lossRate = 0.02 + rng.nextDouble() * 0.13;
             duplicateRate = 0.05;
@@ -170,13 +169,15 @@ public final class Simulation {
         long executedHeight;
         BlockId executedTip;
         boolean crashed;
+        /** Side of the current partition; per instance, so twins can sit on different sides (as in Twins). */
+        int group;
 
         Instance(int index, Role role, int copy) {
             this.index = index;
             this.role = role;
             ConsensusSigner guard = new InMemoryGuardedSigner(keys[index]);
             this.signer = role == Role.HONEST ? new ObservedSigner(index, guard) : guard;
-            this.payloadRng = new Random(cfg.seed() * 31 + index * 7L + copy);
+            this.payloadRng = new Random(new java.util.SplittableRandom(cfg.seed() * 31 + index * 7L + copy).nextLong());
         }
 
         boolean honest() {
@@ -262,9 +263,6 @@ public final class Simulation {
         if (from.crashed || from.role == Role.SILENT) {
             return;
         }
-        if (partitioned && partitionGroup[from.index] != partitionGroup[to]) {
-            return;
-        }
         if (lossRate > 0 && rng.nextDouble() < lossRate) {
             return;
         }
@@ -273,7 +271,7 @@ public final class Simulation {
             long delay = cfg.minDelayMs() + (cfg.maxDelayMs() > cfg.minDelayMs() ? (long) (rng.nextDouble() * (cfg.maxDelayMs() - cfg.minDelayMs() + 1)) : 0);
             scheduler.after(delay, () -> {
                 for (Instance target : instances) {
-                    if (target.index == to && !target.crashed) {
+                    if (target.index == to && !target.crashed && (!partitioned || target.group == from.group)) {
                         received(target, from.index, m);
                     }
                 }
@@ -345,12 +343,11 @@ public final class Simulation {
             if (healed) {
                 return;
             }
-            int n = cfg.nodes();
             do {
-                for (int i = 0; i < n; i++) {
-                    partitionGroup[i] = rng.nextInt(2);
+                for (Instance i : instances) {
+                    i.group = rng.nextInt(2);
                 }
-            } while (Arrays.stream(partitionGroup).distinct().count() < 2 && n > 1);
+            } while (instances.stream().mapToInt(i -> i.group).distinct().count() < 2);
             partitioned = true;
             scheduler.after(500 + rng.nextInt(2500), () -> partitioned = false);
             schedulePartitions();

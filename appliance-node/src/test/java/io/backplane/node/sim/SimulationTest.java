@@ -50,6 +50,21 @@ class SimulationTest {
     }
 
     @Test
+    void safetyAndLivenessHoldAtTenValidatorsWithThreeByzantine() {
+        List<SimResult> failures = runSeeds(SimConfig.of(10, 3, 60, EnumSet.allOf(Fault.class), 0), Math.max(1, SEEDS / 4));
+        assertThat(failures).extracting(SimResult::describe).isEmpty();
+    }
+
+    @Test
+    void everyByzantineBehaviourAppearsInTheSuite() {
+        java.util.Set<String> roles = new java.util.TreeSet<>();
+        for (long s = FIRST_SEED; s < FIRST_SEED + 40; s++) {
+            roles.addAll(Simulation.run(SimConfig.of(4, 1, 10, EnumSet.allOf(Fault.class), s)).byzantineRoles().values());
+        }
+        assertThat(roles).containsExactly("equivocator", "silent", "twin", "vote_all");
+    }
+
+    @Test
     void theSameSeedReplaysTheSameRunEventForEvent() {
         SimConfig c = SimConfig.of(7, 2, 40, EnumSet.allOf(Fault.class), 4242);
         SimResult a = Simulation.run(c);
