@@ -185,6 +185,45 @@ class RoundManagerTest {
     }
 
     @Test
+    void survivesMutatedMessagesWithoutThrowing() {
+        long seed = 0x5eed_b17e_f11dL;
+        java.util.Random rnd = new java.util.Random(seed);
+        Block b = round1("ok");
+        QuorumCert g = QuorumCert.genesis(1, Block.genesis(1).id());
+        List<byte[]> valid = List.of(
+                new Proposal(b, null).toCanonicalBytes(),
+                new VoteMsg(vote(0, b)).toCanonicalBytes(),
+                new ConsensusMessage.Timeout(new io.backplane.node.consensus.types.TimeoutMsg(1, 1, g, null, 0,
+                        keys[0].sign(SigningMessages.timeout(1, 1, 0)))).toCanonicalBytes(),
+                new ConsensusMessage.Sync(new io.backplane.node.consensus.types.SyncInfo(g, null)).toCanonicalBytes(),
+                new ConsensusMessage.BlockRequest(b.id(), 64).toCanonicalBytes(),
+                new ConsensusMessage.BlockResponse(List.of(b)).toCanonicalBytes());
+        int delivered = 0;
+        for (int i = 0; i < 5000; i++) {
+            byte[] m = valid.get(rnd.nextInt(valid.size())).clone();
+            for (int flips = 1 + rnd.nextInt(3); flips > 0; flips--) {
+                m[rnd.nextInt(m.length)] ^= (byte) (1 << rnd.nextInt(8));
+            }
+            ConsensusMessage decoded;
+            try {
+                decoded = ConsensusMessage.decode(m);
+            } catch (io.backplane.codec.CodecException | IllegalArgumentException e) {
+                continue; // the transport drops what does not decode
+            }
+            int from = rnd.nextInt(6) - 1; // includes senders outside the set
+            try {
+                deliver(from, decoded);
+            } catch (RuntimeException e) {
+                throw new AssertionError("seed " + seed + ", message " + i + ": handle threw " + e, e);
+            }
+            delivered++;
+        }
+        assertThat(delivered).isGreaterThan(1000);
+        assertThat(rm.counters().keySet()).anyMatch(k -> k.startsWith("rejected."));
+        assertThat(rm.round()).isLessThan(10);
+    }
+
+    @Test
     void timesOutAndFormsATcFromAQuorumOfTimeouts() {
         ConsensusEvent timer = timers.getLast();
         rm.handle(timer);
