@@ -1,5 +1,7 @@
 package io.backplane.node.sim;
 
+import io.backplane.node.consensus.liveness.LeaderSchedule;
+import io.backplane.node.consensus.liveness.RoundRobinLeaderSchedule;
 import io.backplane.node.consensus.safety.ConsensusSigner;
 import io.backplane.node.consensus.safety.SafetyRules;
 import java.util.EnumSet;
@@ -17,9 +19,11 @@ import java.util.Set;
  * @param maxDelayMs largest one-way message delay
  * @param realBls sign with real BLS12-381 (slow) instead of {@link io.backplane.node.consensus.crypto.SimulatedSignatures}
  * @param safetyRules makes each node's safety rules (tests swap in a deliberately broken one)
+ * @param leaders makes the leader schedule from n (round robin by default; a leader-election plugin goes here)
  */
 public record SimConfig(int nodes, int byzantine, long rounds, Set<Fault> faults, long seed,
-                        long minDelayMs, long maxDelayMs, boolean realBls, SafetyRulesFactory safetyRules) {
+                        long minDelayMs, long maxDelayMs, boolean realBls, SafetyRulesFactory safetyRules,
+                        java.util.function.IntFunction<LeaderSchedule> leaders) {
     /** Builds a node's safety rules from its signer. */
     @FunctionalInterface
     public interface SafetyRulesFactory {
@@ -44,26 +48,30 @@ public record SimConfig(int nodes, int byzantine, long rounds, Set<Fault> faults
 
     /** The usual run: realistic delays (1..50 ms), simulated signatures, correct safety rules. */
     public static SimConfig of(int nodes, int byzantine, long rounds, Set<Fault> faults, long seed) {
-        return new SimConfig(nodes, byzantine, rounds, faults, seed, 1, 50, false, SafetyRules::new);
+        return new SimConfig(nodes, byzantine, rounds, faults, seed, 1, 50, false, SafetyRules::new, RoundRobinLeaderSchedule::new);
     }
 
     public SimConfig withSeed(long s) {
-        return new SimConfig(nodes, byzantine, rounds, faults, s, minDelayMs, maxDelayMs, realBls, safetyRules);
+        return new SimConfig(nodes, byzantine, rounds, faults, s, minDelayMs, maxDelayMs, realBls, safetyRules, leaders);
     }
 
     public SimConfig withSafetyRules(SafetyRulesFactory f) {
-        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, realBls, f);
+        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, realBls, f, leaders);
     }
 
     public SimConfig withDelays(long min, long max) {
-        return new SimConfig(nodes, byzantine, rounds, faults, seed, min, max, realBls, safetyRules);
+        return new SimConfig(nodes, byzantine, rounds, faults, seed, min, max, realBls, safetyRules, leaders);
     }
 
     public SimConfig withRealBls(boolean bls) {
-        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, bls, safetyRules);
+        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, bls, safetyRules, leaders);
     }
 
-    /** The command line that replays exactly this run. */
+    public SimConfig withLeaders(java.util.function.IntFunction<LeaderSchedule> schedule) {
+        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, realBls, safetyRules, schedule);
+    }
+
+    /** The command line that replays exactly this run (with the built-in round-robin schedule). */
     public String replayCommand() {
         return "./backplane sim --nodes " + nodes + " --byzantine " + byzantine + " --rounds " + rounds
                 + " --faults " + Fault.format(faults) + " --seeds 1 --seed " + seed + " --json";

@@ -7,7 +7,6 @@ import io.backplane.node.consensus.crypto.SignatureScheme;
 import io.backplane.node.consensus.crypto.SimulatedSignatures;
 import io.backplane.node.consensus.liveness.LeaderSchedule;
 import io.backplane.node.consensus.liveness.ProposalValidator;
-import io.backplane.node.consensus.liveness.RoundRobinLeaderSchedule;
 import io.backplane.node.consensus.round.ConsensusConfig;
 import io.backplane.node.consensus.round.ConsensusEvent;
 import io.backplane.node.consensus.round.InMemoryBlockStore;
@@ -111,7 +110,7 @@ public final class Simulation {
         }
         this.validators = new ValidatorSet(EPOCH, vs);
         this.crypto = tap.wrap(scheme.forValidators(validators));
-        this.leaders = new RoundRobinLeaderSchedule(n);
+        this.leaders = cfg.leaders().apply(n);
         this.roles = new Role[n];
         Arrays.fill(roles, Role.HONEST);
         for (int k = 0; k < cfg.byzantine(); k++) {
