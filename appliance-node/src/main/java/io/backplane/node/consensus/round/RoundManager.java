@@ -203,6 +203,9 @@ public final class RoundManager {
         timeoutsByRound.keySet().removeIf(r -> r < keepFrom);
         proposalSeen.keySet().removeIf(r -> r < keepFrom);
         pendingQcs.values().removeIf(q -> q.round() <= tree.committedRound());
+        // Stashed proposals of past rounds can no longer get our vote; their blocks come back through fetches.
+        waitingForParent.values().forEach(list -> list.removeIf(m -> m.message() instanceof Proposal p && p.block().round() < round));
+        waitingForParent.values().removeIf(List::isEmpty);
         // After a restart in a round we already timed out of: resend that exact timeout (a new one would be refused).
         store.ownTimeout().filter(t -> t.round() == round).ifPresent(t -> myTimeout = t);
         armTimer();
