@@ -1,0 +1,783 @@
+package io.backplane.node.consensus.round;
+
+import io.backplane.codec.CodecException;
+import io.backplane.node.consensus.crypto.QuorumCrypto;
+import io.backplane.node.consensus.liveness.LeaderSchedule;
+import io.backplane.node.consensus.liveness.Pacemaker;
+import io.backplane.node.consensus.liveness.ProposalValidator;
+import io.backplane.node.consensus.round.ConsensusEvent.MessageReceived;
+import io.backplane.node.consensus.round.ConsensusEvent.RoundTimeout;
+import io.backplane.node.consensus.safety.SafetyRules;
+import io.backplane.node.consensus.types.Bitmaps;
+import io.backplane.node.consensus.types.Block;
+import io.backplane.node.consensus.types.BlockId;
+import io.backplane.node.consensus.types.ConsensusMessage;
+import io.backplane.node.consensus.types.ConsensusMessage.BlockRequest;
+import io.backplane.node.consensus.types.ConsensusMessage.BlockResponse;
+import io.backplane.node.consensus.types.ConsensusMessage.Proposal;
+import io.backplane.node.consensus.types.ConsensusMessage.Sync;
+import io.backplane.node.consensus.types.ConsensusMessage.Timeout;
+import io.backplane.node.consensus.types.ConsensusMessage.VoteMsg;
+import io.backplane.node.consensus.types.Limits;
+import io.backplane.node.consensus.types.QuorumCert;
+import io.backplane.node.consensus.types.SigningMessages;
+import io.backplane.node.consensus.types.SyncInfo;
+import io.backplane.node.consensus.types.TimeoutCert;
+import io.backplane.node.consensus.types.TimeoutMsg;
+import io.backplane.node.consensus.types.ValidatorSet;
+import io.backplane.node.consensus.types.Vote;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * One validator's consensus state machine (2-chain HotStuff, DiemBFT v4 / Jolteon style). Fed one
+ * {@link ConsensusEvent} at a time by a single thread; it answers through {@link Outbound} and {@link TimerService}
+ * and hands commits to the {@link Executor} via the {@link BlockTree}.
+ * <ul>
+ *   <li>A leader proposes on entering its round, extending its high QC (with the TC when the round was entered by timeout).</li>
+ *   <li>A replica checks the proposal (leader, signature, certificates, payload limit, validation plugin), asks
+ *       {@link SafetyRules} for a vote and sends it to the next round's leader, which aggregates a quorum into a QC.</li>
+ *   <li>On a round timeout, or when more than 1/3 of the stake has timed out, it broadcasts a signed timeout; a
+ *       quorum of timeouts aggregates into a TC.</li>
+ *   <li>Blocks it lacks are fetched from the peer that referred to them.</li>
+ * </ul>
+ * Hostile input (bad signatures, wrong rounds, equivocation, unknown blocks, replays, oversized payloads) is rejected
+ * and counted under {@code rejected.*} / {@code ignored.*} in {@link #counters()}; it never throws out of {@link #handle}.
+ */
+public final class RoundManager {
+    private static final int MAX_STASHED = 256;
+
+    private final int self;
+    private final long epoch;
+    private final ValidatorSet validators;
+    private final QuorumCrypto crypto;
+    private final SafetyRules safety;
+    private final LeaderSchedule leaders;
+    private final ProposalValidator validator;
+    private final Outbound out;
+    private final TimerService timers;
+    private final LongSupplier clockMs;
+    private final PayloadSource payloads;
+    private final BlockStore store;
+    private final ConsensusConfig config;
+    private final BlockTree tree;
+    private final Pacemaker pacemaker;
+    private final Block genesis;
+
+    private final Map<String, Long> counters = new TreeMap<>();
+    private final Map<Long, Map<Integer, Vote>> votesByRound = new HashMap<>();
+    private final Map<Long, Map<BlockId, BitSet>> doneQcs = new HashMap<>();
+    private final Map<Long, Map<Integer, TimeoutMsg>> timeoutsByRound = new HashMap<>();
+    private final Map<Long, BlockId> proposalSeen = new HashMap<>();
+    private final Map<BlockId, List<MessageReceived>> waitingForParent = new HashMap<>();
+    private final Map<BlockId, QuorumCert> pendingQcs = new HashMap<>();
+    private final Map<BlockId, Long> fetchAskedAtRound = new HashMap<>();
+    private final Map<Integer, Long> syncSentAtRound = new HashMap<>();
+    private final Map<Object, Boolean> verifiedCerts = new LinkedHashMap<>(512, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Object, Boolean> eldest) {
+            return size() > 512;
+        }
+    };
+    private final Deque<MessageReceived> selfQueue = new ArrayDeque<>();
+    private TimeoutMsg myTimeout;
+    private boolean timedOut;
+    private long timerGeneration;
+    private boolean started;
+
+    public RoundManager(int self, ValidatorSet validators, QuorumCrypto crypto, SafetyRules safety, LeaderSchedule leaders,
+                        ProposalValidator validator, Outbound out, TimerService timers, LongSupplier clockMs,
+                        PayloadSource payloads, Executor executor, BlockStore store, ConsensusConfig config) {
+        if (!validators.contains(self)) {
+            throw new IllegalArgumentException("validator index " + self + " is not in a set of " + validators.size());
+        }
+        this.self = self;
+        this.epoch = validators.epoch();
+        this.validators = validators;
+        this.crypto = crypto;
+        this.safety = safety;
+        this.leaders = leaders;
+        this.validator = validator;
+        this.out = out;
+        this.timers = timers;
+        this.clockMs = clockMs;
+        this.payloads = payloads;
+        this.store = store;
+        this.config = config;
+        this.genesis = Block.genesis(epoch);
+        this.tree = new BlockTree(genesis, executor);
+        this.pacemaker = new Pacemaker(config.baseRoundTimeoutMs(), config.maxBackoffExponent());
+    }
+
+    /**
+     * Restores the blocks and high QC from the {@link BlockStore} (after a restart) and enters the round after the
+     * highest QC. Call once, before any event.
+     */
+    public void start() {
+        if (started) {
+            return;
+        }
+        started = true;
+        List<Block> saved = new ArrayList<>(store.blocks());
+        saved.sort(Comparator.comparingLong(Block::round));
+        for (Block b : saved) {
+            if (tree.insert(b) == BlockTree.InsertResult.INSERTED) {
+                applyQc(b.parentQc());
+            }
+        }
+        store.highQc().filter(qc -> tree.contains(qc.blockId())).ifPresent(this::applyQc);
+        store.highTc().ifPresent(tree::updateHighTc);
+        long tcNext = tree.highTc() == null ? 0 : tree.highTc().round() + 1;
+        advance(Math.max(1, Math.max(tree.highQc().round() + 1, tcNext)), tree.highQc().round() + 1 >= tcNext);
+        drain();
+    }
+
+    /** Processes one event; never throws for hostile input. */
+    public void handle(ConsensusEvent event) {
+        if (!started) {
+            start();
+        }
+        dispatch(event);
+        drain();
+    }
+
+    private void drain() {
+        while (!selfQueue.isEmpty()) {
+            dispatch(selfQueue.poll());
+        }
+    }
+
+    private void dispatch(ConsensusEvent event) {
+        try {
+            switch (event) {
+                case RoundTimeout t -> onRoundTimeout(t);
+                case MessageReceived m -> onMessage(m);
+            }
+        } catch (BlockTree.ConflictingCommitException e) {
+            count("safety.conflicting-commit");
+        } catch (CodecException | IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException e) {
+            count("rejected.malformed");
+        }
+    }
+
+    private void onMessage(MessageReceived m) {
+        if (!validators.contains(m.from())) {
+            count("rejected.unknown-sender");
+            return;
+        }
+        switch (m.message()) {
+            case Proposal p -> onProposal(m.from(), p, m);
+            case VoteMsg v -> onVote(m.from(), v.vote());
+            case Timeout t -> onTimeout(m.from(), t.timeout());
+            case Sync s -> onSync(m.from(), s.info());
+            case BlockRequest r -> onBlockRequest(m.from(), r);
+            case BlockResponse r -> onBlockResponse(m.from(), r);
+        }
+    }
+
+    // ---- rounds ----------------------------------------------------------------------------------------------
+
+    private void advance(long round, boolean byQc) {
+        if (!pacemaker.advanceTo(round, byQc)) {
+            return;
+        }
+        count(byQc ? "rounds.by-qc" : "rounds.by-tc");
+        timedOut = false;
+        myTimeout = null;
+        long keepFrom = round - 2;
+        votesByRound.keySet().removeIf(r -> r < keepFrom);
+        doneQcs.keySet().removeIf(r -> r < keepFrom);
+        timeoutsByRound.keySet().removeIf(r -> r < keepFrom);
+        proposalSeen.keySet().removeIf(r -> r < keepFrom);
+        pendingQcs.values().removeIf(q -> q.round() <= tree.committedRound());
+        // Stashed proposals of past rounds can no longer get our vote; their blocks come back through fetches.
+        waitingForParent.values().forEach(list -> list.removeIf(m -> m.message() instanceof Proposal p && p.block().round() < round));
+        waitingForParent.values().removeIf(List::isEmpty);
+        // After a restart in a round we already timed out of: resend that exact timeout (a new one would be refused).
+        store.ownTimeout().filter(t -> t.round() == round).ifPresent(t -> myTimeout = t);
+        armTimer();
+        OptionalInt leader = leaders.leader(epoch, round);
+        if (leader.isEmpty()) {
+            count("abstain.leader-undecided");
+        } else if (leader.getAsInt() == self) {
+            propose(round);
+        }
+    }
+
+    private void armTimer() {
+        timers.schedule(pacemaker.currentTimeoutMs(), new RoundTimeout(pacemaker.round(), ++timerGeneration));
+    }
+
+    private void onRoundTimeout(RoundTimeout t) {
+        if (t.round() != pacemaker.round() || t.generation() != timerGeneration) {
+            return;
+        }
+        localTimeout();
+        retryFetches();
+        armTimer();
+    }
+
+    /** Asks again, from another signer each time, for blocks that certificates we hold point at. */
+    private void retryFetches() {
+        int asked = 0;
+        for (QuorumCert qc : List.copyOf(pendingQcs.values())) {
+            if (asked++ == 4) {
+                break;
+            }
+            BitSet s = qc.signerSet();
+            int pick = (int) Math.floorMod(pacemaker.round() + timerGeneration, (long) Math.max(1, s.cardinality()));
+            int signer = s.nextSetBit(0);
+            for (int k = 0; k < pick; k++) {
+                signer = s.nextSetBit(signer + 1);
+            }
+            fetchAskedAtRound.remove(qc.blockId());
+            fetch(qc.blockId(), signer);
+        }
+    }
+
+    private void localTimeout() {
+        long round = pacemaker.round();
+        timedOut = true;
+        if (myTimeout == null || myTimeout.round() != round) {
+            TimeoutCert tc = tree.highTc() != null && tree.highTc().round() == round - 1 ? tree.highTc() : null;
+            Optional<TimeoutMsg> t = safety.timeout(round, tree.highQc(), tc);
+            if (t.isEmpty()) {
+                count("timeout.refused");
+                return;
+            }
+            myTimeout = t.get();
+            store.saveOwnTimeout(myTimeout);
+            count("timeouts.signed");
+        }
+        Map<Integer, TimeoutMsg> mine = timeoutsByRound.get(round);
+        if (mine == null || !mine.containsKey(self)) {
+            selfQueue.add(new MessageReceived(self, new Timeout(myTimeout)));
+        }
+        out.broadcast(new Timeout(myTimeout));
+    }
+
+    private void propose(long round) {
+        QuorumCert qc = tree.highQc();
+        TimeoutCert tc = tree.highTc() != null && tree.highTc().round() == round - 1 ? tree.highTc() : null;
+        if (qc.round() + 1 != round && tc == null) {
+            count("propose.no-justification");
+            return;
+        }
+        Block parent = tree.get(qc.blockId());
+        long ts = Math.max(clockMs.getAsLong(), parent.timestampMs());
+        Block unsigned = new Block(epoch, round, qc, payloads.nextPayload(round), self, ts, new byte[0]);
+        Optional<byte[]> sig = safety.signProposal(unsigned);
+        if (sig.isEmpty()) {
+            count("propose.refused");
+            return;
+        }
+        Proposal p = new Proposal(unsigned.withSignature(sig.get()), tc);
+        count("proposals.made");
+        out.broadcast(p);
+        selfQueue.add(new MessageReceived(self, p));
+    }
+
+    // ---- proposals ---------------------------------------------------------------------------------------------
+
+    private void onProposal(int from, Proposal p, MessageReceived original) {
+        Block b = p.block();
+        if (b.epoch() != epoch || b.isGenesis()) {
+            count("rejected.wrong-epoch");
+            return;
+        }
+        if (b.payloadSize() > config.maxPayloadBytes()) {
+            count("rejected.oversized-payload");
+            return;
+        }
+        OptionalInt leader = leaders.leader(epoch, b.round());
+        if (leader.isEmpty()) {
+            count("abstain.leader-undecided");
+            return;
+        }
+        if (leader.getAsInt() != b.author()) {
+            count("rejected.not-leader");
+            return;
+        }
+        if (!crypto.verify(b.author(), SigningMessages.proposal(epoch, b.round(), b.id()), b.signature())) {
+            count("rejected.bad-signature");
+            return;
+        }
+        if (!verifyQc(b.parentQc())) {
+            count("rejected.bad-qc");
+            return;
+        }
+        if (p.tc() != null && (p.tc().round() + 1 != b.round() || !verifyTc(p.tc()))) {
+            count("rejected.bad-tc");
+            return;
+        }
+        processQc(b.parentQc(), from);
+        if (p.tc() != null) {
+            processTc(p.tc());
+        }
+        switch (tree.insert(b)) {
+            case MISSING_PARENT -> {
+                stash(b.parentId(), original);
+                fetch(b.parentId(), from);
+                return;
+            }
+            case INVALID -> {
+                count("rejected.bad-structure");
+                return;
+            }
+            case STALE -> {
+                count("ignored.stale-proposal");
+                return;
+            }
+            case DUPLICATE -> count("ignored.duplicate-proposal");
+            case INSERTED -> inserted(b);
+        }
+        if (b.round() != pacemaker.round()) {
+            count("ignored.proposal-not-current-round");
+            if (b.round() < pacemaker.round()) {
+                sendSync(from);
+            }
+            return;
+        }
+        BlockId seen = proposalSeen.putIfAbsent(b.round(), b.id());
+        if (seen != null) {
+            if (!seen.equals(b.id())) {
+                count("rejected.equivocating-leader");
+            }
+            return;
+        }
+        switch (validator.validate(b)) {
+            case REJECT -> {
+                count("rejected.validator");
+                return;
+            }
+            case UNDECIDED -> {
+                count("abstain.validator-undecided");
+                return;
+            }
+            case ACCEPT -> {
+            }
+        }
+        Optional<Vote> vote = safety.vote(b, p.tc());
+        if (vote.isEmpty()) {
+            count("vote.refused");
+            return;
+        }
+        count("votes.cast");
+        OptionalInt next = leaders.leader(epoch, b.round() + 1);
+        if (next.isEmpty()) {
+            count("abstain.leader-undecided");
+        } else if (next.getAsInt() == self) {
+            selfQueue.add(new MessageReceived(self, new VoteMsg(vote.get())));
+        } else {
+            out.send(next.getAsInt(), new VoteMsg(vote.get()));
+        }
+    }
+
+    private void inserted(Block b) {
+        store.saveBlock(b);
+        QuorumCert qc = pendingQcs.remove(b.id());
+        if (qc != null) {
+            applyQc(qc);
+        }
+        List<MessageReceived> waiting = waitingForParent.remove(b.id());
+        if (waiting != null) {
+            selfQueue.addAll(waiting);
+        }
+    }
+
+    private void stash(BlockId parent, MessageReceived m) {
+        int total = waitingForParent.values().stream().mapToInt(List::size).sum();
+        if (total >= MAX_STASHED) {
+            count("ignored.stash-full");
+            return;
+        }
+        waitingForParent.computeIfAbsent(parent, k -> new ArrayList<>()).add(m);
+    }
+
+    // ---- votes and QCs -----------------------------------------------------------------------------------------
+
+    private void onVote(int from, Vote v) {
+        if (v.epoch() != epoch || !validators.contains(v.voter())) {
+            count("rejected.wrong-epoch");
+            return;
+        }
+        if (v.round() + 1 < pacemaker.round()) {
+            count("ignored.stale-vote");
+            return;
+        }
+        OptionalInt next = leaders.leader(epoch, v.round() + 1);
+        if (next.isEmpty() || next.getAsInt() != self) {
+            count("rejected.vote-not-for-me");
+            return;
+        }
+        if (v.round() > pacemaker.round() + 1000) {
+            count("rejected.vote-too-far-ahead");
+            return;
+        }
+        Map<Integer, Vote> votes = votesByRound.computeIfAbsent(v.round(), r -> new HashMap<>());
+        Vote earlier = votes.get(v.voter());
+        if (earlier != null) {
+            count(earlier.blockId().equals(v.blockId()) ? "ignored.duplicate-vote" : "rejected.equivocating-vote");
+            return;
+        }
+        if (!crypto.verify(v.voter(), v.signedMessage(), v.signature())) {
+            count("rejected.bad-signature");
+            return;
+        }
+        count("votes.verified");
+        if (!tree.contains(v.blockId())) {
+            // Kept: a quorum certifies the block even if its proposal has not reached us yet; we fetch it then.
+            count("votes.for-unknown-block");
+        }
+        votes.put(v.voter(), v);
+        Map<BlockId, BitSet> done = doneQcs.computeIfAbsent(v.round(), r -> new HashMap<>());
+        if (done.containsKey(v.blockId())) {
+            return;
+        }
+        BitSet signers = new BitSet();
+        List<byte[]> sigs = new ArrayList<>();
+        for (int i = 0; i < validators.size(); i++) {
+            Vote x = votes.get(i);
+            if (x != null && x.blockId().equals(v.blockId())) {
+                signers.set(i);
+                sigs.add(x.signature());
+            }
+        }
+        if (!validators.hasQuorum(signers)) {
+            return;
+        }
+        done.put(v.blockId(), signers);
+        QuorumCert qc = new QuorumCert(epoch, v.round(), v.blockId(), Bitmaps.encode(signers, validators.size()), crypto.aggregate(sigs));
+        count("qcs.formed");
+        verifiedCerts.put(qc, Boolean.TRUE);
+        processQc(qc, from);
+    }
+
+    private boolean verifyQc(QuorumCert qc) {
+        if (qc.epoch() != epoch) {
+            return false;
+        }
+        if (qc.isGenesis()) {
+            return qc.equals(QuorumCert.genesis(epoch, genesis.id()));
+        }
+        if (verifiedCerts.containsKey(qc)) {
+            return true;
+        }
+        if (qc.signers().length != (validators.size() + 7) / 8) {
+            return false;
+        }
+        BitSet signers = qc.signerSet();
+        if (signers.length() > validators.size() || !validators.hasQuorum(signers)) {
+            return false;
+        }
+        boolean ok = crypto.verifyAggregate(signers, qc.signedMessage(), qc.signature());
+        count(ok ? "certs.verified" : "rejected.bad-qc-signature");
+        if (ok) {
+            verifiedCerts.put(qc, Boolean.TRUE);
+        }
+        return ok;
+    }
+
+    /** A verified QC: remember it, advance, commit, or fetch the block it certifies. */
+    private void processQc(QuorumCert qc, int from) {
+        if (qc.isGenesis()) {
+            return;
+        }
+        if (tree.contains(qc.blockId())) {
+            applyQc(qc);
+        } else {
+            QuorumCert known = pendingQcs.get(qc.blockId());
+            if (known == null && pendingQcs.size() < MAX_STASHED) {
+                pendingQcs.put(qc.blockId(), qc);
+            }
+            fetch(qc.blockId(), from == self ? firstSigner(qc) : from);
+        }
+        advance(qc.round() + 1, true);
+    }
+
+    private int firstSigner(QuorumCert qc) {
+        BitSet s = qc.signerSet();
+        for (int i = s.nextSetBit(0); i >= 0; i = s.nextSetBit(i + 1)) {
+            if (i != self) {
+                return i;
+            }
+        }
+        return self;
+    }
+
+    private void applyQc(QuorumCert qc) {
+        if (qc.isGenesis()) {
+            return;
+        }
+        // Only QCs whose block we hold count as "seen" for the timeout rule: a QC we cannot extend must not stop us timing out.
+        safety.observeQc(qc);
+        long before = tree.highQc().round();
+        tree.updateHighQc(qc);
+        if (tree.highQc().round() > before) {
+            store.saveHighQc(qc);
+        }
+        List<Block> committed = tree.commitWith(qc);
+        if (!committed.isEmpty()) {
+            count("blocks.committed", committed.size());
+        }
+    }
+
+    // ---- timeouts and TCs --------------------------------------------------------------------------------------
+
+    private void onTimeout(int from, TimeoutMsg t) {
+        if (t.epoch() != epoch || !validators.contains(t.author())) {
+            count("rejected.wrong-epoch");
+            return;
+        }
+        if (t.highQc().round() >= t.round()) {
+            count("rejected.bad-structure");
+            return;
+        }
+        if (t.round() > pacemaker.round() + 1000) {
+            count("rejected.timeout-too-far-ahead");
+            return;
+        }
+        Map<Integer, TimeoutMsg> forRound = timeoutsByRound.get(t.round());
+        if (forRound != null && forRound.containsKey(t.author())) {
+            count("ignored.duplicate-timeout");
+            return;
+        }
+        if (t.round() < pacemaker.round() - 1) {
+            count("ignored.stale-timeout");
+            sendSync(from);
+            return;
+        }
+        if (!crypto.verify(t.author(), t.signedMessage(), t.signature())) {
+            count("rejected.bad-signature");
+            return;
+        }
+        if (!verifyQc(t.highQc()) || (t.highTc() != null && !verifyTc(t.highTc()))) {
+            count("rejected.bad-qc");
+            return;
+        }
+        count("timeouts.verified");
+        processQc(t.highQc(), from);
+        if (t.highTc() != null) {
+            processTc(t.highTc());
+        }
+        if (t.round() < pacemaker.round()) {
+            sendSync(from);
+            return;
+        }
+        forRound = timeoutsByRound.computeIfAbsent(t.round(), r -> new TreeMap<>());
+        forRound.put(t.author(), t);
+        BitSet signers = new BitSet();
+        forRound.keySet().forEach(signers::set);
+        long stake = validators.stakeOf(signers);
+        if (t.round() == pacemaker.round() && !timedOut && stake >= validators.weakQuorumStake()) {
+            // More than 1/3 gave up on this round: at least one honest node did, so join it (Bracha-style).
+            count("timeouts.joined");
+            localTimeout();
+        }
+        if (stake >= validators.quorumStake() && t.round() >= pacemaker.round()) {
+            List<TimeoutCert.Entry> entries = new ArrayList<>();
+            List<byte[]> sigs = new ArrayList<>();
+            for (TimeoutMsg x : forRound.values()) {
+                entries.add(new TimeoutCert.Entry(x.author(), x.highQc().round()));
+                sigs.add(x.signature());
+            }
+            TimeoutCert tc = new TimeoutCert(epoch, t.round(), entries, crypto.aggregate(sigs));
+            count("tcs.formed");
+            verifiedCerts.put(tcKey(tc), Boolean.TRUE);
+            processTc(tc);
+        }
+    }
+
+    private static Object tcKey(TimeoutCert tc) {
+        return List.of(tc.round(), tc.entries(), java.util.HexFormat.of().formatHex(tc.signature()));
+    }
+
+    private boolean verifyTc(TimeoutCert tc) {
+        if (tc.epoch() != epoch || tc.entries().isEmpty()) {
+            return false;
+        }
+        Object key = tcKey(tc);
+        if (verifiedCerts.containsKey(key)) {
+            return true;
+        }
+        BitSet signers = new BitSet();
+        int[] idx = new int[tc.entries().size()];
+        List<byte[]> msgs = new ArrayList<>(idx.length);
+        for (int i = 0; i < idx.length; i++) {
+            TimeoutCert.Entry e = tc.entries().get(i);
+            if (!validators.contains(e.signer()) || e.highQcRound() >= tc.round()) {
+                return false;
+            }
+            signers.set(e.signer());
+            idx[i] = e.signer();
+            msgs.add(SigningMessages.timeout(epoch, tc.round(), e.highQcRound()));
+        }
+        if (!validators.hasQuorum(signers)) {
+            return false;
+        }
+        boolean ok = crypto.verifyAggregateDistinct(idx, msgs, tc.signature());
+        count(ok ? "certs.verified" : "rejected.bad-tc-signature");
+        if (ok) {
+            verifiedCerts.put(key, Boolean.TRUE);
+        }
+        return ok;
+    }
+
+    private void processTc(TimeoutCert tc) {
+        TimeoutCert before = tree.highTc();
+        tree.updateHighTc(tc);
+        if (tree.highTc() != before) {
+            store.saveHighTc(tc);
+        }
+        advance(tc.round() + 1, false);
+    }
+
+    // ---- sync ---------------------------------------------------------------------------------------------------
+
+    private void sendSync(int to) {
+        if (to == self) {
+            return;
+        }
+        Long last = syncSentAtRound.get(to);
+        if (last != null && last == pacemaker.round()) {
+            return;
+        }
+        syncSentAtRound.put(to, pacemaker.round());
+        out.send(to, new Sync(new SyncInfo(tree.highQc(), tree.highTc())));
+    }
+
+    private void onSync(int from, SyncInfo info) {
+        if (!verifyQc(info.highQc()) || (info.highTc() != null && !verifyTc(info.highTc()))) {
+            count("rejected.bad-qc");
+            return;
+        }
+        processQc(info.highQc(), from);
+        if (info.highTc() != null) {
+            processTc(info.highTc());
+        }
+    }
+
+    private void fetch(BlockId id, int from) {
+        if (from == self) {
+            return;
+        }
+        Long asked = fetchAskedAtRound.get(id);
+        if (asked != null && asked == pacemaker.round()) {
+            return;
+        }
+        if (fetchAskedAtRound.size() > 4 * MAX_STASHED) {
+            fetchAskedAtRound.clear();
+        }
+        fetchAskedAtRound.put(id, pacemaker.round());
+        count("sync.block-requests");
+        out.send(from, new BlockRequest(id, config.fetchBatch()));
+    }
+
+    private void onBlockRequest(int from, BlockRequest r) {
+        int n = Math.min(Math.max(r.count(), 1), Limits.MAX_BLOCKS_PER_RESPONSE);
+        List<Block> chain = tree.chainFrom(r.id(), n);
+        if (!chain.isEmpty()) {
+            out.send(from, new BlockResponse(chain));
+        }
+    }
+
+    private void onBlockResponse(int from, BlockResponse r) {
+        List<Block> blocks = new ArrayList<>(r.blocks());
+        blocks.sort(Comparator.comparingLong(Block::round));
+        Block oldestMissing = null;
+        for (Block b : blocks) {
+            if (tree.contains(b.id())) {
+                continue;
+            }
+            OptionalInt leader = leaders.leader(epoch, b.round());
+            if (b.epoch() != epoch || b.isGenesis() || leader.isEmpty() || leader.getAsInt() != b.author()
+                    || !crypto.verify(b.author(), SigningMessages.proposal(epoch, b.round(), b.id()), b.signature())
+                    || !verifyQc(b.parentQc())) {
+                count("rejected.bad-fetched-block");
+                return;
+            }
+            switch (tree.insert(b)) {
+                case INSERTED -> {
+                    count("sync.blocks-fetched");
+                    processQc(b.parentQc(), from);
+                    inserted(b);
+                }
+                case MISSING_PARENT -> {
+                    if (oldestMissing == null) {
+                        oldestMissing = b;
+                    }
+                }
+                case INVALID -> {
+                    count("rejected.bad-fetched-block");
+                    return;
+                }
+                default -> {
+                }
+            }
+        }
+        if (oldestMissing != null) {
+            fetchAskedAtRound.remove(oldestMissing.parentId());
+            fetch(oldestMissing.parentId(), from);
+        }
+    }
+
+    // ---- views -----------------------------------------------------------------------------------------------
+
+    private void count(String name) {
+        count(name, 1);
+    }
+
+    private void count(String name, long n) {
+        counters.merge(name, n, Long::sum);
+    }
+
+    /** Counters by name (rejections, votes, certificates, commits); a copy. */
+    public Map<String, Long> counters() {
+        return new TreeMap<>(counters);
+    }
+
+    public long counter(String name) {
+        return counters.getOrDefault(name, 0L);
+    }
+
+    public int self() {
+        return self;
+    }
+
+    public long round() {
+        return pacemaker.round();
+    }
+
+    public long committedRound() {
+        return tree.committedRound();
+    }
+
+    public long committedHeight() {
+        return tree.committedHeight();
+    }
+
+    public QuorumCert highQc() {
+        return tree.highQc();
+    }
+
+    public BlockTree blockTree() {
+        return tree;
+    }
+
+    public SafetyRules safetyRules() {
+        return safety;
+    }
+}

@@ -1,0 +1,110 @@
+package io.backplane.node.consensus.safety;
+
+import io.backplane.node.consensus.types.Block;
+import io.backplane.node.consensus.types.QuorumCert;
+import io.backplane.node.consensus.types.SigningKind;
+import io.backplane.node.consensus.types.SigningMessages;
+import io.backplane.node.consensus.types.TimeoutCert;
+import io.backplane.node.consensus.types.TimeoutMsg;
+import io.backplane.node.consensus.types.Vote;
+import java.util.Optional;
+
+/**
+ * The voting and timeout rules of 2-chain HotStuff (DiemBFT v4 / Jolteon), DESIGN.md §4:
+ * <ul>
+ *   <li>vote in round r for a block whose parent QC has round q: r &gt; last voted round, and r = q + 1, or
+ *       r = tc.round + 1 with q &ge; the highest high-QC round reported in the TC;</li>
+ *   <li>time out of round r with high QC round q: q &ge; the preferred round (highest QC round seen), r &gt;
+ *       max(last voted round - 1, q), and r = q + 1 or r = tc.round + 1; a timeout raises the last voted round to r.</li>
+ * </ul>
+ * The state is restored from the signer's durable safety data and written back with every signature, so a
+ * crash never forgets a vote. Certificates passed in must already be verified by the caller. The class is open
+ * only so that tests can inject a deliberately broken rule (the mutant the simulation must catch).
+ */
+public class SafetyRules {
+    private final ConsensusSigner signer;
+    private final int self;
+    private SafetyData data;
+
+    public SafetyRules(ConsensusSigner signer, int self, long epoch) {
+        this.signer = signer;
+        this.self = self;
+        this.data = signer.safetyData().map(SafetyData::decode)
+                .filter(d -> d.epoch() == epoch)
+                .orElse(new SafetyData(epoch, 0, 0, 0));
+    }
+
+    public SafetyData data() {
+        return data;
+    }
+
+    /** Records a verified QC: the preferred round only rises. */
+    public void observeQc(QuorumCert qc) {
+        if (qc.round() > data.preferredRound()) {
+            data = new SafetyData(data.epoch(), data.lastVotedRound(), data.highestTimeoutRound(), qc.round());
+        }
+    }
+
+    /** The vote rule alone, without signing; {@code tc} is the certificate the proposal came with, or null. */
+    protected boolean safeToVote(Block block, TimeoutCert tc) {
+        long r = block.round();
+        long q = block.parentQc().round();
+        if (r <= data.lastVotedRound()) {
+            return false;
+        }
+        return r == q + 1 || (tc != null && r == tc.round() + 1 && q >= tc.maxHighQcRound());
+    }
+
+    /** The timeout rule alone. */
+    protected boolean safeToTimeout(long round, QuorumCert highQc, TimeoutCert tc) {
+        long q = highQc.round();
+        if (q < data.preferredRound() || round <= Math.max(data.lastVotedRound() - 1, q)) {
+            return false;
+        }
+        return round == q + 1 || (tc != null && round == tc.round() + 1);
+    }
+
+    /** A signed vote for {@code block}, or empty when the rules (or the guard) say no. */
+    public Optional<Vote> vote(Block block, TimeoutCert tc) {
+        if (block.epoch() != data.epoch() || !safeToVote(block, tc)) {
+            return Optional.empty();
+        }
+        observeQc(block.parentQc());
+        SafetyData next = new SafetyData(data.epoch(), block.round(), data.highestTimeoutRound(), data.preferredRound());
+        byte[] msg = SigningMessages.vote(block.epoch(), block.round(), block.id());
+        try {
+            byte[] sig = signer.sign(new SigningRequest(block.epoch(), block.round(), SigningKind.VOTE, msg, next.encode()));
+            data = next;
+            return Optional.of(new Vote(block.epoch(), block.round(), block.id(), self, sig));
+        } catch (SigningRefusedException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A signed timeout for {@code round}, or empty. Signing the same timeout again returns the same signature. */
+    public Optional<TimeoutMsg> timeout(long round, QuorumCert highQc, TimeoutCert tc) {
+        boolean repeat = round == data.highestTimeoutRound();
+        if (!repeat && !safeToTimeout(round, highQc, tc)) {
+            return Optional.empty();
+        }
+        SafetyData next = new SafetyData(data.epoch(), Math.max(data.lastVotedRound(), round), round, Math.max(data.preferredRound(), highQc.round()));
+        byte[] msg = SigningMessages.timeout(data.epoch(), round, highQc.round());
+        try {
+            byte[] sig = signer.sign(new SigningRequest(data.epoch(), round, SigningKind.TIMEOUT, msg, next.encode()));
+            data = next;
+            return Optional.of(new TimeoutMsg(data.epoch(), round, highQc, tc, self, sig));
+        } catch (SigningRefusedException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The leader's signature over its block (the guard allows one block per round). */
+    public Optional<byte[]> signProposal(Block unsigned) {
+        byte[] msg = SigningMessages.proposal(unsigned.epoch(), unsigned.round(), unsigned.id());
+        try {
+            return Optional.of(signer.sign(new SigningRequest(unsigned.epoch(), unsigned.round(), SigningKind.PROPOSAL, msg, data.encode())));
+        } catch (SigningRefusedException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The deterministic simulation: n validators in one thread on a seeded scheduler, a simulated clock and a hostile
+ * in-memory network, with crashes and Byzantine nodes, checking safety invariants after every event.
+ * It must not read the wall clock, start threads or use unseeded randomness: a seed replays a run exactly.
+ */
+package io.backplane.node.sim;
