@@ -279,7 +279,7 @@ public final class Pkcs11Token implements AutoCloseable {
         return call("sign with identity key", (p, ks) -> {
             Key k = ks.getKey(IDENTITY_PREFIX + nodeId, null);
             if (!(k instanceof PrivateKey priv)) {
-                throw new TokenException("token '" + label + "' holds no identity key for node '" + nodeId + "'", false, null);
+                throw missingKey("identity key for node '" + nodeId + "'");
             }
             java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA", p);
             s.initSign(priv);
@@ -315,12 +315,35 @@ public final class Pkcs11Token implements AutoCloseable {
     private byte[] gcm(Provider p, KeyStore ks, int mode, byte[] iv, byte[] aad, byte[] in) throws GeneralSecurityException {
         Key kek = ks.getKey(KEK_ALIAS, null);
         if (kek == null) {
-            throw new TokenException("token '" + label + "' holds no key-encryption key '" + KEK_ALIAS + "' (run `backplane keys init-token`)", false, null);
+            throw missingKey("key-encryption key '" + KEK_ALIAS + "' (run `backplane keys init-token`)");
         }
         Cipher c = Cipher.getInstance("AES/GCM/NoPadding", p);
         c.init(mode, kek, new GCMParameterSpec(128, iv));
         c.updateAAD(aad);
         return c.doFinal(in);
+    }
+
+    /**
+     * A key we expected is gone. If the token itself is gone (SoftHSM's token directory deleted, a vendor token
+     * removed), that is token loss: retryable, and the token is reopened on a later call. Otherwise the key is missing.
+     */
+    private TokenException missingKey(String what) {
+        boolean present;
+        try {
+            present = Cryptoki.open(library.toString()).slots().stream().anyMatch(s -> s.initialized() && s.label().equals(label));
+        } catch (TokenException e) {
+            present = false;
+        }
+        if (!present) {
+            synchronized (this) {
+                provider = null;
+                keyStore = null;
+                lastFailure = "token no longer present";
+                nextAttempt = clock.instant();
+            }
+            return new TokenException("token '" + label + "' is no longer present in " + library + "; retry (it is reopened when it returns)", true, null);
+        }
+        return new TokenException("token '" + label + "' holds no " + what, false, null);
     }
 
     /** {@code n} bytes from the token's random generator (C_GenerateRandom). */
