@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "backplane",
         mixinStandardHelpOptions = false,
         description = "Backplane validator appliance.",
-        subcommands = {VersionCommand.class, DoctorCommand.class, TestCommand.class},
+        subcommands = {VersionCommand.class, DoctorCommand.class, TestCommand.class, KeysCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage, 3 signing refused, 4 plugin error."})
 public final class BackplaneCommand implements Callable<Integer> {
     @Spec
