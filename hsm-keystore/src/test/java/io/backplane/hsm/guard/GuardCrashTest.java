@@ -103,9 +103,8 @@ class GuardCrashTest {
 
     private Process child(Path guardDir, Path released, int life, long start, long seed) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Path jsa = Path.of("target", "guard-crash-child.jsa").toAbsolutePath();
-        List<String> cmd = List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + jsa, "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
+        List<String> cmd = List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData",
+                // (No dynamic AppCDS archive: it needs a jar-only class path, and SIGKILLed JVMs never write one.)
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 GuardCrashChild.class.getName(), guardDir.toString(), released.toString(), Integer.toString(life),
                 Long.toString(start), Long.toString(seed));

@@ -84,6 +84,30 @@ class Pkcs11TokenTest {
     }
 
     @Test
+    void aLockedTokenIsReportedAsLocked() {
+        String label = TestTokens.newToken("lock");
+        for (int i = 0; i < 12; i++) {
+            assertThatThrownBy(() -> Pkcs11Token.open(TestTokens.library(), label, "wrong".toCharArray(), Clock.systemUTC()))
+                    .isInstanceOf(TokenException.class);
+        }
+        boolean locked = Cryptoki.open(TestTokens.library().toString()).slots().stream()
+                .anyMatch(s -> s.label().equals(label) && s.userPinLocked());
+        // SoftHSM 2.6 counts failures (CKF_USER_PIN_COUNT_LOW) but never locks the user PIN; a vendor token does.
+        org.junit.jupiter.api.Assumptions.assumeTrue(locked, "this PKCS#11 library (SoftHSM) never locks the user PIN after failed logins");
+        assertThatThrownBy(() -> TestTokens.open(label)).isInstanceOf(TokenException.class).hasMessageContaining("locked");
+    }
+
+    @Test
+    void theRightPinStillOpensAfterFailedAttempts() {
+        String label = TestTokens.newToken("retry");
+        assertThatThrownBy(() -> Pkcs11Token.open(TestTokens.library(), label, "wrong".toCharArray(), Clock.systemUTC()))
+                .hasMessageContaining("wrong PIN");
+        try (Pkcs11Token t = TestTokens.open(label)) {
+            assertThat(t.random(8)).hasSize(8);
+        }
+    }
+
+    @Test
     void everyRequiredMechanismIsOfferedBySoftHsm() throws Exception {
         String label = TestTokens.newToken("mech");
         try (Pkcs11Token token = TestTokens.open(label)) {
