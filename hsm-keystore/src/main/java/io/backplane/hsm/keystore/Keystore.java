@@ -141,6 +141,11 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
         return token.identityCertificate(options.nodeId());
     }
 
+    /** Key managers for JDK TLS (transport and admin) backed by the identity key in the token. */
+    public javax.net.ssl.KeyManagerFactory tlsKeyManagerFactory() {
+        return token.keyManagerFactory();
+    }
+
     public Path identityPem() {
         return options.dir().resolve("identity.pem");
     }

@@ -148,6 +148,9 @@ public final class Pkcs11Token implements AutoCloseable {
             ks.load(null, pin);
             this.keyStore = ks;
             this.provider = p;
+            // Installed last in the provider list: JSSE (TLS with the identity key) finds a provider for a token key
+            // only among installed providers; being last, it is chosen only for keys no other provider can use.
+            Security.addProvider(p);
         } catch (IOException e) {
             if (hasCause(e, FailedLoginException.class) || rootMessage(e).contains("CKR_PIN_INCORRECT")) {
                 throw new TokenException("wrong PIN for token '" + label + "' (CKR_PIN_INCORRECT)", false, e);
@@ -210,6 +213,7 @@ public final class Pkcs11Token implements AutoCloseable {
             if (isTokenLoss(msg)) {
                 synchronized (this) {
                     if (provider == p) {
+                        Security.removeProvider(p.getName());
                         provider = null;
                         keyStore = null;
                         lastFailure = msg;
@@ -288,6 +292,19 @@ public final class Pkcs11Token implements AutoCloseable {
         });
     }
 
+    /**
+     * A {@code SunX509} key manager factory over the token's key store, for TLS with the identity key: the handshake
+     * signature is made inside the token (the key stays non-extractable). JDK TLS only; OpenSSL-based providers cannot
+     * use it. Built on the provider current at the call: after a token loss, build it again.
+     */
+    public javax.net.ssl.KeyManagerFactory keyManagerFactory() {
+        return call("TLS key manager", (p, ks) -> {
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("SunX509");
+            kmf.init(ks, new char[0]);
+            return kmf;
+        });
+    }
+
     /** Creates the AES-256 key-encryption key in the token unless it exists; true when created. */
     public boolean ensureKek() {
         return call("generate key-encryption key", (p, ks) -> {
@@ -336,6 +353,9 @@ public final class Pkcs11Token implements AutoCloseable {
         }
         if (!present) {
             synchronized (this) {
+                if (provider != null) {
+                    Security.removeProvider(provider.getName());
+                }
                 provider = null;
                 keyStore = null;
                 lastFailure = "token no longer present";
@@ -366,6 +386,9 @@ public final class Pkcs11Token implements AutoCloseable {
         Provider p = provider;
         provider = null;
         keyStore = null;
+        if (p != null) {
+            Security.removeProvider(p.getName());
+        }
         if (p instanceof java.security.AuthProvider ap) {
             try {
                 ap.logout();

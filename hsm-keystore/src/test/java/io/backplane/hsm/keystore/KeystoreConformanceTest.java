@@ -96,6 +96,46 @@ class KeystoreConformanceTest {
     }
 
     @Test
+    void tls13HandshakeOnLoopbackSignsWithTheTokenResidentIdentityKey() throws Exception {
+        String label = freshToken();
+        try (Keystore ks = open(dir, label)) {
+            X509Certificate cert = ks.generateIdentity();
+            javax.net.ssl.SSLContext server = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            server.init(ks.tlsKeyManagerFactory().getKeyManagers(), null, null);
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("node1", cert);
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trust);
+            javax.net.ssl.SSLContext client = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            client.init(null, tmf.getTrustManagers(), null);
+            try (javax.net.ssl.SSLServerSocket ss = (javax.net.ssl.SSLServerSocket) server.getServerSocketFactory()
+                    .createServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                ss.setEnabledProtocols(new String[] {"TLSv1.3"});
+                var accepted = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try (var s = ss.accept()) {
+                        int b = s.getInputStream().read();
+                        s.getOutputStream().write(b + 1);
+                        s.getOutputStream().flush();
+                        return b;
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                try (javax.net.ssl.SSLSocket c = (javax.net.ssl.SSLSocket) client.getSocketFactory()
+                        .createSocket(java.net.InetAddress.getLoopbackAddress(), ss.getLocalPort())) {
+                    c.getOutputStream().write(41);
+                    c.getOutputStream().flush();
+                    assertThat(c.getInputStream().read()).isEqualTo(42);
+                    assertThat(c.getSession().getProtocol()).isEqualTo("TLSv1.3");
+                    assertThat(c.getSession().getPeerCertificates()[0]).isEqualTo(cert);
+                }
+                assertThat(accepted.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(41);
+            }
+        }
+    }
+
+    @Test
     void importedSecretSignsLikeTheVectorsAndBadInputStoresNothing() throws Exception {
         String label = freshToken();
         try (Keystore ks = open(dir, label)) {
