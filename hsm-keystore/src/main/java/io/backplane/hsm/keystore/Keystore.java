@@ -137,6 +137,19 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
         return cert;
     }
 
+    /** A PKCS#10 request (DER) for the identity key, signed in the token, for an operator CA. */
+    public byte[] identityCertificationRequest() {
+        return token.identityCertificationRequest(options.nodeId());
+    }
+
+    /** Installs an operator-CA-issued chain (leaf first) for the identity key and rewrites {@code identity.pem}. */
+    public void installIdentityChain(X509Certificate[] chain) {
+        token.installIdentityChain(options.nodeId(), chain);
+        writePem(chain[0]);
+        audit.append("identity-certificate", Pkcs11Token.IDENTITY_PREFIX + options.nodeId(),
+                Map.of("certificateSha256", sha256Hex(encoded(chain[0])), "issuer", chain[0].getIssuerX500Principal().getName()));
+    }
+
     public Optional<X509Certificate> identityCertificate() {
         return token.identityCertificate(options.nodeId());
     }

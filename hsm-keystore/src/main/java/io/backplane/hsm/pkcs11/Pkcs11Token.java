@@ -273,6 +273,44 @@ public final class Pkcs11Token implements AutoCloseable {
         return new JcaX509CertificateConverter().getCertificate(b.build(signer));
     }
 
+    /**
+     * A PKCS#10 certification request for the identity key of {@code nodeId}, signed inside the token, for an
+     * operator CA to sign. DER-encoded.
+     */
+    public byte[] identityCertificationRequest(String nodeId) {
+        String alias = IDENTITY_PREFIX + nodeId;
+        return call("identity certification request", (p, ks) -> {
+            X509Certificate current = (X509Certificate) ks.getCertificate(alias);
+            Key k = ks.getKey(alias, null);
+            if (current == null || !(k instanceof PrivateKey priv)) {
+                throw missingKey("identity key for node '" + nodeId + "'");
+            }
+            ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").setProvider(p).build(priv);
+            return new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                    new X500Name(current.getSubjectX500Principal().getName()), current.getPublicKey()).build(signer).getEncoded();
+        });
+    }
+
+    /**
+     * Replaces the identity certificate of {@code nodeId} with {@code chain} (leaf first, for example signed by an
+     * operator CA). Refuses a leaf whose public key is not the token's identity key.
+     */
+    public void installIdentityChain(String nodeId, X509Certificate[] chain) {
+        String alias = IDENTITY_PREFIX + nodeId;
+        call("install identity certificate", (p, ks) -> {
+            X509Certificate current = (X509Certificate) ks.getCertificate(alias);
+            Key k = ks.getKey(alias, null);
+            if (current == null || !(k instanceof PrivateKey priv)) {
+                throw missingKey("identity key for node '" + nodeId + "'");
+            }
+            if (chain.length == 0 || !Arrays.equals(chain[0].getPublicKey().getEncoded(), current.getPublicKey().getEncoded())) {
+                throw new TokenException("the certificate's public key is not node '" + nodeId + "''s identity key", false, null);
+            }
+            ks.setKeyEntry(alias, priv, null, chain);
+            return null;
+        });
+    }
+
     /** The identity certificate of {@code nodeId}, if the token holds one. */
     public Optional<X509Certificate> identityCertificate(String nodeId) {
         return call("read identity certificate", (p, ks) -> Optional.ofNullable((X509Certificate) ks.getCertificate(IDENTITY_PREFIX + nodeId)));

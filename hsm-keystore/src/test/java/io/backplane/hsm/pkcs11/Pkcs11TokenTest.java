@@ -59,6 +59,44 @@ class Pkcs11TokenTest {
     }
 
     @Test
+    void anOperatorCaCanCertifyTheIdentityKeyThroughACsrSignedInTheToken() throws Exception {
+        String label = TestTokens.newToken("ca");
+        try (Pkcs11Token token = TestTokens.open(label)) {
+            X509Certificate self = token.generateIdentity("node9");
+            var csr = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest(token.identityCertificationRequest("node9"));
+            assertThat(csr.isSignatureValid(new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder().build(csr.getPublicKey()))).isTrue();
+            assertThat(csr.getPublicKey().getEncoded()).isEqualTo(self.getPublicKey().getEncoded());
+
+            // The operator CA (a software key here, test fixture) signs the request.
+            java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+            g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+            java.security.KeyPair ca = g.generateKeyPair();
+            var caName = new org.bouncycastle.asn1.x500.X500Name("CN=Operator CA");
+            java.util.Date from = new java.util.Date(self.getNotBefore().getTime());
+            java.util.Date to = new java.util.Date(self.getNotAfter().getTime());
+            X509Certificate caCert = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+                    new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(caName, java.math.BigInteger.ONE, from, to, caName, ca.getPublic())
+                            .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(ca.getPrivate())));
+            X509Certificate leaf = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+                    new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(caName, java.math.BigInteger.TWO, from, to,
+                            csr.getSubject(), csr.getPublicKey())
+                            .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(ca.getPrivate())));
+            token.installIdentityChain("node9", new X509Certificate[] {leaf, caCert});
+            assertThat(token.identityCertificate("node9")).contains(leaf);
+            leaf.verify(caCert.getPublicKey());
+            // The token key still signs, and its signatures verify under the CA-issued certificate.
+            byte[] sig = token.signWithIdentity("node9", new byte[] {1, 2, 3});
+            Signature v = Signature.getInstance("SHA256withECDSA");
+            v.initVerify(leaf.getPublicKey());
+            v.update(new byte[] {1, 2, 3});
+            assertThat(v.verify(sig)).isTrue();
+            // A certificate for another key is refused.
+            assertThatThrownBy(() -> token.installIdentityChain("node9", new X509Certificate[] {caCert}))
+                    .isInstanceOf(TokenException.class).hasMessageContaining("not node 'node9''s identity key");
+        }
+    }
+
+    @Test
     void sealsAndUnsealsWithAesGcmInTheTokenAndRefusesOtherAssociatedData() {
         String label = TestTokens.newToken("kek");
         try (Pkcs11Token token = TestTokens.open(label)) {
