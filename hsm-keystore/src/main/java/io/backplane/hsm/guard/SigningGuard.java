@@ -83,6 +83,8 @@ public final class SigningGuard implements AutoCloseable {
     private final Path file;
     private final Map<String, KeyState> keys = new TreeMap<>();
     private FileChannel channel;
+    private FileChannel lockChannel;
+    private java.nio.channels.FileLock lock;
     private long size;
     private boolean poisoned;
 
@@ -95,6 +97,7 @@ public final class SigningGuard implements AutoCloseable {
         SigningGuard g = new SigningGuard(dir.resolve("guard.log"));
         try {
             Files.createDirectories(dir);
+            g.lock(dir.resolve("guard.lock"));
             g.load();
             if (g.size > COMPACT_ABOVE_BYTES) {
                 g.compact();
@@ -102,12 +105,34 @@ public final class SigningGuard implements AutoCloseable {
         } catch (IOException e) {
             g.closeQuietly();
             throw new GuardStoreException("guard store " + g.file + " cannot be opened: " + e, false, e);
+        } catch (RuntimeException e) {
+            g.closeQuietly();
+            throw e;
         }
         return g;
     }
 
     public Path file() {
         return file;
+    }
+
+    /**
+     * One writer per store, across processes: two signers appending to one log (a node and a CLI, or two nodes on one
+     * home) could each pass the check for the same slot. Held until {@link #close()}; the OS drops it if we die.
+     */
+    private void lock(Path lockFile) throws IOException {
+        lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            lock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            lockChannel = null;
+            throw new GuardStoreException("guard store " + file + " is in use by another signer (a running node?); "
+                    + "stop it first: two signers on one guard store could double-sign", true, null);
+        }
     }
 
     private void load() throws IOException {
@@ -392,8 +417,12 @@ public final class SigningGuard implements AutoCloseable {
             if (channel != null) {
                 channel.close();
             }
+            if (lockChannel != null) {
+                lockChannel.close(); // releases the lock
+                lockChannel = null;
+            }
         } catch (IOException ignored) {
-            // closing after a failed open: nothing more to do
+            // closing: nothing more to do
         }
     }
 

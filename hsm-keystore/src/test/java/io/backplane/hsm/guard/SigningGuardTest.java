@@ -62,6 +62,14 @@ class SigningGuardTest {
     }
 
     @Test
+    void aSecondSignerOnTheSameStoreIsRefusedUntilTheFirstCloses() {
+        SigningGuard first = SigningGuard.open(dir);
+        assertThatThrownBy(() -> SigningGuard.open(dir)).isInstanceOf(GuardStoreException.class).hasMessageContaining("in use by another signer");
+        first.close();
+        SigningGuard.open(dir).close();
+    }
+
+    @Test
     void watermarksAndStoredSignaturesSurviveARestart() {
         GuardedSigning s = signer(dir);
         Signature a = s.sign(req(3, 7, SigningKind.PROPOSAL, "proposal"));
