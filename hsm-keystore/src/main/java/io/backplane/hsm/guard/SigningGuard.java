@@ -94,12 +94,16 @@ public final class SigningGuard implements AutoCloseable {
 
     /** Opens (creating if absent) the guard store {@code dir/guard.log}, replaying it; cuts a torn tail. */
     public static SigningGuard open(Path dir) {
+        return open(dir, COMPACT_ABOVE_BYTES);
+    }
+
+    static SigningGuard open(Path dir, long compactAboveBytes) {
         SigningGuard g = new SigningGuard(dir.resolve("guard.log"));
         try {
             Files.createDirectories(dir);
             g.lock(dir.resolve("guard.lock"));
             g.load();
-            if (g.size > COMPACT_ABOVE_BYTES) {
+            if (g.size > compactAboveBytes) {
                 g.compact();
             }
         } catch (IOException e) {

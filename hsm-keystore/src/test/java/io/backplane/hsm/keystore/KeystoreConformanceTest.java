@@ -96,6 +96,34 @@ class KeystoreConformanceTest {
     }
 
     @Test
+    void initTokenIsIdempotentAndWritesAPinFileOnlyWithoutAnEnvironmentPin() throws Exception {
+        Path softHsmDir = TestTokens.softHsm().configFile().getParent();
+        String label = "init-" + Long.toString(ProcessHandle.current().pid(), 36) + "-" + Long.toString(System.nanoTime() % 100000, 36);
+        Path pinFile = dir.resolve("pin");
+        Keystore.InitResult first = Keystore.initToken(softHsmDir, label, null, pinFile, Clock.systemUTC());
+        assertThat(first.tokenCreated()).isTrue();
+        assertThat(first.kekCreated()).isTrue();
+        assertThat(first.pinFileWritten()).isTrue();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(pinFile))).isEqualTo("rw-------");
+        Keystore.InitResult second = Keystore.initToken(softHsmDir, label, null, pinFile, Clock.systemUTC());
+        assertThat(second.tokenCreated() || second.kekCreated() || second.pinFileWritten()).isFalse();
+        char[] pin = io.backplane.hsm.pkcs11.Pins.read(java.util.Map.of(), pinFile);
+        try (Keystore ks = Keystore.open(options(dir.resolve("ks"), label), pin)) {
+            assertThat(ks.list()).isEmpty();
+        }
+
+        String envLabel = label + "e";
+        Path noPinFile = dir.resolve("no-pin");
+        Keystore.InitResult env = Keystore.initToken(softHsmDir, envLabel, "pin-from-env".toCharArray(), noPinFile, Clock.systemUTC());
+        assertThat(env.tokenCreated()).isTrue();
+        assertThat(env.pinFileWritten()).isFalse();
+        assertThat(Files.exists(noPinFile)).isFalse();
+        try (Keystore ks = Keystore.open(options(dir.resolve("ks-env"), envLabel), "pin-from-env".toCharArray())) {
+            assertThat(ks.generateBls().publicKey()).hasSize(48);
+        }
+    }
+
+    @Test
     void tls13HandshakeOnLoopbackSignsWithTheTokenResidentIdentityKey() throws Exception {
         String label = freshToken();
         try (Keystore ks = open(dir, label)) {
