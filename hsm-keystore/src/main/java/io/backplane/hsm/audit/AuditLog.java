@@ -172,7 +172,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
 
     static Map<String, String> detail(JsonNode d) {
         Map<String, String> m = new LinkedHashMap<>();
-        d.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+        d.properties().forEach(e -> m.put(e.getKey(), e.getValue().asText()));
         return m;
     }
 

@@ -71,7 +71,7 @@ public final class HsmBenchmark {
                 if (ks.identityCertificate().isEmpty()) {
                     ks.generateIdentity();
                 }
-                String id = ks.list().get(0).id();
+                String id = ks.identityKeyId();
                 long[] round = {ks.guard().watermark(id, SigningKind.PROPOSAL).map(w -> w.round() + 1).orElse(0L)};
                 Row bare = measure(op, "bare-pkcs11", perPath, bareEcdsa(ks, id, msg));
                 Row guarded = measure(op, "guarded", perPath,

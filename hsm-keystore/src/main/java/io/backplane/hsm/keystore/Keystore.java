@@ -137,6 +137,11 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
         return cert;
     }
 
+    /** The key id of this node's identity key: {@code identity-<node id>}. */
+    public String identityKeyId() {
+        return Pkcs11Token.IDENTITY_PREFIX + options.nodeId();
+    }
+
     /** A PKCS#10 request (DER) for the identity key, signed in the token, for an operator CA. */
     public byte[] identityCertificationRequest() {
         return token.identityCertificationRequest(options.nodeId());

@@ -3,7 +3,6 @@ package io.backplane.hsm.pkcs11;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import java.nio.file.Path;
-import java.util.Objects;
 
 /**
  * Sets {@code SOFTHSM2_CONF} for this process. SoftHSM2 reads its configuration file from that variable once, in
@@ -50,9 +49,5 @@ public final class ProcessEnv {
     /** The SoftHSM config this process chose, if any. */
     public static synchronized Path chosenSoftHsmConfig() {
         return chosen;
-    }
-
-    static boolean same(Path a, Path b) {
-        return Objects.equals(a.toAbsolutePath().normalize(), b.toAbsolutePath().normalize());
     }
 }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.backplane.hsm.TestTokens;
 import java.nio.charset.StandardCharsets;
 import java.security.Key;
-import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
@@ -154,6 +153,5 @@ class Pkcs11TokenTest {
             assertThat(Pkcs11Token.missingMechanisms(java.security.Security.getProvider("SUN")))
                     .anyMatch(m -> m.startsWith("CKM_EC_KEY_PAIR_GEN")).anyMatch(m -> m.startsWith("CKM_AES_GCM"));
         }
-        KeyStore.getInstance("PKCS12"); // keep the import used when the provider API changes
     }
 }
