@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,6 +102,38 @@ class SigningGuardTest {
         assertThatThrownBy(() -> SigningGuard.open(dir)).isInstanceOf(GuardStoreException.class).hasMessageContaining("in use by another signer");
         first.close();
         SigningGuard.open(dir).close();
+    }
+
+    @Test
+    void concurrentConflictingRequestsForOneSlotReleaseExactlyOneSignature() throws Exception {
+        GuardedSigning s = signer(dir);
+        int threads = 8;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        var start = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<Signature>> results = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            String msg = "candidate " + t;
+            results.add(pool.submit(() -> {
+                start.await();
+                return s.sign(req(9, 9, SigningKind.VOTE, msg));
+            }));
+        }
+        start.countDown();
+        int released = 0;
+        int refused = 0;
+        for (var f : results) {
+            try {
+                f.get();
+                released++;
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(DoubleSignRefused.class);
+                refused++;
+            }
+        }
+        pool.shutdown();
+        assertThat(released).isEqualTo(1);
+        assertThat(refused).isEqualTo(threads - 1);
+        s.guard().close();
     }
 
     @Test
