@@ -1,5 +1,5 @@
 /**
- * Keys in a PKCS#11 token through SunPKCS11, the guarded signer that never double-signs, and the signing audit trail.
- * Raw private key bytes never cross its public interface.
+ * The keystore's contract: {@link io.backplane.hsm.GuardedSigner} with its request, signature and refusal types.
+ * Nothing here names PKCS#11, blst or a storage engine; raw private key bytes never cross this package.
  */
 package io.backplane.hsm;

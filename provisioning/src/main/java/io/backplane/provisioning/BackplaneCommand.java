@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
                 BenchCommand.class,
                 PluginsCommand.class,
                 SimCommand.class,
+                KeysCommand.class,
         },
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage, 3 signing refused, 4 plugin error."})
 public final class BackplaneCommand implements Callable<Integer> {

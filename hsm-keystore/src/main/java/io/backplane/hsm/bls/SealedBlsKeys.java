@@ -1,0 +1,246 @@
+package io.backplane.hsm.bls;
+
+import io.backplane.codec.CanonicalReader;
+import io.backplane.codec.CanonicalWriter;
+import io.backplane.hsm.SigningException;
+import io.backplane.hsm.audit.AuditSink;
+import io.backplane.hsm.guard.RawSigner;
+import io.backplane.hsm.pkcs11.Pkcs11Token;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * BLS12-381 validator keys sealed by the token's key-encryption key. Standard PKCS#11 has no BLS12-381 mechanism
+ * (only vendor extensions), so a BLS key is hardware-<em>sealed</em>, not hardware-<em>resident</em>: its 32 secret
+ * bytes are encrypted with AES-256-GCM performed by the token (associated data = key id + public key) and stored as a
+ * blob file; for each approved signature the token unseals it, blst signs, and the clear bytes are zeroed.
+ *
+ * <p>Blob file {@code <dir>/<id>.sealed}: canonical encoding of format tag, key id, 48-byte public key, 12-byte IV
+ * from the token's RNG, ciphertext+tag. Written to a temp file, fsynced, renamed. Thread-safe.
+ */
+public final class SealedBlsKeys implements RawSigner {
+    static final String FORMAT = "backplane-sealed-bls/1";
+
+    /** A key as listed: id and public key. */
+    public record BlsKeyInfo(String id, byte[] publicKey) {
+        public String publicKeyHex() {
+            return HexFormat.of().formatHex(publicKey);
+        }
+    }
+
+    record Blob(String id, byte[] publicKey, byte[] iv, byte[] sealed) {
+        byte[] encode() {
+            return new CanonicalWriter(256).string(FORMAT).string(id).fixed(publicKey, Bls.PUBLIC_KEY_BYTES).fixed(iv, 12).bytes(sealed).toByteArray();
+        }
+
+        static Blob decode(byte[] bytes) {
+            return CanonicalReader.decode(bytes, r -> {
+                String f = r.string(64);
+                if (!FORMAT.equals(f)) {
+                    throw new IllegalArgumentException("not a sealed BLS key (format '" + f + "')");
+                }
+                return new Blob(r.string(128), r.fixed(Bls.PUBLIC_KEY_BYTES), r.fixed(12), r.bytes(256));
+            });
+        }
+
+        byte[] aad() {
+            return new CanonicalWriter(128).string(id).fixed(publicKey, Bls.PUBLIC_KEY_BYTES).toByteArray();
+        }
+    }
+
+    private final Path dir;
+    private final Pkcs11Token token;
+    private final AuditSink audit;
+    private final Map<String, Blob> cache = new ConcurrentHashMap<>();
+
+    public SealedBlsKeys(Path dir, Pkcs11Token token, AuditSink audit) {
+        this.dir = dir;
+        this.token = token;
+        this.audit = audit;
+    }
+
+    /** The id of a key: {@code bls-} and the first 8 bytes of SHA-256(public key), in hex. */
+    public static String idOf(byte[] publicKey) {
+        try {
+            return "bls-" + HexFormat.of().formatHex(Arrays.copyOf(MessageDigest.getInstance("SHA-256").digest(publicKey), 8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Generates a key from 32 bytes of the token's random generator and seals it. */
+    public BlsKeyInfo generate() {
+        byte[] ikm = token.random(32);
+        byte[] secret = Bls.keyGen(ikm);
+        Arrays.fill(ikm, (byte) 0);
+        try {
+            BlsKeyInfo info = sealAndStore(secret);
+            audit.append("bls-generate", info.id(), Map.of("publicKey", info.publicKeyHex()));
+            return info;
+        } finally {
+            Arrays.fill(secret, (byte) 0);
+        }
+    }
+
+    /** Imports a clear 32-byte secret key (big-endian scalar), seals it, and zeroes the caller's copy. */
+    public BlsKeyInfo importSecret(byte[] secret) {
+        try {
+            Bls.checkSecret(secret);
+            BlsKeyInfo info = sealAndStore(secret);
+            audit.append("bls-import", info.id(), Map.of("publicKey", info.publicKeyHex(), "from", "secret"));
+            return info;
+        } finally {
+            Arrays.fill(secret, (byte) 0);
+        }
+    }
+
+    private BlsKeyInfo sealAndStore(byte[] secret) {
+        byte[] pk = Bls.publicKey(secret);
+        String id = idOf(pk);
+        if (Files.exists(file(id))) {
+            throw new SigningException("BLS key " + id + " already exists", false);
+        }
+        byte[] iv = token.random(12);
+        Blob tmp = new Blob(id, pk, iv, new byte[0]);
+        Blob blob = new Blob(id, pk, iv, token.seal(iv, tmp.aad(), secret));
+        write(blob);
+        return new BlsKeyInfo(id, pk);
+    }
+
+    /** The sealed blob of {@code id} for moving it to another box of the same operator (same KEK). */
+    public byte[] exportSealed(String id) {
+        Blob b = load(id);
+        audit.append("bls-export", id, Map.of("publicKey", HexFormat.of().formatHex(b.publicKey())));
+        return b.encode();
+    }
+
+    /**
+     * Imports a sealed blob. It must unseal under this token's KEK (same token, or tokens sharing the KEK through the
+     * vendor's own cloning) to a secret whose public key is the one it names; otherwise nothing is stored.
+     */
+    public BlsKeyInfo importSealed(byte[] encoded) {
+        Blob b;
+        try {
+            b = Blob.decode(encoded);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a sealed BLS key blob: " + e.getMessage());
+        }
+        byte[] secret;
+        try {
+            secret = token.unseal(b.iv(), b.aad(), b.sealed());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("sealed BLS key " + b.id() + " does not unseal under this token's key-encryption key", e);
+        }
+        try {
+            if (!Arrays.equals(Bls.publicKey(secret), b.publicKey()) || !idOf(b.publicKey()).equals(b.id())) {
+                throw new IllegalArgumentException("sealed BLS key " + b.id() + " does not match the public key it names");
+            }
+        } finally {
+            Arrays.fill(secret, (byte) 0);
+        }
+        if (Files.exists(file(b.id()))) {
+            throw new SigningException("BLS key " + b.id() + " already exists", false);
+        }
+        write(b);
+        audit.append("bls-import", b.id(), Map.of("publicKey", HexFormat.of().formatHex(b.publicKey()), "from", "sealed"));
+        return new BlsKeyInfo(b.id(), b.publicKey());
+    }
+
+    public List<BlsKeyInfo> list() {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<BlsKeyInfo> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".sealed")).sorted().toList()) {
+                String id = f.getFileName().toString().replace(".sealed", "");
+                out.add(new BlsKeyInfo(id, load(id).publicKey()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+        return out;
+    }
+
+    public boolean contains(String id) {
+        return cache.containsKey(id) || (isValidId(id) && Files.exists(file(id)));
+    }
+
+    /** Unseals in the token, signs with blst, zeroes the clear key. Called by the guarded signer after approval. */
+    @Override
+    public byte[] sign(String keyId, byte[] message) {
+        Blob b = load(keyId);
+        byte[] secret = token.unseal(b.iv(), b.aad(), b.sealed());
+        try {
+            return Bls.sign(secret, message);
+        } finally {
+            Arrays.fill(secret, (byte) 0);
+        }
+    }
+
+    @Override
+    public byte[] publicKey(String keyId) {
+        return load(keyId).publicKey().clone();
+    }
+
+    private Blob load(String id) {
+        if (!isValidId(id)) {
+            throw new SigningException("unknown key '" + id + "'", false);
+        }
+        return cache.computeIfAbsent(id, k -> {
+            Path f = file(k);
+            if (!Files.exists(f)) {
+                throw new SigningException("unknown key '" + k + "' (no " + f + ")", false);
+            }
+            try {
+                Blob b = Blob.decode(Files.readAllBytes(f));
+                if (!b.id().equals(k)) {
+                    throw new SigningException("sealed key file " + f + " names key " + b.id(), false);
+                }
+                return b;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + f, e);
+            }
+        });
+    }
+
+    private static boolean isValidId(String id) {
+        return id.matches("bls-[0-9a-f]{16}");
+    }
+
+    private Path file(String id) {
+        return dir.resolve(id + ".sealed");
+    }
+
+    private void write(Blob b) {
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path tmp = dir.resolve(b.id() + ".tmp");
+            Files.write(tmp, b.encode());
+            try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                c.force(true);
+            }
+            Files.move(tmp, file(b.id()), StandardCopyOption.ATOMIC_MOVE);
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            }
+            cache.put(b.id(), b);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store sealed key " + b.id() + " in " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.backplane.hsm.guard;
+
+import io.backplane.hsm.DoubleSignRefused;
+import io.backplane.hsm.GuardedSigner;
+import io.backplane.hsm.Signature;
+import io.backplane.hsm.SigningRequest;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The guarded signer: guard check, raw signature, durable record, audit, release, in that order, under one lock per
+ * key (so two requests for the same slot cannot both pass the check). Usable on its own over any {@link RawSigner}
+ * (for example one BLS key in tests: {@code new GuardedSigning(SigningGuard.open(dir), Bls.inMemory(id, sk), NONE)}).
+ */
+public final class GuardedSigning implements GuardedSigner {
+    private final SigningGuard guard;
+    private final RawSigner raw;
+    private final SigningListener listener;
+    private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+
+    public GuardedSigning(SigningGuard guard, RawSigner raw, SigningListener listener) {
+        this.guard = guard;
+        this.raw = raw;
+        this.listener = listener;
+    }
+
+    @Override
+    public Signature sign(SigningRequest request) {
+        byte[] bytes = request.bytes();
+        byte[] hash = SigningGuard.sha256(bytes);
+        synchronized (locks.computeIfAbsent(request.keyId(), k -> new Object())) {
+            SigningGuard.Decision d = guard.check(request, hash);
+            switch (d) {
+                case SigningGuard.Repeat rep -> {
+                    listener.signed(request, hash, rep.signature(), true);
+                    return new Signature(rep.signature(), true);
+                }
+                case SigningGuard.Refuse ref -> {
+                    DoubleSignRefused refusal = new DoubleSignRefused(ref.reason(), ref.watermark());
+                    listener.refused(request, hash, refusal);
+                    throw refusal;
+                }
+                case SigningGuard.Fresh f -> {
+                    byte[] sig = raw.sign(request.keyId(), bytes);
+                    guard.record(request, hash, sig);
+                    listener.signed(request, hash, sig, false);
+                    return new Signature(sig, false);
+                }
+            }
+        }
+    }
+
+    @Override
+    public byte[] publicKey(String keyId) {
+        return raw.publicKey(keyId);
+    }
+
+    public SigningGuard guard() {
+        return guard;
+    }
+}

@@ -1,0 +1,24 @@
+package io.backplane.hsm.guard;
+
+import io.backplane.hsm.DoubleSignRefused;
+import io.backplane.hsm.SigningRequest;
+
+/**
+ * Told of every outcome of {@link GuardedSigning} (the audit trail listens). Called before a signature is released:
+ * if it throws, the signature is not released.
+ */
+public interface SigningListener {
+    void signed(SigningRequest request, byte[] sha256, byte[] signature, boolean repeated);
+
+    void refused(SigningRequest request, byte[] sha256, DoubleSignRefused refusal);
+
+    SigningListener NONE = new SigningListener() {
+        @Override
+        public void signed(SigningRequest request, byte[] sha256, byte[] signature, boolean repeated) {
+        }
+
+        @Override
+        public void refused(SigningRequest request, byte[] sha256, DoubleSignRefused refusal) {
+        }
+    };
+}

@@ -1,0 +1,301 @@
+package io.backplane.hsm.keystore;
+
+import io.backplane.hsm.DoubleSignRefused;
+import io.backplane.hsm.GuardedSigner;
+import io.backplane.hsm.Signature;
+import io.backplane.hsm.SigningException;
+import io.backplane.hsm.SigningRequest;
+import io.backplane.hsm.audit.AuditLog;
+import io.backplane.hsm.audit.AuditSink;
+import io.backplane.hsm.bls.SealedBlsKeys;
+import io.backplane.hsm.guard.GuardedSigning;
+import io.backplane.hsm.guard.RawSigner;
+import io.backplane.hsm.guard.SigningGuard;
+import io.backplane.hsm.guard.SigningListener;
+import io.backplane.hsm.pkcs11.Pins;
+import io.backplane.hsm.pkcs11.Pkcs11Token;
+import io.backplane.hsm.pkcs11.SoftHsm;
+import io.backplane.hsm.pkcs11.TokenException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A node's keystore: the token (identity key, KEK), the sealed BLS keys, the double-sign guard and the audit trail,
+ * all under one directory ({@code <home>/hsm}: {@code bls/}, {@code guard/}, {@code audit/}, {@code identity.pem}).
+ * It is the {@link GuardedSigner} the node uses. Key ids: {@code bls-<16 hex>} for BLS keys, {@code identity-<node>}
+ * for the identity key (its signatures are DER ECDSA).
+ */
+public final class Keystore implements GuardedSigner, AutoCloseable {
+    /**
+     * How to open it. {@code library} null means the project-owned SoftHSM2 under {@code dir}.
+     *
+     * @param checkpointEvery audit entries between identity-key checkpoints
+     */
+    public record Options(Path dir, Path library, String tokenLabel, String nodeId, Clock clock, int checkpointEvery) {
+    }
+
+    /** A key as listed. {@code type} is {@code bls12-381} or {@code ec-p256}. */
+    public record KeyInfo(String id, String type, String publicKey) {
+    }
+
+    private final Options options;
+    private final Pkcs11Token token;
+    private final SealedBlsKeys bls;
+    private final SigningGuard guard;
+    private final AuditLog audit;
+    private final GuardedSigning signing;
+
+    private Keystore(Options options, Pkcs11Token token) {
+        this.options = options;
+        this.token = token;
+        String identityId = Pkcs11Token.IDENTITY_PREFIX + options.nodeId();
+        // Checkpoints are signed once an identity key exists (it may be generated after the log is opened).
+        this.audit = new AuditLog(options.dir().resolve("audit").resolve("audit.log"), options.clock(), options.checkpointEvery(),
+                identityId, head -> token.identityCertificate(options.nodeId()).isPresent() ? token.signWithIdentity(options.nodeId(), head) : null);
+        this.bls = new SealedBlsKeys(options.dir().resolve("bls"), token, audit);
+        this.guard = SigningGuard.open(options.dir().resolve("guard"));
+        this.signing = new GuardedSigning(guard, new Raw(), new Audited(audit));
+    }
+
+    /** The PKCS#11 library to use: the configured one, else the installed SoftHSM2 (activated under {@code dir}). */
+    public static Path resolveLibrary(Path dir, Path configured) {
+        if (configured != null) {
+            return configured;
+        }
+        new SoftHsm(dir).activate();
+        return SoftHsm.findLibrary().orElseThrow(() -> new TokenException(
+                "SoftHSM2 is not installed (no libsofthsm2.so in " + SoftHsm.LIBRARY_PATHS + "); run scripts/install-deps or set hsm.library", false, null));
+    }
+
+    /** Opens the token (by label, with {@code pin}) and everything under {@code dir}. */
+    public static Keystore open(Options options, char[] pin) {
+        Path lib = resolveLibrary(options.dir(), options.library());
+        Pkcs11Token token = Pkcs11Token.open(lib, options.tokenLabel(), pin, options.clock());
+        try {
+            return new Keystore(options, token);
+        } catch (RuntimeException e) {
+            token.close();
+            throw e;
+        }
+    }
+
+    /** What {@link #initToken} did. */
+    public record InitResult(boolean tokenCreated, boolean kekCreated, boolean pinFileWritten, Path softHsmConfig) {
+    }
+
+    /**
+     * Creates the project-owned SoftHSM token (when none exists with that label) with a random user PIN written to
+     * {@code pinFile} (0600) unless {@code envPin} is given, then the KEK. Idempotent. Only for the SoftHSM setup:
+     * a vendor token is initialised with the vendor's tools.
+     */
+    public static InitResult initToken(Path dir, String label, char[] envPin, Path pinFile, Clock clock) {
+        SoftHsm soft = new SoftHsm(dir).activate();
+        Path lib = SoftHsm.findLibrary().orElseThrow(() -> new TokenException(
+                "SoftHSM2 is not installed (no libsofthsm2.so in " + SoftHsm.LIBRARY_PATHS + "); run scripts/install-deps", false, null));
+        boolean wrotePin = false;
+        char[] pin;
+        if (envPin != null) {
+            pin = envPin.clone();
+        } else if (Files.exists(pinFile)) {
+            pin = Pins.read(Map.of(), pinFile);
+        } else {
+            pin = Pins.random();
+            Pins.writeSecretFile(pinFile, pin);
+            wrotePin = true;
+        }
+        try {
+            boolean created = soft.ensureToken(lib, label, pin);
+            try (Pkcs11Token t = Pkcs11Token.open(lib, label, pin, clock)) {
+                boolean kek = t.ensureKek();
+                return new InitResult(created, kek, wrotePin, soft.configFile());
+            }
+        } finally {
+            Arrays.fill(pin, '\0');
+        }
+    }
+
+    /** Generates the node identity key and self-signed certificate in the token; writes {@code identity.pem}. */
+    public X509Certificate generateIdentity() {
+        X509Certificate cert = token.generateIdentity(options.nodeId());
+        writePem(cert);
+        audit.append("identity-generate", Pkcs11Token.IDENTITY_PREFIX + options.nodeId(),
+                Map.of("certificateSha256", sha256Hex(encoded(cert))));
+        return cert;
+    }
+
+    /** The key id of this node's identity key: {@code identity-<node id>}. */
+    public String identityKeyId() {
+        return Pkcs11Token.IDENTITY_PREFIX + options.nodeId();
+    }
+
+    /** A PKCS#10 request (DER) for the identity key, signed in the token, for an operator CA. */
+    public byte[] identityCertificationRequest() {
+        return token.identityCertificationRequest(options.nodeId());
+    }
+
+    /** Installs an operator-CA-issued chain (leaf first) for the identity key and rewrites {@code identity.pem}. */
+    public void installIdentityChain(X509Certificate[] chain) {
+        token.installIdentityChain(options.nodeId(), chain);
+        writePem(chain[0]);
+        audit.append("identity-certificate", Pkcs11Token.IDENTITY_PREFIX + options.nodeId(),
+                Map.of("certificateSha256", sha256Hex(encoded(chain[0])), "issuer", chain[0].getIssuerX500Principal().getName()));
+    }
+
+    public Optional<X509Certificate> identityCertificate() {
+        return token.identityCertificate(options.nodeId());
+    }
+
+    /** Key managers for JDK TLS (transport and admin) backed by the identity key in the token. */
+    public javax.net.ssl.KeyManagerFactory tlsKeyManagerFactory() {
+        return token.keyManagerFactory();
+    }
+
+    public Path identityPem() {
+        return options.dir().resolve("identity.pem");
+    }
+
+    public SealedBlsKeys.BlsKeyInfo generateBls() {
+        return bls.generate();
+    }
+
+    public SealedBlsKeys.BlsKeyInfo importBls(byte[] secret) {
+        return bls.importSecret(secret);
+    }
+
+    public SealedBlsKeys.BlsKeyInfo importSealedBls(byte[] blob) {
+        return bls.importSealed(blob);
+    }
+
+    public byte[] exportSealedBls(String id) {
+        return bls.exportSealed(id);
+    }
+
+    /** Every key: the identity key (if any) and the BLS keys. */
+    public List<KeyInfo> list() {
+        List<KeyInfo> out = new ArrayList<>();
+        identityCertificate().ifPresent(c -> out.add(new KeyInfo(Pkcs11Token.IDENTITY_PREFIX + options.nodeId(), "ec-p256",
+                HexFormat.of().formatHex(c.getPublicKey().getEncoded()))));
+        for (SealedBlsKeys.BlsKeyInfo k : bls.list()) {
+            out.add(new KeyInfo(k.id(), "bls12-381", k.publicKeyHex()));
+        }
+        return out;
+    }
+
+    @Override
+    public Signature sign(SigningRequest request) {
+        return signing.sign(request);
+    }
+
+    @Override
+    public byte[] publicKey(String keyId) {
+        return signing.publicKey(keyId);
+    }
+
+    public SigningGuard guard() {
+        return guard;
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
+    public Pkcs11Token token() {
+        return token;
+    }
+
+    @Override
+    public void close() {
+        try {
+            audit.close();
+        } finally {
+            guard.close();
+            token.close();
+        }
+    }
+
+    /** Routes identity ids to the token's ECDSA and BLS ids to the sealed keys. */
+    private final class Raw implements RawSigner {
+        @Override
+        public byte[] sign(String keyId, byte[] message) {
+            if (keyId.equals(Pkcs11Token.IDENTITY_PREFIX + options.nodeId())) {
+                return token.signWithIdentity(options.nodeId(), message);
+            }
+            return bls.sign(keyId, message);
+        }
+
+        @Override
+        public byte[] publicKey(String keyId) {
+            if (keyId.equals(Pkcs11Token.IDENTITY_PREFIX + options.nodeId())) {
+                return identityCertificate().orElseThrow(() -> new SigningException("no identity key for node " + options.nodeId(), false))
+                        .getPublicKey().getEncoded();
+            }
+            return bls.publicKey(keyId);
+        }
+    }
+
+    /** Audits every guard outcome before the signature is released (an audit failure withholds it). */
+    private record Audited(AuditSink audit) implements SigningListener {
+        @Override
+        public void signed(SigningRequest r, byte[] sha256, byte[] signature, boolean repeated) {
+            Map<String, String> d = new LinkedHashMap<>();
+            d.put("kind", r.kind().wireName());
+            d.put("epoch", Long.toString(r.epoch()));
+            d.put("round", Long.toString(r.round()));
+            d.put("sha256", HexFormat.of().formatHex(sha256));
+            d.put("signatureSha256", sha256Hex(signature));
+            d.put("unsealed", Boolean.toString(!repeated && r.keyId().startsWith("bls-")));
+            audit.append(repeated ? "sign-repeat" : "sign", r.keyId(), d);
+        }
+
+        @Override
+        public void refused(SigningRequest r, byte[] sha256, DoubleSignRefused refusal) {
+            Map<String, String> d = new LinkedHashMap<>();
+            d.put("kind", r.kind().wireName());
+            d.put("epoch", Long.toString(r.epoch()));
+            d.put("round", Long.toString(r.round()));
+            d.put("sha256", HexFormat.of().formatHex(sha256));
+            d.put("reason", refusal.getMessage());
+            audit.append("sign-refused", r.keyId(), d);
+        }
+    }
+
+    private void writePem(X509Certificate cert) {
+        String pem = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(encoded(cert))
+                + "\n-----END CERTIFICATE-----\n";
+        try {
+            Files.writeString(identityPem(), pem);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + identityPem(), e);
+        }
+    }
+
+    private static byte[] encoded(X509Certificate cert) {
+        try {
+            return cert.getEncoded();
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256Hex(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package io.backplane.hsm.pkcs11;
+
+import com.sun.jna.Library;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The few raw PKCS#11 calls SunPKCS11 does not offer: listing slots with their token labels and flags (SunPKCS11
+ * selects a token only by slot id or index, and SoftHSM renumbers slots) and initialising a fresh token without putting
+ * its PINs on a command line. Hand-written over JNA because no maintained Java PKCS#11 wrapper is on our registry; it
+ * assumes LP64 (CK_ULONG = 64 bits: Linux x86-64 and aarch64). {@code C_Initialize} is called with
+ * {@code CKF_OS_LOCKING_OK}, and never finalised, so SunPKCS11 (which tolerates "already initialised") shares it.
+ */
+final class Cryptoki {
+    static final long CKR_OK = 0;
+    static final long CKR_CRYPTOKI_ALREADY_INITIALIZED = 0x191;
+    static final long CKF_TOKEN_INITIALIZED = 0x400;
+    static final long CKF_USER_PIN_INITIALIZED = 0x8;
+    static final long CKF_USER_PIN_LOCKED = 0x40000;
+    static final long CKF_SO_PIN_LOCKED = 0x400000;
+
+    /** The C functions we call; names are PKCS#11's. */
+    interface Lib extends Library {
+        long C_Initialize(Pointer initArgs);
+
+        long C_GetSlotList(byte tokenPresent, long[] slots, LongByReference count);
+
+        long C_GetTokenInfo(long slot, Pointer info);
+
+        long C_InitToken(long slot, byte[] soPin, long soPinLen, byte[] label32);
+
+        long C_OpenSession(long slot, long flags, Pointer app, Pointer notify, LongByReference session);
+
+        long C_Login(long session, long userType, byte[] pin, long pinLen);
+
+        long C_InitPIN(long session, byte[] pin, long pinLen);
+
+        long C_Logout(long session);
+
+        long C_CloseSession(long session);
+    }
+
+    /** One slot with a token: its id, label (trailing blanks removed) and CK_TOKEN_INFO flags. */
+    record Slot(long id, String label, long flags) {
+        boolean initialized() {
+            return (flags & CKF_TOKEN_INITIALIZED) != 0;
+        }
+
+        boolean userPinLocked() {
+            return (flags & CKF_USER_PIN_LOCKED) != 0;
+        }
+    }
+
+    private static final ConcurrentHashMap<String, Lib> LOADED = new ConcurrentHashMap<>();
+
+    private final Lib lib;
+    private final String library;
+
+    private Cryptoki(String library, Lib lib) {
+        this.library = library;
+        this.lib = lib;
+    }
+
+    /** Loads and initialises {@code library} once per process. */
+    static Cryptoki open(String library) {
+        Lib lib = LOADED.computeIfAbsent(library, path -> {
+            Lib l;
+            try {
+                l = Native.load(path, Lib.class);
+            } catch (UnsatisfiedLinkError e) {
+                throw new TokenException("PKCS#11 library " + path + " cannot be loaded: " + e.getMessage(), false, e);
+            }
+            // CK_C_INITIALIZE_ARGS: four mutex callbacks (NULL), flags = CKF_OS_LOCKING_OK (0x2), pReserved.
+            Memory args = new Memory(48);
+            args.clear();
+            args.setLong(32, 0x2);
+            long rv = l.C_Initialize(args);
+            if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+                throw new TokenException("C_Initialize of " + path + " failed: " + Pkcs11Errors.name(rv), false, null);
+            }
+            return l;
+        });
+        return new Cryptoki(library, lib);
+    }
+
+    List<Slot> slots() {
+        LongByReference count = new LongByReference();
+        check(lib.C_GetSlotList((byte) 1, null, count), "C_GetSlotList");
+        long[] ids = new long[(int) count.getValue()];
+        if (ids.length > 0) {
+            check(lib.C_GetSlotList((byte) 1, ids, count), "C_GetSlotList");
+        }
+        List<Slot> out = new ArrayList<>();
+        for (int i = 0; i < (int) count.getValue(); i++) {
+            // CK_TOKEN_INFO: label[32], manufacturerID[32], model[16], serialNumber[16], then CK_FLAGS flags.
+            Memory info = new Memory(256);
+            info.clear();
+            long rv = lib.C_GetTokenInfo(ids[i], info);
+            if (rv != CKR_OK) {
+                continue; // a slot whose token vanished between the two calls
+            }
+            String label = new String(info.getByteArray(0, 32), StandardCharsets.UTF_8).stripTrailing();
+            out.add(new Slot(ids[i], label, info.getLong(96)));
+        }
+        return out;
+    }
+
+    /**
+     * Initialises the token in {@code slot} with {@code label}, an SO PIN and the user PIN, through C_InitToken,
+     * C_Login(SO) and C_InitPIN: the PINs stay in this process's memory, never on a command line.
+     */
+    void initToken(long slot, String label, char[] soPin, char[] userPin) {
+        byte[] so = utf8(soPin);
+        byte[] user = utf8(userPin);
+        try {
+            byte[] label32 = new byte[32];
+            Arrays.fill(label32, (byte) ' ');
+            byte[] l = label.getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(l, 0, label32, 0, Math.min(32, l.length));
+            check(lib.C_InitToken(slot, so, so.length, label32), "C_InitToken");
+            LongByReference session = new LongByReference();
+            check(lib.C_OpenSession(slot, 0x4 | 0x2, null, null, session), "C_OpenSession");
+            try {
+                check(lib.C_Login(session.getValue(), 0 /* CKU_SO */, so, so.length), "C_Login(SO)");
+                check(lib.C_InitPIN(session.getValue(), user, user.length), "C_InitPIN");
+                lib.C_Logout(session.getValue());
+            } finally {
+                lib.C_CloseSession(session.getValue());
+            }
+        } finally {
+            Arrays.fill(so, (byte) 0);
+            Arrays.fill(user, (byte) 0);
+        }
+    }
+
+    static boolean anyLoaded() {
+        return !LOADED.isEmpty();
+    }
+
+    String library() {
+        return library;
+    }
+
+    private static byte[] utf8(char[] pin) {
+        java.nio.ByteBuffer b = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(pin));
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        if (b.hasArray()) {
+            Arrays.fill(b.array(), (byte) 0);
+        }
+        return out;
+    }
+
+    private void check(long rv, String call) {
+        if (rv != CKR_OK) {
+            throw new TokenException(call + " on " + library + " failed: " + Pkcs11Errors.name(rv), false, null);
+        }
+    }
+}

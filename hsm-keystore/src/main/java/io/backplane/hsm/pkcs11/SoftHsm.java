@@ -1,0 +1,92 @@
+package io.backplane.hsm.pkcs11;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The project-owned SoftHSM2 setup for development and tests: a {@code softhsm2.conf} and a token directory inside a
+ * directory we own (never {@code /etc/softhsm2.conf}), and token creation by label. Production points
+ * {@code hsm.library} at the vendor's library instead and never calls this class.
+ */
+public final class SoftHsm {
+    /** Where Debian and other distributions put SoftHSM2's PKCS#11 library. */
+    public static final List<Path> LIBRARY_PATHS = List.of(
+            Path.of("/usr/lib/softhsm/libsofthsm2.so"),
+            Path.of("/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"),
+            Path.of("/usr/lib64/pkcs11/libsofthsm2.so"),
+            Path.of("/usr/local/lib/softhsm/libsofthsm2.so"));
+
+    private final Path dir;
+
+    /** A SoftHSM setup whose config and tokens live under {@code dir} (for a node: {@code <home>/hsm}). */
+    public SoftHsm(Path dir) {
+        this.dir = dir.toAbsolutePath().normalize();
+    }
+
+    /** The installed SoftHSM2 library, if any. */
+    public static Optional<Path> findLibrary() {
+        return LIBRARY_PATHS.stream().filter(Files::isRegularFile).findFirst();
+    }
+
+    public Path configFile() {
+        return dir.resolve("softhsm2.conf");
+    }
+
+    public Path tokenDir() {
+        return dir.resolve("tokens");
+    }
+
+    /** Writes the config (idempotent) and points this process's SoftHSM at it. */
+    public SoftHsm activate() {
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(tokenDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            String conf = "# Written by Backplane: SoftHSM2 config owned by this node home (never the system one).\n"
+                    + "directories.tokendir = " + tokenDir() + "\n"
+                    + "objectstore.backend = file\n"
+                    + "log.level = ERROR\n"
+                    + "slots.removable = false\n";
+            if (!Files.exists(configFile()) || !Files.readString(configFile()).equals(conf)) {
+                Files.writeString(configFile(), conf, StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write SoftHSM config under " + dir, e);
+        }
+        ProcessEnv.useSoftHsmConfig(configFile());
+        return this;
+    }
+
+    /**
+     * Creates the token {@code label} with {@code userPin} unless it exists; returns true when it created it. The SO PIN
+     * is random and written to {@code so-pin} (mode 0600) beside the config: it is needed only to reset the user PIN.
+     */
+    public boolean ensureToken(Path library, String label, char[] userPin) {
+        activate();
+        Cryptoki ck = Cryptoki.open(library.toString());
+        if (ck.slots().stream().anyMatch(s -> s.initialized() && s.label().equals(label))) {
+            return false;
+        }
+        Cryptoki.Slot free = ck.slots().stream().filter(s -> !s.initialized()).findFirst()
+                .orElseThrow(() -> new TokenException("SoftHSM offers no free slot to create token '" + label + "'", false, null));
+        char[] so = HexFormat.of().formatHex(randomBytes(16)).toCharArray();
+        Path soFile = dir.resolve("so-pin-" + label.replaceAll("[^A-Za-z0-9_.-]", "_"));
+        Pins.writeSecretFile(soFile, so);
+        ck.initToken(free.id(), label, so, userPin);
+        java.util.Arrays.fill(so, '\0');
+        return true;
+    }
+
+    static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+}

@@ -1,0 +1,405 @@
+package io.backplane.provisioning;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.backplane.config.BackplaneConfig;
+import io.backplane.config.ConfigLoader;
+import io.backplane.config.NodeHome;
+import io.backplane.hsm.DoubleSignRefused;
+import io.backplane.hsm.Signature;
+import io.backplane.hsm.SigningKind;
+import io.backplane.hsm.SigningRequest;
+import io.backplane.hsm.Watermark;
+import io.backplane.hsm.audit.AuditVerifier;
+import io.backplane.hsm.bls.SealedBlsKeys;
+import io.backplane.hsm.guard.GuardHistoryJson;
+import io.backplane.hsm.guard.SigningGuard;
+import io.backplane.hsm.keystore.Keystore;
+import io.backplane.hsm.pkcs11.Pins;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.security.cert.CertificateFactory;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code backplane keys ...}: the node's keystore (PKCS#11 token, sealed BLS keys, double-sign guard, audit trail).
+ * The PIN comes from {@code BACKPLANE_HSM_PIN} or the PIN file ({@code hsm.pinFile}, default {@code <home>/hsm/pin}),
+ * never from a flag. Errors are one line and exit 1; a guard refusal exits 3.
+ */
+@Command(name = "keys", description = "Manage the node's keys: token, identity, BLS keys, double-sign guard, audit trail.",
+        subcommands = {KeysCommand.InitToken.class, KeysCommand.ListKeys.class, KeysCommand.GenIdentity.class, KeysCommand.GenBls.class,
+                KeysCommand.ImportBls.class, KeysCommand.Export.class, KeysCommand.Sign.class, KeysCommand.GuardExport.class,
+                KeysCommand.GuardImport.class, KeysCommand.AuditVerify.class})
+public final class KeysCommand implements Callable<Integer> {
+    /** Audit entries between identity-key checkpoints. */
+    static final int CHECKPOINT_EVERY = 64;
+    static final String EXPORT_FORMAT = "backplane-bls-export/1";
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+
+    /** Shared by every subcommand: home, config, keystore opening, output. */
+    abstract static class Base implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        HomeOption homeOption;
+
+        @Mixin
+        JsonOutput json;
+
+        NodeHome home;
+        BackplaneConfig config;
+
+        @Override
+        public final Integer call() throws Exception {
+            home = homeOption.resolve();
+            Path file = Files.exists(home.configFile()) ? home.configFile() : null;
+            config = ConfigLoader.backplane().load(file, System.getenv(), List.of());
+            return run();
+        }
+
+        abstract Integer run() throws Exception;
+
+        Path hsmDir() {
+            return home.hsmDir();
+        }
+
+        Path library() {
+            return config.hsm().library().isEmpty() ? null : Path.of(config.hsm().library());
+        }
+
+        Path pinFile() {
+            return config.hsm().pinFile().isEmpty() ? hsmDir().resolve("pin") : Path.of(config.hsm().pinFile());
+        }
+
+        Keystore openKeystore() {
+            char[] pin = Pins.read(System.getenv(), pinFile());
+            try {
+                return Keystore.open(new Keystore.Options(hsmDir(), library(), config.hsm().tokenLabel(), config.node().id(),
+                        Clock.systemUTC(), CHECKPOINT_EVERY), pin);
+            } finally {
+                Arrays.fill(pin, '\0');
+            }
+        }
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        /** Prints {@code doc} as JSON with --json, else as {@code key: value} lines. */
+        void print(Map<String, ?> doc) {
+            if (json.enabled()) {
+                JsonOutput.line(out(), doc);
+            } else {
+                doc.forEach((k, v) -> out().println(k + ": " + v));
+            }
+        }
+
+        CommandLine.ParameterException usage(String message) {
+            return new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+
+        byte[] hex(String value, String flag) {
+            String v = value.startsWith("0x") ? value.substring(2) : value;
+            try {
+                return HexFormat.of().parseHex(v);
+            } catch (IllegalArgumentException e) {
+                throw usage(flag + " must be hex, got '" + (value.length() > 40 ? value.substring(0, 40) + "…" : value) + "'");
+            }
+        }
+    }
+
+    @Command(name = "init-token", description = "Create the project-owned SoftHSM2 token under <home>/hsm (idempotent), with a random PIN in <home>/hsm/pin unless BACKPLANE_HSM_PIN is set, and the key-encryption key.")
+    static final class InitToken extends Base {
+        @Override
+        Integer run() {
+            if (library() != null) {
+                throw new IllegalStateException("hsm.library is set to " + library()
+                        + ": init-token only creates the project-owned SoftHSM token; initialise a vendor token with the vendor's tools");
+            }
+            home.ensureExists();
+            String envPin = System.getenv(Pins.ENV);
+            Keystore.InitResult r = Keystore.initToken(hsmDir(), config.hsm().tokenLabel(),
+                    envPin == null || envPin.isEmpty() ? null : envPin.toCharArray(), pinFile(), Clock.systemUTC());
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("token", config.hsm().tokenLabel());
+            doc.put("created", r.tokenCreated());
+            doc.put("kekCreated", r.kekCreated());
+            doc.put("pinFile", envPin == null || envPin.isEmpty() ? pinFile().toString() : null);
+            doc.put("softhsmConf", r.softHsmConfig().toString());
+            print(doc);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "list", description = "List every key: id, type (ec-p256 identity, bls12-381 validator) and public key.")
+    static final class ListKeys extends Base {
+        @Override
+        Integer run() {
+            try (Keystore ks = openKeystore()) {
+                List<Keystore.KeyInfo> keys = ks.list();
+                if (json.enabled()) {
+                    JsonOutput.line(out(), Map.of("keys", keys));
+                } else {
+                    keys.forEach(k -> out().printf("%-24s %-10s %s%n", k.id(), k.type(), k.publicKey()));
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "gen-identity", description = "Generate the node identity key (EC P-256, non-extractable) in the token and its self-signed certificate.")
+    static final class GenIdentity extends Base {
+        @Override
+        Integer run() throws Exception {
+            try (Keystore ks = openKeystore()) {
+                var cert = ks.generateIdentity();
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("id", "identity-" + config.node().id());
+                doc.put("subject", cert.getSubjectX500Principal().getName());
+                doc.put("certificate", ks.identityPem().toString());
+                doc.put("publicKey", HexFormat.of().formatHex(cert.getPublicKey().getEncoded()));
+                print(doc);
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "gen-bls", description = "Generate a BLS12-381 validator key from the token's RNG, sealed by the token's key-encryption key.")
+    static final class GenBls extends Base {
+        @Override
+        Integer run() {
+            try (Keystore ks = openKeystore()) {
+                SealedBlsKeys.BlsKeyInfo k = ks.generateBls();
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("id", k.id());
+                doc.put("publicKey", k.publicKeyHex());
+                print(doc);
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "import-bls", description = "Import a BLS key: a clear secret (--secret-file, 32 bytes as hex; the file is not changed) or an export (--sealed, from `keys export`, with its guard history).")
+    static final class ImportBls extends Base {
+        @Option(names = "--secret-file", paramLabel = "FILE", description = "File with the 32-byte secret key in hex.")
+        Path secretFile;
+
+        @Option(names = "--sealed", paramLabel = "FILE", description = "File written by `keys export`.")
+        Path sealedFile;
+
+        @Override
+        Integer run() throws IOException {
+            if ((secretFile == null) == (sealedFile == null)) {
+                throw usage("give exactly one of --secret-file or --sealed");
+            }
+            Map<String, Object> doc = new LinkedHashMap<>();
+            if (secretFile != null) {
+                byte[] raw = Files.readAllBytes(secretFile);
+                String text = new String(raw, StandardCharsets.US_ASCII).strip();
+                Arrays.fill(raw, (byte) 0);
+                byte[] secret;
+                try {
+                    secret = HexFormat.of().parseHex(text.startsWith("0x") ? text.substring(2) : text);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("secret file " + secretFile + " must hold the 32-byte key as hex");
+                }
+                try (Keystore ks = openKeystore()) {
+                    SealedBlsKeys.BlsKeyInfo k = ks.importBls(secret);
+                    doc.put("id", k.id());
+                    doc.put("publicKey", k.publicKeyHex());
+                }
+            } else {
+                JsonNode root = JsonOutput.MAPPER.readTree(Files.readString(sealedFile));
+                if (root == null || !EXPORT_FORMAT.equals(root.path("format").asText())) {
+                    throw new IllegalArgumentException(sealedFile + " is not a `keys export` file (format " + EXPORT_FORMAT + ")");
+                }
+                byte[] blob = HexFormat.of().parseHex(root.path("sealed").asText());
+                List<SigningGuard.KeyHistory> history = root.hasNonNull("guardHistory")
+                        ? GuardHistoryJson.read(root.get("guardHistory").toString()) : List.of();
+                try (Keystore ks = openKeystore()) {
+                    // Guard history first: the key must never be usable here without its protection.
+                    SigningGuard.ImportResult r = ks.guard().importHistory(history);
+                    SealedBlsKeys.BlsKeyInfo k = ks.importSealedBls(blob);
+                    doc.put("id", k.id());
+                    doc.put("publicKey", k.publicKeyHex());
+                    doc.put("watermarksRaised", r.watermarksRaised());
+                    doc.put("conflicts", r.conflicts());
+                }
+            }
+            print(doc);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "export", description = "Export a BLS key as its KEK-sealed blob, public key and guard history (for a box of the same operator sharing the KEK).")
+    static final class Export extends Base {
+        @Option(names = "--key", required = true, paramLabel = "ID")
+        String key;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE")
+        Path outFile;
+
+        @Override
+        Integer run() throws IOException {
+            try (Keystore ks = openKeystore()) {
+                byte[] blob = ks.exportSealedBls(key);
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("format", EXPORT_FORMAT);
+                doc.put("id", key);
+                doc.put("publicKey", HexFormat.of().formatHex(ks.publicKey(key)));
+                doc.put("sealed", HexFormat.of().formatHex(blob));
+                doc.put("guardHistory", JsonOutput.MAPPER.readTree(GuardHistoryJson.write(ks.guard().history(key))));
+                Files.writeString(outFile, JsonOutput.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+                print(Map.of("id", key, "out", outFile.toString()));
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "sign", description = "Sign through the double-sign guard; a refusal exits 3.")
+    static final class Sign extends Base {
+        @Option(names = "--key", required = true, paramLabel = "ID")
+        String key;
+
+        @Option(names = "--epoch", required = true)
+        long epoch;
+
+        @Option(names = "--round", required = true)
+        long round;
+
+        @Option(names = "--kind", required = true, paramLabel = "proposal|vote|timeout")
+        String kind;
+
+        @Option(names = "--msg", required = true, paramLabel = "HEX", description = "The exact bytes to sign, in hex.")
+        String msg;
+
+        @Override
+        Integer run() {
+            SigningKind k;
+            try {
+                k = SigningKind.parse(kind);
+            } catch (IllegalArgumentException e) {
+                throw usage("--kind: " + e.getMessage());
+            }
+            if (epoch < 0 || round < 0) {
+                throw usage("--epoch and --round must be >= 0");
+            }
+            byte[] bytes = hex(msg, "--msg");
+            try (Keystore ks = openKeystore()) {
+                try {
+                    Signature s = ks.sign(new SigningRequest(key, epoch, round, k, bytes));
+                    Map<String, Object> doc = new LinkedHashMap<>();
+                    doc.put("signature", s.hex());
+                    print(doc);
+                    return ExitCodes.OK;
+                } catch (DoubleSignRefused r) {
+                    Watermark w = r.watermark();
+                    Map<String, Object> wm = new LinkedHashMap<>();
+                    wm.put("keyId", w.keyId());
+                    wm.put("kind", w.kind().wireName());
+                    wm.put("epoch", w.epoch());
+                    wm.put("round", w.round());
+                    Map<String, Object> doc = new LinkedHashMap<>();
+                    doc.put("refused", r.getMessage());
+                    doc.put("watermark", wm);
+                    print(doc);
+                    return ExitCodes.REFUSED;
+                }
+            }
+        }
+    }
+
+    @Command(name = "guard-export", description = "Print (or write) the guard history as JSON: watermarks and recent signed hashes per key.")
+    static final class GuardExport extends Base {
+        @Option(names = "--key", paramLabel = "ID", description = "Only this key (default: every key).")
+        String key;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "Write to FILE instead of stdout.")
+        Path outFile;
+
+        @Override
+        Integer run() throws IOException {
+            try (SigningGuard g = SigningGuard.open(hsmDir().resolve("guard"))) {
+                String doc = GuardHistoryJson.write(g.history(key));
+                if (outFile != null) {
+                    Files.writeString(outFile, doc);
+                    print(Map.of("out", outFile.toString()));
+                } else {
+                    out().println(json.enabled() ? JsonOutput.MAPPER.readTree(doc).toString() : doc);
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "guard-import", description = "Merge a guard history (from guard-export); watermarks are only ever raised.")
+    static final class GuardImport extends Base {
+        @Option(names = "--in", required = true, paramLabel = "FILE")
+        Path inFile;
+
+        @Override
+        Integer run() throws IOException {
+            List<SigningGuard.KeyHistory> h = GuardHistoryJson.read(Files.readString(inFile));
+            try (SigningGuard g = SigningGuard.open(hsmDir().resolve("guard"))) {
+                SigningGuard.ImportResult r = g.importHistory(h);
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("watermarksRaised", r.watermarksRaised());
+                doc.put("slotsAdded", r.slotsAdded());
+                doc.put("conflicts", r.conflicts());
+                print(doc);
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "audit-verify", description = "Verify the audit trail's hash chain and its identity-key checkpoints (uses <home>/hsm/identity.pem; no PIN needed).")
+    static final class AuditVerify extends Base {
+        @Override
+        Integer run() throws Exception {
+            Path pem = hsmDir().resolve("identity.pem");
+            Path log = hsmDir().resolve("audit").resolve("audit.log");
+            if (!Files.exists(pem)) {
+                throw new IllegalStateException("no identity certificate at " + pem + " (run `backplane keys gen-identity`)");
+            }
+            if (!Files.exists(log)) {
+                throw new IllegalStateException("no audit log at " + log);
+            }
+            PublicKey identity = CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem))).getPublicKey();
+            AuditVerifier.Result r = AuditVerifier.verify(log, identity);
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("ok", r.ok());
+            doc.put("entries", r.entries());
+            doc.put("checkpoints", r.checkpoints());
+            doc.put("unsignedTail", r.unsignedTail());
+            doc.put("problems", r.problems());
+            print(doc);
+            return r.ok() ? ExitCodes.OK : ExitCodes.FAILURE;
+        }
+    }
+}
