@@ -1,0 +1,98 @@
+package io.backplane.accel.bls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class BlsCpuTest {
+    private static final long SEED = Long.getLong("backplane.seed", 0x5eedb15L);
+    private final BlsCpu bls = new BlsCpu();
+
+    private byte[] ikm(Random rnd) {
+        byte[] b = new byte[32];
+        rnd.nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void keyGenIsDeterministicAndRefusesShortKeyingMaterial() {
+        Random rnd = new Random(SEED);
+        byte[] ikm = ikm(rnd);
+        assertThat(bls.keyGen(ikm)).isEqualTo(bls.keyGen(ikm)).hasSize(32);
+        assertThat(bls.keyGen(ikm)).isNotEqualTo(bls.keyGen(ikm(rnd)));
+        assertThatThrownBy(() -> bls.keyGen(new byte[31])).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("32 bytes");
+        byte[] sk = bls.keyGen(ikm);
+        byte[] msg = "vote".getBytes();
+        assertThat(bls.verify(bls.publicKey(sk), msg, bls.sign(sk, msg))).isTrue();
+    }
+
+    @Test
+    void signRefusesKeysOutsideTheScalarField() {
+        byte[] r = BlsCpu.R.toByteArray();
+        byte[] r32 = Arrays.copyOfRange(r, r.length - 32, r.length);
+        assertThatThrownBy(() -> bls.sign(r32, new byte[1])).hasMessageContaining("[1, r-1]");
+        assertThatThrownBy(() -> bls.sign(new byte[31], new byte[1])).hasMessageContaining("32 bytes");
+    }
+
+    @Test
+    void badInputVerifiesFalseAndNeverThrows() {
+        byte[] sk = bls.keyGen(new byte[32]);
+        byte[] pk = bls.publicKey(sk);
+        byte[] sig = bls.sign(sk, new byte[] {1});
+        assertThat(bls.verify(null, new byte[] {1}, sig)).isFalse();
+        assertThat(bls.verify(pk, null, sig)).isFalse();
+        assertThat(bls.verify(Arrays.copyOf(pk, 47), new byte[] {1}, sig)).isFalse();
+        assertThat(bls.verify(pk, new byte[] {1}, Arrays.copyOf(sig, 97))).isFalse();
+        assertThat(bls.aggregateSignatures(Arrays.asList(sig, null))).isEmpty();
+        assertThat(bls.aggregatePublicKeys(List.of())).isEmpty();
+        assertThat(bls.fastAggregateVerify(List.of(), new byte[] {1}, sig)).isFalse();
+        assertThat(bls.aggregateVerify(List.of(pk), List.of(), sig)).isFalse();
+        assertThatThrownBy(() -> BlsPublicKey.decode(new byte[48])).isInstanceOf(BlsEncodingException.class)
+                .hasMessageContaining("compression flag");
+    }
+
+    @Test
+    void aggregationOfValidatedPointsMatchesTheSpecPath() {
+        Random rnd = new Random(SEED);
+        byte[] msg = "block 7".getBytes();
+        List<byte[]> pks = new ArrayList<>();
+        List<byte[]> sigs = new ArrayList<>();
+        List<BlsPublicKey> decoded = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            byte[] sk = bls.keyGen(ikm(rnd));
+            pks.add(bls.publicKey(sk));
+            sigs.add(bls.sign(sk, msg));
+            decoded.add(BlsPublicKey.decode(pks.get(i)));
+        }
+        byte[] agg = bls.aggregateSignatures(sigs).orElseThrow();
+        assertThat(bls.aggregateValidatedSignatures(sigs.stream().map(BlsSignature::decode).toList()).toBytes()).isEqualTo(agg);
+        assertThat(bls.fastAggregateVerify(pks, msg, agg)).isTrue();
+        assertThat(bls.fastAggregateVerifyValidated(decoded, msg, BlsSignature.decode(agg))).isTrue();
+        assertThat(bls.verify(bls.aggregatePublicKeys(pks).orElseThrow(), msg, agg)).isTrue();
+        assertThat(bls.fastAggregateVerify(pks.subList(0, 7), msg, agg)).isFalse();
+        assertThat(bls.aggregateVerify(pks, java.util.Collections.nCopies(8, msg), agg)).isTrue();
+    }
+
+    @Test
+    void batchAnswersEqualSingleVerificationWithForgeriesMixedIn() {
+        Random rnd = new Random(SEED);
+        List<BlsSignatureSet> sets = BlsRandomSets.mixed(bls, rnd, 96);
+        boolean[] batch = bls.batchVerify(sets);
+        int valid = 0;
+        for (int i = 0; i < sets.size(); i++) {
+            BlsSignatureSet s = sets.get(i);
+            assertThat(batch[i]).as("seed %d triple %d", SEED, i)
+                    .isEqualTo(bls.verify(s.publicKey(), s.message(), s.signature()));
+            valid += batch[i] ? 1 : 0;
+        }
+        assertThat(valid).as("the mix holds both valid and invalid triples").isBetween(20, 90);
+        assertThat(bls.batchVerifyAll(sets)).isFalse();
+        assertThat(bls.batchVerify(List.of())).isEmpty();
+    }
+}
