@@ -79,10 +79,15 @@ class BlsCpuTest {
         assertThat(bls.aggregateVerify(pks, java.util.Collections.nCopies(8, msg), agg)).isTrue();
     }
 
+    /**
+     * Per-triple batch answers equal single verification. The default suite draws 256 triples; the issue's 10 000 run
+     * with {@code -Dbackplane.fullDifferential=true} (about 40 s of CPU on two cores).
+     */
     @Test
     void batchAnswersEqualSingleVerificationWithForgeriesMixedIn() {
         Random rnd = new Random(SEED);
-        List<BlsSignatureSet> sets = BlsRandomSets.mixed(bls, rnd, 96);
+        int n = Boolean.getBoolean("backplane.fullDifferential") ? 10_000 : 256;
+        List<BlsSignatureSet> sets = BlsRandomSets.mixed(bls, rnd, n);
         boolean[] batch = bls.batchVerify(sets);
         int valid = 0;
         for (int i = 0; i < sets.size(); i++) {
@@ -91,7 +96,7 @@ class BlsCpuTest {
                     .isEqualTo(bls.verify(s.publicKey(), s.message(), s.signature()));
             valid += batch[i] ? 1 : 0;
         }
-        assertThat(valid).as("the mix holds both valid and invalid triples").isBetween(20, 90);
+        assertThat(valid).as("the mix holds both valid and invalid triples").isBetween(n / 4, n * 3 / 4);
         assertThat(bls.batchVerifyAll(sets)).isFalse();
         assertThat(bls.batchVerify(List.of())).isEmpty();
     }

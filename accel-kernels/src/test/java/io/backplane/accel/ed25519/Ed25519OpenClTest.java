@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * {@value #DEFAULT_RANDOM} random items per device; {@code -Dbackplane.fullDifferential=true} runs the issue's 100 000.
  */
 class Ed25519OpenClTest {
-    static final int DEFAULT_RANDOM = 6_000;
+    static final int DEFAULT_RANDOM = 20_000;
     static final int FULL_RANDOM = 100_000;
     private static final long SEED = Long.getLong("backplane.seed", 0x0c1ed255L);
     /** Compiled kernels are cached under target/, keyed by device, driver and source hash. */
