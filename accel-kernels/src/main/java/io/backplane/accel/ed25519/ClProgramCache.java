@@ -28,10 +28,10 @@ import org.jocl.cl_program;
  * Builds an OpenCL program, keeping the compiled binary on disk keyed by device, driver, options and source hash:
  * PoCL spends tens of seconds compiling the Ed25519 kernel, and a cache hit brings that to well under a second.
  *
- * <p>Stand-in until the engine's shared program cache ({@code io.backplane.accel.opencl}) exists; it has the same job
- * and the host class only calls {@link #build}.
+ * <p>Used by the Ed25519 and BLS G1 host classes; a stand-in for the engine's shared
+ * {@code io.backplane.accel.opencl.ProgramCache}, which does the same job (the host classes only call {@link #build}).
  */
-final class ClProgramCache {
+public final class ClProgramCache {
     private ClProgramCache() {
     }
 
@@ -41,7 +41,7 @@ final class ClProgramCache {
      *
      * @throws IllegalStateException with the build log when the source does not compile
      */
-    static cl_program build(cl_context context, cl_device_id device, String name, String source, String options, Path cacheDir) {
+    public static cl_program build(cl_context context, cl_device_id device, String name, String source, String options, Path cacheDir) {
         Path file = null;
         if (cacheDir != null) {
             file = cacheDir.resolve(name + "-" + key(device, source, options) + ".bin");

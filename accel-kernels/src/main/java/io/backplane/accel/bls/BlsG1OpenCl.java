@@ -1,0 +1,249 @@
+package io.backplane.accel.bls;
+
+import static org.jocl.CL.CL_CONTEXT_PLATFORM;
+import static org.jocl.CL.CL_MEM_COPY_HOST_PTR;
+import static org.jocl.CL.CL_MEM_READ_ONLY;
+import static org.jocl.CL.CL_MEM_READ_WRITE;
+import static org.jocl.CL.CL_TRUE;
+
+import io.backplane.accel.ed25519.ClProgramCache;
+import io.backplane.accel.opencl.OpenClDevice;
+import io.backplane.accel.opencl.OpenClRuntime;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_program;
+import org.jocl.cl_queue_properties;
+import supranational.blst.P1_Affine;
+
+/**
+ * First device-side BLS piece: the sum of already-validated G1 public keys by a tree of Jacobian additions on an
+ * OpenCL device ({@code kernels/bls12_381_g1.cl}: Montgomery arithmetic over the 381-bit prime). Its answer equals
+ * {@link BlsCpu#aggregatePublicKeys} byte for byte. It does not decode or subgroup-check (inputs are
+ * {@link BlsPublicKey}s, validated on the CPU); the final normalisation to affine coordinates runs on the host.
+ *
+ * <p>Not yet wired into any dispatch: on PoCL the CPU's blst additions (about 1 µs each) win at every size.
+ */
+public final class BlsG1OpenCl implements AutoCloseable {
+    public static final String KERNEL_RESOURCE = "/kernels/bls12_381_g1.cl";
+    static final BigInteger P = new BigInteger("1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab", 16);
+    private static final int NL = 12;
+    private static final int POINT_WORDS = 3 * NL;
+
+    private final OpenClDevice device;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final cl_program program;
+    private final cl_kernel fromAffine;
+    private final cl_kernel reduce;
+    private final cl_kernel outOfMont;
+    private final cl_kernel mulPlain;
+    private final cl_kernel addSubPlain;
+
+    private BlsG1OpenCl(OpenClRuntime.Handle handle, Path binaryCache) {
+        this.device = handle.device();
+        cl_context_properties props = new cl_context_properties();
+        props.addProperty(CL_CONTEXT_PLATFORM, handle.platform());
+        this.context = CL.clCreateContext(props, 1, new cl_device_id[] {handle.id()}, null, null, null);
+        this.queue = CL.clCreateCommandQueueWithProperties(context, handle.id(), new cl_queue_properties(), null);
+        this.program = ClProgramCache.build(context, handle.id(), "bls12_381_g1", source(), "-cl-std=CL1.2", binaryCache);
+        this.fromAffine = CL.clCreateKernel(program, "g1_from_affine", null);
+        this.reduce = CL.clCreateKernel(program, "g1_reduce", null);
+        this.outOfMont = CL.clCreateKernel(program, "g1_out_of_mont", null);
+        this.mulPlain = CL.clCreateKernel(program, "fp_mul_plain", null);
+        this.addSubPlain = CL.clCreateKernel(program, "fp_addsub_plain", null);
+    }
+
+    /**
+     * Opens the device (own context; binary cache may be null).
+     *
+     * @throws IllegalStateException naming the device when OpenCL refuses
+     */
+    public static BlsG1OpenCl open(OpenClRuntime.Handle handle, Path binaryCache) {
+        try {
+            return new BlsG1OpenCl(handle, binaryCache);
+        } catch (CLException e) {
+            throw new IllegalStateException("cannot open " + handle.device().describe() + " for BLS G1: " + e.getMessage(), e);
+        }
+    }
+
+    static String source() {
+        try (InputStream in = BlsG1OpenCl.class.getResourceAsStream(KERNEL_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("kernel resource " + KERNEL_RESOURCE + " is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public OpenClDevice device() {
+        return device;
+    }
+
+    /**
+     * The compressed sum of validated public keys (48 bytes; the infinity encoding when they cancel), equal to
+     * {@link BlsCpu#aggregatePublicKeys} on the same keys.
+     *
+     * @throws IllegalArgumentException for an empty list
+     */
+    public synchronized byte[] aggregatePublicKeys(List<BlsPublicKey> keys) {
+        int n = keys.size();
+        if (n == 0) {
+            throw new IllegalArgumentException("cannot aggregate zero public keys");
+        }
+        int[] affine = new int[25 * n];
+        for (int i = 0; i < n; i++) {
+            byte[] xy = keys.get(i).point.serialize(); // 96 bytes, big-endian x then y
+            toLimbs(xy, 0, affine, 25 * i);
+            toLimbs(xy, 48, affine, 25 * i + NL);
+        }
+        cl_mem in = null;
+        cl_mem a = null;
+        cl_mem b = null;
+        try {
+            in = CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, (long) Sizeof.cl_uint * affine.length,
+                    Pointer.to(affine), null);
+            long bytes = (long) Sizeof.cl_uint * POINT_WORDS * n;
+            a = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+            b = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+            run(fromAffine, n, in, a, n);
+            int m = n;
+            while (m > 1) {
+                int half = (m + 1) / 2;
+                run(reduce, half, a, b, m);
+                cl_mem t = a;
+                a = b;
+                b = t;
+                m = half;
+            }
+            run(outOfMont, 1, a, b, 1);
+            int[] out = new int[POINT_WORDS];
+            CL.clEnqueueReadBuffer(queue, b, CL_TRUE, 0, (long) Sizeof.cl_uint * POINT_WORDS, Pointer.to(out), 0, null, null);
+            return compress(fromLimbs(out, 0), fromLimbs(out, NL), fromLimbs(out, 2 * NL));
+        } catch (CLException e) {
+            throw new IllegalStateException("BLS G1 kernel failed on " + device.describe() + ": " + e.getMessage(), e);
+        } finally {
+            for (cl_mem x : new cl_mem[] {in, a, b}) {
+                if (x != null) {
+                    CL.clReleaseMemObject(x);
+                }
+            }
+        }
+    }
+
+    /** Jacobian (X, Y, Z) to the compressed encoding, through blst so the flag bits are blst's own. */
+    private static byte[] compress(BigInteger x, BigInteger y, BigInteger z) {
+        byte[] raw = new byte[96];
+        if (z.signum() == 0) {
+            raw[0] = 0x40; // uncompressed infinity
+        } else {
+            BigInteger zi = z.modInverse(P);
+            BigInteger zi2 = zi.multiply(zi).mod(P);
+            put(x.multiply(zi2).mod(P), raw, 0);
+            put(y.multiply(zi2).multiply(zi).mod(P), raw, 48);
+        }
+        return new P1_Affine(raw).compress();
+    }
+
+    private static void put(BigInteger v, byte[] out, int off) {
+        byte[] be = v.toByteArray();
+        int len = Math.min(be.length, 48);
+        System.arraycopy(be, be.length - len, out, off + 48 - len, len);
+    }
+
+    private static void toLimbs(byte[] be, int off, int[] out, int at) {
+        for (int i = 0; i < NL; i++) {
+            int p = off + 48 - 4 * (i + 1);
+            out[at + i] = ((be[p] & 0xff) << 24) | ((be[p + 1] & 0xff) << 16) | ((be[p + 2] & 0xff) << 8) | (be[p + 3] & 0xff);
+        }
+    }
+
+    private static BigInteger fromLimbs(int[] w, int at) {
+        BigInteger v = BigInteger.ZERO;
+        for (int i = NL - 1; i >= 0; i--) {
+            v = v.shiftLeft(32).or(BigInteger.valueOf(Integer.toUnsignedLong(w[at + i])));
+        }
+        return v;
+    }
+
+    private static int[] limbs(List<BigInteger> values) {
+        int[] out = new int[NL * values.size()];
+        for (int i = 0; i < values.size(); i++) {
+            BigInteger v = values.get(i);
+            for (int j = 0; j < NL; j++) {
+                out[NL * i + j] = v.shiftRight(32 * j).intValue();
+            }
+        }
+        return out;
+    }
+
+    /** Field products on the device (through Montgomery form), for equivalence tests against {@link BigInteger}. */
+    synchronized BigInteger[] multiply(List<BigInteger> a, List<BigInteger> b) {
+        return binary(mulPlain, a, b, 1);
+    }
+
+    /** Sums then differences mod p on the device, for equivalence tests. */
+    synchronized BigInteger[] addSub(List<BigInteger> a, List<BigInteger> b) {
+        return binary(addSubPlain, a, b, 2);
+    }
+
+    private BigInteger[] binary(cl_kernel k, List<BigInteger> a, List<BigInteger> b, int outsPerItem) {
+        int n = a.size();
+        int[] x = limbs(a);
+        int[] y = limbs(b);
+        int[] r = new int[NL * n * outsPerItem];
+        cl_mem bx = CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, (long) Sizeof.cl_uint * x.length, Pointer.to(x), null);
+        cl_mem by = CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, (long) Sizeof.cl_uint * y.length, Pointer.to(y), null);
+        cl_mem br = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, (long) Sizeof.cl_uint * r.length, null, null);
+        try {
+            CL.clSetKernelArg(k, 0, Sizeof.cl_mem, Pointer.to(bx));
+            CL.clSetKernelArg(k, 1, Sizeof.cl_mem, Pointer.to(by));
+            CL.clSetKernelArg(k, 2, Sizeof.cl_mem, Pointer.to(br));
+            CL.clSetKernelArg(k, 3, Sizeof.cl_uint, Pointer.to(new int[] {n}));
+            CL.clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {n}, null, 0, null, null);
+            CL.clEnqueueReadBuffer(queue, br, CL_TRUE, 0, (long) Sizeof.cl_uint * r.length, Pointer.to(r), 0, null, null);
+        } finally {
+            CL.clReleaseMemObject(bx);
+            CL.clReleaseMemObject(by);
+            CL.clReleaseMemObject(br);
+        }
+        BigInteger[] out = new BigInteger[n * outsPerItem];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = fromLimbs(r, NL * i);
+        }
+        return out;
+    }
+
+    private void run(cl_kernel k, int global, cl_mem in, cl_mem out, int n) {
+        CL.clSetKernelArg(k, 0, Sizeof.cl_mem, Pointer.to(in));
+        CL.clSetKernelArg(k, 1, Sizeof.cl_mem, Pointer.to(out));
+        CL.clSetKernelArg(k, 2, Sizeof.cl_uint, Pointer.to(new int[] {n}));
+        CL.clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {global}, null, 0, null, null);
+    }
+
+    @Override
+    public synchronized void close() {
+        for (cl_kernel k : new cl_kernel[] {fromAffine, reduce, outOfMont, mulPlain, addSubPlain}) {
+            CL.clReleaseKernel(k);
+        }
+        CL.clReleaseProgram(program);
+        CL.clReleaseCommandQueue(queue);
+        CL.clReleaseContext(context);
+    }
+}
