@@ -46,23 +46,39 @@ inline int limb_bits(int i) {
     return (i & 1) ? 25 : 26;
 }
 
-/* Brings every limb back to about 2^25 in magnitude; the top carry wraps around times 19. */
-void fe_carry(fe h) {
-    for (int round = 0; round < 2; round++) {
-        for (int i = 0; i < 10; i++) {
-            int b = limb_bits(i);
-            long c = (h[i] + ((long) 1 << (b - 1))) >> b;   /* arithmetic shift: rounds to nearest */
-            h[i] -= c * ((long) 1 << b);
-            if (i == 9) {
-                h[0] += 19 * c;
-            } else {
-                h[i + 1] += c;
-            }
-        }
+inline void carry_step(fe h, int i) {
+    int b = limb_bits(i);
+    long c = (h[i] + ((long) 1 << (b - 1))) >> b;   /* arithmetic shift: rounds to nearest */
+    h[i] -= c * ((long) 1 << b);
+    if (i == 9) {
+        h[0] += 19 * c;
+    } else {
+        h[i + 1] += c;
     }
 }
 
+/*
+ * Brings every limb of a product (|h_i| < 2^62) back to about 2^25 in magnitude, in ref10's interleaved order so that
+ * the wrapped-around carry (times 19) is itself carried once more.
+ */
+void fe_carry(fe h) {
+    carry_step(h, 0); carry_step(h, 4);
+    carry_step(h, 1); carry_step(h, 5);
+    carry_step(h, 2); carry_step(h, 6);
+    carry_step(h, 3); carry_step(h, 7);
+    carry_step(h, 4); carry_step(h, 8);
+    carry_step(h, 9);
+    carry_step(h, 0);
+}
+
+/* One pass, enough after adding or subtracting two carried elements (|h_i| < 2^27). */
+void fe_carry_small(fe h) {
+    #pragma unroll
+    for (int i = 0; i < 10; i++) carry_step(h, i);
+}
+
 void fe_copy(fe h, const fe f) {
+    #pragma unroll
     for (int i = 0; i < 10; i++) h[i] = f[i];
 }
 
@@ -80,28 +96,35 @@ void fe_1(fe h) {
 }
 
 void fe_add(fe h, const fe f, const fe g) {
+    #pragma unroll
     for (int i = 0; i < 10; i++) h[i] = f[i] + g[i];
-    fe_carry(h);
+    fe_carry_small(h);
 }
 
 void fe_sub(fe h, const fe f, const fe g) {
+    #pragma unroll
     for (int i = 0; i < 10; i++) h[i] = f[i] - g[i];
-    fe_carry(h);
+    fe_carry_small(h);
 }
 
 void fe_neg(fe h, const fe f) {
+    #pragma unroll
     for (int i = 0; i < 10; i++) h[i] = -f[i];
 }
 
 /* h = f * g. Limb i weighs 2^ceil(25.5 i): two odd limbs multiply to twice their slot; slots >= 10 wrap times 19. */
 void fe_mul(fe h, const fe f, const fe g) {
     long t[10];
+    #pragma unroll
     for (int k = 0; k < 10; k++) t[k] = 0;
+    #pragma unroll
     for (int i = 0; i < 10; i++) {
-        long fi = f[i];
-        long fi2 = (i & 1) ? 2 * fi : fi;
+        int fi = (int) f[i];
+        int fi2 = (i & 1) ? 2 * fi : fi;
+        #pragma unroll
         for (int j = 0; j < 10; j++) {
-            long p = ((j & 1) ? fi2 : fi) * g[j];
+            /* carried limbs fit in 27 bits, so 32-bit operands with a 64-bit product (mul.wide on GPUs) */
+            long p = (long) ((j & 1) ? fi2 : fi) * (long) (int) g[j];
             int k = i + j;
             if (k >= 10) {
                 t[k - 10] += 19 * p;

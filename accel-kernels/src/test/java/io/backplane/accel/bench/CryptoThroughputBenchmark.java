@@ -18,7 +18,8 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
 /**
  * Throughput figures for the report, not a test (nothing asserts on time): Ed25519 batch verification on the CPU path
  * and on every OpenCL device at several batch sizes, and the unit costs of the BLS CPU path. Run it with
- * {@code scripts/...} or: {@code java -cp target/classes:target/test-classes:$(deps) io.backplane.accel.bench.CryptoThroughputBenchmark [sizes]}.
+ * {@code scripts/...} or: {@code java -cp target/classes:target/test-classes:$(deps) io.backplane.accel.bench.CryptoThroughputBenchmark
+ * [sizes [ed25519|bls]]} (see docs/bls-ed25519.md).
  * Wall-clock reads are fine here: this is measurement, not protocol logic.
  */
 public final class CryptoThroughputBenchmark {
@@ -28,11 +29,13 @@ public final class CryptoThroughputBenchmark {
     public static void main(String[] args) {
         int[] sizes = args.length > 0 ? Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray()
                 : new int[] {1, 64, 1024, 8192};
-        boolean blsOnly = args.length > 1 && args[1].equals("bls");
-        if (!blsOnly) {
+        String only = args.length > 1 ? args[1] : "all";
+        if (!only.equals("bls")) {
             ed25519(sizes);
         }
-        bls();
+        if (!only.equals("ed25519")) {
+            bls();
+        }
     }
 
     private static List<Ed25519Item> validItems(int n) {
