@@ -173,6 +173,18 @@ public final class BlsCpu {
         return Optional.of(sum(decoded).to_affine().compress());
     }
 
+    /**
+     * The compressed sum of validated keys ({@code add()} only; the identity encoding when they cancel).
+     *
+     * @throws IllegalArgumentException for an empty list
+     */
+    public byte[] aggregateValidatedPublicKeys(List<BlsPublicKey> keys) {
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException("cannot aggregate zero public keys");
+        }
+        return sum(keys).to_affine().compress();
+    }
+
     private static P1 sum(List<BlsPublicKey> keys) {
         P1 sum = new P1(keys.get(0).point);
         for (int i = 1; i < keys.size(); i++) {

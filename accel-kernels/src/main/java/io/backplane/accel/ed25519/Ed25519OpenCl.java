@@ -40,8 +40,10 @@ import org.jocl.cl_queue_properties;
 public final class Ed25519OpenCl implements AutoCloseable {
     /** Class-path location of the kernel source. */
     public static final String KERNEL_RESOURCE = "/kernels/ed25519.cl";
-    static final String KERNEL_NAME = "ed25519_verify";
-    static final String BUILD_OPTIONS = "-cl-std=CL1.2";
+    /** The kernel function. */
+    public static final String KERNEL_NAME = "ed25519_verify";
+    /** Options the program must be built with (a shared program cache needs them). */
+    public static final String BUILD_OPTIONS = "-cl-std=CL1.2";
     private static final int ITEM_BYTES = 96;
 
     private final OpenClDevice device;

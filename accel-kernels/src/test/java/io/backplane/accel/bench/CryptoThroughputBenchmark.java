@@ -1,6 +1,7 @@
 package io.backplane.accel.bench;
 
 import io.backplane.accel.bls.BlsCpu;
+import io.backplane.accel.bls.BlsG1OpenCl;
 import io.backplane.accel.bls.BlsPublicKey;
 import io.backplane.accel.bls.BlsSignature;
 import io.backplane.accel.bls.BlsSignatureSet;
@@ -136,6 +137,19 @@ public final class CryptoThroughputBenchmark {
         List<BlsSignatureSet> oneBad = new ArrayList<>(sets);
         oneBad.set(77, new BlsSignatureSet(sets.get(77).publicKey(), new byte[] {1}, sets.get(77).signature()));
         per("BLS batchVerify 128 triples, 1 forged (per triple, bisection)", n, () -> bls.batchVerify(oneBad));
+        for (OpenClRuntime.Handle h : OpenClRuntime.handles()) {
+            try (BlsG1OpenCl g1 = BlsG1OpenCl.open(h, Path.of("target", "opencl-binaries"))) {
+                List<BlsPublicKey> many = new ArrayList<>();
+                for (int i = 0; i < 8192; i++) {
+                    many.add(dpk.get(i % n));
+                }
+                for (int size : new int[] {128, 8192}) {
+                    List<BlsPublicKey> keys = many.subList(0, size);
+                    per("BLS sum of " + size + " validated public keys, CPU blst (per key)", size, () -> bls.aggregateValidatedPublicKeys(keys));
+                    per("BLS sum of " + size + " validated public keys, " + h.device().name() + " (per key)", size, () -> g1.aggregatePublicKeys(keys));
+                }
+            }
+        }
         if (!bls.verify(bls.aggregatePublicKeys(pks).orElseThrow(), msg, agg) || dagg.isInfinity()) {
             throw new IllegalStateException("benchmark inputs are wrong");
         }

@@ -99,5 +99,16 @@ class BlsCpuTest {
         assertThat(valid).as("the mix holds both valid and invalid triples").isBetween(n / 4, n * 3 / 4);
         assertThat(bls.batchVerifyAll(sets)).isFalse();
         assertThat(bls.batchVerify(List.of())).isEmpty();
+        // A null triple or null parts are per-item false, not an exception for the batch.
+        List<BlsSignatureSet> withNulls = new java.util.ArrayList<>(sets.subList(0, 4));
+        withNulls.add(null);
+        withNulls.add(new BlsSignatureSet(null, new byte[1], null));
+        boolean[] nb = bls.batchVerify(withNulls);
+        assertThat(nb).hasSize(6);
+        assertThat(nb[4]).isFalse();
+        assertThat(nb[5]).isFalse();
+        for (int i = 0; i < 4; i++) {
+            assertThat(nb[i]).isEqualTo(batch[i]);
+        }
     }
 }

@@ -93,7 +93,9 @@ class BlsG1OpenClTest {
         for (BlsG1OpenCl dev : devices()) {
             for (List<byte[]> s : sets) {
                 byte[] want = cpu.aggregatePublicKeys(s).orElseThrow();
-                byte[] got = dev.aggregatePublicKeys(s.stream().map(BlsPublicKey::decode).toList());
+                List<BlsPublicKey> decoded = s.stream().map(BlsPublicKey::decode).toList();
+                assertThat(cpu.aggregateValidatedPublicKeys(decoded)).isEqualTo(want);
+                byte[] got = dev.aggregatePublicKeys(decoded);
                 assertThat(got).as("seed %d, %d keys on %s", SEED, s.size(), dev.device().describe()).isEqualTo(want);
             }
             assertThatThrownBy(() -> dev.aggregatePublicKeys(List.of())).isInstanceOf(IllegalArgumentException.class);
