@@ -1,7 +1,8 @@
 /*
  * BLS12-381 G1 on the device, first pieces: Montgomery arithmetic over the 381-bit base field and a tree reduction
  * of Jacobian point additions, to aggregate public keys that were already validated (decoded, on the curve, in G1).
- * No decoding or subgroup check happens here yet.
+ * g1_decompress decodes compressed public keys (flags, x < p, square root, sign) and checks the subgroup ([r]P = 0),
+ * so that decoding, the expensive part, can run on the device too.
  *
  * Field elements: 12 little-endian 32-bit limbs in Montgomery form (R = 2^384), products in 64-bit integers (CIOS).
  * Points: Jacobian (X:Y:Z), x = X/Z^2, y = Y/Z^3, Z = 0 is the point at infinity; the curve is y^2 = x^3 + 4.
@@ -233,6 +234,123 @@ void g1_add(g1 *r, const g1 *p, const g1 *q) {
     r->X = x3;
     r->Y = y3;
     r->Z = z3;
+}
+
+/* ---------------------------------------------------------------- decoding */
+
+/* (p + 1) / 4: p = 3 mod 4, so a^((p+1)/4) is a square root of a when one exists */
+__constant uint FP_SQRT_EXP[NL] = {0xffffeaabu, 0xee7fbfffu, 0xac54ffffu, 0x07aaffffu, 0x3dac3d89u, 0xd9cc34a8u,
+                                   0x3ce144afu, 0xd91dd2e1u, 0x90d2eb35u, 0x92c6e9edu, 0x8e5ff9a6u, 0x0680447au};
+/* (p - 1) / 2: y above it has the sign flag set */
+__constant uint FP_HALF[NL] = {0xffffd555u, 0xdcff7fffu, 0x58a9ffffu, 0x0f55ffffu, 0x7b587b12u, 0xb3986950u,
+                               0x79c2895fu, 0xb23ba5c2u, 0x21a5d66bu, 0x258dd3dbu, 0x1cbff34du, 0x0d0088f5u};
+/* the group order r (255 bits) */
+__constant uint G1_R[8] = {0x00000001u, 0xffffffffu, 0xfffe5bfeu, 0x53bda402u, 0x09a1d805u, 0x3339d808u, 0x299d7d48u,
+                           0x73eda753u};
+
+/* r = a^e, e given as NL little-endian words, left to right */
+void fp_pow(fp *r, const fp *a, __constant const uint *e) {
+    fp acc;
+    fp_from_c(&acc, FP_ONE);
+    for (int i = NL * 32 - 1; i >= 0; i--) {
+        fp_sq(&acc, &acc);
+        if ((e[i >> 5] >> (i & 31)) & 1) fp_mul(&acc, &acc, a);
+    }
+    *r = acc;
+}
+
+int fp_gt_half(const fp *plain) {
+    for (int i = NL - 1; i >= 0; i--) {
+        if (plain->v[i] > FP_HALF[i]) return 1;
+        if (plain->v[i] < FP_HALF[i]) return 0;
+    }
+    return 0;
+}
+
+/* [r]P by double-and-add over r's 255 bits; in G1 iff the result is the point at infinity */
+int g1_in_subgroup(const g1 *p) {
+    g1 acc;
+    g1_set_inf(&acc);
+    for (int i = 254; i >= 0; i--) {
+        g1_dbl(&acc, &acc);
+        if ((G1_R[i >> 5] >> (i & 31)) & 1) g1_add(&acc, &acc, p);
+    }
+    return fp_is_zero(&acc.Z);
+}
+
+#define DEC_VALID 0
+#define DEC_INFINITY 1
+#define DEC_BAD_ENCODING 2
+#define DEC_NOT_ON_CURVE 3
+#define DEC_NOT_IN_GROUP 4
+
+/*
+ * Compressed G1 points (48 bytes each) to affine plain (x[12], y[12], status): the ZCash encoding rules as blst
+ * applies them (c flag set; infinity only as c0 00..00; x < p), then the curve and subgroup checks.
+ */
+__kernel void g1_decompress(__global const uchar *in, __global uint *out, uint n) {
+    uint gid = get_global_id(0);
+    if (gid >= n) return;
+    __global const uchar *b = in + 48 * (ulong) gid;
+    __global uint *o = out + 25 * (ulong) gid;
+    for (int i = 0; i < 24; i++) o[i] = 0;
+    uchar b0 = b[0];
+    if (!(b0 & 0x80)) {
+        o[24] = DEC_BAD_ENCODING;
+        return;
+    }
+    if (b0 & 0x40) {
+        uchar rest = b0 & 0x3f;
+        for (int i = 1; i < 48; i++) rest |= b[i];
+        o[24] = rest ? DEC_BAD_ENCODING : DEC_INFINITY;
+        return;
+    }
+    fp x;
+    for (int i = 0; i < NL; i++) {
+        int at = 48 - 4 * (i + 1);
+        uint w = ((uint) b[at] << 24) | ((uint) b[at + 1] << 16) | ((uint) b[at + 2] << 8) | (uint) b[at + 3];
+        x.v[i] = w;
+    }
+    x.v[NL - 1] &= 0x1fffffffu;
+    if (fp_gte_p(&x)) {
+        o[24] = DEC_BAD_ENCODING;
+        return;
+    }
+    g1 p;
+    fp_to_mont(&p.X, &x);
+    fp rhs, four, y, yy;
+    fp_sq(&rhs, &p.X);
+    fp_mul(&rhs, &rhs, &p.X);
+    for (int i = 0; i < NL; i++) four.v[i] = 0;
+    four.v[0] = 4;
+    fp_to_mont(&four, &four);
+    fp_add(&rhs, &rhs, &four);
+    fp_pow(&y, &rhs, FP_SQRT_EXP);
+    fp_sq(&yy, &y);
+    if (!fp_eq(&yy, &rhs)) {
+        o[24] = DEC_NOT_ON_CURVE;
+        return;
+    }
+    fp y_plain;
+    fp_from_mont(&y_plain, &y);
+    int sign = (b0 & 0x20) != 0;
+    if (fp_gt_half(&y_plain) != sign) {
+        fp zero;
+        for (int i = 0; i < NL; i++) zero.v[i] = 0;
+        fp_sub(&y, &zero, &y);
+        fp_sub(&y_plain, &zero, &y_plain);
+    }
+    p.Y = y;
+    fp_from_c(&p.Z, FP_ONE);
+    if (!g1_in_subgroup(&p)) {
+        o[24] = DEC_NOT_IN_GROUP;
+        return;
+    }
+    for (int i = 0; i < NL; i++) {
+        o[i] = x.v[i];
+        o[NL + i] = y_plain.v[i];
+    }
+    o[24] = DEC_VALID;
 }
 
 /* ---------------------------------------------------------------- kernels */

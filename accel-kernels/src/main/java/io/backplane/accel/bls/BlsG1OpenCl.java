@@ -31,12 +31,12 @@ import org.jocl.cl_queue_properties;
 import supranational.blst.P1_Affine;
 
 /**
- * First device-side BLS piece: the sum of already-validated G1 public keys by a tree of Jacobian additions on an
- * OpenCL device ({@code kernels/bls12_381_g1.cl}: Montgomery arithmetic over the 381-bit prime). Its answer equals
- * {@link BlsCpu#aggregatePublicKeys} byte for byte. It does not decode or subgroup-check (inputs are
- * {@link BlsPublicKey}s, validated on the CPU); the final normalisation to affine coordinates runs on the host.
+ * First device-side BLS pieces, on an OpenCL device ({@code kernels/bls12_381_g1.cl}: Montgomery arithmetic over the
+ * 381-bit prime): decoding compressed G1 public keys with the subgroup check ({@link #decodePublicKeys}), and summing
+ * keys by a tree of Jacobian additions ({@link #aggregatePublicKeys}, {@link #aggregatePublicKeysFromBytes}). Answers
+ * equal blst's byte for byte; the final normalisation of the one sum to affine coordinates runs on the host.
  *
- * <p>Not yet wired into any dispatch: on PoCL the CPU's blst additions (about 1 µs each) win at every size.
+ * <p>Not yet wired into any dispatch: on PoCL blst on the CPU wins at every size (see docs/bls-ed25519.md).
  */
 public final class BlsG1OpenCl implements AutoCloseable {
     public static final String KERNEL_RESOURCE = "/kernels/bls12_381_g1.cl";
@@ -51,6 +51,7 @@ public final class BlsG1OpenCl implements AutoCloseable {
     private final cl_kernel fromAffine;
     private final cl_kernel reduce;
     private final cl_kernel outOfMont;
+    private final cl_kernel decompress;
     private final cl_kernel mulPlain;
     private final cl_kernel addSubPlain;
 
@@ -64,6 +65,7 @@ public final class BlsG1OpenCl implements AutoCloseable {
         this.fromAffine = CL.clCreateKernel(program, "g1_from_affine", null);
         this.reduce = CL.clCreateKernel(program, "g1_reduce", null);
         this.outOfMont = CL.clCreateKernel(program, "g1_out_of_mont", null);
+        this.decompress = CL.clCreateKernel(program, "g1_decompress", null);
         this.mulPlain = CL.clCreateKernel(program, "fp_mul_plain", null);
         this.addSubPlain = CL.clCreateKernel(program, "fp_addsub_plain", null);
     }
@@ -113,6 +115,11 @@ public final class BlsG1OpenCl implements AutoCloseable {
             toLimbs(xy, 0, affine, 25 * i);
             toLimbs(xy, 48, affine, 25 * i + NL);
         }
+        return sumAffine(affine, n);
+    }
+
+    /** Tree sum of n affine points given as (x[12], y[12], infinity flag) plain limbs; the compressed result. */
+    private byte[] sumAffine(int[] affine, int n) {
         cl_mem in = null;
         cl_mem a = null;
         cl_mem b = null;
@@ -144,6 +151,97 @@ public final class BlsG1OpenCl implements AutoCloseable {
                     CL.clReleaseMemObject(x);
                 }
             }
+        }
+    }
+
+    /**
+     * Decodes compressed public keys on the device with {@code KeyValidate}'s rules (encoding flags, x below p, on
+     * the curve, in G1, not infinity): one entry per input, null where the key is invalid. Equal, key by key, to
+     * {@link BlsPublicKey#decode} succeeding or throwing.
+     */
+    public synchronized BlsPublicKey[] decodePublicKeys(List<byte[]> compressed) {
+        int n = compressed.size();
+        BlsPublicKey[] out = new BlsPublicKey[n];
+        if (n == 0) {
+            return out;
+        }
+        int[] decoded = decodeOnDevice(compressed);
+        for (int i = 0; i < n; i++) {
+            if (decoded[25 * i + 24] != 0) {
+                continue;
+            }
+            byte[] raw = new byte[96];
+            putLimbs(decoded, 25 * i, raw, 0);
+            putLimbs(decoded, 25 * i + NL, raw, 48);
+            out[i] = BlsPublicKey.ofValidated(compressed.get(i), new P1_Affine(raw));
+        }
+        return out;
+    }
+
+    /**
+     * {@code eth_aggregate_pubkeys} entirely on the device: decode and validate every key, then the tree of additions.
+     * Empty when the list is empty or any key is invalid, exactly as {@link BlsCpu#aggregatePublicKeys}.
+     */
+    public synchronized java.util.Optional<byte[]> aggregatePublicKeysFromBytes(List<byte[]> compressed) {
+        int n = compressed.size();
+        if (n == 0) {
+            return java.util.Optional.empty();
+        }
+        int[] decoded = decodeOnDevice(compressed);
+        for (int i = 0; i < n; i++) {
+            if (decoded[25 * i + 24] != 0) {
+                return java.util.Optional.empty();
+            }
+        }
+        return java.util.Optional.of(sumAffine(decoded, n));
+    }
+
+    /** Statuses: 0 valid, 1 infinity, 2 bad encoding, 3 not on the curve, 4 not in G1 (the kernel's DEC_* codes). */
+    private int[] decodeOnDevice(List<byte[]> compressed) {
+        int n = compressed.size();
+        byte[] packed = new byte[48 * n];
+        boolean[] wrongLength = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            byte[] b = compressed.get(i);
+            if (b == null || b.length != 48) {
+                wrongLength[i] = true; // leaves 48 zero bytes: the c flag is clear, so the device says bad encoding
+            } else {
+                System.arraycopy(b, 0, packed, 48 * i, 48);
+            }
+        }
+        int[] out = new int[25 * n];
+        cl_mem in = null;
+        cl_mem res = null;
+        try {
+            in = CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, packed.length, Pointer.to(packed), null);
+            res = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, (long) Sizeof.cl_uint * out.length, null, null);
+            run(decompress, n, in, res, n);
+            CL.clEnqueueReadBuffer(queue, res, CL_TRUE, 0, (long) Sizeof.cl_uint * out.length, Pointer.to(out), 0, null, null);
+        } catch (CLException e) {
+            throw new IllegalStateException("BLS G1 decode kernel failed on " + device.describe() + ": " + e.getMessage(), e);
+        } finally {
+            for (cl_mem x : new cl_mem[] {in, res}) {
+                if (x != null) {
+                    CL.clReleaseMemObject(x);
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (wrongLength[i]) {
+                out[25 * i + 24] = 2;
+            }
+        }
+        return out;
+    }
+
+    private static void putLimbs(int[] w, int at, byte[] out, int off) {
+        for (int i = 0; i < NL; i++) {
+            int v = w[at + i];
+            int p = off + 48 - 4 * (i + 1);
+            out[p] = (byte) (v >>> 24);
+            out[p + 1] = (byte) (v >>> 16);
+            out[p + 2] = (byte) (v >>> 8);
+            out[p + 3] = (byte) v;
         }
     }
 
@@ -239,7 +337,7 @@ public final class BlsG1OpenCl implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (cl_kernel k : new cl_kernel[] {fromAffine, reduce, outOfMont, mulPlain, addSubPlain}) {
+        for (cl_kernel k : new cl_kernel[] {fromAffine, reduce, outOfMont, decompress, mulPlain, addSubPlain}) {
             CL.clReleaseKernel(k);
         }
         CL.clReleaseProgram(program);

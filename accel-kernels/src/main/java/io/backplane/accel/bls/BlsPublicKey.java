@@ -55,6 +55,11 @@ public final class BlsPublicKey {
         return p;
     }
 
+    /** A key decoded and validated elsewhere (the device): the caller vouches for the subgroup check. */
+    static BlsPublicKey ofValidated(byte[] compressed, P1_Affine point) {
+        return new BlsPublicKey(compressed.clone(), point);
+    }
+
     static BlsPublicKey ofValidated(P1 sum) {
         P1_Affine a = sum.to_affine();
         return new BlsPublicKey(a.compress(), a);

@@ -101,4 +101,78 @@ class BlsG1OpenClTest {
             assertThatThrownBy(() -> dev.aggregatePublicKeys(List.of())).isInstanceOf(IllegalArgumentException.class);
         }
     }
+
+    @Test
+    void decodesExactlyTheKeysBlstAccepts() {
+        Random rnd = new Random(SEED);
+        List<byte[]> inputs = new ArrayList<>();
+        for (int i = 0; i < 48; i++) {
+            byte[] ikm = new byte[32];
+            rnd.nextBytes(ikm);
+            byte[] pk = cpu.publicKey(cpu.keyGen(ikm));
+            inputs.add(pk);
+            inputs.add(new P1(BlsPublicKey.decode(pk).point).neg().compress()); // the other sign of y
+        }
+        for (int i = 0; i < 160; i++) { // random x: off the curve, or on it and (almost surely) outside G1
+            byte[] b = new byte[48];
+            rnd.nextBytes(b);
+            b[0] = (byte) (0x80 | (b[0] & 0x3f));
+            if (i % 16 == 0) {
+                b[0] |= 0x1f; // x above p
+            }
+            inputs.add(b);
+        }
+        for (String dir : List.of("v0.1.2", "master-unreleased")) {
+            for (Path f : io.backplane.accel.Vectors.jsonFiles(io.backplane.accel.Vectors.root()
+                    .resolve("bls12-381-tests").resolve(dir).resolve("deserialization_G1"))) {
+                inputs.add(io.backplane.accel.Vectors.hex(io.backplane.accel.Vectors.json(f).get("input").get("pubkey").asText()));
+            }
+        }
+        inputs.add(null);
+        int accepted = 0;
+        for (BlsG1OpenCl dev : devices()) {
+            BlsPublicKey[] got = dev.decodePublicKeys(inputs);
+            for (int i = 0; i < inputs.size(); i++) {
+                BlsPublicKey want;
+                try {
+                    want = BlsPublicKey.decode(inputs.get(i));
+                } catch (BlsEncodingException e) {
+                    want = null;
+                }
+                String what = "seed " + SEED + " input " + i + " "
+                        + (inputs.get(i) == null ? "null" : java.util.HexFormat.of().formatHex(inputs.get(i)));
+                if (want == null) {
+                    assertThat(got[i]).as(what).isNull();
+                } else {
+                    assertThat(got[i]).as(what).isNotNull();
+                    assertThat(got[i].point.serialize()).as(what).isEqualTo(want.point.serialize());
+                    assertThat(got[i].point.compress()).as(what).isEqualTo(inputs.get(i));
+                    accepted++;
+                }
+            }
+        }
+        // 48 keys, their 48 negations and the vectors' deserialization_succeeds_correct_point
+        assertThat(accepted).as("valid keys accepted").isEqualTo(97 * devices().size());
+    }
+
+    @Test
+    void aggregatesFromBytesLikeTheSpec() {
+        Random rnd = new Random(SEED + 1);
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < 19; i++) {
+            byte[] ikm = new byte[32];
+            rnd.nextBytes(ikm);
+            keys.add(cpu.publicKey(cpu.keyGen(ikm)));
+        }
+        byte[] infinity = new byte[48];
+        infinity[0] = (byte) 0xc0;
+        List<byte[]> withInfinity = new ArrayList<>(keys);
+        withInfinity.add(infinity);
+        for (BlsG1OpenCl dev : devices()) {
+            assertThat(dev.aggregatePublicKeysFromBytes(keys)).get().isEqualTo(cpu.aggregatePublicKeys(keys).orElseThrow());
+            assertThat(dev.aggregatePublicKeysFromBytes(withInfinity)).isEmpty();
+            assertThat(cpu.aggregatePublicKeys(withInfinity)).isEmpty();
+            assertThat(dev.aggregatePublicKeysFromBytes(List.of())).isEmpty();
+        }
+    }
 }
