@@ -30,6 +30,7 @@ __constant uint FP_ONE[NL] = {0x0002fffdu, 0x76090000u, 0xc40c0002u, 0xebf4000bu
 #define FP_NP 0xfffcfffdu
 
 int fp_gte_p(const fp *a) {
+    #pragma unroll
     for (int i = NL - 1; i >= 0; i--) {
         if (a->v[i] > FP_P[i]) return 1;
         if (a->v[i] < FP_P[i]) return 0;
@@ -39,6 +40,7 @@ int fp_gte_p(const fp *a) {
 
 void fp_sub_p(fp *a) {
     long borrow = 0;
+    #pragma unroll
     for (int i = 0; i < NL; i++) {
         long t = (long) a->v[i] - (long) FP_P[i] + borrow;
         a->v[i] = (uint) t;
@@ -48,6 +50,7 @@ void fp_sub_p(fp *a) {
 
 void fp_add(fp *r, const fp *a, const fp *b) {
     ulong carry = 0;
+    #pragma unroll
     for (int i = 0; i < NL; i++) {
         ulong t = (ulong) a->v[i] + b->v[i] + carry;
         r->v[i] = (uint) t;
@@ -59,6 +62,7 @@ void fp_add(fp *r, const fp *a, const fp *b) {
 
 void fp_sub(fp *r, const fp *a, const fp *b) {
     long borrow = 0;
+    #pragma unroll
     for (int i = 0; i < NL; i++) {
         long t = (long) a->v[i] - (long) b->v[i] + borrow;
         r->v[i] = (uint) t;
@@ -66,6 +70,7 @@ void fp_sub(fp *r, const fp *a, const fp *b) {
     }
     if (borrow) {
         ulong carry = 0;
+        #pragma unroll
         for (int i = 0; i < NL; i++) {
             ulong t = (ulong) r->v[i] + FP_P[i] + carry;
             r->v[i] = (uint) t;
@@ -77,10 +82,13 @@ void fp_sub(fp *r, const fp *a, const fp *b) {
 /* r = a * b / R mod p (CIOS). p < R/4, so one final subtraction suffices. */
 void fp_mul(fp *r, const fp *a, const fp *b) {
     uint t[NL + 2];
+    #pragma unroll
     for (int i = 0; i < NL + 2; i++) t[i] = 0;
+    #pragma unroll
     for (int i = 0; i < NL; i++) {
         ulong c = 0;
         uint bi = b->v[i];
+        #pragma unroll
         for (int j = 0; j < NL; j++) {
             ulong s = (ulong) t[j] + (ulong) a->v[j] * bi + c;
             t[j] = (uint) s;
@@ -92,6 +100,7 @@ void fp_mul(fp *r, const fp *a, const fp *b) {
         uint m = t[0] * FP_NP;
         s = (ulong) t[0] + (ulong) m * FP_P[0];
         c = s >> 32;
+        #pragma unroll
         for (int j = 1; j < NL; j++) {
             s = (ulong) t[j] + (ulong) m * FP_P[j] + c;
             t[j - 1] = (uint) s;
@@ -101,6 +110,7 @@ void fp_mul(fp *r, const fp *a, const fp *b) {
         t[NL - 1] = (uint) s;
         t[NL] = t[NL + 1] + (uint) (s >> 32);
     }
+    #pragma unroll
     for (int i = 0; i < NL; i++) r->v[i] = t[i];
     if (t[NL] != 0 || fp_gte_p(r)) fp_sub_p(r);
 }

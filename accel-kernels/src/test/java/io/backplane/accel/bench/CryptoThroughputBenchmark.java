@@ -143,6 +143,13 @@ public final class CryptoThroughputBenchmark {
                 for (int i = 0; i < 8192; i++) {
                     many.add(dpk.get(i % n));
                 }
+                List<byte[]> raw = many.stream().map(BlsPublicKey::toBytes).toList();
+                per("BLS decode+subgroup-check 1024 public keys, " + h.device().name() + " (per key)", 1024,
+                        () -> g1.decodePublicKeys(raw.subList(0, 1024)));
+                per("BLS eth_aggregate_pubkeys of 1024 keys from bytes, " + h.device().name() + " (per key)", 1024,
+                        () -> g1.aggregatePublicKeysFromBytes(raw.subList(0, 1024)));
+                per("BLS eth_aggregate_pubkeys of 1024 keys from bytes, CPU blst (per key)", 1024,
+                        () -> bls.aggregatePublicKeys(raw.subList(0, 1024)));
                 for (int size : new int[] {128, 8192}) {
                     List<BlsPublicKey> keys = many.subList(0, size);
                     per("BLS sum of " + size + " validated public keys, CPU blst (per key)", size, () -> bls.aggregateValidatedPublicKeys(keys));
