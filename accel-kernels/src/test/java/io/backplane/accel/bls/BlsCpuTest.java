@@ -32,6 +32,50 @@ class BlsCpuTest {
         assertThat(bls.verify(bls.publicKey(sk), msg, bls.sign(sk, msg))).isTrue();
     }
 
+    /**
+     * KeyGen of draft-irtf-cfrg-bls-signature-05 §2.3, written out with the JDK's HMAC-SHA256 (independent of blst):
+     * salt = SHA-256(salt) each round, PRK = HKDF-Extract(salt, IKM || 0x00), OKM = HKDF-Expand(PRK, 0x0030, 48),
+     * SK = OKM mod r, retried while zero.
+     */
+    private static byte[] draftKeyGen(byte[] ikm) throws Exception {
+        byte[] salt = "BLS-SIG-KEYGEN-SALT-".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.math.BigInteger sk = java.math.BigInteger.ZERO;
+        while (sk.signum() == 0) {
+            salt = java.security.MessageDigest.getInstance("SHA-256").digest(salt);
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(salt, "HmacSHA256"));
+            mac.update(ikm);
+            byte[] prk = mac.doFinal(new byte[] {0});
+            mac.init(new javax.crypto.spec.SecretKeySpec(prk, "HmacSHA256"));
+            byte[] okm = new byte[48];
+            byte[] t = new byte[0];
+            for (int i = 1, off = 0; off < 48; i++) {
+                mac.update(t);
+                mac.update(new byte[] {0, 48, (byte) i});
+                t = mac.doFinal();
+                int len = Math.min(32, 48 - off);
+                System.arraycopy(t, 0, okm, off, len);
+                off += len;
+            }
+            sk = new java.math.BigInteger(1, okm).mod(BlsCpu.R);
+        }
+        byte[] be = sk.toByteArray();
+        byte[] out = new byte[32];
+        int len = Math.min(32, be.length);
+        System.arraycopy(be, be.length - len, out, 32 - len, len);
+        return out;
+    }
+
+    @Test
+    void keyGenFollowsTheIetfDraft() throws Exception {
+        Random rnd = new Random(SEED);
+        for (int i = 0; i < 16; i++) {
+            byte[] ikm = new byte[32 + rnd.nextInt(40)];
+            rnd.nextBytes(ikm);
+            assertThat(bls.keyGen(ikm)).as("seed %d ikm %d", SEED, i).isEqualTo(draftKeyGen(ikm));
+        }
+    }
+
     @Test
     void signRefusesKeysOutsideTheScalarField() {
         byte[] r = BlsCpu.R.toByteArray();
