@@ -314,7 +314,8 @@ public final class BlsG1OpenCl implements AutoCloseable {
             CL.clSetKernelArg(k, 1, Sizeof.cl_mem, Pointer.to(by));
             CL.clSetKernelArg(k, 2, Sizeof.cl_mem, Pointer.to(br));
             CL.clSetKernelArg(k, 3, Sizeof.cl_uint, Pointer.to(new int[] {n}));
-            CL.clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {n}, null, 0, null, null);
+            long padded = (n + LOCAL - 1) / LOCAL * LOCAL;
+            CL.clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {padded}, new long[] {LOCAL}, 0, null, null);
             CL.clEnqueueReadBuffer(queue, br, CL_TRUE, 0, (long) Sizeof.cl_uint * r.length, Pointer.to(r), 0, null, null);
         } finally {
             CL.clReleaseMemObject(bx);
@@ -328,11 +329,18 @@ public final class BlsG1OpenCl implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Work-group size fixed (global padded up; the kernels ignore ids past n): PoCL compiles a kernel again for every
+     * new launch geometry, and the tree's levels would otherwise each have their own.
+     */
+    private static final long LOCAL = 16;
+
     private void run(cl_kernel k, int global, cl_mem in, cl_mem out, int n) {
         CL.clSetKernelArg(k, 0, Sizeof.cl_mem, Pointer.to(in));
         CL.clSetKernelArg(k, 1, Sizeof.cl_mem, Pointer.to(out));
         CL.clSetKernelArg(k, 2, Sizeof.cl_uint, Pointer.to(new int[] {n}));
-        CL.clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {global}, null, 0, null, null);
+        long padded = (global + LOCAL - 1) / LOCAL * LOCAL;
+        CL.clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {padded}, new long[] {LOCAL}, 0, null, null);
     }
 
     @Override

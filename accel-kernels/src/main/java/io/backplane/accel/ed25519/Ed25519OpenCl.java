@@ -45,6 +45,11 @@ public final class Ed25519OpenCl implements AutoCloseable {
     /** Options the program must be built with (a shared program cache needs them). */
     public static final String BUILD_OPTIONS = "-cl-std=CL1.2";
     private static final int ITEM_BYTES = 96;
+    /**
+     * Work-group size, fixed (global padded up; the kernel ignores ids past n): PoCL compiles the kernel again for
+     * every new launch geometry, so a driver-chosen size would recompile for most batch sizes.
+     */
+    private static final long LOCAL = 16;
 
     private final OpenClDevice device;
     private final cl_context context;
@@ -155,7 +160,8 @@ public final class Ed25519OpenCl implements AutoCloseable {
             CL.clSetKernelArg(kernel, 2, Sizeof.cl_mem, Pointer.to(bMsg));
             CL.clSetKernelArg(kernel, 3, Sizeof.cl_mem, Pointer.to(bRes));
             CL.clSetKernelArg(kernel, 4, Sizeof.cl_uint, Pointer.to(new int[] {m}));
-            CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {m}, null, 0, null, null);
+            long global = (m + LOCAL - 1) / LOCAL * LOCAL;
+            CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {global}, new long[] {LOCAL}, 0, null, null);
             CL.clEnqueueReadBuffer(queue, bRes, CL_TRUE, 0, m, Pointer.to(result), 0, null, null);
         } catch (CLException e) {
             throw new IllegalStateException("Ed25519 kernel failed on " + device.describe() + ": " + e.getMessage(), e);
