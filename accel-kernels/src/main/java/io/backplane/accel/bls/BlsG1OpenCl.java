@@ -54,14 +54,29 @@ public final class BlsG1OpenCl implements AutoCloseable {
     private final cl_kernel decompress;
     private final cl_kernel mulPlain;
     private final cl_kernel addSubPlain;
+    private final boolean ownsContext;
+
+    /** Options the program must be built with (a shared program cache needs them). */
+    public static final String BUILD_OPTIONS = "-cl-std=CL1.2";
 
     private BlsG1OpenCl(OpenClRuntime.Handle handle, Path binaryCache) {
-        this.device = handle.device();
+        this(handle.device(), context(handle), handle.id(), null, binaryCache, true);
+    }
+
+    private static cl_context context(OpenClRuntime.Handle handle) {
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, handle.platform());
-        this.context = CL.clCreateContext(props, 1, new cl_device_id[] {handle.id()}, null, null, null);
-        this.queue = CL.clCreateCommandQueueWithProperties(context, handle.id(), new cl_queue_properties(), null);
-        this.program = ClProgramCache.build(context, handle.id(), "bls12_381_g1", source(), "-cl-std=CL1.2", binaryCache);
+        return CL.clCreateContext(props, 1, new cl_device_id[] {handle.id()}, null, null, null);
+    }
+
+    private BlsG1OpenCl(OpenClDevice device, cl_context context, cl_device_id id, cl_program shared, Path binaryCache,
+                        boolean ownsContext) {
+        this.device = device;
+        this.context = context;
+        this.ownsContext = ownsContext;
+        this.queue = CL.clCreateCommandQueueWithProperties(context, id, new cl_queue_properties(), null);
+        this.program = shared != null ? shared
+                : ClProgramCache.build(context, id, "bls12_381_g1", source(), BUILD_OPTIONS, binaryCache);
         this.fromAffine = CL.clCreateKernel(program, "g1_from_affine", null);
         this.reduce = CL.clCreateKernel(program, "g1_reduce", null);
         this.outOfMont = CL.clCreateKernel(program, "g1_out_of_mont", null);
@@ -81,6 +96,14 @@ public final class BlsG1OpenCl implements AutoCloseable {
         } catch (CLException e) {
             throw new IllegalStateException("cannot open " + handle.device().describe() + " for BLS G1: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Uses a context and a program built from {@link #KERNEL_RESOURCE} with {@link #BUILD_OPTIONS} that someone else
+     * owns (the engine's shared context and program cache); {@link #close()} then releases only kernels and queue.
+     */
+    public static BlsG1OpenCl open(cl_context context, cl_device_id id, OpenClDevice device, cl_program program) {
+        return new BlsG1OpenCl(device, context, id, program, null, false);
     }
 
     static String source() {
@@ -348,8 +371,10 @@ public final class BlsG1OpenCl implements AutoCloseable {
         for (cl_kernel k : new cl_kernel[] {fromAffine, reduce, outOfMont, decompress, mulPlain, addSubPlain}) {
             CL.clReleaseKernel(k);
         }
-        CL.clReleaseProgram(program);
         CL.clReleaseCommandQueue(queue);
-        CL.clReleaseContext(context);
+        if (ownsContext) {
+            CL.clReleaseProgram(program);
+            CL.clReleaseContext(context);
+        }
     }
 }
