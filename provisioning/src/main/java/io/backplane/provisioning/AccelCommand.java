@@ -7,8 +7,6 @@ import io.backplane.accel.Backends;
 import io.backplane.accel.VdfOutput;
 import io.backplane.accel.VdfProof;
 import io.backplane.accel.cpu.CpuBackend;
-import io.backplane.config.BackplaneConfig;
-import io.backplane.config.ConfigLoader;
 import io.backplane.config.NodeHome;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -85,7 +83,7 @@ public final class AccelCommand implements Callable<Integer> {
             return ExitCodes.FAILURE;
         }
         NodeHome nodeHome = home.resolve();
-        String device = deviceSpec(nodeHome);
+        String device = home.loadConfig(nodeHome).accel().device();
         try (Ops accel = open(device, nodeHome)) {
             List<Map<String, Object>> answers = switch (op) {
                 case "sha256" -> sha256(lines, accel);
@@ -177,12 +175,6 @@ public final class AccelCommand implements Callable<Integer> {
         };
     }
 
-    /** {@code accel.device} from the node's config (file, BACKPLANE_ACCEL_DEVICE), default auto. */
-    static String deviceSpec(NodeHome nodeHome) {
-        Path file = nodeHome.configFile();
-        BackplaneConfig cfg = ConfigLoader.backplane().load(Files.isRegularFile(file) ? file : null, System.getenv(), List.of());
-        return cfg.accel().device();
-    }
 
     /** Where compiled OpenCL programs are kept: {@code $BACKPLANE_OPENCL_CACHE}, else {@code <home>/cache/opencl}. */
     public static Path cacheDir(NodeHome nodeHome) {

@@ -2,7 +2,6 @@ package io.backplane.provisioning;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.backplane.config.BackplaneConfig;
-import io.backplane.config.ConfigLoader;
 import io.backplane.config.NodeHome;
 import io.backplane.hsm.DoubleSignRefused;
 import io.backplane.hsm.Signature;
@@ -77,8 +76,7 @@ public final class KeysCommand implements Callable<Integer> {
         @Override
         public final Integer call() throws Exception {
             home = homeOption.resolve();
-            Path file = Files.exists(home.configFile()) ? home.configFile() : null;
-            config = ConfigLoader.backplane().load(file, System.getenv(), List.of());
+            config = homeOption.loadConfig(home);
             return run();
         }
 

@@ -73,4 +73,30 @@ class CliTest {
         Result r = run("doctor");
         assertThat(r.out()).contains("jdk").contains("opencl").containsPattern("(?m)^(OK|MISSING) ");
     }
+
+    @Test
+    void setOverridesTheConfigAndABadValueNamesTheKey(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path in = dir.resolve("in.jsonl");
+        java.nio.file.Files.writeString(in, "{\"msg\":\"616263\"}\n");
+        String home = dir.resolve("home").toString();
+        Result bad = run("accel", "sha256", "--backend", "auto", "--in", in.toString(), "--home", home, "--set", "accel.device=gpu");
+        assertThat(bad.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(bad.err()).contains("config key `accel.device`").contains("got 'gpu'");
+        Result unknown = run("accel", "sha256", "--in", in.toString(), "--home", home, "--set", "accel.colour=red");
+        assertThat(unknown.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(unknown.err()).contains("config key `accel.colour`").contains("unknown");
+        Result good = run("accel", "sha256", "--backend", "auto", "--in", in.toString(), "--home", home, "--set", "accel.device=cpu");
+        assertThat(good.code()).isZero();
+        assertThat(good.out()).contains("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    @Test
+    void resolvingAHomePutsTheNodeIdOnLogLines(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        HomeOption option = new HomeOption();
+        option.home = dir.resolve("h");
+        option.node = "n9";
+        assertThat(option.resolve().dir()).isEqualTo(dir.resolve("h"));
+        assertThat(org.slf4j.MDC.get("node")).isEqualTo("n9");
+        org.slf4j.MDC.remove("node");
+    }
 }
