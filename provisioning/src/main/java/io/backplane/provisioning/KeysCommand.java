@@ -8,12 +8,14 @@ import io.backplane.hsm.Signature;
 import io.backplane.hsm.SigningKind;
 import io.backplane.hsm.SigningRequest;
 import io.backplane.hsm.Watermark;
+import io.backplane.hsm.audit.AuditAnchor;
 import io.backplane.hsm.audit.AuditVerifier;
 import io.backplane.hsm.bls.SealedBlsKeys;
 import io.backplane.hsm.guard.GuardHistoryJson;
 import io.backplane.hsm.guard.SigningGuard;
 import io.backplane.hsm.keystore.Keystore;
 import io.backplane.hsm.pkcs11.Pins;
+import io.backplane.hsm.pkcs11.Pkcs11Token;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,6 +30,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -131,7 +134,7 @@ public final class KeysCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "init-token", description = "Create the project-owned SoftHSM2 token under <home>/hsm (idempotent), with a random PIN in <home>/hsm/pin unless BACKPLANE_HSM_PIN is set, and the key-encryption key.")
+    @Command(name = "init-token", description = "Create the project-owned SoftHSM2 token under <home>/hsm (idempotent), with a random PIN in <home>/hsm/pin unless BACKPLANE_HSM_PIN is set, a random SO PIN in <home>/hsm/so-pin-<label> unless BACKPLANE_HSM_SO_PIN is set, and the key-encryption key.")
     static final class InitToken extends Base {
         @Override
         Integer run() {
@@ -141,8 +144,10 @@ public final class KeysCommand implements Callable<Integer> {
             }
             home.ensureExists();
             String envPin = System.getenv(Pins.ENV);
+            String soPin = System.getenv(io.backplane.hsm.pkcs11.SoftHsm.SO_PIN_ENV);
             Keystore.InitResult r = Keystore.initToken(hsmDir(), config.hsm().tokenLabel(),
-                    envPin == null || envPin.isEmpty() ? null : envPin.toCharArray(), pinFile(), Clock.systemUTC());
+                    envPin == null || envPin.isEmpty() ? null : envPin.toCharArray(), pinFile(),
+                    soPin == null || soPin.isEmpty() ? null : soPin.toCharArray(), Clock.systemUTC());
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("token", config.hsm().tokenLabel());
             doc.put("created", r.tokenCreated());
@@ -241,7 +246,7 @@ public final class KeysCommand implements Callable<Integer> {
                         ? GuardHistoryJson.read(root.get("guardHistory").toString()) : List.of();
                 try (Keystore ks = openKeystore()) {
                     // Guard history first: the key must never be usable here without its protection.
-                    SigningGuard.ImportResult r = ks.guard().importHistory(history);
+                    SigningGuard.ImportResult r = ks.importGuardHistory(history, "import-bls " + sealedFile.getFileName());
                     SealedBlsKeys.BlsKeyInfo k = ks.importSealedBls(blob);
                     doc.put("id", k.id());
                     doc.put("publicKey", k.publicKeyHex());
@@ -355,7 +360,7 @@ public final class KeysCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "guard-import", description = "Merge a guard history (from guard-export); watermarks are only ever raised.")
+    @Command(name = "guard-import", description = "Merge a guard history (from guard-export); watermarks are only ever raised. Audited (needs the PIN).")
     static final class GuardImport extends Base {
         @Option(names = "--in", required = true, paramLabel = "FILE")
         Path inFile;
@@ -363,8 +368,9 @@ public final class KeysCommand implements Callable<Integer> {
         @Override
         Integer run() throws IOException {
             List<SigningGuard.KeyHistory> h = GuardHistoryJson.read(Files.readString(inFile));
-            try (SigningGuard g = SigningGuard.open(hsmDir().resolve("guard"))) {
-                SigningGuard.ImportResult r = g.importHistory(h);
+            // Through the keystore, not the bare guard store: a change of watermarks belongs in the audit trail.
+            try (Keystore ks = openKeystore()) {
+                SigningGuard.ImportResult r = ks.importGuardHistory(h, "guard-import " + inFile.getFileName());
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("watermarksRaised", r.watermarksRaised());
                 doc.put("slotsAdded", r.slotsAdded());
@@ -375,7 +381,7 @@ public final class KeysCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "audit-verify", description = "Verify the audit trail's hash chain and its identity-key checkpoints (uses <home>/hsm/identity.pem; no PIN needed).")
+    @Command(name = "audit-verify", description = "Verify the audit trail's hash chain, its identity-key checkpoints (<home>/hsm/identity.pem) and its anchor in the token (needs the PIN; may run beside a running node).")
     static final class AuditVerify extends Base {
         @Override
         Integer run() throws Exception {
@@ -384,17 +390,24 @@ public final class KeysCommand implements Callable<Integer> {
             if (!Files.exists(pem)) {
                 throw new IllegalStateException("no identity certificate at " + pem + " (run `backplane keys gen-identity`)");
             }
-            if (!Files.exists(log)) {
-                throw new IllegalStateException("no audit log at " + log);
-            }
             PublicKey identity = CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem))).getPublicKey();
-            AuditVerifier.Result r = AuditVerifier.verify(log, identity);
+            // The anchor before the log: a node appending meanwhile only adds entries after the anchored one.
+            Optional<AuditAnchor.Head> anchor;
+            char[] pin = Pins.read(System.getenv(), pinFile());
+            try (Pkcs11Token token = Pkcs11Token.open(Keystore.resolveLibrary(hsmDir(), library()), config.hsm().tokenLabel(), pin, Clock.systemUTC())) {
+                anchor = Keystore.auditAnchor(token, config.node().id()).read();
+            } finally {
+                Arrays.fill(pin, '\0');
+            }
+            AuditVerifier.Result r = AuditVerifier.verify(log, identity, anchor);
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("ok", r.ok());
             doc.put("entries", r.entries());
             doc.put("checkpoints", r.checkpoints());
             doc.put("unsignedTail", r.unsignedTail());
+            doc.put("anchorSeq", r.anchorSeq());
+            doc.put("afterAnchor", r.afterAnchor());
             doc.put("problems", r.problems());
             print(doc);
             return r.ok() ? ExitCodes.OK : ExitCodes.FAILURE;

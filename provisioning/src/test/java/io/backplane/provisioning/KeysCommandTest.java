@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -151,6 +152,9 @@ class KeysCommandTest {
         CliTest.Result im = keys("guard-import", "--in", history.toString(), "--json");
         assertThat(im.code()).as(im.err()).isZero();
         assertThat(json(im).get("watermarksRaised").asInt()).isZero();
+        assertThat(Files.readAllLines(HOME.resolve("hsm").resolve("audit").resolve("audit.log")))
+                .filteredOn(l -> l.contains("\"event\":\"guard-import\"")).singleElement().asString()
+                .contains("\"source\":\"guard-import history.json\"").contains("\"watermarksRaised\":\"0\"");
 
         Files.writeString(HOME.resolve("bad.json"), "{\"format\":\"nope\"}");
         CliTest.Result bad = keys("guard-import", "--in", HOME.resolve("bad.json").toString());
@@ -184,8 +188,24 @@ class KeysCommandTest {
             CliTest.Result bad = keys("audit-verify", "--json");
             assertThat(bad.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(json(bad).get("problems").get(0).asText()).contains("edited");
+
+            // The last entry and the checkpoint after it cut off: what is left is a well-signed prefix, but the token's
+            // anchor names the entry that is gone.
+            List<String> lines = original.lines().toList();
+            assertThat(lines.getLast()).contains("\"event\":\"checkpoint\"");
+            Files.write(log, lines.subList(0, lines.size() - 2));
+            CliTest.Result cut = keys("audit-verify", "--json");
+            assertThat(cut.code()).isEqualTo(ExitCodes.FAILURE);
+            assertThat(json(cut).get("anchorSeq").asLong()).isEqualTo(lines.size() - 1);
+            assertThat(json(cut).get("problems").get(0).asText()).contains("deleted from the end");
+
+            Files.write(log, new byte[0]);
+            CliTest.Result empty = keys("audit-verify", "--json");
+            assertThat(empty.code()).isEqualTo(ExitCodes.FAILURE);
+            assertThat(json(empty).get("problems").get(0).asText()).contains("deleted from the end");
         } finally {
             Files.writeString(log, original);
         }
+        assertThat(keys("audit-verify").code()).isZero();
     }
 }

@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,10 +29,19 @@ import java.util.function.Function;
  * where {@code hash} is the SHA-256 of the entry's canonical encoding including {@code prev}, the previous entry's
  * hash (32 zero bytes for the first). Every {@code checkpointEvery} entries (and on close) a {@code checkpoint} entry
  * carries an ECDSA signature by the node identity key over the head hash, so a verifier holding the identity
- * certificate detects edits, deletions and reordering up to the last checkpoint. Each append is fsynced.
+ * certificate detects edits, deletions and reordering up to the last checkpoint. Each append is fsynced, then its
+ * (seq, hash) becomes the {@link AuditAnchor} kept outside the log (in the token), so a deleted tail, a truncation or an
+ * older copy put back is detected too: by {@link AuditVerifier}, and at open, where a log that does not contain its
+ * anchored entry gets an {@code audit-anchor-mismatch} entry (the evidence stays in the chain; the node keeps running).
  */
 public final class AuditLog implements AuditSink, AutoCloseable {
     public static final String CHECKPOINT = "checkpoint";
+    /** Written at open when the log does not contain the anchored entry: entries were deleted or the log replaced. */
+    public static final String ANCHOR_MISMATCH = "audit-anchor-mismatch";
+    /** Written at open when the log runs past the anchor (a crash between the log's fsync and the anchor's update). */
+    public static final String ANCHOR_ADVANCED = "audit-anchor-advanced";
+    /** Written at open when there is a log but no anchor yet (a log made before anchors existed, or a new token). */
+    public static final String ANCHOR_CREATED = "audit-anchor-created";
     static final ObjectMapper MAPPER = new ObjectMapper();
     static final byte[] GENESIS = new byte[32];
 
@@ -40,6 +50,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     private final int checkpointEvery;
     private final Function<byte[], byte[]> checkpointSigner;
     private final String signerName;
+    private final AuditAnchor anchor;
     private FileChannel channel;
     private long nextSeq;
     private byte[] head = GENESIS;
@@ -49,25 +60,86 @@ public final class AuditLog implements AuditSink, AutoCloseable {
      * @param checkpointSigner signs a head hash with the identity key (DER ECDSA); it returns null (or is null) while
      *                         no identity key exists, and then no checkpoint is written
      */
-    public AuditLog(Path file, Clock clock, int checkpointEvery, String signerName, Function<byte[], byte[]> checkpointSigner) {
+    public AuditLog(Path file, Clock clock, int checkpointEvery, String signerName, Function<byte[], byte[]> checkpointSigner,
+            AuditAnchor anchor) {
         this.file = file;
+        this.anchor = anchor;
         this.clock = clock;
         this.checkpointEvery = checkpointEvery;
         this.signerName = signerName;
         this.checkpointSigner = checkpointSigner;
         try {
             Files.createDirectories(file.getParent());
-            recoverTail();
+            byte[] all = recoverTail();
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            checkAnchor(all);
         } catch (IOException e) {
             throw new UncheckedIOException("audit log " + file + " cannot be opened", e);
         }
     }
 
-    /** Reads the last complete entry for the chain head; cuts an incomplete last line left by a crash. */
-    private void recoverTail() throws IOException {
-        if (!Files.exists(file)) {
+    /**
+     * Compares the log with its anchor. The log is fsynced before the anchor is written, so a log that is shorter than
+     * the anchor or holds another entry at the anchored sequence was cut or replaced: that is recorded (and re-anchored
+     * past), never silently accepted. A log longer than its anchor is the crash window between the two writes.
+     */
+    private void checkAnchor(byte[] all) throws IOException {
+        java.util.Optional<AuditAnchor.Head> a = anchor.read();
+        HexFormat hex = HexFormat.of();
+        if (a.isEmpty()) {
+            if (nextSeq > 0) {
+                write(ANCHOR_CREATED, "audit", Map.of("fromSeq", Long.toString(nextSeq - 1)));
+            }
             return;
+        }
+        AuditAnchor.Head h = a.get();
+        byte[] atAnchor = h.seq() < nextSeq ? hashAt(all, h.seq()) : null;
+        if (atAnchor != null && MessageDigest.isEqual(atAnchor, h.hash())) {
+            if (nextSeq - 1 > h.seq()) {
+                write(ANCHOR_ADVANCED, "audit", Map.of("anchorSeq", Long.toString(h.seq()), "logSeq", Long.toString(nextSeq - 1)));
+            }
+            return;
+        }
+        Map<String, String> d = new TreeMap<>();
+        d.put("anchorSeq", Long.toString(h.seq()));
+        d.put("anchorHash", hex.formatHex(h.hash()));
+        d.put("logLastSeq", Long.toString(nextSeq - 1));
+        org.slf4j.LoggerFactory.getLogger(AuditLog.class).error("audit log {} does not contain its anchored entry (seq {}): "
+                + "entries were deleted or the log was replaced; recorded as {}", file, h.seq(), ANCHOR_MISMATCH);
+        write(ANCHOR_MISMATCH, "audit", d);
+    }
+
+    /** The hash of the entry with sequence {@code seq}, scanning back from the end (the anchor is near it), or null. */
+    private static byte[] hashAt(byte[] all, long seq) {
+        int end = all.length;
+        while (end > 0) {
+            int start = lastIndexOf(all, end - 2) + 1;
+            JsonNode n;
+            try {
+                n = MAPPER.readTree(new String(all, start, end - start, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                return null; // a damaged line: the verifier names it; here it only means "not the anchored entry"
+            }
+            long s = n.path("seq").asLong(-1);
+            if (s == seq) {
+                try {
+                    return HexFormat.of().parseHex(n.path("hash").asText());
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+            }
+            if (s < seq) {
+                return null;
+            }
+            end = start;
+        }
+        return null;
+    }
+
+    /** Reads the last complete entry for the chain head; cuts an incomplete last line left by a crash. */
+    private byte[] recoverTail() throws IOException {
+        if (!Files.exists(file)) {
+            return new byte[0];
         }
         byte[] all = Files.readAllBytes(file);
         int end = all.length;
@@ -80,7 +152,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
             end = cut;
         }
         if (end == 0) {
-            return;
+            return new byte[0];
         }
         int start = lastIndexOf(all, end - 2) + 1;
         JsonNode last = MAPPER.readTree(new String(all, start, end - start, StandardCharsets.UTF_8));
@@ -97,6 +169,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
             pos = s - 1;
         }
         sinceCheckpoint = count;
+        return Arrays.copyOf(all, end);
     }
 
     private static int lastIndexOf(byte[] b, int from) {
@@ -156,6 +229,8 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         }
         nextSeq = seq + 1;
         head = hash;
+        // After the log's fsync: the anchor never names an entry the log could lose.
+        anchor.write(new AuditAnchor.Head(seq, hash));
     }
 
     /** The hash of one entry: SHA-256 over the canonical encoding of every field and the previous hash. */

@@ -14,29 +14,39 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Checks an audit log: contiguous sequence numbers, each {@code prev} equal to the previous entry's hash, each hash
- * recomputed, each checkpoint's head equal to the chain and its signature valid under the identity public key. Any
- * edit, deletion or reordering breaks one of these at the first damaged entry. Entries after the last checkpoint are
- * chained but not yet signed: a deletion of the whole tail after it cannot be told from a log that ends there, so the
- * report says how many such entries there are.
+ * recomputed, each checkpoint's head equal to the chain and its signature valid under the identity public key, and
+ * the entry named by the {@link AuditAnchor} (kept in the token) present with the anchored hash. Any edit, deletion or
+ * reordering breaks one of these: inside the log the chain or a checkpoint, at its end (a deleted tail, a truncation,
+ * an older copy put back) the anchor. An {@code audit-anchor-mismatch} entry (the keystore found such damage at open)
+ * is reported as a problem too. Entries after the anchor (only while a node is appending, or after a crash between the
+ * log's and the anchor's writes) and after the last checkpoint are counted.
  */
 public final class AuditVerifier {
     private AuditVerifier() {
     }
 
     /** The verdict: ok, counts, and the problems found (the first one names the entry). */
-    public record Result(boolean ok, long entries, long checkpoints, long unsignedTail, List<String> problems) {
+    public record Result(boolean ok, long entries, long checkpoints, long unsignedTail, long anchorSeq, long afterAnchor,
+            List<String> problems) {
     }
 
-    public static Result verify(Path file, PublicKey identity) {
+    /**
+     * Verifies {@code file} (a missing file is an empty log) against the identity key and {@code anchor} (read from
+     * the token <em>before</em> the log, so a node appending meanwhile only adds entries after it). No anchor while
+     * the log has entries is a problem: the token lost it, or the log belongs to another token.
+     */
+    public static Result verify(Path file, PublicKey identity, Optional<AuditAnchor.Head> anchor) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read audit log " + file, e);
         }
+        List<byte[]> hashes = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         byte[] prev = AuditLog.GENESIS;
         long checkpoints = 0;
@@ -68,6 +78,11 @@ public final class AuditVerifier {
                 problems.add(where + " (seq " + seq + "): content does not match its hash (entry edited)");
                 break;
             }
+            if (AuditLog.ANCHOR_MISMATCH.equals(event)) {
+                problems.add(where + " (seq " + seq + "): at open the keystore found the log without its anchored entry (anchor seq "
+                        + n.path("detail").path("anchorSeq").asText() + ", log ended at seq " + n.path("detail").path("logLastSeq").asText()
+                        + "): entries before this line were deleted or the log was replaced");
+            }
             if (AuditLog.CHECKPOINT.equals(event)) {
                 byte[] head = n.path("detail").path("head").asText().equals(HexFormat.of().formatHex(prev)) ? prev : null;
                 if (head == null || !Arrays.equals(head, prev)) {
@@ -84,8 +99,31 @@ public final class AuditVerifier {
                 sinceCheckpoint++;
             }
             prev = hash;
+            hashes.add(hash);
         }
-        return new Result(problems.isEmpty(), lines.size(), checkpoints, sinceCheckpoint, problems);
+        long anchorSeq = anchor.map(AuditAnchor.Head::seq).orElse(-1L);
+        long afterAnchor = 0;
+        boolean chainBroken = hashes.size() < lines.size();
+        if (chainBroken) {
+            // The first damaged entry is named above; the end of a broken chain says nothing more.
+        } else if (anchor.isEmpty()) {
+            if (!lines.isEmpty()) {
+                problems.add("the token holds no audit anchor for this log: it cannot be checked for a deleted tail");
+            }
+        } else {
+            AuditAnchor.Head a = anchor.get();
+            if (a.seq() >= lines.size()) {
+                problems.add("the log ends at seq " + (lines.size() - 1) + " but the token's anchor is at seq " + a.seq()
+                        + ": entries were deleted from the end, or the log was truncated or replaced by an older copy");
+            } else if (a.seq() < hashes.size()) {
+                if (!MessageDigest.isEqual(hashes.get((int) a.seq()), a.hash())) {
+                    problems.add("line " + (a.seq() + 1) + " (seq " + a.seq() + "): not the entry anchored in the token (hash "
+                            + HexFormat.of().formatHex(a.hash()) + "): the log was replaced");
+                }
+                afterAnchor = lines.size() - 1 - a.seq();
+            }
+        }
+        return new Result(problems.isEmpty(), lines.size(), checkpoints, sinceCheckpoint, anchorSeq, afterAnchor, problems);
     }
 
     private static boolean verifySignature(PublicKey key, byte[] data, String sigHex) {

@@ -40,8 +40,18 @@ public final class GuardedSigning implements GuardedSigner {
                     throw refusal;
                 }
                 case SigningGuard.Fresh f -> {
-                    byte[] sig = raw.sign(request.keyId(), bytes);
-                    guard.record(request, hash, sig);
+                    byte[] sig;
+                    try {
+                        sig = raw.sign(request.keyId(), bytes);
+                        guard.record(request, hash, sig);
+                    } catch (RuntimeException e) {
+                        try {
+                            listener.failed(request, hash, e);
+                        } catch (RuntimeException auditFailure) {
+                            e.addSuppressed(auditFailure);
+                        }
+                        throw e;
+                    }
                     listener.signed(request, hash, sig, false);
                     return new Signature(sig, false);
                 }

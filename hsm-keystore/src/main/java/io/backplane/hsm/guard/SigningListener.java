@@ -12,6 +12,13 @@ public interface SigningListener {
 
     void refused(SigningRequest request, byte[] sha256, DoubleSignRefused refusal);
 
+    /**
+     * The guard approved the request but no signature came out (unknown key, token lost, guard store full): nothing
+     * was released. {@link GuardedSigning} rethrows {@code failure} afterwards, with anything this throws suppressed.
+     */
+    default void failed(SigningRequest request, byte[] sha256, RuntimeException failure) {
+    }
+
     SigningListener NONE = new SigningListener() {
         @Override
         public void signed(SigningRequest request, byte[] sha256, byte[] signature, boolean repeated) {

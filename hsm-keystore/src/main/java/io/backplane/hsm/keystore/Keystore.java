@@ -5,6 +5,7 @@ import io.backplane.hsm.GuardedSigner;
 import io.backplane.hsm.Signature;
 import io.backplane.hsm.SigningException;
 import io.backplane.hsm.SigningRequest;
+import io.backplane.hsm.audit.AuditAnchor;
 import io.backplane.hsm.audit.AuditLog;
 import io.backplane.hsm.audit.AuditSink;
 import io.backplane.hsm.bls.SealedBlsKeys;
@@ -63,12 +64,61 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
         this.options = options;
         this.token = token;
         String identityId = Pkcs11Token.IDENTITY_PREFIX + options.nodeId();
-        // Checkpoints are signed once an identity key exists (it may be generated after the log is opened).
-        this.audit = new AuditLog(options.dir().resolve("audit").resolve("audit.log"), options.clock(), options.checkpointEvery(),
-                identityId, head -> token.identityCertificate(options.nodeId()).isPresent() ? token.signWithIdentity(options.nodeId(), head) : null);
-        this.bls = new SealedBlsKeys(options.dir().resolve("bls"), token, audit);
+        // The guard's lock first: it makes this process the only writer of the guard store and of the audit log.
         this.guard = SigningGuard.open(options.dir().resolve("guard"));
+        try {
+            // Checkpoints are signed once an identity key exists (it may be generated after the log is opened).
+            this.audit = new AuditLog(options.dir().resolve("audit").resolve("audit.log"), options.clock(), options.checkpointEvery(),
+                    identityId, head -> token.identityCertificate(options.nodeId()).isPresent() ? token.signWithIdentity(options.nodeId(), head) : null,
+                    auditAnchor(token, options.nodeId()));
+        } catch (RuntimeException e) {
+            guard.close();
+            throw e;
+        }
+        this.bls = new SealedBlsKeys(options.dir().resolve("bls"), token, audit);
         this.signing = new GuardedSigning(guard, new Raw(), new Audited(audit));
+    }
+
+    /** The label of the token data object holding the audit log's anchor for {@code nodeId}. */
+    public static String auditAnchorLabel(String nodeId) {
+        return "backplane-audit-anchor-" + nodeId;
+    }
+
+    /**
+     * The audit anchor kept in {@code token}: a private CKO_DATA object (read and written only after login with the
+     * user PIN), so a person who can edit files under the node home cannot roll it back together with the log.
+     */
+    public static AuditAnchor auditAnchor(Pkcs11Token token, String nodeId) {
+        String label = auditAnchorLabel(nodeId);
+        return new AuditAnchor() {
+            @Override
+            public Optional<Head> read() {
+                // Two objects only after a write cut between its create and destroy: the newer (higher seq) is the anchor.
+                return token.readDataObjects(label).stream().map(Head::decode).max(java.util.Comparator.comparingLong(Head::seq));
+            }
+
+            @Override
+            public void write(Head head) {
+                token.writeDataObject(label, head.encode());
+            }
+        };
+    }
+
+    /**
+     * Merges a guard history (watermarks only ever raised) and audits it, with the counts and the SHA-256 of the
+     * canonical history, before returning.
+     */
+    public SigningGuard.ImportResult importGuardHistory(List<SigningGuard.KeyHistory> history, String source) {
+        SigningGuard.ImportResult r = guard.importHistory(history);
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("source", source);
+        d.put("keys", String.join(",", history.stream().map(SigningGuard.KeyHistory::keyId).toList()));
+        d.put("historySha256", sha256Hex(io.backplane.hsm.guard.GuardHistoryJson.write(history).getBytes(StandardCharsets.UTF_8)));
+        d.put("watermarksRaised", Integer.toString(r.watermarksRaised()));
+        d.put("slotsAdded", Integer.toString(r.slotsAdded()));
+        d.put("conflicts", Integer.toString(r.conflicts().size()));
+        audit.append("guard-import", "guard", d);
+        return r;
     }
 
     /** The PKCS#11 library to use: the configured one, else the installed SoftHSM2 (activated under {@code dir}). */
@@ -103,6 +153,11 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
      * a vendor token is initialised with the vendor's tools.
      */
     public static InitResult initToken(Path dir, String label, char[] envPin, Path pinFile, Clock clock) {
+        return initToken(dir, label, envPin, pinFile, null, clock);
+    }
+
+    /** As above; {@code soPin} (from {@code BACKPLANE_HSM_SO_PIN}) replaces the random SO PIN file of a new token. */
+    public static InitResult initToken(Path dir, String label, char[] envPin, Path pinFile, char[] soPin, Clock clock) {
         SoftHsm soft = new SoftHsm(dir).activate();
         Path lib = SoftHsm.findLibrary().orElseThrow(() -> new TokenException(
                 "SoftHSM2 is not installed (no libsofthsm2.so in " + SoftHsm.LIBRARY_PATHS + "); run scripts/install-deps", false, null));
@@ -118,7 +173,7 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
             wrotePin = true;
         }
         try {
-            boolean created = soft.ensureToken(lib, label, pin);
+            boolean created = soft.ensureToken(lib, label, pin, soPin);
             try (Pkcs11Token t = Pkcs11Token.open(lib, label, pin, clock)) {
                 boolean kek = t.ensureKek();
                 return new InitResult(created, kek, wrotePin, soft.configFile());
@@ -270,6 +325,17 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
             d.put("sha256", HexFormat.of().formatHex(sha256));
             d.put("reason", refusal.getMessage());
             audit.append("sign-refused", r.keyId(), d);
+        }
+
+        @Override
+        public void failed(SigningRequest r, byte[] sha256, RuntimeException failure) {
+            Map<String, String> d = new LinkedHashMap<>();
+            d.put("kind", r.kind().wireName());
+            d.put("epoch", Long.toString(r.epoch()));
+            d.put("round", Long.toString(r.round()));
+            d.put("sha256", HexFormat.of().formatHex(sha256));
+            d.put("reason", String.valueOf(failure.getMessage()));
+            audit.append("sign-failed", r.keyId(), d);
         }
     }
 

@@ -45,6 +45,20 @@ final class Cryptoki {
         long C_Logout(long session);
 
         long C_CloseSession(long session);
+
+        long C_FindObjectsInit(long session, Pointer template, long count);
+
+        long C_FindObjects(long session, long[] objects, long max, LongByReference count);
+
+        long C_FindObjectsFinal(long session);
+
+        long C_CreateObject(long session, Pointer template, long count, LongByReference object);
+
+        long C_SetAttributeValue(long session, long object, Pointer template, long count);
+
+        long C_GetAttributeValue(long session, long object, Pointer template, long count);
+
+        long C_DestroyObject(long session, long object);
     }
 
     /** One slot with a token: its id, label (trailing blanks removed) and CK_TOKEN_INFO flags. */
@@ -137,6 +151,144 @@ final class Cryptoki {
         } finally {
             Arrays.fill(so, (byte) 0);
             Arrays.fill(user, (byte) 0);
+        }
+    }
+
+    static final long CKR_USER_ALREADY_LOGGED_IN = 0x100;
+    static final long CKA_CLASS = 0x0;
+    static final long CKA_TOKEN = 0x1;
+    static final long CKA_PRIVATE = 0x2;
+    static final long CKA_LABEL = 0x3;
+    static final long CKA_VALUE = 0x11;
+    static final long CKA_MODIFIABLE = 0x170;
+    static final long CKO_DATA = 0x0;
+
+    /**
+     * The values of the private token data objects (CKO_DATA) labelled {@code label} in {@code slot}: normally one, two
+     * if a {@link #writeData} was cut between its create and its destroy. Logs in as user with {@code pin} (an "already
+     * logged in" answer is fine: SunPKCS11 shares the login); never logs out, since that would log out SunPKCS11's
+     * sessions too. Errors are {@link java.io.IOException}s naming the CKR code.
+     */
+    List<byte[]> readData(long slot, String label, char[] pin) throws java.io.IOException {
+        long s = userSession(slot, pin);
+        try {
+            List<byte[]> out = new ArrayList<>();
+            for (long obj : findData(s, label)) {
+                Memory t = template(new long[] {CKA_VALUE}, new Memory[] {null}, new long[] {0});
+                checkIo(lib.C_GetAttributeValue(s, obj, t, 1), "C_GetAttributeValue");
+                long len = t.getLong(16);
+                if (len == 0) {
+                    out.add(new byte[0]);
+                    continue;
+                }
+                Memory v = new Memory(len);
+                t = template(new long[] {CKA_VALUE}, new Memory[] {v}, new long[] {len});
+                checkIo(lib.C_GetAttributeValue(s, obj, t, 1), "C_GetAttributeValue");
+                out.add(v.getByteArray(0, (int) t.getLong(16)));
+            }
+            return out;
+        } finally {
+            lib.C_CloseSession(s);
+        }
+    }
+
+    /**
+     * Replaces the private token data object {@code label} in {@code slot} by one holding {@code value}: creates the
+     * new object, then destroys the old ones (a data object's CKA_VALUE cannot be changed in place on every token:
+     * SoftHSM answers CKR_ATTRIBUTE_READ_ONLY). Cut in between, both exist; readers choose by content.
+     */
+    void writeData(long slot, String label, byte[] value, char[] pin) throws java.io.IOException {
+        long s = userSession(slot, pin);
+        try {
+            List<Long> old = findData(s, label);
+            Memory yes = bytes(new byte[] {1});
+            byte[] l = label.getBytes(StandardCharsets.UTF_8);
+            Memory t = template(new long[] {CKA_CLASS, CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE, CKA_LABEL, CKA_VALUE},
+                    new Memory[] {ulong(CKO_DATA), yes, yes, yes, bytes(l), bytes(value)}, new long[] {8, 1, 1, 1, l.length, value.length});
+            checkIo(lib.C_CreateObject(s, t, 6, new LongByReference()), "C_CreateObject");
+            for (long o : old) {
+                checkIo(lib.C_DestroyObject(s, o), "C_DestroyObject");
+            }
+        } finally {
+            lib.C_CloseSession(s);
+        }
+    }
+
+    private long userSession(long slot, char[] pin) throws java.io.IOException {
+        LongByReference session = new LongByReference();
+        checkIo(lib.C_OpenSession(slot, 0x4 | 0x2, null, null, session), "C_OpenSession");
+        byte[] p = utf8(pin);
+        try {
+            long rv = lib.C_Login(session.getValue(), 1 /* CKU_USER */, p, p.length);
+            if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+                lib.C_CloseSession(session.getValue());
+                checkIo(rv, "C_Login");
+            }
+        } finally {
+            Arrays.fill(p, (byte) 0);
+        }
+        return session.getValue();
+    }
+
+    /** The handles of the token data objects labelled {@code label}. */
+    private List<Long> findData(long s, String label) throws java.io.IOException {
+        byte[] l = label.getBytes(StandardCharsets.UTF_8);
+        Memory t = template(new long[] {CKA_CLASS, CKA_TOKEN, CKA_LABEL}, new Memory[] {ulong(CKO_DATA), bytes(new byte[] {1}), bytes(l)},
+                new long[] {8, 1, l.length});
+        checkIo(lib.C_FindObjectsInit(s, t, 3), "C_FindObjectsInit");
+        try {
+            List<Long> out = new ArrayList<>();
+            long[] found = new long[16];
+            LongByReference n = new LongByReference();
+            do {
+                checkIo(lib.C_FindObjects(s, found, found.length, n), "C_FindObjects");
+                for (int i = 0; i < (int) n.getValue(); i++) {
+                    out.add(found[i]);
+                }
+            } while (n.getValue() == found.length);
+            return out;
+        } finally {
+            lib.C_FindObjectsFinal(s);
+        }
+    }
+
+    /** CK_ATTRIBUTE[] on LP64: {CK_ULONG type; void* pValue; CK_ULONG ulValueLen} = 24 bytes each. */
+    private static Memory template(long[] types, Memory[] values, long[] lengths) {
+        Template t = new Template(24L * types.length, values);
+        for (int i = 0; i < types.length; i++) {
+            t.setLong(24L * i, types[i]);
+            t.setPointer(24L * i + 8, values[i]);
+            t.setLong(24L * i + 16, lengths[i]);
+        }
+        return t;
+    }
+
+    /** The attribute array, holding its values so the GC cannot free them while the array is in use. */
+    private static final class Template extends Memory {
+        @SuppressWarnings("unused")
+        private final Memory[] values;
+
+        Template(long size, Memory[] values) {
+            super(size);
+            this.values = values;
+        }
+    }
+
+    private static Memory bytes(byte[] b) {
+        Memory m = new Memory(Math.max(1, b.length));
+        m.write(0, b, 0, b.length);
+        return m;
+    }
+
+    private static Memory ulong(long v) {
+        Memory m = new Memory(8);
+        m.setLong(0, v);
+        return m;
+    }
+
+    private void checkIo(long rv, String call) throws java.io.IOException {
+        if (rv != CKR_OK) {
+            throw new java.io.IOException(call + " on " + library + " failed: " + Pkcs11Errors.name(rv));
         }
     }
 

@@ -16,6 +16,11 @@ final class Pkcs11Errors {
     private Pkcs11Errors() {
     }
 
+    /** The code of a {@code CKR_...} name, or -1 for a name we do not know. */
+    static long code(String name) {
+        return NAMES.entrySet().stream().filter(e -> e.getValue().equals(name)).mapToLong(Map.Entry::getKey).findFirst().orElse(-1);
+    }
+
     static String name(long rv) {
         return NAMES.getOrDefault(rv, "CKR_0x" + Long.toHexString(rv));
     }

@@ -85,6 +85,7 @@ public final class Pkcs11Token implements AutoCloseable {
 
     private volatile Provider provider;
     private volatile KeyStore keyStore;
+    private volatile long slotId;
     private Instant nextAttempt = Instant.MIN;
     private Duration backoff = MIN_BACKOFF;
     private String lastFailure;
@@ -120,9 +121,8 @@ public final class Pkcs11Token implements AutoCloseable {
                 .orElseThrow(() -> new TokenException("no token labelled '" + label + "' in " + library + " (tokens: "
                         + slots.stream().filter(Cryptoki.Slot::initialized).map(Cryptoki.Slot::label).toList()
                         + "; run `backplane keys init-token`)", true, null));
-        if (slot.userPinLocked()) {
-            throw new TokenException("token '" + label + "': user PIN is locked (CKF_USER_PIN_LOCKED); reset it with the SO PIN", false, null);
-        }
+        refuseLocked(label, slot);
+        this.slotId = slot.id();
         String config = "--name = Backplane-" + PROVIDERS.incrementAndGet() + "\n"
                 + "library = " + library + "\n"
                 + "slot = " + slot.id() + "\n"
@@ -152,16 +152,72 @@ public final class Pkcs11Token implements AutoCloseable {
             // only among installed providers; being last, it is chosen only for keys no other provider can use.
             Security.addProvider(p);
         } catch (IOException e) {
-            if (hasCause(e, FailedLoginException.class) || rootMessage(e).contains("CKR_PIN_INCORRECT")) {
-                throw new TokenException("wrong PIN for token '" + label + "' (CKR_PIN_INCORRECT)", false, e);
-            }
-            if (rootMessage(e).contains("CKR_PIN_LOCKED")) {
-                throw new TokenException("token '" + label + "': PIN locked (CKR_PIN_LOCKED)", false, e);
-            }
-            throw new TokenException("cannot log in to token '" + label + "': " + rootMessage(e), true, e);
+            throw loginFailure(label, e);
         } catch (GeneralSecurityException e) {
             throw new TokenException("cannot open the key store of token '" + label + "': " + rootMessage(e), true, e);
         }
+    }
+
+    /**
+     * The error for a failed login, from the PKCS#11 return value SunPKCS11 wraps (found by its {@code CKR_} name in
+     * the cause chain: {@code PKCS11Exception} is in a package the JDK does not export): a wrong PIN and a locked PIN
+     * are final, anything else may pass on retry.
+     */
+    static TokenException loginFailure(String label, Throwable e) {
+        long ckr = ckrOf(e);
+        if (ckr == 0xA0L || hasCause(e, FailedLoginException.class)) {
+            return new TokenException("wrong PIN for token '" + label + "' (CKR_PIN_INCORRECT)", false, e);
+        }
+        if (ckr == 0xA4L) {
+            return pinLocked(label, "CKR_PIN_LOCKED", e);
+        }
+        return new TokenException("cannot log in to token '" + label + "': " + rootMessage(e), true, e);
+    }
+
+    /** Refuses a token whose flags say the user PIN is locked: logging in would only fail. */
+    static void refuseLocked(String label, Cryptoki.Slot slot) {
+        if (slot.userPinLocked()) {
+            throw pinLocked(label, "CKF_USER_PIN_LOCKED", null);
+        }
+    }
+
+    /** A locked user PIN ({@code why}: the return value or token flag that said so); not retryable. */
+    static TokenException pinLocked(String label, String why, Throwable cause) {
+        return new TokenException("token '" + label + "': user PIN is locked (" + why + "); reset it with the SO PIN", false, cause);
+    }
+
+    /** The first {@code CKR_...} code named in {@code e}'s cause chain, or -1. */
+    static long ckrOf(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("CKR_[A-Z_]+").matcher(String.valueOf(t.getMessage()));
+            while (m.find()) {
+                long code = Pkcs11Errors.code(m.group());
+                if (code >= 0) {
+                    return code;
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The values of the private token data objects (CKO_DATA) labelled {@code label}: one, or two after a
+     * {@link #writeDataObject} cut short (the caller chooses by content). Used for state that must not be rolled back
+     * with the files of the node home (the audit trail's anchor).
+     */
+    public List<byte[]> readDataObjects(String label) {
+        return call("read token data object '" + label + "'", (p, ks) -> Cryptoki.open(library.toString()).readData(slotId, label, pin));
+    }
+
+    /** Replaces the private token data object(s) {@code label} by one holding {@code value} (create, then destroy the old). */
+    public void writeDataObject(String label, byte[] value) {
+        call("write token data object '" + label + "'", (p, ks) -> {
+            Cryptoki.open(library.toString()).writeData(slotId, label, value, pin);
+            return null;
+        });
     }
 
     /** The required mechanisms {@code p} lacks, by PKCS#11 name. */

@@ -64,11 +64,26 @@ public final class SoftHsm {
         return this;
     }
 
+    /** The environment variable that gives the SO PIN for a new token (then no {@code so-pin-<label>} file is written). */
+    public static final String SO_PIN_ENV = "BACKPLANE_HSM_SO_PIN";
+
+    /** {@link #ensureToken(Path, String, char[], char[])} with a random SO PIN kept in {@code so-pin-<label>}. */
+    public boolean ensureToken(Path library, String label, char[] userPin) {
+        return ensureToken(library, label, userPin, null);
+    }
+
+    /** Where a new token's random SO PIN is kept when none is given. */
+    public Path soPinFile(String label) {
+        return dir.resolve("so-pin-" + label.replaceAll("[^A-Za-z0-9_.-]", "_"));
+    }
+
     /**
      * Creates the token {@code label} with {@code userPin} unless it exists; returns true when it created it. The SO PIN
-     * is random and written to {@code so-pin} (mode 0600) beside the config: it is needed only to reset the user PIN.
+     * is {@code soPin} when given (the operator keeps it: nothing is written); else random and written to
+     * {@link #soPinFile} (mode 0600) beside the config, since it is the only way to reset a locked user PIN and a
+     * development token must not become unusable for want of it.
      */
-    public boolean ensureToken(Path library, String label, char[] userPin) {
+    public boolean ensureToken(Path library, String label, char[] userPin, char[] soPin) {
         activate();
         Cryptoki ck = Cryptoki.open(library.toString());
         if (ck.slots().stream().anyMatch(s -> s.initialized() && s.label().equals(label))) {
@@ -76,9 +91,13 @@ public final class SoftHsm {
         }
         Cryptoki.Slot free = ck.slots().stream().filter(s -> !s.initialized()).findFirst()
                 .orElseThrow(() -> new TokenException("SoftHSM offers no free slot to create token '" + label + "'", false, null));
-        char[] so = HexFormat.of().formatHex(randomBytes(16)).toCharArray();
-        Path soFile = dir.resolve("so-pin-" + label.replaceAll("[^A-Za-z0-9_.-]", "_"));
-        Pins.writeSecretFile(soFile, so);
+        char[] so;
+        if (soPin != null && soPin.length > 0) {
+            so = soPin.clone();
+        } else {
+            so = HexFormat.of().formatHex(randomBytes(16)).toCharArray();
+            Pins.writeSecretFile(soPinFile(label), so);
+        }
         ck.initToken(free.id(), label, so, userPin);
         java.util.Arrays.fill(so, '\0');
         return true;

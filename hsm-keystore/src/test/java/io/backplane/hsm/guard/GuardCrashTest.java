@@ -69,6 +69,7 @@ class GuardCrashTest {
                 }
             }
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("seed %d life %d exits", seed, life).isTrue();
+            deleteTree(dir.resolve("tmp").resolve(Integer.toString(life))); // the child's unpacked native libraries
             assertThat(p.exitValue()).as("seed %d life %d died of SIGKILL; stderr: %s", seed, life,
                     Files.readString(dir.resolve("child.err"))).isEqualTo(128 + 9);
             if (lines.isEmpty() || !lines.get(0).startsWith("CHECKED")) {
@@ -101,9 +102,22 @@ class GuardCrashTest {
         assertThat(refusedAfterRestart).as("restarts re-asked rounds with different bytes and were refused").isPositive();
     }
 
+    private static void deleteTree(Path root) throws IOException {
+        if (Files.exists(root)) {
+            try (var walk = Files.walk(root)) {
+                for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(x);
+                }
+            }
+        }
+    }
+
     private Process child(Path guardDir, Path released, int life, long start, long seed) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> cmd = List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData",
+        // jblst (and JNA) unpack their native libraries under the temp dir and delete them at exit, which a SIGKILLed
+        // JVM never reaches: each child gets this test's @TempDir, so nothing is left behind in /tmp.
+        Path tmp = Files.createDirectories(dir.resolve("tmp").resolve(Integer.toString(life)));
+        List<String> cmd = List.of(java.toString(), "-Djava.io.tmpdir=" + tmp, "-Djna.tmpdir=" + tmp, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData",
                 // (No dynamic AppCDS archive: it needs a jar-only class path, and SIGKILLed JVMs never write one.)
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 GuardCrashChild.class.getName(), guardDir.toString(), released.toString(), Integer.toString(life),

@@ -9,14 +9,18 @@ import io.backplane.hsm.SigningException;
 import io.backplane.hsm.SigningKind;
 import io.backplane.hsm.SigningRequest;
 import io.backplane.hsm.TestTokens;
+import io.backplane.hsm.audit.AuditAnchor;
+import io.backplane.hsm.audit.AuditLog;
 import io.backplane.hsm.audit.AuditVerifier;
 import io.backplane.hsm.bls.Bls;
 import io.backplane.hsm.bls.SealedBlsKeys;
 import io.backplane.hsm.guard.GuardHistoryJson;
+import io.backplane.hsm.pkcs11.Pkcs11Token;
 import io.backplane.hsm.pkcs11.TokenException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -24,6 +28,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,8 +94,9 @@ class KeystoreConformanceTest {
             assertThat(again.bytes()).isEqualTo(vote.bytes());
             assertThatThrownBy(() -> ks.sign(new SigningRequest(blsId, 1, 1, SigningKind.VOTE, utf8("other"))))
                     .isInstanceOf(DoubleSignRefused.class);
-            AuditVerifier.Result audit = AuditVerifier.verify(ks.audit().file(), ks.identityCertificate().orElseThrow().getPublicKey());
+            AuditVerifier.Result audit = AuditVerifier.verify(ks.audit().file(), ks.identityCertificate().orElseThrow().getPublicKey(), anchor(ks));
             assertThat(audit.problems()).isEmpty();
+            assertThat(audit.afterAnchor()).isZero();
             assertThat(audit.checkpoints()).isPositive();
         }
     }
@@ -120,6 +126,18 @@ class KeystoreConformanceTest {
         assertThat(Files.exists(noPinFile)).isFalse();
         try (Keystore ks = Keystore.open(options(dir.resolve("ks-env"), envLabel), "pin-from-env".toCharArray())) {
             assertThat(ks.generateBls().publicKey()).hasSize(48);
+        }
+        io.backplane.hsm.pkcs11.SoftHsm soft = new io.backplane.hsm.pkcs11.SoftHsm(softHsmDir);
+        // Without an SO PIN from the operator, the random one is kept beside the config, owner-only.
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(soft.soPinFile(envLabel)))).isEqualTo("rw-------");
+        // With one (BACKPLANE_HSM_SO_PIN in the CLI), nothing is written.
+        String soLabel = label + "s";
+        Keystore.InitResult so = Keystore.initToken(softHsmDir, soLabel, "pin-from-env".toCharArray(), noPinFile,
+                "so-pin-from-env".toCharArray(), Clock.systemUTC());
+        assertThat(so.tokenCreated()).isTrue();
+        assertThat(soft.soPinFile(soLabel)).doesNotExist();
+        try (Keystore ks = Keystore.open(options(dir.resolve("ks-so"), soLabel), "pin-from-env".toCharArray())) {
+            assertThat(ks.list()).isEmpty();
         }
     }
 
@@ -230,7 +248,8 @@ class KeystoreConformanceTest {
             log = ks.audit().file();
         }
         List<String> lines = Files.readAllLines(log);
-        AuditVerifier.Result ok = AuditVerifier.verify(log, identity);
+        Optional<AuditAnchor.Head> anchor = anchor(label);
+        AuditVerifier.Result ok = AuditVerifier.verify(log, identity, anchor);
         assertThat(ok.ok()).as(ok.problems().toString()).isTrue();
         assertThat(lines).anyMatch(l -> l.contains("\"event\":\"sign-refused\"")).anyMatch(l -> l.contains("\"event\":\"bls-generate\""));
 
@@ -238,29 +257,188 @@ class KeystoreConformanceTest {
         List<String> e = new ArrayList<>(lines);
         e.set(5, e.get(5).replace("\"round\":\"", "\"round\":\"1"));
         Files.write(edited, e);
-        assertThat(AuditVerifier.verify(edited, identity).problems()).singleElement().asString().contains("line 6").contains("edited");
+        assertThat(AuditVerifier.verify(edited, identity, anchor).problems()).singleElement().asString().contains("line 6").contains("edited");
 
         Path deleted = dir.resolve("deleted.log");
         List<String> d = new ArrayList<>(lines);
         d.remove(4);
         Files.write(deleted, d);
-        assertThat(AuditVerifier.verify(deleted, identity).problems()).singleElement().asString().contains("line 5");
+        assertThat(AuditVerifier.verify(deleted, identity, anchor).problems()).singleElement().asString().contains("line 5");
 
         Path reordered = dir.resolve("reordered.log");
         List<String> o = new ArrayList<>(lines);
         Collections.swap(o, 3, 4);
         Files.write(reordered, o);
-        assertThat(AuditVerifier.verify(reordered, identity).ok()).isFalse();
+        assertThat(AuditVerifier.verify(reordered, identity, anchor).ok()).isFalse();
 
         // A consistent rewrite (every hash recomputed) still fails: the checkpoints are signed by the token's key.
         Path forged = dir.resolve("forged.log");
         List<String> f = new ArrayList<>(lines);
         f.set(0, f.get(0).replace("\"seq\":0", "\"seq\":0 "));
         Files.write(forged, f);
-        assertThat(AuditVerifier.verify(forged, identity).ok()).isTrue(); // whitespace is not content
+        assertThat(AuditVerifier.verify(forged, identity, anchor).ok()).isTrue(); // whitespace is not content
         java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
         g.initialize(256);
-        assertThat(AuditVerifier.verify(log, g.generateKeyPair().getPublic()).problems()).singleElement().asString().contains("checkpoint signature");
+        assertThat(AuditVerifier.verify(log, g.generateKeyPair().getPublic(), anchor).problems()).singleElement().asString().contains("checkpoint signature");
+    }
+
+    static Optional<AuditAnchor.Head> anchor(Keystore ks) {
+        return Keystore.auditAnchor(ks.token(), "node1").read();
+    }
+
+    static Optional<AuditAnchor.Head> anchor(String label) {
+        try (Pkcs11Token t = TestTokens.open(label)) {
+            return Keystore.auditAnchor(t, "node1").read();
+        }
+    }
+
+    static int lastIndexOfEvent(List<String> lines, String event) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).contains("\"event\":\"" + event + "\"")) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The tail of the log is anchored in the token: cutting entries after the last checkpoint, cutting back to an
+     * earlier checkpoint (every prefix ending at a checkpoint verifies on its own), emptying or deleting the file and
+     * putting back an older copy are all detected, by the verifier and by the keystore at its next open.
+     */
+    @Test
+    void aDeletedTailATruncationAndAnOlderCopyAreDetectedThroughTheTokenAnchor() throws Exception {
+        String label = freshToken();
+        Path log;
+        java.security.PublicKey identity;
+        List<String> older;
+        Optional<AuditAnchor.Head> midAnchor;
+        List<String> open;
+        Optional<AuditAnchor.Head> openAnchor;
+        String id;
+        try (Keystore ks = open(dir, label)) {
+            identity = ks.generateIdentity().getPublicKey();
+            id = ks.generateBls().id();
+            log = ks.audit().file();
+            for (int r = 0; r < 6; r++) {
+                ks.sign(new SigningRequest(id, 0, r, SigningKind.VOTE, utf8("v" + r)));
+            }
+            older = Files.readAllLines(log);
+            midAnchor = anchor(ks);
+            for (int r = 6; r < 13; r++) {
+                ks.sign(new SigningRequest(id, 0, r, SigningKind.VOTE, utf8("v" + r)));
+            }
+            // While open: entries after the last checkpoint (checkpoints every 4 entries), anchored in the token.
+            open = Files.readAllLines(log);
+            openAnchor = anchor(ks);
+        }
+        assertThat(midAnchor.orElseThrow().seq()).isEqualTo(older.size() - 1);
+        assertThat(openAnchor.orElseThrow().seq()).isEqualTo(open.size() - 1);
+        int lastCheckpoint = lastIndexOfEvent(open, AuditLog.CHECKPOINT);
+        assertThat(open.size() - 1 - lastCheckpoint).as("entries after the last checkpoint").isBetween(1, 3);
+        AuditVerifier.Result whole = AuditVerifier.verify(writeLines("open.log", open), identity, openAnchor);
+        assertThat(whole.ok()).as(whole.problems().toString()).isTrue();
+        assertThat(whole.afterAnchor()).isZero();
+
+        // Entries only (the unsigned stretch after the last checkpoint): the chain alone cannot tell, the anchor does.
+        AuditVerifier.Result entriesOnly = AuditVerifier.verify(writeLines("entries.log", open.subList(0, lastCheckpoint + 1)), identity, openAnchor);
+        assertThat(entriesOnly.ok()).isFalse();
+        assertThat(entriesOnly.problems()).singleElement().asString().contains("deleted from the end").contains("anchor is at seq " + (open.size() - 1));
+        assertThat(entriesOnly.checkpoints()).isPositive(); // the prefix itself is a well-formed, signed log
+
+        // Entries and their checkpoint: the log now ends at an earlier checkpoint.
+        List<String> closed = Files.readAllLines(log);
+        Optional<AuditAnchor.Head> closedAnchor = anchor(label);
+        assertThat(closedAnchor.orElseThrow().seq()).isEqualTo(closed.size() - 1);
+        int previousCheckpoint = lastIndexOfEvent(closed.subList(0, closed.size() - 1), AuditLog.CHECKPOINT);
+        assertThat(closed.get(closed.size() - 1)).contains("\"event\":\"checkpoint\"");
+        AuditVerifier.Result withCheckpoint = AuditVerifier.verify(writeLines("cut.log", closed.subList(0, previousCheckpoint + 1)), identity, closedAnchor);
+        assertThat(withCheckpoint.problems()).singleElement().asString().contains("deleted from the end");
+
+        // Truncated to empty, or deleted.
+        assertThat(AuditVerifier.verify(writeLines("empty.log", List.of()), identity, closedAnchor).problems())
+                .singleElement().asString().contains("log ends at seq -1");
+        assertThat(AuditVerifier.verify(dir.resolve("no-such.log"), identity, closedAnchor).ok()).isFalse();
+
+        // An older copy put back (a valid, signed log of its own): its head is not the anchored entry.
+        AuditVerifier.Result rolledBack = AuditVerifier.verify(writeLines("older.log", older), identity, closedAnchor);
+        assertThat(rolledBack.problems()).singleElement().asString().contains("deleted from the end");
+        assertThat(AuditVerifier.verify(writeLines("older2.log", older), identity, midAnchor).ok()).as("it was fine when it was current").isTrue();
+        // The same length with different content at the anchored sequence: another log's entry there.
+        List<String> other = new ArrayList<>(open.subList(0, open.size() - 1));
+        other.add(older.get(older.size() - 1).replace("\"seq\":" + (older.size() - 1), "\"seq\":" + (open.size() - 1)));
+        assertThat(AuditVerifier.verify(writeLines("other.log", other), identity, openAnchor).ok()).isFalse();
+
+        // No anchor at all (another token, or it was lost): not silently accepted.
+        assertThat(AuditVerifier.verify(log, identity, Optional.empty()).problems()).singleElement().asString().contains("no audit anchor");
+
+        // The real log rolled back under the keystore: at the next open the mismatch is written into the chain, so the
+        // evidence stays even though the anchor moves on; the node keeps working.
+        Files.write(log, older);
+        try (Keystore ks = open(dir, label)) {
+            ks.sign(new SigningRequest(id, 0, 20, SigningKind.VOTE, utf8("after")));
+        }
+        List<String> after = Files.readAllLines(log);
+        assertThat(after.get(older.size())).contains("\"event\":\"" + AuditLog.ANCHOR_MISMATCH + "\"")
+                .contains("\"anchorSeq\":\"" + closedAnchor.orElseThrow().seq() + "\"");
+        AuditVerifier.Result reopened = AuditVerifier.verify(log, identity, anchor(label));
+        assertThat(reopened.problems()).singleElement().asString().contains("line " + (older.size() + 1)).contains("were deleted");
+    }
+
+    /** A crash between the log's fsync and the anchor's update leaves the log ahead: accepted at open, and noted. */
+    @Test
+    void aLogAheadOfItsAnchorIsTheCrashWindowAndIsReanchoredAtOpen() throws Exception {
+        String label = freshToken();
+        java.security.PublicKey identity;
+        AuditAnchor.Head early;
+        try (Keystore ks = open(dir, label)) {
+            identity = ks.generateIdentity().getPublicKey();
+            early = anchor(ks).orElseThrow();
+            ks.generateBls();
+        }
+        try (Pkcs11Token t = TestTokens.open(label)) {
+            Keystore.auditAnchor(t, "node1").write(early); // as if the anchor's last writes were lost
+        }
+        Path log = dir.resolve("audit").resolve("audit.log");
+        long before = Files.readAllLines(log).size();
+        AuditVerifier.Result behind = AuditVerifier.verify(log, identity, Optional.of(early));
+        assertThat(behind.ok()).isTrue();
+        assertThat(behind.afterAnchor()).isEqualTo(before - 1 - early.seq());
+        try (Keystore ks = open(dir, label)) {
+            assertThat(anchor(ks).orElseThrow().seq()).isEqualTo(before);
+        }
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines.get((int) before)).contains(AuditLog.ANCHOR_ADVANCED);
+        AuditVerifier.Result ok = AuditVerifier.verify(log, identity, anchor(label));
+        assertThat(ok.ok()).as(ok.problems().toString()).isTrue();
+    }
+
+    /** A guard-history import and a signature attempt that yields no signature (unknown key) are audited. */
+    @Test
+    void guardImportAndAFailedSignatureAreAudited() throws Exception {
+        String label = freshToken();
+        try (Keystore ks = open(dir, label)) {
+            java.security.PublicKey identity = ks.generateIdentity().getPublicKey();
+            String id = ks.generateBls().id();
+            ks.sign(new SigningRequest(id, 2, 5, SigningKind.VOTE, utf8("v")));
+            String history = GuardHistoryJson.write(ks.guard().history(id)).replace("\"round\" : 5", "\"round\" : 9").replace("\"round\":5", "\"round\":9");
+            assertThat(history).contains("9");
+            var r = ks.importGuardHistory(GuardHistoryJson.read(history), "test");
+            assertThat(r.watermarksRaised()).isEqualTo(1);
+            assertThatThrownBy(() -> ks.sign(new SigningRequest("bls-00000000deadbeef", 0, 1, SigningKind.VOTE, utf8("x"))))
+                    .isInstanceOf(SigningException.class).hasMessageContaining("unknown key");
+            List<String> lines = Files.readAllLines(ks.audit().file());
+            assertThat(lines).filteredOn(l -> l.contains("\"event\":\"guard-import\""))
+                    .singleElement().asString().contains("\"watermarksRaised\":\"1\"").contains("\"keys\":\"" + id + "\"");
+            assertThat(lines).filteredOn(l -> l.contains("\"event\":\"sign-failed\""))
+                    .singleElement().asString().contains("bls-00000000deadbeef").contains("unknown key");
+            AuditVerifier.Result v = AuditVerifier.verify(ks.audit().file(), identity, anchor(ks));
+            assertThat(v.ok()).as(v.problems().toString()).isTrue();
+        }
+    }
+
+    Path writeLines(String name, List<String> lines) throws java.io.IOException {
+        return Files.write(dir.resolve(name), lines);
     }
 
     /** A clock the test moves by hand (for the reopen backoff). */

@@ -130,8 +130,42 @@ class Pkcs11TokenTest {
         boolean locked = Cryptoki.open(TestTokens.library().toString()).slots().stream()
                 .anyMatch(s -> s.label().equals(label) && s.userPinLocked());
         // SoftHSM 2.6 counts failures (CKF_USER_PIN_COUNT_LOW) but never locks the user PIN; a vendor token does.
+        // The mapping itself is tested without a token in pinLockedFromTheReturnValueOrTheTokenFlagsIsReportedAsLockedAndFinal.
         org.junit.jupiter.api.Assumptions.assumeTrue(locked, "this PKCS#11 library (SoftHSM) never locks the user PIN after failed logins");
         assertThatThrownBy(() -> TestTokens.open(label)).isInstanceOf(TokenException.class).hasMessageContaining("locked");
+    }
+
+    /**
+     * The locked-PIN mapping, which SoftHSM cannot drive (above): the exception SunPKCS11 raises for a login answered
+     * {@code CKR_PIN_LOCKED} (its {@code PKCS11Exception}, inside a {@code LoginException}, inside the key store's
+     * {@code IOException}), and a slot whose token flags carry {@code CKF_USER_PIN_LOCKED}.
+     */
+    @Test
+    void pinLockedFromTheReturnValueOrTheTokenFlagsIsReportedAsLockedAndFinal() throws Exception {
+        TokenException locked = Pkcs11Token.loginFailure("tok", sunPkcs11LoginFailure(0xA4L));
+        assertThat(locked).hasMessageContaining("user PIN is locked").hasMessageContaining("CKR_PIN_LOCKED");
+        assertThat(locked.retryable()).isFalse();
+        TokenException wrong = Pkcs11Token.loginFailure("tok", sunPkcs11LoginFailure(0xA0L));
+        assertThat(wrong).hasMessageContaining("wrong PIN").hasMessageNotContaining("locked");
+        assertThat(wrong.retryable()).isFalse();
+        TokenException other = Pkcs11Token.loginFailure("tok", sunPkcs11LoginFailure(0x30L));
+        assertThat(other).hasMessageContaining("CKR_DEVICE_ERROR").hasMessageNotContaining("locked");
+        assertThat(other.retryable()).isTrue();
+
+        Cryptoki.Slot lockedSlot = new Cryptoki.Slot(3, "tok", Cryptoki.CKF_TOKEN_INITIALIZED | Cryptoki.CKF_USER_PIN_LOCKED);
+        assertThatThrownBy(() -> Pkcs11Token.refuseLocked("tok", lockedSlot)).isInstanceOf(TokenException.class)
+                .hasMessageContaining("user PIN is locked (CKF_USER_PIN_LOCKED)");
+        Pkcs11Token.refuseLocked("tok", new Cryptoki.Slot(3, "tok", Cryptoki.CKF_TOKEN_INITIALIZED | Cryptoki.CKF_USER_PIN_INITIALIZED));
+    }
+
+    /** What SunPKCS11's key store load throws when C_Login returns {@code ckr} (built from the JDK's own class). */
+    static Exception sunPkcs11LoginFailure(long ckr) throws Exception {
+        // Exported to the tests only (--add-exports in this module's argLine): production code reads the CKR name.
+        Exception pkcs11 = (Exception) Class.forName("sun.security.pkcs11.wrapper.PKCS11Exception")
+                .getConstructor(long.class, String.class).newInstance(ckr, null);
+        javax.security.auth.login.LoginException login = new javax.security.auth.login.LoginException();
+        login.initCause(pkcs11);
+        return new java.io.IOException("load failed", login);
     }
 
     @Test
