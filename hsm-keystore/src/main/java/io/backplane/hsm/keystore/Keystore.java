@@ -79,7 +79,7 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
         this.signing = new GuardedSigning(guard, new Raw(), new Audited(audit));
     }
 
-    /** The label of the token data object holding the audit log's anchor for {@code nodeId}. */
+    /** The name (CKA_APPLICATION) of the token data object holding the audit log's anchor for {@code nodeId}. */
     public static String auditAnchorLabel(String nodeId) {
         return "backplane-audit-anchor-" + nodeId;
     }
@@ -93,7 +93,7 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
         return new AuditAnchor() {
             @Override
             public Optional<Head> read() {
-                // Two objects only after a write cut between its create and destroy: the newer (higher seq) is the anchor.
+                // One object (Cryptoki refuses to write when there are several); max() also reads a token holding none.
                 return token.readDataObjects(label).stream().map(Head::decode).max(java.util.Comparator.comparingLong(Head::seq));
             }
 

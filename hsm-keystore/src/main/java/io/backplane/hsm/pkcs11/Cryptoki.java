@@ -57,8 +57,6 @@ final class Cryptoki {
         long C_SetAttributeValue(long session, long object, Pointer template, long count);
 
         long C_GetAttributeValue(long session, long object, Pointer template, long count);
-
-        long C_DestroyObject(long session, long object);
     }
 
     /** One slot with a token: its id, label (trailing blanks removed) and CK_TOKEN_INFO flags. */
@@ -159,32 +157,35 @@ final class Cryptoki {
     static final long CKA_TOKEN = 0x1;
     static final long CKA_PRIVATE = 0x2;
     static final long CKA_LABEL = 0x3;
-    static final long CKA_VALUE = 0x11;
+    static final long CKA_APPLICATION = 0x10;
     static final long CKA_MODIFIABLE = 0x170;
     static final long CKO_DATA = 0x0;
 
     /**
-     * The values of the private token data objects (CKO_DATA) labelled {@code label} in {@code slot}: normally one, two
-     * if a {@link #writeData} was cut between its create and its destroy. Logs in as user with {@code pin} (an "already
-     * logged in" answer is fine: SunPKCS11 shares the login); never logs out, since that would log out SunPKCS11's
-     * sessions too. Errors are {@link java.io.IOException}s naming the CKR code.
+     * The values kept in the private token data objects (CKO_DATA) whose CKA_APPLICATION is {@code name} in
+     * {@code slot}: normally one. The value is held, hex-encoded, in the object's CKA_LABEL, because that is the
+     * attribute a data object may change in place: SoftHSM answers CKR_ATTRIBUTE_READ_ONLY for its CKA_VALUE, and
+     * replacing the object instead (create, destroy) costs ~20 ms per write there. Logs in as user with {@code pin}
+     * (an "already logged in" answer is fine: SunPKCS11 shares the login); never logs out, since that would log out
+     * SunPKCS11's sessions too. Errors are {@link java.io.IOException}s naming the CKR code.
      */
-    List<byte[]> readData(long slot, String label, char[] pin) throws java.io.IOException {
+    List<byte[]> readData(long slot, String name, char[] pin) throws java.io.IOException {
         long s = userSession(slot, pin);
         try {
             List<byte[]> out = new ArrayList<>();
-            for (long obj : findData(s, label)) {
-                Memory t = template(new long[] {CKA_VALUE}, new Memory[] {null}, new long[] {0});
+            for (long obj : findData(s, name)) {
+                Memory t = template(new long[] {CKA_LABEL}, new Memory[] {null}, new long[] {0});
                 checkIo(lib.C_GetAttributeValue(s, obj, t, 1), "C_GetAttributeValue");
                 long len = t.getLong(16);
-                if (len == 0) {
-                    out.add(new byte[0]);
-                    continue;
-                }
-                Memory v = new Memory(len);
-                t = template(new long[] {CKA_VALUE}, new Memory[] {v}, new long[] {len});
+                Memory v = new Memory(Math.max(1, len));
+                t = template(new long[] {CKA_LABEL}, new Memory[] {v}, new long[] {len});
                 checkIo(lib.C_GetAttributeValue(s, obj, t, 1), "C_GetAttributeValue");
-                out.add(v.getByteArray(0, (int) t.getLong(16)));
+                String hex = new String(v.getByteArray(0, (int) t.getLong(16)), StandardCharsets.US_ASCII);
+                try {
+                    out.add(java.util.HexFormat.of().parseHex(hex));
+                } catch (IllegalArgumentException e) {
+                    throw new java.io.IOException("token data object '" + name + "' holds a label that is not hex");
+                }
             }
             return out;
         } finally {
@@ -192,23 +193,25 @@ final class Cryptoki {
         }
     }
 
-    /**
-     * Replaces the private token data object {@code label} in {@code slot} by one holding {@code value}: creates the
-     * new object, then destroys the old ones (a data object's CKA_VALUE cannot be changed in place on every token:
-     * SoftHSM answers CKR_ATTRIBUTE_READ_ONLY). Cut in between, both exist; readers choose by content.
-     */
-    void writeData(long slot, String label, byte[] value, char[] pin) throws java.io.IOException {
+    /** Sets the value of the private token data object {@code name} in {@code slot} (C_SetAttributeValue), creating it once. */
+    void writeData(long slot, String name, byte[] value, char[] pin) throws java.io.IOException {
         long s = userSession(slot, pin);
         try {
-            List<Long> old = findData(s, label);
-            Memory yes = bytes(new byte[] {1});
-            byte[] l = label.getBytes(StandardCharsets.UTF_8);
-            Memory t = template(new long[] {CKA_CLASS, CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE, CKA_LABEL, CKA_VALUE},
-                    new Memory[] {ulong(CKO_DATA), yes, yes, yes, bytes(l), bytes(value)}, new long[] {8, 1, 1, 1, l.length, value.length});
-            checkIo(lib.C_CreateObject(s, t, 6, new LongByReference()), "C_CreateObject");
-            for (long o : old) {
-                checkIo(lib.C_DestroyObject(s, o), "C_DestroyObject");
+            List<Long> found = findData(s, name);
+            byte[] label = java.util.HexFormat.of().formatHex(value).getBytes(StandardCharsets.US_ASCII);
+            if (found.size() == 1) {
+                checkIo(lib.C_SetAttributeValue(s, found.get(0), template(new long[] {CKA_LABEL}, new Memory[] {bytes(label)},
+                        new long[] {label.length}), 1), "C_SetAttributeValue");
+                return;
             }
+            if (!found.isEmpty()) {
+                throw new java.io.IOException("token holds " + found.size() + " data objects for '" + name + "'; expected one");
+            }
+            Memory yes = bytes(new byte[] {1});
+            byte[] app = name.getBytes(StandardCharsets.UTF_8);
+            Memory t = template(new long[] {CKA_CLASS, CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE, CKA_APPLICATION, CKA_LABEL},
+                    new Memory[] {ulong(CKO_DATA), yes, yes, yes, bytes(app), bytes(label)}, new long[] {8, 1, 1, 1, app.length, label.length});
+            checkIo(lib.C_CreateObject(s, t, 6, new LongByReference()), "C_CreateObject");
         } finally {
             lib.C_CloseSession(s);
         }
@@ -230,10 +233,10 @@ final class Cryptoki {
         return session.getValue();
     }
 
-    /** The handles of the token data objects labelled {@code label}. */
-    private List<Long> findData(long s, String label) throws java.io.IOException {
-        byte[] l = label.getBytes(StandardCharsets.UTF_8);
-        Memory t = template(new long[] {CKA_CLASS, CKA_TOKEN, CKA_LABEL}, new Memory[] {ulong(CKO_DATA), bytes(new byte[] {1}), bytes(l)},
+    /** The handles of the token data objects whose CKA_APPLICATION is {@code name}. */
+    private List<Long> findData(long s, String name) throws java.io.IOException {
+        byte[] l = name.getBytes(StandardCharsets.UTF_8);
+        Memory t = template(new long[] {CKA_CLASS, CKA_TOKEN, CKA_APPLICATION}, new Memory[] {ulong(CKO_DATA), bytes(new byte[] {1}), bytes(l)},
                 new long[] {8, 1, l.length});
         checkIo(lib.C_FindObjectsInit(s, t, 3), "C_FindObjectsInit");
         try {

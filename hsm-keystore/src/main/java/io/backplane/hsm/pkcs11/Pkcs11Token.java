@@ -204,15 +204,15 @@ public final class Pkcs11Token implements AutoCloseable {
     }
 
     /**
-     * The values of the private token data objects (CKO_DATA) labelled {@code label}: one, or two after a
-     * {@link #writeDataObject} cut short (the caller chooses by content). Used for state that must not be rolled back
-     * with the files of the node home (the audit trail's anchor).
+     * The values of the private token data objects (CKO_DATA) named {@code name} (their CKA_APPLICATION): one, or none
+     * before the first write. Used for state that must not be rolled back with the files of the node home (the audit
+     * trail's anchor).
      */
     public List<byte[]> readDataObjects(String label) {
         return call("read token data object '" + label + "'", (p, ks) -> Cryptoki.open(library.toString()).readData(slotId, label, pin));
     }
 
-    /** Replaces the private token data object(s) {@code label} by one holding {@code value} (create, then destroy the old). */
+    /** Sets the value of the private token data object named {@code label} (creating it the first time). */
     public void writeDataObject(String label, byte[] value) {
         call("write token data object '" + label + "'", (p, ks) -> {
             Cryptoki.open(library.toString()).writeData(slotId, label, value, pin);
