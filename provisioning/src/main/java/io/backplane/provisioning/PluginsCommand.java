@@ -2,6 +2,7 @@ package io.backplane.provisioning;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.backplane.config.BackplaneConfig;
 import io.backplane.config.NodeHome;
 import io.backplane.plugin.api.LeaderElectionInput;
 import io.backplane.plugin.api.PluginKind;
@@ -17,6 +18,7 @@ import io.backplane.plugin.host.PluginOutcome;
 import io.backplane.plugin.host.PluginRefusedException;
 import io.backplane.plugin.host.attest.Attestation;
 import io.backplane.plugin.host.attest.AttestationReport;
+import io.backplane.plugin.host.attest.AttestationSigner;
 import io.backplane.plugin.host.attest.SoftwareEcSigner;
 import io.backplane.plugin.host.lifecycle.HashChainedAuditLog;
 import io.backplane.plugin.host.lifecycle.PluginStore;
@@ -256,7 +258,7 @@ public final class PluginsCommand implements Callable<Integer> {
         @Option(names = "--out", paramLabel = "FILE", description = "Also write the report here.")
         Path outFile;
 
-        @Option(names = "--trusted-key", paramLabel = "FILE", description = "Signer public key (X.509 DER) to require; default: this node's attestation key.")
+        @Option(names = "--trusted-key", paramLabel = "FILE", description = "The key reports must be signed by: a PEM certificate (a node's hsm/identity.pem) or an X.509 DER EC public key; default: this home's identity certificate, else its software attestation key.")
         Path trustedKey;
 
         static final class Mode {
@@ -274,24 +276,33 @@ public final class PluginsCommand implements Callable<Integer> {
             byte[] manifestJson = read(manifest, "manifest");
             if (mode.report != null) {
                 AttestationReport r = Attestation.fromJson(read(mode.report, "report"));
-                PublicKey key = trustedKey();
-                List<String> problems = Attestation.verify(r, manifestJson, key);
+                Anchor anchor = trustAnchor(h);
+                List<String> problems = Attestation.verify(r, manifestJson, anchor.key());
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("valid", problems.isEmpty());
                 out.put("measurement", r.measurement());
                 out.put("tee", r.tee());
+                out.put("signerKind", r.signerKind());
+                out.put("trustAnchor", anchor.source());
                 out.put("problems", problems);
                 if (json.enabled()) {
                     JsonOutput.line(pw, out);
                 } else {
                     pw.println((problems.isEmpty() ? "VALID " : "INVALID ") + r.pluginId() + " " + r.pluginVersion() + " measurement " + r.measurement()
-                            + " (" + r.tee() + " measurement, no hardware quote)");
+                            + " (" + r.tee() + " measurement, no hardware quote; signed by " + r.signerKind() + " key " + r.signerKeyId()
+                            + ", trusted: " + anchor.source() + ")");
                     problems.forEach(p -> pw.println("  " + p));
                 }
                 return problems.isEmpty() ? ExitCodes.OK : ExitCodes.FAILURE;
             }
-            SoftwareEcSigner signer = SoftwareEcSigner.loadOrCreate(pluginsDir(h.ensureExists()));
-            try (EnclaveHost host = host(h, EnclaveSettings.defaults())) {
+            BackplaneConfig config = home.loadConfig(h);
+            // A node with a token signs with its identity key, never silently with a file key instead.
+            boolean token = IdentityAttestationSigner.homeHasToken(h, config);
+            try (AutoCloseable keystore = token ? IdentityAttestationSigner.openKeystore(h, config) : () -> { };
+                 EnclaveHost host = host(h, EnclaveSettings.defaults())) {
+                AttestationSigner signer = token
+                        ? new IdentityAttestationSigner((io.backplane.hsm.keystore.Keystore) keystore, config.node().id())
+                        : SoftwareEcSigner.loadOrCreate(pluginsDir(h.ensureExists()));
                 AttestationReport r = host.attest(manifestJson, mode.jar, signer, Clock.systemUTC());
                 byte[] doc = Attestation.toJson(r);
                 if (outFile != null) {
@@ -305,15 +316,45 @@ public final class PluginsCommand implements Callable<Integer> {
             }
         }
 
-        private PublicKey trustedKey() throws Exception {
-            Path f = trustedKey != null ? trustedKey : pluginsDir(home.resolve()).resolve("attestation-key.pub");
-            if (!Files.exists(f)) {
-                if (trustedKey != null) {
-                    throw new IllegalArgumentException("trusted key " + f + " does not exist");
+        /** The key a report must be signed by, and where it came from. */
+        record Anchor(PublicKey key, String source) {
+        }
+
+        /**
+         * {@code --trusted-key}, else the home's identity certificate ({@code hsm/identity.pem}), else the home's
+         * software attestation key. Never the key inside the report: that would accept any self-signed report.
+         */
+        private Anchor trustAnchor(NodeHome h) throws Exception {
+            if (trustedKey != null) {
+                if (!Files.isRegularFile(trustedKey)) {
+                    throw new IllegalArgumentException("trusted key " + trustedKey + " does not exist");
                 }
-                return null; // no node key here: check the report's own signature and the manifest only
+                return new Anchor(readPublicKey(trustedKey), trustedKey.toString());
             }
-            return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(Files.readAllBytes(f)));
+            Path identity = h.hsmDir().resolve("identity.pem");
+            if (Files.isRegularFile(identity)) {
+                return new Anchor(readPublicKey(identity), identity.toString());
+            }
+            Path software = pluginsDir(h).resolve("attestation-key.pub");
+            if (Files.isRegularFile(software)) {
+                return new Anchor(readPublicKey(software), software.toString());
+            }
+            throw new IllegalArgumentException("no trust anchor: " + h.dir() + " has no identity certificate (" + identity
+                    + ") and no attestation key (" + software + "); pass --trusted-key FILE (the signing node's identity.pem or public key)");
+        }
+
+        /** A PEM certificate (identity.pem), or an X.509 (SubjectPublicKeyInfo) EC public key in DER. */
+        static PublicKey readPublicKey(Path f) {
+            byte[] b = read(f, "trusted key");
+            try {
+                if (new String(b, java.nio.charset.StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
+                    return java.security.cert.CertificateFactory.getInstance("X.509")
+                            .generateCertificate(new java.io.ByteArrayInputStream(b)).getPublicKey();
+                }
+                return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(b));
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalArgumentException(f + " is neither a PEM certificate nor an X.509 EC public key: " + e.getMessage());
+            }
         }
     }
 

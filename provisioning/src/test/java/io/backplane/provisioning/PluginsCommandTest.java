@@ -58,6 +58,23 @@ class PluginsCommandTest {
         samples = jar("samples", Path.of(io.backplane.plugin.samples.RoundRobinLeaderElection.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
     }
 
+    /** The reference plugins as a jar (the build tree's classes packed when they are a directory). */
+    static Path samplesJar(Path dir) throws Exception {
+        Path classes = Path.of(io.backplane.plugin.samples.RoundRobinLeaderElection.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (Files.isRegularFile(classes)) {
+            return classes;
+        }
+        Path jar = dir.resolve("samples.jar");
+        try (OutputStream os = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(os); Stream<Path> walk = Files.walk(classes)) {
+            for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
+                jos.putNextEntry(new JarEntry(classes.relativize(p).toString()));
+                jos.write(Files.readAllBytes(p));
+                jos.closeEntry();
+            }
+        }
+        return jar;
+    }
+
     private Path jar(String name, Path classes) throws IOException {
         if (Files.isRegularFile(classes)) {
             return classes;
@@ -201,6 +218,7 @@ class PluginsCommandTest {
                 "--out", report.toString(), "--json");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.json().get("tee").asText()).isEqualTo("software");
+        assertThat(r.json().get("signerKind").asText()).isEqualTo("software-file");
         Result ok = run("plugins", "attest", "--home", home.toString(), "--verify", report.toString(), "--manifest", m.toString(), "--json");
         assertThat(ok.code()).as(ok.out()).isZero();
         assertThat(ok.json().get("valid").asBoolean()).isTrue();
@@ -209,6 +227,37 @@ class PluginsCommandTest {
         Result wrong = run("plugins", "attest", "--home", home.toString(), "--verify", report.toString(), "--manifest", other.toString(), "--json");
         assertThat(wrong.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(wrong.json().get("problems").toString()).contains("manifest: the enclave was given another manifest");
+    }
+
+    @Test
+    void verifyingWithoutATrustAnchorFailsClosedAndAForgedSelfSignedReportIsRefused() throws Exception {
+        Path m = manifest("kary-tree", samples, "io.backplane.plugin.samples.KaryTreeRouting", "routing");
+        Path forgerHome = dir.resolve("forger");
+        new AuthorKeys(forgerHome.resolve("plugins/authors")).trust("alice-key", author.getPublic());
+        Path forged = dir.resolve("forged-report.json");
+        assertThat(run("plugins", "attest", "--home", forgerHome.toString(), "--jar", samples.toString(), "--manifest", m.toString(),
+                "--out", forged.toString()).code()).isZero();
+
+        // A home with no identity certificate, no attestation key and no --trusted-key: nothing to trust, exit 1.
+        Path bare = dir.resolve("bare-home");
+        Result none = run("plugins", "attest", "--home", bare.toString(), "--verify", forged.toString(), "--manifest", m.toString(), "--json");
+        assertThat(none.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(none.out()).isEmpty();
+        assertThat(none.err()).contains("no trust anchor").contains("--trusted-key");
+
+        // This node's own key (created by its first attest) is the anchor: the forger's self-signed report fails.
+        run("plugins", "attest", "--home", home.toString(), "--jar", samples.toString(), "--manifest", m.toString());
+        Result refused = run("plugins", "attest", "--home", home.toString(), "--verify", forged.toString(), "--manifest", m.toString(), "--json");
+        assertThat(refused.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(refused.json().get("problems").toString()).contains("is not the trusted node key");
+        // Given the forger's key explicitly, it holds: the anchor, not the report, decides whom to trust.
+        Result trusted = run("plugins", "attest", "--home", bare.toString(), "--verify", forged.toString(), "--manifest", m.toString(),
+                "--trusted-key", forgerHome.resolve("plugins/attestation-key.pub").toString(), "--json");
+        assertThat(trusted.code()).as(trusted.out() + trusted.err()).isZero();
+        Result missing = run("plugins", "attest", "--home", bare.toString(), "--verify", forged.toString(), "--manifest", m.toString(),
+                "--trusted-key", dir.resolve("nope.pub").toString());
+        assertThat(missing.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(missing.err()).contains("nope.pub does not exist");
     }
 
     @Test
