@@ -53,7 +53,7 @@ import picocli.CommandLine.Spec;
         subcommands = {PluginsCommand.Verify.class, PluginsCommand.Call.class, PluginsCommand.ListPlugins.class, PluginsCommand.Attest.class,
                 PluginsCommand.Keygen.class, PluginsCommand.Manifest.class, PluginsCommand.Trust.class,
                 PluginsCommand.Upload.class, PluginsCommand.Approve.class, PluginsCommand.Activate.class, PluginsCommand.Epoch.class,
-                PluginsCommand.Veto.class, PluginsCommand.Rollback.class, PluginsCommand.Retire.class})
+                PluginsCommand.Veto.class, PluginsCommand.Rollback.class, PluginsCommand.Retire.class, PluginsCommand.AuditVerify.class})
 public final class PluginsCommand implements Callable<Integer> {
     static final ObjectMapper INPUT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
@@ -71,8 +71,24 @@ public final class PluginsCommand implements Callable<Integer> {
         return home.dir().resolve("plugins");
     }
 
-    static EnclaveHost host(NodeHome home, EnclaveSettings settings) {
-        return EnclaveHost.create(settings, new AuthorKeys(pluginsDir(home).resolve("authors")), PluginMetrics.standalone());
+    /** A host over the home's trusted authors, with the node's feature flags and node id. */
+    static EnclaveHost host(NodeHome home, BackplaneConfig config, EnclaveSettings settings) {
+        return new EnclaveHost(settings, io.backplane.plugin.host.SandboxProbe.probe(), new AuthorKeys(pluginsDir(home).resolve("authors")),
+                PluginMetrics.standalone(), flags(config), config.node().id(), System::nanoTime);
+    }
+
+    /** {@code plugins.*} mapped onto the enclave settings. */
+    static EnclaveSettings settings(BackplaneConfig config) {
+        var p = config.plugins();
+        return EnclaveSettings.defaults().withLimits(p.heapMb(), p.addressSpaceMb(), p.cpuSeconds())
+                .withCallDeadline(Duration.ofMillis(p.callDeadlineMs())).withAllowWeakSandbox(p.allowWeakSandbox())
+                .withDualExecutionEvery(p.dualExecutionEvery());
+    }
+
+    /** {@code plugins.enabled} as feature flags: {@code *} turns every plugin on for every node. */
+    static io.backplane.plugin.host.FeatureFlags flags(BackplaneConfig config) {
+        return config.plugins().allEnabled() ? io.backplane.plugin.host.FeatureFlags.allOn()
+                : io.backplane.plugin.host.FeatureFlags.of(config.plugins().enabledByPlugin());
     }
 
     static byte[] read(Path p, String what) {
@@ -86,7 +102,7 @@ public final class PluginsCommand implements Callable<Integer> {
     static PluginStore store(NodeHome home) {
         Path dir = pluginsDir(home.ensureExists());
         return new PluginStore(dir.resolve("store"), new io.backplane.plugin.host.PluginVerifier(new AuthorKeys(dir.resolve("authors")), true),
-                new HashChainedAuditLog(dir.resolve("audit.jsonl"), Clock.systemUTC()));
+                new AuthorKeys(dir.resolve("operators")), new HashChainedAuditLog(dir.resolve("audit.jsonl"), Clock.systemUTC()));
     }
 
     /** The jar and manifest flags shared by verify, call and attest. */
@@ -113,7 +129,8 @@ public final class PluginsCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             NodeHome h = home.resolve();
-            try (EnclaveHost host = host(h, EnclaveSettings.defaults())) {
+            BackplaneConfig config = home.loadConfig(h);
+            try (EnclaveHost host = host(h, config, settings(config))) {
                 LoadReport r = host.verify(read(files.manifest, "manifest"), files.jar);
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("accepted", r.accepted());
@@ -152,10 +169,10 @@ public final class PluginsCommand implements Callable<Integer> {
         @Option(names = "--input", required = true, paramLabel = "FILE", description = "The call's input (JSON, shape per kind in the api README).")
         Path input;
 
-        @Option(names = "--deadline-ms", paramLabel = "MS", defaultValue = "2000", description = "Deadline of the call (default: ${DEFAULT-VALUE}).")
-        long deadlineMs;
+        @Option(names = "--deadline-ms", paramLabel = "MS", description = "Deadline of the call (default: plugins.callDeadlineMs).")
+        Long deadlineMs;
 
-        @Option(names = "--allow-weak-sandbox", description = "Run without namespaces where bubblewrap cannot create them (unsafe for untrusted plugins).")
+        @Option(names = "--allow-weak-sandbox", description = "Run without namespaces where bubblewrap cannot create them (unsafe for untrusted plugins; default: plugins.allowWeakSandbox).")
         boolean allowWeak;
 
         @Override
@@ -178,9 +195,20 @@ public final class PluginsCommand implements Callable<Integer> {
                 String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
                 throw new IllegalArgumentException("input " + input + " is not a valid " + k.wireName() + " input: " + why);
             }
-            EnclaveSettings s = EnclaveSettings.defaults().withCallDeadline(Duration.ofMillis(deadlineMs)).withAllowWeakSandbox(allowWeak);
+            NodeHome h = home.resolve();
+            BackplaneConfig config = home.loadConfig(h);
+            EnclaveSettings s = settings(config);
+            if (deadlineMs != null) {
+                if (deadlineMs <= 0) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--deadline-ms must be positive, got " + deadlineMs);
+                }
+                s = s.withCallDeadline(Duration.ofMillis(deadlineMs));
+            }
+            if (allowWeak) {
+                s = s.withAllowWeakSandbox(true);
+            }
             PrintWriter pw = spec.commandLine().getOut();
-            try (EnclaveHost host = host(home.resolve(), s); PluginClient c = host.load(read(files.manifest, "manifest"), files.jar)) {
+            try (EnclaveHost host = host(h, config, s); PluginClient c = host.load(read(files.manifest, "manifest"), files.jar)) {
                 PluginOutcome<?> out = switch (k) {
                     case LEADER_ELECTION -> c.leaderSchedule((LeaderElectionInput) parsed);
                     case BLOCK_VALIDATOR -> c.validate(((Wire.ValidationRequest) parsed).proposal(), ((Wire.ValidationRequest) parsed).ledger());
@@ -216,7 +244,8 @@ public final class PluginsCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             NodeHome h = home.resolve();
-            try (EnclaveHost host = host(h, EnclaveSettings.defaults())) {
+            BackplaneConfig config = home.loadConfig(h);
+            try (EnclaveHost host = host(h, config, settings(config))) {
                 Path dir = pluginsDir(h);
                 List<PluginStore.Entry> entries = Files.isDirectory(dir.resolve("store")) ? store(h).list() : List.of();
                 PrintWriter pw = spec.commandLine().getOut();
@@ -299,7 +328,7 @@ public final class PluginsCommand implements Callable<Integer> {
             // A node with a token signs with its identity key, never silently with a file key instead.
             boolean token = IdentityAttestationSigner.homeHasToken(h, config);
             try (AutoCloseable keystore = token ? IdentityAttestationSigner.openKeystore(h, config) : () -> { };
-                 EnclaveHost host = host(h, EnclaveSettings.defaults())) {
+                 EnclaveHost host = host(h, config, settings(config))) {
                 AttestationSigner signer = token
                         ? new IdentityAttestationSigner((io.backplane.hsm.keystore.Keystore) keystore, config.node().id())
                         : SoftwareEcSigner.loadOrCreate(pluginsDir(h.ensureExists()));
@@ -410,8 +439,11 @@ public final class PluginsCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code plugins trust}: this node trusts an author key (copies ID.pub into the home). */
-    @Command(name = "trust", description = "Trust a plugin author's public key on this node.")
+    /**
+     * {@code plugins trust}: this node trusts a key (copies ID.pub into the home): an author's (manifests,
+     * {@code plugins/authors/}) or an operator's (uploads and approvals, {@code plugins/operators/}).
+     */
+    @Command(name = "trust", description = "Trust a plugin author's key (--role author, default) or an operator identity's key (--role operator) on this node.")
     static final class Trust implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -419,14 +451,20 @@ public final class PluginsCommand implements Callable<Integer> {
         HomeOption home;
         @Option(names = "--key-id", required = true, paramLabel = "ID") String keyId;
         @Option(names = "--public-key", required = true, paramLabel = "FILE", description = "ID.pub from keygen.") Path pub;
+        @Option(names = "--role", defaultValue = "author", paramLabel = "ROLE",
+                description = "author (signs manifests) or operator (signs uploads and approvals; --key-id is the identity used with --as). Default: ${DEFAULT-VALUE}.")
+        String role;
 
         @Override
         public Integer call() throws Exception {
+            if (!role.equals("author") && !role.equals("operator")) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--role must be author or operator, got '" + role + "'");
+            }
             PublicKey k = new AuthorKeys(pub.toAbsolutePath().getParent()).find(pub.getFileName().toString().replaceFirst("\\.pub$", ""))
-                    .orElseThrow(() -> new IllegalArgumentException(pub + " is not an author public key file named ID.pub"));
-            Path dir = pluginsDir(home.resolve().ensureExists()).resolve("authors");
+                    .orElseThrow(() -> new IllegalArgumentException(pub + " is not an Ed25519 public key file named ID.pub"));
+            Path dir = pluginsDir(home.resolve().ensureExists()).resolve(role.equals("author") ? "authors" : "operators");
             new AuthorKeys(dir).trust(keyId, k);
-            spec.commandLine().getOut().println("trusting " + keyId + " (" + dir.resolve(keyId + ".pub") + ")");
+            spec.commandLine().getOut().println("trusting " + role + " " + keyId + " (" + dir.resolve(keyId + ".pub") + ")");
             return ExitCodes.OK;
         }
     }
@@ -462,25 +500,49 @@ public final class PluginsCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "upload", description = "Store a plugin after every load-time check: STAGED.")
-    static final class Upload extends Step {
-        @Mixin
-        PluginFiles files;
-
-        @Override
-        Object step(PluginStore store) {
-            return store.upload(read(files.manifest, "manifest"), files.jar, actor);
+    /** The operator's private key (ID.key from keygen), read once and used to sign one step. */
+    static java.security.PrivateKey operatorKey(Path key) {
+        try {
+            return KeyFactory.getInstance("Ed25519").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(read(key, "operator key")));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException(key + " is not an Ed25519 private key (ID.key from plugins keygen): " + e.getMessage());
         }
     }
 
-    @Command(name = "approve", description = "STAGED -> APPROVED (by an identity other than the uploader).")
-    static final class Approve extends Step {
-        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
-        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+    @Command(name = "upload", description = "Store a plugin after every load-time check: STAGED. Signed by the operator identity --as with --key.")
+    static final class Upload extends Step {
+        @Mixin
+        PluginFiles files;
+        @Option(names = "--key", required = true, paramLabel = "FILE", description = "The --as operator's private key (ID.key from keygen).")
+        Path key;
 
         @Override
         Object step(PluginStore store) {
-            return store.approve(id, version, actor);
+            byte[] manifestJson = read(files.manifest, "manifest");
+            io.backplane.plugin.api.PluginManifest m;
+            try {
+                m = io.backplane.plugin.host.ManifestCodec.parse(manifestJson);
+            } catch (io.backplane.plugin.host.ManifestCodec.ManifestException e) {
+                m = null; // the store refuses it with every reason, and audits the refusal
+            }
+            var auth = m == null ? new io.backplane.plugin.host.lifecycle.Authorization(actor, null)
+                    : io.backplane.plugin.host.lifecycle.Authorization.sign(actor, operatorKey(key), "upload", m.id(), m.version(), m.jarSha256());
+            return store.upload(manifestJson, files.jar, auth);
+        }
+    }
+
+    @Command(name = "approve", description = "STAGED -> APPROVED, signed by an operator identity whose key is not the uploader's.")
+    static final class Approve extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+        @Option(names = "--key", required = true, paramLabel = "FILE", description = "The --as operator's private key (ID.key from keygen).")
+        Path key;
+
+        @Override
+        Object step(PluginStore store) {
+            // The approver signs the digest of the jar the store holds, so the approval is of those exact bytes.
+            String digest = store.find(id, version).map(PluginStore.Entry::jarSha256).orElse("");
+            return store.approve(id, version, io.backplane.plugin.host.lifecycle.Authorization.sign(actor, operatorKey(key), "approve", id, version, digest));
         }
     }
 
@@ -525,6 +587,41 @@ public final class PluginsCommand implements Callable<Integer> {
         @Override
         Object step(PluginStore store) {
             return store.rollback(id, actor);
+        }
+    }
+
+    /** {@code plugins audit-verify}: checks the lifecycle audit log's chain and head anchor; exit 0 intact, 1 damaged. */
+    @Command(name = "audit-verify", description = "Check the lifecycle audit log (plugins/audit.jsonl): edits, reordering and deletions, a deleted tail included (head anchor).")
+    static final class AuditVerify implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        HomeOption home;
+        @Mixin
+        JsonOutput json;
+
+        @Override
+        public Integer call() {
+            Path file = pluginsDir(home.resolve()).resolve("audit.jsonl");
+            if (!Files.exists(file) && !Files.exists(HashChainedAuditLog.headFile(file))) {
+                throw new IllegalArgumentException("no plugin audit log at " + file);
+            }
+            HashChainedAuditLog.Verification v = HashChainedAuditLog.checkFile(file);
+            PrintWriter pw = spec.commandLine().getOut();
+            if (json.enabled()) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("intact", v.intact());
+                out.put("entries", v.entries());
+                out.put("headSeq", v.headSeq());
+                out.put("unanchored", v.unanchored());
+                out.put("problems", v.problems());
+                JsonOutput.line(pw, out);
+            } else {
+                pw.println((v.intact() ? "INTACT " : "DAMAGED ") + file + ": " + v.entries() + " entries, head anchor at " + v.headSeq()
+                        + (v.unanchored() > 0 ? " (" + v.unanchored() + " entry after it: re-anchored when the store next opens)" : ""));
+                v.problems().forEach(p -> pw.println("  " + p));
+            }
+            return v.intact() ? ExitCodes.OK : ExitCodes.FAILURE;
         }
     }
 
