@@ -46,10 +46,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code backplane plugins verify|call|list|attest}: the plugin plane from the command line. The node home holds
  * {@code plugins/authors/<keyId>.pub} (trusted plugin authors), {@code plugins/store/} (the lifecycle store),
- * {@code plugins/audit.jsonl} (its hash-chained audit log) and {@code plugins/attestation-key.p8} (the software
- * attestation key, until the HSM identity key is wired). Input and output JSON shapes: plugin-enclave/api/README.md.
+ * {@code plugins/operators/<identity>.pub} (who may sign uploads and approvals), {@code plugins/audit.jsonl} (its
+ * hash-chained audit log, with its head anchor {@code audit.jsonl.head}) and, only on a node without a PKCS#11 token,
+ * {@code plugins/attestation-key.p8} (a software attestation key; with a token the identity key signs). The
+ * {@code plugins.*} config keys set the enclave limits and feature flags. JSON shapes: plugin-enclave/api/README.md.
  */
-@Command(name = "plugins", description = "Verify, call, list and attest sandboxed plugins.",
+@Command(name = "plugins", description = "Verify, call, list and attest sandboxed plugins; run their lifecycle and check its audit log.",
         subcommands = {PluginsCommand.Verify.class, PluginsCommand.Call.class, PluginsCommand.ListPlugins.class, PluginsCommand.Attest.class,
                 PluginsCommand.Keygen.class, PluginsCommand.Manifest.class, PluginsCommand.Trust.class,
                 PluginsCommand.Upload.class, PluginsCommand.Approve.class, PluginsCommand.Activate.class, PluginsCommand.Epoch.class,

@@ -67,6 +67,11 @@ class PluginsAttestHsmTest {
         manifest = Files.write(dir.resolve("kary.manifest.json"), ManifestCodec.toJson(ManifestCodec.sign(m, author.getPrivate())));
         Child init = child("keys", "init-token", "--home", home.toString());
         assertThat(init.code()).as(init.err()).isZero();
+        // A node with a token but no identity key refuses to attest rather than fall back to a file key.
+        Child noIdentity = child("plugins", "attest", "--home", home.toString(), "--jar", jar.toString(), "--manifest", manifest.toString());
+        assertThat(noIdentity.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(noIdentity.err()).contains("has no identity key").contains("keys gen-identity");
+        assertThat(home.resolve("plugins/attestation-key.p8")).doesNotExist();
         Child id = child("keys", "gen-identity", "--home", home.toString());
         assertThat(id.code()).as(id.err()).isZero();
     }
