@@ -122,7 +122,9 @@ public final class HashChainedAuditLog implements AuditSink {
             if (!l.path("prev").asText().equals(prev)) {
                 problems.add("line " + (i + 1) + ": does not follow line " + i);
             }
-            String expect = hash(prev, i + 1, l.path("time").asText(), e);
+            // Lines written before key ids and head anchors (format v1) have no keyId field and keep their v1 hash;
+            // removing the field from a v2 line changes the hash formula, so it cannot launder an edit.
+            String expect = l.has("keyId") ? hash(prev, i + 1, l.path("time").asText(), e) : hashV1(prev, i + 1, l.path("time").asText(), e);
             if (!expect.equals(l.path("hash").asText())) {
                 problems.add("line " + (i + 1) + ": content does not match its hash");
             }
@@ -132,7 +134,9 @@ public final class HashChainedAuditLog implements AuditSink {
         long unanchored = 0;
         Path head = headFile(file);
         if (!Files.exists(head)) {
-            if (!lines.isEmpty()) {
+            if (!lines.isEmpty() && lines.stream().noneMatch(l -> l.has("keyId"))) {
+                unanchored = lines.size(); // a v1 log never had a head: its tail cannot be checked; opening anchors it now
+            } else if (!lines.isEmpty()) {
                 problems.add("head anchor " + head + " is missing: the end of the log cannot be checked (deleted head, or a deleted tail with it)");
             }
         } else {
@@ -226,6 +230,17 @@ public final class HashChainedAuditLog implements AuditSink {
             throw new UncheckedIOException("cannot read the audit log " + file, ex);
         }
         return out;
+    }
+
+    private static String hashV1(String prev, long seq, String time, AuditEvent e) {
+        byte[] body = new CanonicalWriter(256).string("backplane-plugin-audit-v1").string(prev).u64(seq).string(time)
+                .string(e.actor()).string(e.action()).string(e.pluginId()).string(e.version()).string(e.from()).string(e.to())
+                .string(e.detail()).toByteArray();
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
     }
 
     private static String hash(String prev, long seq, String time, AuditEvent e) {

@@ -33,6 +33,13 @@ public final class PluginStore {
      */
     public record Entry(String id, String version, LifecycleState state, String uploader, String approver,
                         long activationEpoch, String replaces, List<String> kinds, String jarSha256, String uploaderKey, String approverKey) {
+        public Entry {
+            // Entries saved before signed steps have no digest or key ids.
+            jarSha256 = jarSha256 == null ? "" : jarSha256;
+            uploaderKey = uploaderKey == null ? "" : uploaderKey;
+            approverKey = approverKey == null ? "" : approverKey;
+        }
+
         Entry with(LifecycleState s) {
             return new Entry(id, version, s, uploader, approver, activationEpoch, replaces, kinds, jarSha256, uploaderKey, approverKey);
         }
@@ -128,6 +135,10 @@ public final class PluginStore {
         Entry e = require(approver, "approve", id, version, LifecycleState.STAGED);
         if (e.uploader().equals(approver)) {
             throw refuse(approver, "approve", id, version, e.state().name(), "the uploader " + approver + " cannot approve their own plugin");
+        }
+        if (e.jarSha256().isEmpty() || e.uploaderKey().isEmpty()) {
+            throw refuse(approver, "approve", id, version, e.state().name(), id + " " + version
+                    + " was staged before uploads were signed: retire it and upload it again with an operator key");
         }
         String key = authorized(auth, "approve", id, version, e.jarSha256(), e.state().name());
         if (key.equals(e.uploaderKey())) {

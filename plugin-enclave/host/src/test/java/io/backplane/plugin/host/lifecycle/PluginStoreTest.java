@@ -288,6 +288,54 @@ class PluginStoreTest {
         assertThat(Files.readAllBytes(head)).isEqualTo(headBytes);
     }
 
+    @Test
+    void aLogFromBeforeKeyIdsAndHeadsStillVerifiesAndIsAnchoredWhenOpened() throws Exception {
+        // Two v1 lines (no keyId field, v1 hash domain), written as the previous release wrote them.
+        Path f = dir.resolve("legacy/audit.jsonl");
+        Files.createDirectories(f.getParent());
+        String prev = "0".repeat(64);
+        StringBuilder log = new StringBuilder();
+        for (int n = 1; n <= 2; n++) {
+            String time = "2026-01-01T00:00:0" + n + "Z";
+            byte[] body = new io.backplane.codec.CanonicalWriter(256).string("backplane-plugin-audit-v1").string(prev).u64(n).string(time)
+                    .string("alice").string("upload").string("p").string(n + ".0.0").string("").string("STAGED").string("").toByteArray();
+            String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body));
+            log.append("{\"seq\":").append(n).append(",\"time\":\"").append(time).append("\",\"actor\":\"alice\",\"action\":\"upload\",")
+                    .append("\"pluginId\":\"p\",\"version\":\"").append(n).append(".0.0\",\"from\":\"\",\"to\":\"STAGED\",\"detail\":\"\",")
+                    .append("\"prev\":\"").append(prev).append("\",\"hash\":\"").append(hash).append("\"}\n");
+            prev = hash;
+        }
+        Files.writeString(f, log);
+        assertThat(HashChainedAuditLog.checkFile(f)).isEqualTo(new HashChainedAuditLog.Verification(2, 0, 2, List.of()));
+        HashChainedAuditLog opened = new HashChainedAuditLog(f, Clock.systemUTC());
+        assertThat(opened.check()).isEqualTo(new HashChainedAuditLog.Verification(2, 2, 0, List.of()));
+        opened.append(new AuditEvent("bob", "approve", "p", "1.0.0", "STAGED", "APPROVED", "", "0123456789abcdef"));
+        assertThat(opened.check().problems()).isEmpty();
+
+        // Stripping keyId from a v2 line does not turn it into a valid v1 line.
+        List<String> lines = Files.readAllLines(f);
+        Files.write(f, List.of(lines.get(0), lines.get(1), lines.get(2).replace(",\"keyId\":\"0123456789abcdef\"", "")));
+        assertThat(HashChainedAuditLog.checkFile(f).problems()).contains("line 3: content does not match its hash");
+        // Nor does deleting the head of a log that has v2 lines pass.
+        Files.write(f, lines);
+        Files.delete(HashChainedAuditLog.headFile(f));
+        assertThat(HashChainedAuditLog.checkFile(f).problems()).singleElement().asString().contains("is missing");
+    }
+
+    @Test
+    void anEntryStagedBeforeSignedUploadsCannotBeApprovedAndSaysWhatToDo() throws Exception {
+        Path old = Files.createDirectories(dir.resolve("old-store"));
+        Files.writeString(old.resolve("state.json"), """
+                [{"id": "round-robin", "version": "0.9.0", "state": "STAGED", "uploader": "alice", "approver": "",
+                  "activationEpoch": 0, "replaces": "", "kinds": ["leader-election"]}]
+                """);
+        PluginStore legacy = new PluginStore(old, verifier, operators, audit);
+        assertThat(legacy.list()).singleElement().extracting(PluginStore.Entry::jarSha256).isEqualTo("");
+        assertThatThrownBy(() -> legacy.approve("round-robin", "0.9.0", as("bob", "approve", "0.9.0")))
+                .hasMessage("round-robin 0.9.0 was staged before uploads were signed: retire it and upload it again with an operator key");
+        assertThat(legacy.retire("round-robin", "0.9.0", "bob").state()).isEqualTo(LifecycleState.RETIRED);
+    }
+
     /** Reads a damaged log without refusing it, as an auditor would. */
     private record HashChainedAuditLogReader(Path file) {
         List<String> problems() {
