@@ -2,6 +2,7 @@ package io.backplane.provisioning;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.backplane.config.BackplaneConfig;
 import io.backplane.config.NodeHome;
 import io.backplane.plugin.api.LeaderElectionInput;
 import io.backplane.plugin.api.PluginKind;
@@ -17,6 +18,7 @@ import io.backplane.plugin.host.PluginOutcome;
 import io.backplane.plugin.host.PluginRefusedException;
 import io.backplane.plugin.host.attest.Attestation;
 import io.backplane.plugin.host.attest.AttestationReport;
+import io.backplane.plugin.host.attest.AttestationSigner;
 import io.backplane.plugin.host.attest.SoftwareEcSigner;
 import io.backplane.plugin.host.lifecycle.HashChainedAuditLog;
 import io.backplane.plugin.host.lifecycle.PluginStore;
@@ -44,14 +46,16 @@ import picocli.CommandLine.Spec;
 /**
  * {@code backplane plugins verify|call|list|attest}: the plugin plane from the command line. The node home holds
  * {@code plugins/authors/<keyId>.pub} (trusted plugin authors), {@code plugins/store/} (the lifecycle store),
- * {@code plugins/audit.jsonl} (its hash-chained audit log) and {@code plugins/attestation-key.p8} (the software
- * attestation key, until the HSM identity key is wired). Input and output JSON shapes: plugin-enclave/api/README.md.
+ * {@code plugins/operators/<identity>.pub} (who may sign uploads and approvals), {@code plugins/audit.jsonl} (its
+ * hash-chained audit log, with its head anchor {@code audit.jsonl.head}) and, only on a node without a PKCS#11 token,
+ * {@code plugins/attestation-key.p8} (a software attestation key; with a token the identity key signs). The
+ * {@code plugins.*} config keys set the enclave limits and feature flags. JSON shapes: plugin-enclave/api/README.md.
  */
-@Command(name = "plugins", description = "Verify, call, list and attest sandboxed plugins.",
+@Command(name = "plugins", description = "Verify, call, list and attest sandboxed plugins; run their lifecycle and check its audit log.",
         subcommands = {PluginsCommand.Verify.class, PluginsCommand.Call.class, PluginsCommand.ListPlugins.class, PluginsCommand.Attest.class,
                 PluginsCommand.Keygen.class, PluginsCommand.Manifest.class, PluginsCommand.Trust.class,
                 PluginsCommand.Upload.class, PluginsCommand.Approve.class, PluginsCommand.Activate.class, PluginsCommand.Epoch.class,
-                PluginsCommand.Veto.class, PluginsCommand.Rollback.class, PluginsCommand.Retire.class})
+                PluginsCommand.Veto.class, PluginsCommand.Rollback.class, PluginsCommand.Retire.class, PluginsCommand.AuditVerify.class})
 public final class PluginsCommand implements Callable<Integer> {
     static final ObjectMapper INPUT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
@@ -69,8 +73,24 @@ public final class PluginsCommand implements Callable<Integer> {
         return home.dir().resolve("plugins");
     }
 
-    static EnclaveHost host(NodeHome home, EnclaveSettings settings) {
-        return EnclaveHost.create(settings, new AuthorKeys(pluginsDir(home).resolve("authors")), PluginMetrics.standalone());
+    /** A host over the home's trusted authors, with the node's feature flags and node id. */
+    static EnclaveHost host(NodeHome home, BackplaneConfig config, EnclaveSettings settings) {
+        return new EnclaveHost(settings, io.backplane.plugin.host.SandboxProbe.probe(), new AuthorKeys(pluginsDir(home).resolve("authors")),
+                PluginMetrics.standalone(), flags(config), config.node().id(), System::nanoTime);
+    }
+
+    /** {@code plugins.*} mapped onto the enclave settings. */
+    static EnclaveSettings settings(BackplaneConfig config) {
+        var p = config.plugins();
+        return EnclaveSettings.defaults().withLimits(p.heapMb(), p.addressSpaceMb(), p.cpuSeconds())
+                .withCallDeadline(Duration.ofMillis(p.callDeadlineMs())).withAllowWeakSandbox(p.allowWeakSandbox())
+                .withDualExecutionEvery(p.dualExecutionEvery());
+    }
+
+    /** {@code plugins.enabled} as feature flags: {@code *} turns every plugin on for every node. */
+    static io.backplane.plugin.host.FeatureFlags flags(BackplaneConfig config) {
+        return config.plugins().allEnabled() ? io.backplane.plugin.host.FeatureFlags.allOn()
+                : io.backplane.plugin.host.FeatureFlags.of(config.plugins().enabledByPlugin());
     }
 
     static byte[] read(Path p, String what) {
@@ -84,7 +104,7 @@ public final class PluginsCommand implements Callable<Integer> {
     static PluginStore store(NodeHome home) {
         Path dir = pluginsDir(home.ensureExists());
         return new PluginStore(dir.resolve("store"), new io.backplane.plugin.host.PluginVerifier(new AuthorKeys(dir.resolve("authors")), true),
-                new HashChainedAuditLog(dir.resolve("audit.jsonl"), Clock.systemUTC()));
+                new AuthorKeys(dir.resolve("operators")), new HashChainedAuditLog(dir.resolve("audit.jsonl"), Clock.systemUTC()));
     }
 
     /** The jar and manifest flags shared by verify, call and attest. */
@@ -111,7 +131,8 @@ public final class PluginsCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             NodeHome h = home.resolve();
-            try (EnclaveHost host = host(h, EnclaveSettings.defaults())) {
+            BackplaneConfig config = home.loadConfig(h);
+            try (EnclaveHost host = host(h, config, settings(config))) {
                 LoadReport r = host.verify(read(files.manifest, "manifest"), files.jar);
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("accepted", r.accepted());
@@ -150,10 +171,10 @@ public final class PluginsCommand implements Callable<Integer> {
         @Option(names = "--input", required = true, paramLabel = "FILE", description = "The call's input (JSON, shape per kind in the api README).")
         Path input;
 
-        @Option(names = "--deadline-ms", paramLabel = "MS", defaultValue = "2000", description = "Deadline of the call (default: ${DEFAULT-VALUE}).")
-        long deadlineMs;
+        @Option(names = "--deadline-ms", paramLabel = "MS", description = "Deadline of the call (default: plugins.callDeadlineMs).")
+        Long deadlineMs;
 
-        @Option(names = "--allow-weak-sandbox", description = "Run without namespaces where bubblewrap cannot create them (unsafe for untrusted plugins).")
+        @Option(names = "--allow-weak-sandbox", description = "Run without namespaces where bubblewrap cannot create them (unsafe for untrusted plugins; default: plugins.allowWeakSandbox).")
         boolean allowWeak;
 
         @Override
@@ -176,9 +197,20 @@ public final class PluginsCommand implements Callable<Integer> {
                 String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
                 throw new IllegalArgumentException("input " + input + " is not a valid " + k.wireName() + " input: " + why);
             }
-            EnclaveSettings s = EnclaveSettings.defaults().withCallDeadline(Duration.ofMillis(deadlineMs)).withAllowWeakSandbox(allowWeak);
+            NodeHome h = home.resolve();
+            BackplaneConfig config = home.loadConfig(h);
+            EnclaveSettings s = settings(config);
+            if (deadlineMs != null) {
+                if (deadlineMs <= 0) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--deadline-ms must be positive, got " + deadlineMs);
+                }
+                s = s.withCallDeadline(Duration.ofMillis(deadlineMs));
+            }
+            if (allowWeak) {
+                s = s.withAllowWeakSandbox(true);
+            }
             PrintWriter pw = spec.commandLine().getOut();
-            try (EnclaveHost host = host(home.resolve(), s); PluginClient c = host.load(read(files.manifest, "manifest"), files.jar)) {
+            try (EnclaveHost host = host(h, config, s); PluginClient c = host.load(read(files.manifest, "manifest"), files.jar)) {
                 PluginOutcome<?> out = switch (k) {
                     case LEADER_ELECTION -> c.leaderSchedule((LeaderElectionInput) parsed);
                     case BLOCK_VALIDATOR -> c.validate(((Wire.ValidationRequest) parsed).proposal(), ((Wire.ValidationRequest) parsed).ledger());
@@ -214,7 +246,8 @@ public final class PluginsCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             NodeHome h = home.resolve();
-            try (EnclaveHost host = host(h, EnclaveSettings.defaults())) {
+            BackplaneConfig config = home.loadConfig(h);
+            try (EnclaveHost host = host(h, config, settings(config))) {
                 Path dir = pluginsDir(h);
                 List<PluginStore.Entry> entries = Files.isDirectory(dir.resolve("store")) ? store(h).list() : List.of();
                 PrintWriter pw = spec.commandLine().getOut();
@@ -256,7 +289,7 @@ public final class PluginsCommand implements Callable<Integer> {
         @Option(names = "--out", paramLabel = "FILE", description = "Also write the report here.")
         Path outFile;
 
-        @Option(names = "--trusted-key", paramLabel = "FILE", description = "Signer public key (X.509 DER) to require; default: this node's attestation key.")
+        @Option(names = "--trusted-key", paramLabel = "FILE", description = "The key reports must be signed by: a PEM certificate (a node's hsm/identity.pem) or an X.509 DER EC public key; default: this home's identity certificate, else its software attestation key.")
         Path trustedKey;
 
         static final class Mode {
@@ -274,24 +307,33 @@ public final class PluginsCommand implements Callable<Integer> {
             byte[] manifestJson = read(manifest, "manifest");
             if (mode.report != null) {
                 AttestationReport r = Attestation.fromJson(read(mode.report, "report"));
-                PublicKey key = trustedKey();
-                List<String> problems = Attestation.verify(r, manifestJson, key);
+                Anchor anchor = trustAnchor(h);
+                List<String> problems = Attestation.verify(r, manifestJson, anchor.key());
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("valid", problems.isEmpty());
                 out.put("measurement", r.measurement());
                 out.put("tee", r.tee());
+                out.put("signerKind", r.signerKind());
+                out.put("trustAnchor", anchor.source());
                 out.put("problems", problems);
                 if (json.enabled()) {
                     JsonOutput.line(pw, out);
                 } else {
                     pw.println((problems.isEmpty() ? "VALID " : "INVALID ") + r.pluginId() + " " + r.pluginVersion() + " measurement " + r.measurement()
-                            + " (" + r.tee() + " measurement, no hardware quote)");
+                            + " (" + r.tee() + " measurement, no hardware quote; signed by " + r.signerKind() + " key " + r.signerKeyId()
+                            + ", trusted: " + anchor.source() + ")");
                     problems.forEach(p -> pw.println("  " + p));
                 }
                 return problems.isEmpty() ? ExitCodes.OK : ExitCodes.FAILURE;
             }
-            SoftwareEcSigner signer = SoftwareEcSigner.loadOrCreate(pluginsDir(h.ensureExists()));
-            try (EnclaveHost host = host(h, EnclaveSettings.defaults())) {
+            BackplaneConfig config = home.loadConfig(h);
+            // A node with a token signs with its identity key, never silently with a file key instead.
+            boolean token = IdentityAttestationSigner.homeHasToken(h, config);
+            try (AutoCloseable keystore = token ? IdentityAttestationSigner.openKeystore(h, config) : () -> { };
+                 EnclaveHost host = host(h, config, settings(config))) {
+                AttestationSigner signer = token
+                        ? new IdentityAttestationSigner((io.backplane.hsm.keystore.Keystore) keystore, config.node().id())
+                        : SoftwareEcSigner.loadOrCreate(pluginsDir(h.ensureExists()));
                 AttestationReport r = host.attest(manifestJson, mode.jar, signer, Clock.systemUTC());
                 byte[] doc = Attestation.toJson(r);
                 if (outFile != null) {
@@ -305,15 +347,45 @@ public final class PluginsCommand implements Callable<Integer> {
             }
         }
 
-        private PublicKey trustedKey() throws Exception {
-            Path f = trustedKey != null ? trustedKey : pluginsDir(home.resolve()).resolve("attestation-key.pub");
-            if (!Files.exists(f)) {
-                if (trustedKey != null) {
-                    throw new IllegalArgumentException("trusted key " + f + " does not exist");
+        /** The key a report must be signed by, and where it came from. */
+        record Anchor(PublicKey key, String source) {
+        }
+
+        /**
+         * {@code --trusted-key}, else the home's identity certificate ({@code hsm/identity.pem}), else the home's
+         * software attestation key. Never the key inside the report: that would accept any self-signed report.
+         */
+        private Anchor trustAnchor(NodeHome h) throws Exception {
+            if (trustedKey != null) {
+                if (!Files.isRegularFile(trustedKey)) {
+                    throw new IllegalArgumentException("trusted key " + trustedKey + " does not exist");
                 }
-                return null; // no node key here: check the report's own signature and the manifest only
+                return new Anchor(readPublicKey(trustedKey), trustedKey.toString());
             }
-            return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(Files.readAllBytes(f)));
+            Path identity = h.hsmDir().resolve("identity.pem");
+            if (Files.isRegularFile(identity)) {
+                return new Anchor(readPublicKey(identity), identity.toString());
+            }
+            Path software = pluginsDir(h).resolve("attestation-key.pub");
+            if (Files.isRegularFile(software)) {
+                return new Anchor(readPublicKey(software), software.toString());
+            }
+            throw new IllegalArgumentException("no trust anchor: " + h.dir() + " has no identity certificate (" + identity
+                    + ") and no attestation key (" + software + "); pass --trusted-key FILE (the signing node's identity.pem or public key)");
+        }
+
+        /** A PEM certificate (identity.pem), or an X.509 (SubjectPublicKeyInfo) EC public key in DER. */
+        static PublicKey readPublicKey(Path f) {
+            byte[] b = read(f, "trusted key");
+            try {
+                if (new String(b, java.nio.charset.StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
+                    return java.security.cert.CertificateFactory.getInstance("X.509")
+                            .generateCertificate(new java.io.ByteArrayInputStream(b)).getPublicKey();
+                }
+                return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(b));
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalArgumentException(f + " is neither a PEM certificate nor an X.509 EC public key: " + e.getMessage());
+            }
         }
     }
 
@@ -369,8 +441,11 @@ public final class PluginsCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code plugins trust}: this node trusts an author key (copies ID.pub into the home). */
-    @Command(name = "trust", description = "Trust a plugin author's public key on this node.")
+    /**
+     * {@code plugins trust}: this node trusts a key (copies ID.pub into the home): an author's (manifests,
+     * {@code plugins/authors/}) or an operator's (uploads and approvals, {@code plugins/operators/}).
+     */
+    @Command(name = "trust", description = "Trust a plugin author's key (--role author, default) or an operator identity's key (--role operator) on this node.")
     static final class Trust implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -378,14 +453,20 @@ public final class PluginsCommand implements Callable<Integer> {
         HomeOption home;
         @Option(names = "--key-id", required = true, paramLabel = "ID") String keyId;
         @Option(names = "--public-key", required = true, paramLabel = "FILE", description = "ID.pub from keygen.") Path pub;
+        @Option(names = "--role", defaultValue = "author", paramLabel = "ROLE",
+                description = "author (signs manifests) or operator (signs uploads and approvals; --key-id is the identity used with --as). Default: ${DEFAULT-VALUE}.")
+        String role;
 
         @Override
         public Integer call() throws Exception {
+            if (!role.equals("author") && !role.equals("operator")) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--role must be author or operator, got '" + role + "'");
+            }
             PublicKey k = new AuthorKeys(pub.toAbsolutePath().getParent()).find(pub.getFileName().toString().replaceFirst("\\.pub$", ""))
-                    .orElseThrow(() -> new IllegalArgumentException(pub + " is not an author public key file named ID.pub"));
-            Path dir = pluginsDir(home.resolve().ensureExists()).resolve("authors");
+                    .orElseThrow(() -> new IllegalArgumentException(pub + " is not an Ed25519 public key file named ID.pub"));
+            Path dir = pluginsDir(home.resolve().ensureExists()).resolve(role.equals("author") ? "authors" : "operators");
             new AuthorKeys(dir).trust(keyId, k);
-            spec.commandLine().getOut().println("trusting " + keyId + " (" + dir.resolve(keyId + ".pub") + ")");
+            spec.commandLine().getOut().println("trusting " + role + " " + keyId + " (" + dir.resolve(keyId + ".pub") + ")");
             return ExitCodes.OK;
         }
     }
@@ -421,25 +502,49 @@ public final class PluginsCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "upload", description = "Store a plugin after every load-time check: STAGED.")
-    static final class Upload extends Step {
-        @Mixin
-        PluginFiles files;
-
-        @Override
-        Object step(PluginStore store) {
-            return store.upload(read(files.manifest, "manifest"), files.jar, actor);
+    /** The operator's private key (ID.key from keygen), read once and used to sign one step. */
+    static java.security.PrivateKey operatorKey(Path key) {
+        try {
+            return KeyFactory.getInstance("Ed25519").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(read(key, "operator key")));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException(key + " is not an Ed25519 private key (ID.key from plugins keygen): " + e.getMessage());
         }
     }
 
-    @Command(name = "approve", description = "STAGED -> APPROVED (by an identity other than the uploader).")
-    static final class Approve extends Step {
-        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
-        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+    @Command(name = "upload", description = "Store a plugin after every load-time check: STAGED. Signed by the operator identity --as with --key.")
+    static final class Upload extends Step {
+        @Mixin
+        PluginFiles files;
+        @Option(names = "--key", required = true, paramLabel = "FILE", description = "The --as operator's private key (ID.key from keygen).")
+        Path key;
 
         @Override
         Object step(PluginStore store) {
-            return store.approve(id, version, actor);
+            byte[] manifestJson = read(files.manifest, "manifest");
+            io.backplane.plugin.api.PluginManifest m;
+            try {
+                m = io.backplane.plugin.host.ManifestCodec.parse(manifestJson);
+            } catch (io.backplane.plugin.host.ManifestCodec.ManifestException e) {
+                m = null; // the store refuses it with every reason, and audits the refusal
+            }
+            var auth = m == null ? new io.backplane.plugin.host.lifecycle.Authorization(actor, null)
+                    : io.backplane.plugin.host.lifecycle.Authorization.sign(actor, operatorKey(key), "upload", m.id(), m.version(), m.jarSha256());
+            return store.upload(manifestJson, files.jar, auth);
+        }
+    }
+
+    @Command(name = "approve", description = "STAGED -> APPROVED, signed by an operator identity whose key is not the uploader's.")
+    static final class Approve extends Step {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "ID") String id;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION") String version;
+        @Option(names = "--key", required = true, paramLabel = "FILE", description = "The --as operator's private key (ID.key from keygen).")
+        Path key;
+
+        @Override
+        Object step(PluginStore store) {
+            // The approver signs the digest of the jar the store holds, so the approval is of those exact bytes.
+            String digest = store.find(id, version).map(PluginStore.Entry::jarSha256).orElse("");
+            return store.approve(id, version, io.backplane.plugin.host.lifecycle.Authorization.sign(actor, operatorKey(key), "approve", id, version, digest));
         }
     }
 
@@ -484,6 +589,41 @@ public final class PluginsCommand implements Callable<Integer> {
         @Override
         Object step(PluginStore store) {
             return store.rollback(id, actor);
+        }
+    }
+
+    /** {@code plugins audit-verify}: checks the lifecycle audit log's chain and head anchor; exit 0 intact, 1 damaged. */
+    @Command(name = "audit-verify", description = "Check the lifecycle audit log (plugins/audit.jsonl): edits, reordering and deletions, a deleted tail included (head anchor).")
+    static final class AuditVerify implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        HomeOption home;
+        @Mixin
+        JsonOutput json;
+
+        @Override
+        public Integer call() {
+            Path file = pluginsDir(home.resolve()).resolve("audit.jsonl");
+            if (!Files.exists(file) && !Files.exists(HashChainedAuditLog.headFile(file))) {
+                throw new IllegalArgumentException("no plugin audit log at " + file);
+            }
+            HashChainedAuditLog.Verification v = HashChainedAuditLog.checkFile(file);
+            PrintWriter pw = spec.commandLine().getOut();
+            if (json.enabled()) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("intact", v.intact());
+                out.put("entries", v.entries());
+                out.put("headSeq", v.headSeq());
+                out.put("unanchored", v.unanchored());
+                out.put("problems", v.problems());
+                JsonOutput.line(pw, out);
+            } else {
+                pw.println((v.intact() ? "INTACT " : "DAMAGED ") + file + ": " + v.entries() + " entries, head anchor at " + v.headSeq()
+                        + (v.unanchored() > 0 ? " (" + v.unanchored() + " entry after it: re-anchored when the store next opens)" : ""));
+                v.problems().forEach(p -> pw.println("  " + p));
+            }
+            return v.intact() ? ExitCodes.OK : ExitCodes.FAILURE;
         }
     }
 

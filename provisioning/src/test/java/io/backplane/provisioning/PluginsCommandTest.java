@@ -58,6 +58,23 @@ class PluginsCommandTest {
         samples = jar("samples", Path.of(io.backplane.plugin.samples.RoundRobinLeaderElection.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
     }
 
+    /** The reference plugins as a jar (the build tree's classes packed when they are a directory). */
+    static Path samplesJar(Path dir) throws Exception {
+        Path classes = Path.of(io.backplane.plugin.samples.RoundRobinLeaderElection.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (Files.isRegularFile(classes)) {
+            return classes;
+        }
+        Path jar = dir.resolve("samples.jar");
+        try (OutputStream os = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(os); Stream<Path> walk = Files.walk(classes)) {
+            for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
+                jos.putNextEntry(new JarEntry(classes.relativize(p).toString()));
+                jos.write(Files.readAllBytes(p));
+                jos.closeEntry();
+            }
+        }
+        return jar;
+    }
+
     private Path jar(String name, Path classes) throws IOException {
         if (Files.isRegularFile(classes)) {
             return classes;
@@ -151,7 +168,7 @@ class PluginsCommandTest {
                 {"nodes": [{"id": "n0", "region": ""}, {"id": "n1", "region": ""}], "latencies": [], "origin": "n0", "messageClass": "VOTE"}
                 """);
         Result r = run("plugins", "call", "--home", home.toString(), "--jar", spin.toString(), "--manifest", m.toString(),
-                "--kind", "routing", "--input", in.toString(), "--json", "--deadline-ms", "700");
+                "--kind", "routing", "--input", in.toString(), "--json", "--set", "plugins.callDeadlineMs=700");
         assertThat(r.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
         assertThat(r.json().get("error").asText()).startsWith("deadline_missed: spin did not answer routing within 700 ms");
 
@@ -160,6 +177,41 @@ class PluginsCommandTest {
                 "--kind", "routing", "--input", in.toString(), "--json");
         assertThat(refused.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
         assertThat(refused.json().get("error").asText()).startsWith("refused: ").contains("jar: SHA-256 is");
+    }
+
+    @Test
+    void pluginsConfigKeysReachTheHostAndABadValueNamesItsKey() throws Exception {
+        Path m = manifest("round-robin", samples, "io.backplane.plugin.samples.RoundRobinLeaderElection", "leader-election");
+        Path in = file("leader-flags.json", """
+                {"epoch": 1, "firstRound": 1, "windowLength": 3, "validators": [{"id": "a", "stake": 1}, {"id": "b", "stake": 5}],
+                 "seed": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "history": []}
+                """);
+        String[] call = {"plugins", "call", "--home", home.toString(), "--jar", samples.toString(), "--manifest", m.toString(),
+                "--kind", "leader-election", "--input", in.toString(), "--json"};
+        Result bad = run(concat(call, new String[] {"--set", "plugins.callDeadlineMs=0"}));
+        assertThat(bad.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(bad.err()).contains("config key `plugins.callDeadlineMs`: must be 1 to 600000, got 0");
+        Result badFlag = run("plugins", "list", "--home", home.toString(), "--set", "plugins.enabled=round robin");
+        assertThat(badFlag.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(badFlag.err()).contains("config key `plugins.enabled`");
+        Result badLimit = run("plugins", "verify", "--home", home.toString(), "--jar", samples.toString(), "--manifest", m.toString(),
+                "--set", "plugins.addressSpaceMb=100");
+        assertThat(badLimit.err()).contains("config key `plugins.addressSpaceMb`");
+
+        // Feature flags: round-robin only in a test partition that excludes this node (node0): refused, exit 4.
+        Result off = run(concat(call, new String[] {"--set", "plugins.enabled=round-robin@node1+node2"}));
+        assertThat(off.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
+        assertThat(off.json().get("error").asText()).contains("plugin round-robin is not enabled on node node0");
+        assertThat(EnclaveSettingsOf.of("plugins.heapMb=128", "plugins.addressSpaceMb=4096", "plugins.cpuSeconds=30",
+                "plugins.dualExecutionEvery=5", "plugins.allowWeakSandbox=true"))
+                .isEqualTo(io.backplane.plugin.host.EnclaveSettings.defaults().withLimits(128, 4096, 30).withDualExecutionEvery(5).withAllowWeakSandbox(true));
+    }
+
+    /** The settings {@code plugins} commands build from the config with these overrides. */
+    private static final class EnclaveSettingsOf {
+        static io.backplane.plugin.host.EnclaveSettings of(String... sets) {
+            return PluginsCommand.settings(io.backplane.config.ConfigLoader.backplane().load(null, java.util.Map.of(), List.of(sets)));
+        }
     }
 
     @Test
@@ -201,6 +253,7 @@ class PluginsCommandTest {
                 "--out", report.toString(), "--json");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.json().get("tee").asText()).isEqualTo("software");
+        assertThat(r.json().get("signerKind").asText()).isEqualTo("software-file");
         Result ok = run("plugins", "attest", "--home", home.toString(), "--verify", report.toString(), "--manifest", m.toString(), "--json");
         assertThat(ok.code()).as(ok.out()).isZero();
         assertThat(ok.json().get("valid").asBoolean()).isTrue();
@@ -209,6 +262,37 @@ class PluginsCommandTest {
         Result wrong = run("plugins", "attest", "--home", home.toString(), "--verify", report.toString(), "--manifest", other.toString(), "--json");
         assertThat(wrong.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(wrong.json().get("problems").toString()).contains("manifest: the enclave was given another manifest");
+    }
+
+    @Test
+    void verifyingWithoutATrustAnchorFailsClosedAndAForgedSelfSignedReportIsRefused() throws Exception {
+        Path m = manifest("kary-tree", samples, "io.backplane.plugin.samples.KaryTreeRouting", "routing");
+        Path forgerHome = dir.resolve("forger");
+        new AuthorKeys(forgerHome.resolve("plugins/authors")).trust("alice-key", author.getPublic());
+        Path forged = dir.resolve("forged-report.json");
+        assertThat(run("plugins", "attest", "--home", forgerHome.toString(), "--jar", samples.toString(), "--manifest", m.toString(),
+                "--out", forged.toString()).code()).isZero();
+
+        // A home with no identity certificate, no attestation key and no --trusted-key: nothing to trust, exit 1.
+        Path bare = dir.resolve("bare-home");
+        Result none = run("plugins", "attest", "--home", bare.toString(), "--verify", forged.toString(), "--manifest", m.toString(), "--json");
+        assertThat(none.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(none.out()).isEmpty();
+        assertThat(none.err()).contains("no trust anchor").contains("--trusted-key");
+
+        // This node's own key (created by its first attest) is the anchor: the forger's self-signed report fails.
+        run("plugins", "attest", "--home", home.toString(), "--jar", samples.toString(), "--manifest", m.toString());
+        Result refused = run("plugins", "attest", "--home", home.toString(), "--verify", forged.toString(), "--manifest", m.toString(), "--json");
+        assertThat(refused.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(refused.json().get("problems").toString()).contains("is not the trusted node key");
+        // Given the forger's key explicitly, it holds: the anchor, not the report, decides whom to trust.
+        Result trusted = run("plugins", "attest", "--home", bare.toString(), "--verify", forged.toString(), "--manifest", m.toString(),
+                "--trusted-key", forgerHome.resolve("plugins/attestation-key.pub").toString(), "--json");
+        assertThat(trusted.code()).as(trusted.out() + trusted.err()).isZero();
+        Result missing = run("plugins", "attest", "--home", bare.toString(), "--verify", forged.toString(), "--manifest", m.toString(),
+                "--trusted-key", dir.resolve("nope.pub").toString());
+        assertThat(missing.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(missing.err()).contains("nope.pub does not exist");
     }
 
     @Test
@@ -224,14 +308,43 @@ class PluginsCommandTest {
         assertThat(made.code()).as(made.err()).isZero();
         assertThat(run("plugins", "verify", "--home", h.toString(), "--jar", samples.toString(), "--manifest", m.toString()).code()).isZero();
 
+        // Operator identities: carol uploads, dave approves; "carol2" is carol's key under another name.
+        for (String who : List.of("carol", "dave")) {
+            assertThat(run("plugins", "keygen", "--key-id", who, "--out", keys.toString()).code()).isZero();
+            assertThat(run("plugins", "trust", "--home", h.toString(), "--role", "operator", "--key-id", who,
+                    "--public-key", keys.resolve(who + ".pub").toString()).code()).isZero();
+        }
+        assertThat(run("plugins", "trust", "--home", h.toString(), "--role", "operator", "--key-id", "carol2",
+                "--public-key", keys.resolve("carol.pub").toString()).code()).isZero();
+        assertThat(run("plugins", "trust", "--home", h.toString(), "--role", "root", "--key-id", "x",
+                "--public-key", keys.resolve("carol.pub").toString()).code()).isEqualTo(ExitCodes.USAGE);
+        String carolKey = keys.resolve("carol.key").toString();
+        String daveKey = keys.resolve("dave.key").toString();
+
         String[] home = {"--home", h.toString(), "--json"};
-        Result up = run(concat(new String[] {"plugins", "upload", "--jar", samples.toString(), "--manifest", m.toString(), "--as", "carol"}, home));
+        Result up = run(concat(new String[] {"plugins", "upload", "--jar", samples.toString(), "--manifest", m.toString(), "--as", "carol", "--key", carolKey}, home));
         assertThat(up.code()).as(up.err()).isZero();
         assertThat(up.json().get("state").asText()).isEqualTo("STAGED");
-        Result self = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "carol"}, home));
+        Result self = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "carol", "--key", carolKey}, home));
         assertThat(self.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
         assertThat(self.json().get("error").asText()).isEqualTo("the uploader carol cannot approve their own plugin");
-        assertThat(run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "dave"}, home)).code()).isZero();
+        Result alias = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "carol2", "--key", carolKey}, home));
+        assertThat(alias.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
+        assertThat(alias.json().get("error").asText()).startsWith("the approval is signed with the uploader's key");
+        Result forged = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "dave", "--key", carolKey}, home));
+        assertThat(forged.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
+        assertThat(forged.json().get("error").asText()).contains("the signature of dave does not verify");
+        Result stranger = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "erin", "--key", daveKey}, home));
+        assertThat(stranger.json().get("error").asText()).contains("erin is not a trusted operator of this node");
+        Result unsigned = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "dave"}, home));
+        assertThat(unsigned.code()).isEqualTo(ExitCodes.USAGE);
+        Result badKey = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "dave", "--key", keys.resolve("dave.pub").toString()}, home));
+        assertThat(badKey.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(badKey.err()).contains("is not an Ed25519 private key");
+
+        Result approved = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "dave", "--key", daveKey}, home));
+        assertThat(approved.code()).as(approved.err() + approved.out()).isZero();
+        assertThat(approved.json().get("approverKey").asText()).hasSize(16).isNotEqualTo(approved.json().get("uploaderKey").asText());
         assertThat(run(concat(new String[] {"plugins", "activate", "kary-tree", "1.0.0", "--epoch", "5", "--current-epoch", "4", "--as", "dave"}, home)).code()).isZero();
         assertThat(run(concat(new String[] {"plugins", "epoch", "5", "--as", "consensus"}, home)).json().get(0).get("state").asText()).isEqualTo("ACTIVE");
         Result rollback = run(concat(new String[] {"plugins", "rollback", "kary-tree", "--as", "dave"}, home));
@@ -239,7 +352,35 @@ class PluginsCommandTest {
 
         Result list = run("plugins", "list", "--home", h.toString(), "--json");
         assertThat(list.json().get("plugins").get(0).get("state").asText()).isEqualTo("ACTIVE");
-        assertThat(Files.readAllLines(h.resolve("plugins/audit.jsonl"))).hasSize(6);
+        Path log = h.resolve("plugins/audit.jsonl");
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).hasSize(9); // the unreadable key never reached the store
+        assertThat(JsonOutput.MAPPER.readTree(lines.get(5)).get("keyId").asText()).isEqualTo(approved.json().get("approverKey").asText());
+
+        // audit-verify: intact, then a deleted tail, then a reordering, each exit 1 naming the damage.
+        Result intact = run("plugins", "audit-verify", "--home", h.toString(), "--json");
+        assertThat(intact.code()).as(intact.err()).isZero();
+        assertThat(intact.json().get("intact").asBoolean()).isTrue();
+        assertThat(intact.json().get("entries").asLong()).isEqualTo(9);
+        assertThat(intact.json().get("headSeq").asLong()).isEqualTo(9);
+        Files.write(log, lines.subList(0, 7));
+        Result tail = run("plugins", "audit-verify", "--home", h.toString(), "--json");
+        assertThat(tail.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(tail.json().get("problems").toString()).contains("entries 8..9 were deleted");
+        List<String> swapped = new java.util.ArrayList<>(lines);
+        java.util.Collections.swap(swapped, 3, 4);
+        Files.write(log, swapped);
+        Result reordered = run("plugins", "audit-verify", "--home", h.toString());
+        assertThat(reordered.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(reordered.out()).startsWith("DAMAGED").contains("line 4: does not follow line 3");
+        Files.write(log, lines);
+        Files.write(log, String.join("\n", lines).replace("\"dave\"", "\"mallory\"").concat("\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Result edited = run("plugins", "audit-verify", "--home", h.toString(), "--json");
+        assertThat(edited.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(edited.json().get("problems").toString()).contains("content does not match its hash");
+        Result none = run("plugins", "audit-verify", "--home", dir.resolve("no-such-home").toString());
+        assertThat(none.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(none.err()).contains("no plugin audit log at");
     }
 
     private static String[] concat(String[] a, String[] b) {

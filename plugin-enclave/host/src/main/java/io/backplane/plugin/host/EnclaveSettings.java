@@ -25,6 +25,11 @@ public record EnclaveSettings(int heapMb, int addressSpaceMb, int cpuSeconds, Du
                 Duration.ofMillis(500), Duration.ofMinutes(1), 3, false, true, 0);
     }
 
+    /** The enclave's memory and CPU limits ({@code -Xmx}, {@code RLIMIT_AS}, {@code RLIMIT_CPU}). */
+    public EnclaveSettings withLimits(int heap, int addressSpace, int cpu) {
+        return new EnclaveSettings(heap, addressSpace, cpu, callDeadline, startDeadline, backoffBase, backoffMax, quarantineAfter, allowWeakSandbox, scanBytecode, dualExecutionEvery);
+    }
+
     public EnclaveSettings withCallDeadline(Duration d) {
         return new EnclaveSettings(heapMb, addressSpaceMb, cpuSeconds, d, startDeadline, backoffBase, backoffMax, quarantineAfter, allowWeakSandbox, scanBytecode, dualExecutionEvery);
     }

@@ -61,16 +61,18 @@ public final class Attestation {
                                           String sandbox, AttestationSigner signer, Clock clock) {
         AttestationReport unsigned = new AttestationReport(AttestationReport.FORMAT, manifest.id(), manifest.version(),
                 measurement(components, launchArgs), components, launchArgs, sandbox, "software", "", AttestationReport.STATEMENT,
-                clock.instant().toString(), signer.keyId(), Base64.getEncoder().encodeToString(signer.publicKey().getEncoded()), "");
+                clock.instant().toString(), signer.kind(), signer.keyId(), Base64.getEncoder().encodeToString(signer.publicKey().getEncoded()), "");
         return unsigned.withSignature(Base64.getEncoder().encodeToString(signer.sign(unsigned.signedBytes())));
     }
 
     /**
      * Every reason {@code report} does not attest {@code manifestJson}: a bad signature, a signer other than
-     * {@code trustedKey} (when given), a measurement that does not add up, or a jar or manifest other than the
-     * manifest's. Empty when the report holds.
+     * {@code trustedKey}, a measurement that does not add up, or a jar or manifest other than the manifest's. Empty
+     * when the report holds. The trust anchor is required: the key embedded in a report proves nothing on its own
+     * (anyone can sign a report with a key of their own).
      */
     public static List<String> verify(AttestationReport report, byte[] manifestJson, PublicKey trustedKey) {
+        java.util.Objects.requireNonNull(trustedKey, "a trusted key is required to verify an attestation report");
         List<String> problems = new ArrayList<>();
         if (!AttestationReport.FORMAT.equals(report.format())) {
             problems.add("format: " + report.format() + " is not " + AttestationReport.FORMAT);
@@ -84,7 +86,7 @@ public final class Attestation {
             if (!s.verify(Base64.getDecoder().decode(report.signature()))) {
                 problems.add("signature: does not verify under the report's signer key");
             }
-            if (trustedKey != null && !MessageDigest.isEqual(trustedKey.getEncoded(), signer.getEncoded())) {
+            if (!MessageDigest.isEqual(trustedKey.getEncoded(), signer.getEncoded())) {
                 problems.add("signer: key " + report.signerKeyId() + " is not the trusted node key " + SoftwareEcSigner.keyIdOf(trustedKey));
             }
         } catch (GeneralSecurityException | IllegalArgumentException e) {

@@ -19,8 +19,8 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.HexFormat;
 
 /**
- * A software EC P-256 key in a file (PKCS#8, owner-only) under the node home: a stand-in for the HSM-resident node
- * identity key until the lead wires the keystore's signer. Reports it signs are only as trustworthy as that file.
+ * A software EC P-256 key in a file (PKCS#8, owner-only) under the node home: the fallback for a node without a
+ * PKCS#11 token (where it has one, its identity key signs). Reports it signs are only as trustworthy as that file.
  */
 public final class SoftwareEcSigner implements AttestationSigner {
     private final PrivateKey privateKey;
@@ -58,7 +58,15 @@ public final class SoftwareEcSigner implements AttestationSigner {
         }
     }
 
-    static String keyIdOf(PublicKey key) {
+    public static final String KIND = "software-file";
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    /** Hex of the first 8 bytes of SHA-256 over the key's X.509 encoding. */
+    public static String keyIdOf(PublicKey key) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded()), 0, 8);
         } catch (GeneralSecurityException e) {

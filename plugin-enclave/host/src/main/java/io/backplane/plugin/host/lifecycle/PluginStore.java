@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.backplane.plugin.api.PluginManifest;
+import io.backplane.plugin.host.AuthorKeys;
 import io.backplane.plugin.host.LoadReport;
 import io.backplane.plugin.host.PluginVerifier;
 import java.io.IOException;
@@ -26,22 +27,41 @@ import java.util.Optional;
 public final class PluginStore {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** One stored plugin version and its lifecycle facts. */
+    /**
+     * One stored plugin version and its lifecycle facts. {@code uploaderKey}/{@code approverKey} are the ids
+     * ({@link Authorization#keyIdOf}) of the operator keys that signed the upload and the approval.
+     */
     public record Entry(String id, String version, LifecycleState state, String uploader, String approver,
-                        long activationEpoch, String replaces, List<String> kinds) {
+                        long activationEpoch, String replaces, List<String> kinds, String jarSha256, String uploaderKey, String approverKey) {
+        public Entry {
+            // Entries saved before signed steps have no digest or key ids.
+            jarSha256 = jarSha256 == null ? "" : jarSha256;
+            uploaderKey = uploaderKey == null ? "" : uploaderKey;
+            approverKey = approverKey == null ? "" : approverKey;
+        }
+
         Entry with(LifecycleState s) {
-            return new Entry(id, version, s, uploader, approver, activationEpoch, replaces, kinds);
+            return new Entry(id, version, s, uploader, approver, activationEpoch, replaces, kinds, jarSha256, uploaderKey, approverKey);
+        }
+
+        Entry with(LifecycleState s, long epoch, String replacing) {
+            return new Entry(id, version, s, uploader, approver, epoch, replacing, kinds, jarSha256, uploaderKey, approverKey);
         }
     }
 
     private final Path dir;
     private final PluginVerifier verifier;
+    private final AuthorKeys operators;
     private final AuditSink audit;
     private final List<Entry> entries;
 
-    public PluginStore(Path dir, PluginVerifier verifier, AuditSink audit) {
+    /**
+     * @param operators the identities allowed to sign uploads and approvals (Ed25519 keys, {@code <identity>.pub})
+     */
+    public PluginStore(Path dir, PluginVerifier verifier, AuthorKeys operators, AuditSink audit) {
         this.dir = dir;
         this.verifier = verifier;
+        this.operators = operators;
         this.audit = audit;
         Path state = dir.resolve("state.json");
         try {
@@ -77,7 +97,8 @@ public final class PluginStore {
      *
      * @throws LifecycleException naming every reason when the plugin is refused or the version exists
      */
-    public synchronized Entry upload(byte[] manifestJson, Path jar, String uploader) {
+    public synchronized Entry upload(byte[] manifestJson, Path jar, Authorization auth) {
+        String uploader = auth.identity();
         LoadReport report = verifier.verify(manifestJson, jar);
         PluginManifest m = report.manifest();
         String id = m == null ? "?" : m.id();
@@ -88,6 +109,7 @@ public final class PluginStore {
         if (find(id, version).isPresent()) {
             throw refuse(uploader, "upload", id, version, find(id, version).get().state().name(), id + " " + version + " is already in the store");
         }
+        String key = authorized(auth, "upload", id, version, m.jarSha256(), "");
         Path target = dir.resolve(id).resolve(version);
         try {
             Files.createDirectories(target);
@@ -100,17 +122,54 @@ public final class PluginStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store " + id + " " + version + " under " + target, e);
         }
-        Entry e = new Entry(id, version, LifecycleState.STAGED, uploader, "", 0, "", m.kinds());
-        return commit(uploader, "upload", null, e, "stored " + m.jarSha256());
+        Entry e = new Entry(id, version, LifecycleState.STAGED, uploader, "", 0, "", m.kinds(), m.jarSha256(), key, "");
+        return commit(uploader, key, "upload", null, e, "stored " + m.jarSha256());
     }
 
-    /** STAGED -> APPROVED, by an identity other than the uploader. */
-    public synchronized Entry approve(String id, String version, String approver) {
+    /**
+     * STAGED -> APPROVED, signed by an operator identity whose key is not the uploader's (and whose name is not
+     * the uploader's either).
+     */
+    public synchronized Entry approve(String id, String version, Authorization auth) {
+        String approver = auth.identity();
         Entry e = require(approver, "approve", id, version, LifecycleState.STAGED);
         if (e.uploader().equals(approver)) {
             throw refuse(approver, "approve", id, version, e.state().name(), "the uploader " + approver + " cannot approve their own plugin");
         }
-        return commit(approver, "approve", e, new Entry(id, version, LifecycleState.APPROVED, e.uploader(), approver, 0, "", e.kinds()), "");
+        if (e.jarSha256().isEmpty() || e.uploaderKey().isEmpty()) {
+            throw refuse(approver, "approve", id, version, e.state().name(), id + " " + version
+                    + " was staged before uploads were signed: retire it and upload it again with an operator key");
+        }
+        String key = authorized(auth, "approve", id, version, e.jarSha256(), e.state().name());
+        if (key.equals(e.uploaderKey())) {
+            throw refuse(approver, key, "approve", id, version, e.state().name(), "the approval is signed with the uploader's key "
+                    + key + ": another operator must approve");
+        }
+        return commit(approver, key, "approve", e, new Entry(id, version, LifecycleState.APPROVED, e.uploader(), approver, 0, "", e.kinds(),
+                e.jarSha256(), e.uploaderKey(), key), "");
+    }
+
+    /** The key id of a valid authorisation, or a recorded refusal naming why it is not one. */
+    private String authorized(Authorization auth, String action, String id, String version, String jarSha256, String from) {
+        String who = auth.identity();
+        java.security.PublicKey key;
+        try {
+            key = operators.find(who).orElse(null);
+        } catch (RuntimeException ex) {
+            throw refuse(who, action, id, version, from, "the key of operator " + who + " is unreadable: " + ex.getMessage());
+        }
+        if (key == null) {
+            throw refuse(who, action, id, version, from, who + " is not a trusted operator of this node (no " + operators.dir().resolve(who + ".pub") + ")");
+        }
+        String keyId = Authorization.keyIdOf(key);
+        if (auth.signature().length == 0) {
+            throw refuse(who, keyId, action, id, version, from, action + " of " + id + " " + version + " by " + who + " is not signed");
+        }
+        if (!auth.verifies(key, action, id, version, jarSha256)) {
+            throw refuse(who, keyId, action, id, version, from, "the signature of " + who + " does not verify over " + action + " " + id + " " + version
+                    + " (jar " + jarSha256 + ") under the key registered for " + who);
+        }
+        return keyId;
     }
 
     /** APPROVED -> PENDING, to activate at {@code epoch}, which must be after {@code currentEpoch}. */
@@ -123,7 +182,7 @@ public final class PluginStore {
         if (other.isPresent()) {
             throw refuse(actor, "activate", id, version, e.state().name(), id + " " + other.get().version() + " is already pending activation; veto it first");
         }
-        return commit(actor, "activate", e, new Entry(id, version, LifecycleState.PENDING, e.uploader(), e.approver(), epoch, "", e.kinds()),
+        return commit(actor, "activate", e, e.with(LifecycleState.PENDING, epoch, ""),
                 "at epoch " + epoch);
     }
 
@@ -140,8 +199,7 @@ public final class PluginStore {
             if (p.state() == LifecycleState.PENDING && p.activationEpoch() <= epoch) {
                 Optional<Entry> old = active(p.id());
                 old.ifPresent(o -> commit(actor, "supersede", o, o.with(LifecycleState.SUPERSEDED), "by " + p.version() + " at epoch " + epoch));
-                activated.add(commit(actor, "activated", p, new Entry(p.id(), p.version(), LifecycleState.ACTIVE, p.uploader(), p.approver(),
-                        p.activationEpoch(), old.map(Entry::version).orElse(""), p.kinds()), "epoch " + epoch));
+                activated.add(commit(actor, "activated", p, p.with(LifecycleState.ACTIVE, p.activationEpoch(), old.map(Entry::version).orElse("")), "epoch " + epoch));
             }
         }
         return activated;
@@ -176,13 +234,22 @@ public final class PluginStore {
     }
 
     private LifecycleException refuse(String actor, String action, String id, String version, String from, String why) {
-        audit.append(new AuditEvent(actor, action, id, version, from, "refused", why));
+        return refuse(actor, "", action, id, version, from, why);
+    }
+
+    private LifecycleException refuse(String actor, String keyId, String action, String id, String version, String from, String why) {
+        audit.append(new AuditEvent(actor, action, id, version, from, "refused", why, keyId));
         return new LifecycleException(why);
     }
 
-    /** Audit first, then state: a step that cannot be recorded does not happen. */
     private Entry commit(String actor, String action, Entry before, Entry after, String detail) {
-        audit.append(new AuditEvent(actor, action, after.id(), after.version(), before == null ? "" : before.state().name(), after.state().name(), detail));
+        return commit(actor, "", action, before, after, detail);
+    }
+
+    /** Audit first, then state: a step that cannot be recorded does not happen. */
+    private Entry commit(String actor, String keyId, String action, Entry before, Entry after, String detail) {
+        audit.append(new AuditEvent(actor, action, after.id(), after.version(), before == null ? "" : before.state().name(), after.state().name(),
+                detail, keyId));
         if (before != null) {
             entries.remove(before);
         }

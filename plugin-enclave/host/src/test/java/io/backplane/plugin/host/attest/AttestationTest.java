@@ -64,6 +64,7 @@ class AttestationTest {
     void aReportVerifiesAgainstItsManifestAndSaysItIsSoftware() throws Exception {
         AttestationReport r = host.attest(manifest, jar, signer, clock);
         assertThat(r.tee()).isEqualTo("software");
+        assertThat(r.signerKind()).isEqualTo("software-file");
         assertThat(r.hardwareQuote()).isEmpty();
         assertThat(r.statement()).contains("No hardware TEE quote");
         assertThat(r.components()).containsKeys("runtime/0", "runtime/1", "runtime/2", "plugin-jar", "manifest", "jdk-release");
@@ -82,15 +83,28 @@ class AttestationTest {
         List<String> args = new ArrayList<>(r.launchArgs());
         args.remove("--unshare-all");
         AttestationReport tampered = new AttestationReport(r.format(), r.pluginId(), r.pluginVersion(), r.measurement(), r.components(),
-                args, r.sandbox(), r.tee(), r.hardwareQuote(), r.statement(), r.issuedAt(), r.signerKeyId(), r.signerPublicKey(), r.signature());
-        assertThat(Attestation.verify(tampered, manifest, null)).containsExactly(
+                args, r.sandbox(), r.tee(), r.hardwareQuote(), r.statement(), r.issuedAt(), r.signerKind(), r.signerKeyId(), r.signerPublicKey(), r.signature());
+        assertThat(Attestation.verify(tampered, manifest, signer.publicKey())).containsExactly(
                 "signature: does not verify under the report's signer key", "measurement: does not match the components and launch arguments");
 
         byte[] other = new String(manifest, StandardCharsets.UTF_8).replace("0", "1").getBytes(StandardCharsets.UTF_8);
-        assertThat(Attestation.verify(r, other, null)).isNotEmpty();
+        assertThat(Attestation.verify(r, other, signer.publicKey())).isNotEmpty();
 
         SoftwareEcSigner stranger = SoftwareEcSigner.loadOrCreate(dir.resolve("elsewhere"));
         assertThat(Attestation.verify(r, manifest, stranger.publicKey())).singleElement().asString().startsWith("signer: key ");
+    }
+
+    @Test
+    void aForgedSelfSignedReportFailsAgainstTheTrustedKeyAndNoAnchorIsRefused() throws Exception {
+        // A forger measures the genuine enclave and signs with a key of their own: the report is internally
+        // consistent (its signature verifies under its embedded key), so only the trust anchor can refuse it.
+        SoftwareEcSigner forger = SoftwareEcSigner.loadOrCreate(dir.resolve("forger"));
+        AttestationReport forged = host.attest(manifest, jar, forger, clock);
+        assertThat(Attestation.verify(forged, manifest, forger.publicKey())).isEmpty();
+        assertThat(Attestation.verify(forged, manifest, signer.publicKey()))
+                .containsExactly("signer: key " + forger.keyId() + " is not the trusted node key " + signer.keyId());
+        org.assertj.core.api.Assertions.assertThatNullPointerException().isThrownBy(() -> Attestation.verify(forged, manifest, null))
+                .withMessageContaining("trusted key is required");
     }
 
     @Test
