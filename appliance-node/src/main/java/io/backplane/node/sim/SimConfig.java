@@ -2,6 +2,7 @@ package io.backplane.node.sim;
 
 import io.backplane.node.consensus.liveness.LeaderElectionAlgorithm;
 import io.backplane.node.consensus.liveness.LeaderSchedule;
+import io.backplane.node.consensus.liveness.ProposalValidator;
 import io.backplane.node.consensus.liveness.RoundRobinElection;
 import io.backplane.node.consensus.liveness.RoundRobinLeaderSchedule;
 import io.backplane.node.consensus.safety.ConsensusSigner;
@@ -24,10 +25,12 @@ import java.util.Set;
  * @param leaders makes a fixed leader schedule from n; used only when {@code epochLength} is 0
  * @param epochLength rounds per schedule epoch (committed schedules carried on chain); 0: the fixed {@code leaders}
  * @param election computes each schedule epoch's leaders (built-in round robin, or the leader-election plugin)
+ * @param proposalValidators each node's payload validator (accept-all, or a block-validator plugin), by index
  */
 public record SimConfig(int nodes, int byzantine, long rounds, Set<Fault> faults, long seed,
                         long minDelayMs, long maxDelayMs, boolean realBls, SafetyRulesFactory safetyRules,
-                        java.util.function.IntFunction<LeaderSchedule> leaders, int epochLength, LeaderElectionAlgorithm election) {
+                        java.util.function.IntFunction<LeaderSchedule> leaders, int epochLength, LeaderElectionAlgorithm election,
+                        java.util.function.IntFunction<ProposalValidator> proposalValidators) {
     /** The default schedule epoch: short, so that every run crosses many epoch boundaries. */
     public static final int DEFAULT_EPOCH_LENGTH = 10;
 
@@ -62,28 +65,28 @@ public record SimConfig(int nodes, int byzantine, long rounds, Set<Fault> faults
      */
     public static SimConfig of(int nodes, int byzantine, long rounds, Set<Fault> faults, long seed) {
         return new SimConfig(nodes, byzantine, rounds, faults, seed, 1, 50, false, SafetyRules::new, RoundRobinLeaderSchedule::new,
-                DEFAULT_EPOCH_LENGTH, new RoundRobinElection());
+                DEFAULT_EPOCH_LENGTH, new RoundRobinElection(), i -> ProposalValidator.ACCEPT_ALL);
     }
 
     public SimConfig withSeed(long s) {
-        return new SimConfig(nodes, byzantine, rounds, faults, s, minDelayMs, maxDelayMs, realBls, safetyRules, leaders, epochLength, election);
+        return new SimConfig(nodes, byzantine, rounds, faults, s, minDelayMs, maxDelayMs, realBls, safetyRules, leaders, epochLength, election, proposalValidators);
     }
 
     public SimConfig withSafetyRules(SafetyRulesFactory f) {
-        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, realBls, f, leaders, epochLength, election);
+        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, realBls, f, leaders, epochLength, election, proposalValidators);
     }
 
     public SimConfig withDelays(long min, long max) {
-        return new SimConfig(nodes, byzantine, rounds, faults, seed, min, max, realBls, safetyRules, leaders, epochLength, election);
+        return new SimConfig(nodes, byzantine, rounds, faults, seed, min, max, realBls, safetyRules, leaders, epochLength, election, proposalValidators);
     }
 
     public SimConfig withRealBls(boolean bls) {
-        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, bls, safetyRules, leaders, epochLength, election);
+        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, bls, safetyRules, leaders, epochLength, election, proposalValidators);
     }
 
     /** A fixed per-round schedule instead of committed schedule epochs. */
     public SimConfig withLeaders(java.util.function.IntFunction<LeaderSchedule> schedule) {
-        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, realBls, safetyRules, schedule, 0, election);
+        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, realBls, safetyRules, schedule, 0, election, proposalValidators);
     }
 
     /** Committed schedule epochs of {@code length} rounds computed by {@code algorithm}. */
@@ -91,7 +94,12 @@ public record SimConfig(int nodes, int byzantine, long rounds, Set<Fault> faults
         if (length < 1) {
             throw new IllegalArgumentException("--epoch-length must be at least 1 with a leader-election algorithm, got " + length);
         }
-        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, realBls, safetyRules, leaders, length, algorithm);
+        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, realBls, safetyRules, leaders, length, algorithm, proposalValidators);
+    }
+
+    /** Each node's proposal validator (e.g. a block-validator plugin per node). */
+    public SimConfig withProposalValidators(java.util.function.IntFunction<ProposalValidator> v) {
+        return new SimConfig(nodes, byzantine, rounds, faults, seed, minDelayMs, maxDelayMs, realBls, safetyRules, leaders, epochLength, election, v);
     }
 
     /** The command line that replays exactly this run (with the built-in round-robin schedule). */

@@ -217,7 +217,7 @@ public final class Simulation {
                 }
             };
             rm = new RoundManager(index, validators, crypto, cfg.safetyRules().create(signer, index, EPOCH), leaders,
-                    ProposalValidator.ACCEPT_ALL, out,
+                    cfg.proposalValidators().apply(index), out,
                     (delay, ev) -> scheduler.after(delay, () -> deliverLocal(this, inc, ev)),
                     scheduler::now,
                     round -> ("n" + index + "/r" + round + "/" + Long.toHexString(payloadRng.nextLong())).getBytes(StandardCharsets.US_ASCII),
