@@ -79,6 +79,8 @@ public final class Simulation {
     private final QuorumCrypto crypto;
     private final LeaderSchedule leaders;
     private final SecretSigner[] keys;
+    /** Signers given by the config (kept across crashes: they are the durable state), or null. */
+    private final ConsensusSigner[] external;
     private final Role[] roles;
     private final List<Instance> instances = new ArrayList<>();
     private final EpochConfig epochs;
@@ -108,7 +110,13 @@ public final class Simulation {
         int n = cfg.nodes();
         this.keys = new SecretSigner[n];
         List<Validator> vs = new ArrayList<>();
+        this.external = cfg.signers() == null ? null : new ConsensusSigner[n];
         for (int i = 0; i < n; i++) {
+            if (external != null) {
+                external[i] = cfg.signers().apply(i);
+                vs.add(new Validator(external[i].publicKey(), 1));
+                continue;
+            }
             byte[] ikm = ByteBuffer.allocate(40).putLong(cfg.seed()).putLong(i).put("backplane-sim-key-material".getBytes(StandardCharsets.US_ASCII), 0, 24).array();
             keys[i] = tap.wrap(scheme.keyFromSeed(ikm));
             vs.add(new Validator(keys[i].publicKey(), 1));
@@ -179,7 +187,7 @@ public final class Simulation {
         Instance(int index, Role role, int copy) {
             this.index = index;
             this.role = role;
-            ConsensusSigner guard = new InMemoryGuardedSigner(keys[index]);
+            ConsensusSigner guard = external != null ? external[index] : new InMemoryGuardedSigner(keys[index]);
             this.signer = role == Role.HONEST ? new ObservedSigner(index, guard) : guard;
             this.payloadRng = new Random(new java.util.SplittableRandom(cfg.seed() * 31 + index * 7L + copy).nextLong());
         }
