@@ -117,7 +117,8 @@ public final class SimCommand implements Callable<Integer> {
             try {
                 manifestJson = java.nio.file.Files.readAllBytes(manifest);
             } catch (java.io.IOException e) {
-                return pluginError(out, err, "cannot read the leader-election manifest " + manifest + " (" + e.getMessage()
+                String why = e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage();
+                return pluginError(out, err, "cannot read the leader-election manifest " + manifest + " (" + why
                         + "); give it with --leader-election-manifest");
             }
             PluginClient client;

@@ -112,7 +112,7 @@ class SimLeaderElectionTest {
         // A jar without a manifest beside it.
         CliTest.Result missing = CliTest.run("sim", "--home", home.toString(), "--seeds", "1", "--leader-election", dir.resolve("nowhere.jar").toString());
         assertThat(missing.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
-        assertThat(missing.err()).contains("cannot read the leader-election manifest " + dir.resolve("nowhere.manifest.json"))
+        assertThat(missing.err()).contains("cannot read the leader-election manifest " + dir.resolve("nowhere.manifest.json") + " (no such file)")
                 .contains("--leader-election-manifest");
         // An author this home does not trust.
         CliTest.Result untrusted = CliTest.run("sim", "--home", dir.resolve("other-home").toString(), "--seeds", "1",

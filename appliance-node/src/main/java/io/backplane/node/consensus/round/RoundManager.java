@@ -229,7 +229,7 @@ public final class RoundManager {
         proposalSeen.keySet().removeIf(r -> r < keepFrom);
         pendingQcs.values().removeIf(q -> q.round() <= tree.committedRound());
         if (schedules != null) {
-            schedules.retainOnly(tree::contains);
+            schedules.pruneBelow(tree.root().id(), tree.root().round());
         }
         // Stashed proposals of past rounds can no longer get our vote; their blocks come back through fetches.
         waitingForParent.values().forEach(list -> list.removeIf(m -> m.message() instanceof Proposal p && p.block().round() < round));

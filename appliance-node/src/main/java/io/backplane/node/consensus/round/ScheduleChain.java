@@ -48,6 +48,7 @@ public final class ScheduleChain {
     private final ValidatorSet validators;
     private final Block genesis;
     private final Map<BlockId, State> states = new HashMap<>();
+    private int pruneAt = 256;
     private final Map<ScheduleInput, List<Integer>> computed = new java.util.LinkedHashMap<>(64, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -138,11 +139,16 @@ public final class ScheduleChain {
         states.put(b.id(), new State(schedules, history, b.round(), seed(b.parentQc())));
     }
 
-    /** Drops state of blocks the tree no longer holds. */
-    public void retainOnly(java.util.function.Predicate<BlockId> inTree) {
-        if (states.size() > 1024) {
-            states.keySet().removeIf(id -> !id.equals(genesis.id()) && !inTree.test(id));
+    /**
+     * Drops the state of blocks below the committed root (nothing can extend them any more). Amortised: runs only
+     * when the map has doubled since the last pass, so that it costs O(1) per round.
+     */
+    public void pruneBelow(BlockId root, long rootRound) {
+        if (states.size() < pruneAt) {
+            return;
         }
+        states.entrySet().removeIf(e -> e.getValue().round() < rootRound && !e.getKey().equals(root));
+        pruneAt = Math.max(256, 2 * states.size());
     }
 
     /** The parent's history plus the parent itself, certified by {@code qc}. */
