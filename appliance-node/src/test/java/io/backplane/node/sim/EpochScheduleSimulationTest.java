@@ -69,4 +69,14 @@ class EpochScheduleSimulationTest {
             assertThat(r.rounds()).isGreaterThan(3 * 10);
         }
     }
+
+    @Test
+    void longRunsPruneTheScheduleStateAndStaySafeAndLive() {
+        // Hundreds of blocks per node, so the per-block schedule state is pruned below the committed root many times.
+        for (long seed = 1; seed <= 4; seed++) {
+            SimResult r = Simulation.run(SimConfig.of(4, 1, 700, EnumSet.allOf(Fault.class), seed).withElection(7, new RoundRobinElection()));
+            assertThat(r.failed()).as(r.describe()).isFalse();
+            assertThat(r.committedBlocks()).as(r.describe()).isGreaterThan(300);
+        }
+    }
 }

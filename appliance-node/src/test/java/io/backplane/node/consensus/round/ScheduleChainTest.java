@@ -86,4 +86,35 @@ class ScheduleChainTest {
         ScheduleChain outsider = new ScheduleChain(new EpochConfig(3, in -> Optional.of(List.of(0, 1, 7)), 2), VS, genesis);
         assertThat(outsider.check(child(genesis, 1, List.of(0, 1, 7)), genesis)).isEqualTo(ScheduleChain.Check.UNDECIDED);
     }
+
+    @Test
+    void pruningBelowTheCommittedRootKeepsEveryAnswerAboveIt() {
+        Block genesis = Block.genesis(1);
+        ScheduleChain chain = new ScheduleChain(new EpochConfig(4, new RoundRobinElection(), 3), VS, genesis);
+        List<Block> blocks = new ArrayList<>();
+        Block parent = genesis;
+        for (long r = 1; r <= 600; r++) {
+            Block b = child(parent, r, chain.expected(r, parent, parent.isGenesis() ? QuorumCert.genesis(1, parent.id()) : certify(parent)).orElseThrow());
+            assertThat(chain.check(b, parent)).isEqualTo(ScheduleChain.Check.OK);
+            chain.inserted(b, parent);
+            blocks.add(b);
+            parent = b;
+        }
+        Block root = blocks.get(500);
+        List<Integer> before = new ArrayList<>();
+        for (int i = 500; i < 600; i++) {
+            before.add(chain.leader(blocks.get(i).round() + 1, blocks.get(i).id()).orElseThrow());
+        }
+        chain.pruneBelow(root.id(), root.round());
+        List<Integer> after = new ArrayList<>();
+        for (int i = 500; i < 600; i++) {
+            after.add(chain.leader(blocks.get(i).round() + 1, blocks.get(i).id()).orElseThrow());
+        }
+        assertThat(after).isEqualTo(before);
+        assertThat(chain.leader(blocks.get(10).round() + 1, blocks.get(10).id())).as("pruned").isEmpty();
+        // A new block on the root still gets its state.
+        Block next = child(parent, 601, List.of());
+        chain.inserted(next, parent);
+        assertThat(chain.leader(602, next.id())).isPresent();
+    }
 }
