@@ -4,7 +4,16 @@ import io.backplane.node.sim.Fault;
 import io.backplane.node.sim.SimConfig;
 import io.backplane.node.sim.SimResult;
 import io.backplane.node.sim.Simulation;
+import io.backplane.node.consensus.liveness.RoundRobinElection;
+import io.backplane.node.consensus.liveness.RoundRobinLeaderSchedule;
+import io.backplane.node.plugins.PluginLeaderElection;
+import io.backplane.plugin.api.PluginKind;
+import io.backplane.plugin.host.EnclaveHost;
+import io.backplane.plugin.host.EnclaveSettings;
+import io.backplane.plugin.host.PluginClient;
+import io.backplane.plugin.host.PluginRefusedException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,17 +30,27 @@ import picocli.CommandLine.Spec;
  * {@code backplane sim}: the deterministic consensus simulation as a tool. Runs seeds {@code --seed} ..
  * {@code --seed + --seeds - 1} of n validators (f Byzantine) on a simulated adversarial network and prints, per
  * run, safety violations, blocks committed, the longest stall and the command that replays it. Exit 0 when every
- * run kept safety and liveness, 1 otherwise, 2 on bad usage. Signatures are the simulation's stand-in scheme.
+ * run kept safety and liveness, 1 otherwise, 2 on bad usage, 4 when the leader-election plugin is refused or broken.
+ * Signatures are the simulation's stand-in scheme. Leaders come from committed schedules in epochs of
+ * {@code --epoch-length} rounds (0: the fixed round-robin rotation), computed by the built-in round robin or by
+ * {@code --leader-election JAR}: that plugin is verified against its manifest ({@code --leader-election-manifest},
+ * default {@code <JAR without .jar>.manifest.json}; authors trusted in {@code <home>/plugins/authors}) and runs in one
+ * enclave for the whole command, shared by every simulated node and seed (it is a pure function of its input).
  */
 @Command(name = "sim", description = {
         "Run the deterministic consensus simulation (seeded scheduler, simulated clock and network, Byzantine nodes).",
-        "Signatures use the fast simulated stand-in scheme; the real BLS path is exercised by the test suite."})
+        "Signatures use the fast simulated stand-in scheme; the real BLS path is exercised by the test suite.",
+        "--leader-election JAR runs the leaders' schedule from that plugin, in an enclave (manifest: --leader-election-manifest,",
+        "default <JAR without .jar>.manifest.json; trusted authors: <home>/plugins/authors). Exit 4: the plugin was refused."})
 public final class SimCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
     JsonOutput json;
+
+    @Mixin
+    HomeOption home;
 
     @Option(names = "--nodes", paramLabel = "N", description = "Validators (default: ${DEFAULT-VALUE}).", defaultValue = "4")
     int nodes;
@@ -52,6 +71,19 @@ public final class SimCommand implements Callable<Integer> {
             defaultValue = "partitions,drops,crashes,twins")
     String faults;
 
+    @Option(names = "--epoch-length", paramLabel = "L", description = "Rounds per schedule epoch; 0: fixed round robin, no committed schedules (default: ${DEFAULT-VALUE}).",
+            defaultValue = "10")
+    int epochLength;
+
+    @Option(names = "--leader-election", paramLabel = "JAR", description = "A leader-election plugin jar to compute the schedules (in an enclave).")
+    Path leaderElection;
+
+    @Option(names = "--leader-election-manifest", paramLabel = "M", description = "Its manifest (default: <JAR without .jar>.manifest.json).")
+    Path leaderElectionManifest;
+
+    @Option(names = "--allow-weak-sandbox", description = "Run the plugin even when bubblewrap cannot create namespaces (weak isolation).")
+    boolean allowWeak;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -63,10 +95,71 @@ public final class SimCommand implements Callable<Integer> {
             }
             Set<Fault> f = Fault.parse(faults);
             base = SimConfig.of(nodes, byzantine, rounds, f, firstSeed);
+            if (epochLength == 0) {
+                if (leaderElection != null) {
+                    throw new IllegalArgumentException("--leader-election needs schedule epochs: --epoch-length must be at least 1");
+                }
+                base = base.withLeaders(RoundRobinLeaderSchedule::new);
+            } else {
+                base = base.withElection(epochLength, new RoundRobinElection());
+            }
         } catch (IllegalArgumentException e) {
             err.println("backplane sim: " + e.getMessage());
             return ExitCodes.USAGE;
         }
+        if (leaderElection == null) {
+            return runSeeds(base, "", out, err);
+        }
+        Path manifest = leaderElectionManifest != null ? leaderElectionManifest : defaultManifest(leaderElection);
+        EnclaveSettings settings = EnclaveSettings.defaults().withAllowWeakSandbox(allowWeak);
+        try (EnclaveHost host = PluginsCommand.host(home.resolve(), settings)) {
+            byte[] manifestJson;
+            try {
+                manifestJson = java.nio.file.Files.readAllBytes(manifest);
+            } catch (java.io.IOException e) {
+                String why = e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage();
+                return pluginError(out, err, "cannot read the leader-election manifest " + manifest + " (" + why
+                        + "); give it with --leader-election-manifest");
+            }
+            PluginClient client;
+            try {
+                client = host.load(manifestJson, leaderElection);
+            } catch (PluginRefusedException e) {
+                return pluginError(out, err, "leader-election plugin " + leaderElection + " refused: " + e.getMessage());
+            }
+            try (client) {
+                if (!client.kinds().contains(PluginKind.LEADER_ELECTION)) {
+                    return pluginError(out, err, "plugin " + client.pluginId() + " is not a leader-election plugin (kinds " + client.kinds() + ")");
+                }
+                PluginLeaderElection election = new PluginLeaderElection(client);
+                String flags = (home.home != null ? " --home " + home.home : "") + " --leader-election " + leaderElection
+                        + " --leader-election-manifest " + manifest;
+                int rc = runSeeds(base.withElection(epochLength, election), flags, out, err);
+                if (election.undecided() > 0) {
+                    err.println("backplane sim: ALERT the leader-election plugin " + client.pluginId() + " was undecided "
+                            + election.undecided() + " time(s); the nodes abstained there");
+                }
+                return rc;
+            }
+        }
+    }
+
+    static Path defaultManifest(Path jar) {
+        String name = jar.getFileName().toString();
+        String stem = name.endsWith(".jar") ? name.substring(0, name.length() - 4) : name;
+        return jar.resolveSibling(stem + ".manifest.json");
+    }
+
+    private int pluginError(PrintWriter out, PrintWriter err, String message) {
+        err.println("backplane sim: " + message);
+        if (json.enabled()) {
+            JsonOutput.line(out, Map.of("error", message));
+        }
+        out.flush();
+        return ExitCodes.PLUGIN_ERROR;
+    }
+
+    private int runSeeds(SimConfig base, String pluginFlags, PrintWriter out, PrintWriter err) {
         List<Map<String, Object>> runs = new ArrayList<>();
         long totalSafety = 0;
         int failed = 0;
@@ -82,7 +175,7 @@ public final class SimCommand implements Callable<Integer> {
                 run.put("safetyViolations", r.safetyViolations());
                 run.put("committedBlocks", r.committedBlocks());
                 run.put("longestStallRounds", r.longestStallRounds());
-                run.put("replay", r.replay());
+                run.put("replay", replay(r, pluginFlags));
                 runs.add(run);
                 if (r.failed()) {
                     err.println("backplane sim: seed " + r.seed() + " failed: " + String.join("; ", r.violations()));
@@ -93,7 +186,7 @@ public final class SimCommand implements Callable<Integer> {
                         r.rounds(), r.committedBlocks(), r.longestStallRounds(), r.byzantineRoles());
                 if (r.failed()) {
                     r.violations().forEach(v -> out.println("    " + v));
-                    out.println("    replay: " + r.replay());
+                    out.println("    replay: " + replay(r, pluginFlags));
                 }
             }
         }
@@ -103,10 +196,16 @@ public final class SimCommand implements Callable<Integer> {
             doc.put("runs", runs);
             JsonOutput.line(out, doc);
         } else {
-            out.printf("sim: %d run(s), %d failed, %d safety violation(s) (n=%d, f=%d, rounds=%d, faults=%s)%n",
-                    seeds, failed, totalSafety, nodes, byzantine, rounds, Fault.format(base.faults()));
+            out.printf("sim: %d run(s), %d failed, %d safety violation(s) (n=%d, f=%d, rounds=%d, faults=%s, epoch length %d%s)%n",
+                    seeds, failed, totalSafety, nodes, byzantine, rounds, Fault.format(base.faults()), base.epochLength(),
+                    pluginFlags.isEmpty() ? ", built-in round robin" : ", leader election from " + leaderElection);
         }
         out.flush();
         return failed == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    private static String replay(SimResult r, String pluginFlags) {
+        String cmd = r.replay();
+        return pluginFlags.isEmpty() ? cmd : cmd.replace(" --json", pluginFlags + " --json");
     }
 }

@@ -25,7 +25,7 @@ class SimCommandTest {
             assertThat(run.get("safetyViolations").asInt()).isZero();
             assertThat(run.get("committedBlocks").asLong()).isPositive();
             assertThat(run.get("longestStallRounds").asLong()).isNotNegative();
-            assertThat(run.get("replay").asText()).startsWith("./backplane sim --nodes 4 --byzantine 1 --rounds 30 --faults partitions,drops,crashes,twins --seeds 1 --seed ");
+            assertThat(run.get("replay").asText()).startsWith("./backplane sim --nodes 4 --byzantine 1 --rounds 30 --faults partitions,drops,crashes,twins --epoch-length 10 --seeds 1 --seed ");
         }
     }
 

@@ -9,6 +9,7 @@ import io.backplane.node.consensus.liveness.LeaderSchedule;
 import io.backplane.node.consensus.liveness.ProposalValidator;
 import io.backplane.node.consensus.round.ConsensusConfig;
 import io.backplane.node.consensus.round.ConsensusEvent;
+import io.backplane.node.consensus.round.EpochConfig;
 import io.backplane.node.consensus.round.InMemoryBlockStore;
 import io.backplane.node.consensus.round.Outbound;
 import io.backplane.node.consensus.round.RoundManager;
@@ -66,8 +67,9 @@ public final class Simulation {
     private static final long FAULT_PHASE_CAP_MS = 120_000;
     private static final long MAX_EVENTS = 5_000_000;
     private static final int MAX_VIOLATIONS_KEPT = 10;
+    private static final int HISTORY_LENGTH = 8;
 
-    enum Role { HONEST, TWIN, EQUIVOCATOR, VOTE_ALL, SILENT }
+    enum Role { HONEST, TWIN, EQUIVOCATOR, VOTE_ALL, SILENT, WRONG_SCHEDULE }
 
     private final SimConfig cfg;
     private final Random rng;
@@ -77,8 +79,13 @@ public final class Simulation {
     private final QuorumCrypto crypto;
     private final LeaderSchedule leaders;
     private final SecretSigner[] keys;
+    /** Signers given by the config (kept across crashes: they are the durable state), or null. */
+    private final ConsensusSigner[] external;
     private final Role[] roles;
     private final List<Instance> instances = new ArrayList<>();
+    private final EpochConfig epochs;
+    /** Blocks a Byzantine leader proposed with a schedule other than the algorithm's: none may be certified. */
+    private final java.util.Set<BlockId> wrongScheduleBlocks = new java.util.HashSet<>();
     private boolean partitioned;
     private double lossRate;
     private double duplicateRate;
@@ -103,7 +110,13 @@ public final class Simulation {
         int n = cfg.nodes();
         this.keys = new SecretSigner[n];
         List<Validator> vs = new ArrayList<>();
+        this.external = cfg.signers() == null ? null : new ConsensusSigner[n];
         for (int i = 0; i < n; i++) {
+            if (external != null) {
+                external[i] = cfg.signers().apply(i);
+                vs.add(new Validator(external[i].publicKey(), 1));
+                continue;
+            }
             byte[] ikm = ByteBuffer.allocate(40).putLong(cfg.seed()).putLong(i).put("backplane-sim-key-material".getBytes(StandardCharsets.US_ASCII), 0, 24).array();
             keys[i] = tap.wrap(scheme.keyFromSeed(ikm));
             vs.add(new Validator(keys[i].publicKey(), 1));
@@ -111,18 +124,18 @@ public final class Simulation {
         this.validators = new ValidatorSet(EPOCH, vs);
         this.crypto = tap.wrap(scheme.forValidators(validators));
         this.leaders = cfg.leaders().apply(n);
+        this.epochs = cfg.epochLength() > 0 ? new EpochConfig(cfg.epochLength(), cfg.election(), HISTORY_LENGTH) : null;
         this.roles = new Role[n];
         Arrays.fill(roles, Role.HONEST);
         for (int k = 0; k < cfg.byzantine(); k++) {
             int idx = n - 1 - k;
             // With twins on, a Byzantine validator is a twin in a quarter of the runs (at most one twin per run).
             boolean twinAllowed = cfg.faults().contains(Fault.TWINS) && !Arrays.asList(roles).contains(Role.TWIN);
-            roles[idx] = switch (rng.nextInt(twinAllowed ? 4 : 3)) {
-                case 0 -> Role.EQUIVOCATOR;
-                case 1 -> Role.VOTE_ALL;
-                case 2 -> Role.SILENT;
-                default -> Role.TWIN;
-            };
+            // With schedule epochs a Byzantine leader may also propose a wrong next-epoch schedule.
+            int extra = cfg.epochLength() > 0 ? 1 : 0;
+            int pick = rng.nextInt((twinAllowed ? 4 : 3) + extra);
+            roles[idx] = pick == 0 ? Role.EQUIVOCATOR : pick == 1 ? Role.VOTE_ALL : pick == 2 ? Role.SILENT
+                    : pick == 3 && extra == 1 ? Role.WRONG_SCHEDULE : Role.TWIN;
         }
         if (cfg.faults().contains(Fault.DROPS)) {
             lossRate = 0.02 + rng.nextDouble() * 0.13;
@@ -174,7 +187,7 @@ public final class Simulation {
         Instance(int index, Role role, int copy) {
             this.index = index;
             this.role = role;
-            ConsensusSigner guard = new InMemoryGuardedSigner(keys[index]);
+            ConsensusSigner guard = external != null ? external[index] : new InMemoryGuardedSigner(keys[index]);
             this.signer = role == Role.HONEST ? new ObservedSigner(index, guard) : guard;
             this.payloadRng = new Random(new java.util.SplittableRandom(cfg.seed() * 31 + index * 7L + copy).nextLong());
         }
@@ -201,6 +214,9 @@ public final class Simulation {
                         equivocate(Instance.this, p);
                         return;
                     }
+                    if (m instanceof Proposal p && role == Role.WRONG_SCHEDULE && !p.block().nextSchedule().isEmpty()) {
+                        m = wrongSchedule(Instance.this, p);
+                    }
                     for (int j = 0; j < cfg.nodes(); j++) {
                         if (j != index) {
                             outgoing(Instance.this, j, m);
@@ -209,12 +225,12 @@ public final class Simulation {
                 }
             };
             rm = new RoundManager(index, validators, crypto, cfg.safetyRules().create(signer, index, EPOCH), leaders,
-                    ProposalValidator.ACCEPT_ALL, out,
+                    cfg.proposalValidators().apply(index), out,
                     (delay, ev) -> scheduler.after(delay, () -> deliverLocal(this, inc, ev)),
                     scheduler::now,
                     round -> ("n" + index + "/r" + round + "/" + Long.toHexString(payloadRng.nextLong())).getBytes(StandardCharsets.US_ASCII),
                     (block, height) -> executed(this, block, height), store,
-                    new ConsensusConfig(BASE_TIMEOUT_MS, MAX_BACKOFF, 4096, 64));
+                    new ConsensusConfig(BASE_TIMEOUT_MS, MAX_BACKOFF, 4096, 64), epochs);
             rm.start();
         }
 
@@ -296,10 +312,32 @@ public final class Simulation {
     private void voteForAnything(Instance node, Block b) {
         byte[] sig = keys[node.index].sign(SigningMessages.vote(EPOCH, b.round(), b.id()));
         Vote v = new Vote(EPOCH, b.round(), b.id(), node.index, sig);
+        if (epochs != null) {
+            // The next leader depends on the block's chain: send the vote to everyone.
+            for (int j = 0; j < cfg.nodes(); j++) {
+                if (j != node.index) {
+                    outgoing(node, j, new VoteMsg(v));
+                }
+            }
+            return;
+        }
         OptionalInt next = leaders.leader(EPOCH, b.round() + 1);
         if (next.isPresent() && next.getAsInt() != node.index) {
             outgoing(node, next.getAsInt(), new VoteMsg(v));
         }
+    }
+
+    /** The same proposal with a next-epoch schedule that makes this validator lead every round, re-signed. */
+    private Proposal wrongSchedule(Instance node, Proposal honest) {
+        Block b = honest.block();
+        List<Integer> grab = java.util.Collections.nCopies(b.nextSchedule().size(), node.index);
+        if (grab.equals(b.nextSchedule())) {
+            return honest;
+        }
+        Block bad = new Block(EPOCH, b.round(), b.parentQc(), b.payload(), node.index, b.timestampMs(), grab, new byte[0]);
+        bad = bad.withSignature(keys[node.index].sign(SigningMessages.proposal(EPOCH, bad.round(), bad.id())));
+        wrongScheduleBlocks.add(bad.id());
+        return new Proposal(bad, honest.tc());
     }
 
     private void equivocate(Instance node, Proposal honest) {
@@ -308,7 +346,10 @@ public final class Simulation {
         boolean rollback = mode != 0;
         QuorumCert parent = rollback ? QuorumCert.genesis(EPOCH, Block.genesis(EPOCH).id()) : b.parentQc();
         byte[] payload = ("conflict/" + rng.nextLong()).getBytes(StandardCharsets.US_ASCII);
-        Block other = new Block(EPOCH, b.round(), parent, payload, node.index, Math.max(b.timestampMs(), 0), new byte[0]);
+        // The conflicting block carries the schedule its own chain calls for, so that only the voting rules can stop it.
+        List<Integer> schedule = rollback && epochs != null
+                ? node.rm.scheduleChain().expected(b.round(), Block.genesis(EPOCH), parent).orElse(List.of()) : b.nextSchedule();
+        Block other = new Block(EPOCH, b.round(), parent, payload, node.index, Math.max(b.timestampMs(), 0), schedule, new byte[0]);
         other = other.withSignature(keys[node.index].sign(SigningMessages.proposal(EPOCH, other.round(), other.id())));
         Proposal conflicting = new Proposal(other, honest.tc());
         if (mode == 2) {
@@ -398,6 +439,9 @@ public final class Simulation {
         }
         node.executedHeight = height;
         node.executedTip = block.id();
+        if (wrongScheduleBlocks.contains(block.id())) {
+            violation("validator " + node.index + " committed " + block.id() + ", which carries a wrong next-epoch schedule");
+        }
         BlockId earlier = committedAtHeight.putIfAbsent(height, block.id());
         if (earlier != null && !earlier.equals(block.id())) {
             violation("conflicting commits at height " + height + ": " + earlier + " and " + block.id() + " (validator " + node.index + ")");
@@ -425,6 +469,9 @@ public final class Simulation {
             RoundManager rm = i.rm;
             if (rm.counter("safety.conflicting-commit") > 0) {
                 violation("validator " + i.index + " was asked to commit a block that does not extend its committed chain");
+            }
+            if (wrongScheduleBlocks.contains(rm.highQc().blockId())) {
+                violation("validator " + i.index + " holds a QC for " + rm.highQc().blockId() + ", which carries a wrong next-epoch schedule");
             }
             if (rm.committedRound() >= rm.round() || rm.highQc().round() >= rm.round()) {
                 violation("validator " + i.index + " bookkeeping: round " + rm.round() + ", committed round " + rm.committedRound()

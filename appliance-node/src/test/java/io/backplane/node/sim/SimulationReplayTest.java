@@ -14,6 +14,9 @@ class SimulationReplayTest {
         SimConfig cfg = SimConfig.of(Integer.getInteger("sim.nodes", 4), Integer.getInteger("sim.byzantine", 1),
                 Long.getLong("sim.rounds", 40), Fault.parse(System.getProperty("sim.faults", "partitions,drops,crashes,twins")),
                 Long.getLong("sim.seed", 1));
+        int epochLength = Integer.getInteger("sim.epochLength", SimConfig.DEFAULT_EPOCH_LENGTH);
+        cfg = epochLength == 0 ? cfg.withLeaders(io.backplane.node.consensus.liveness.RoundRobinLeaderSchedule::new)
+                : cfg.withElection(epochLength, new io.backplane.node.consensus.liveness.RoundRobinElection());
         SimResult r = Simulation.run(cfg);
         System.out.println(r.describe());
         r.violations().forEach(v -> System.out.println("  " + v));

@@ -74,6 +74,8 @@ public final class RoundManager {
     private final BlockTree tree;
     private final Pacemaker pacemaker;
     private final Block genesis;
+    /** Committed leader schedules; null when the fixed {@link LeaderSchedule} decides (no schedule epochs). */
+    private final ScheduleChain schedules;
 
     private final Map<String, Long> counters = new TreeMap<>();
     private final Map<Long, Map<Integer, Vote>> votesByRound = new HashMap<>();
@@ -101,6 +103,16 @@ public final class RoundManager {
     public RoundManager(int self, ValidatorSet validators, QuorumCrypto crypto, SafetyRules safety, LeaderSchedule leaders,
                         ProposalValidator validator, Outbound out, TimerService timers, LongSupplier clockMs,
                         PayloadSource payloads, Executor executor, BlockStore store, ConsensusConfig config) {
+        this(self, validators, crypto, safety, leaders, validator, out, timers, clockMs, payloads, executor, store, config, null);
+    }
+
+    /**
+     * As above; with {@code epochs} non-null the leaders come from committed schedules ({@link ScheduleChain}) and
+     * {@code leaders} is not used.
+     */
+    public RoundManager(int self, ValidatorSet validators, QuorumCrypto crypto, SafetyRules safety, LeaderSchedule leaders,
+                        ProposalValidator validator, Outbound out, TimerService timers, LongSupplier clockMs,
+                        PayloadSource payloads, Executor executor, BlockStore store, ConsensusConfig config, EpochConfig epochs) {
         if (!validators.contains(self)) {
             throw new IllegalArgumentException("validator index " + self + " is not in a set of " + validators.size());
         }
@@ -120,6 +132,18 @@ public final class RoundManager {
         this.genesis = Block.genesis(epoch);
         this.tree = new BlockTree(genesis, executor);
         this.pacemaker = new Pacemaker(config.baseRoundTimeoutMs(), config.maxBackoffExponent());
+        this.schedules = epochs == null ? null : new ScheduleChain(epochs, validators, genesis);
+    }
+
+    /** The leader of {@code round} for a block extending {@code parent} (the parent matters only with schedule epochs). */
+    private OptionalInt leaderOf(long round, BlockId parent) {
+        return schedules == null ? leaders.leader(epoch, round) : schedules.leader(round, parent);
+    }
+
+    private void inserted0(Block b) {
+        if (schedules != null) {
+            schedules.inserted(b, tree.get(b.parentId()));
+        }
     }
 
     /**
@@ -135,6 +159,7 @@ public final class RoundManager {
         saved.sort(Comparator.comparingLong(Block::round));
         for (Block b : saved) {
             if (tree.insert(b) == BlockTree.InsertResult.INSERTED) {
+                inserted0(b);
                 applyQc(b.parentQc());
             }
         }
@@ -203,13 +228,16 @@ public final class RoundManager {
         timeoutsByRound.keySet().removeIf(r -> r < keepFrom);
         proposalSeen.keySet().removeIf(r -> r < keepFrom);
         pendingQcs.values().removeIf(q -> q.round() <= tree.committedRound());
+        if (schedules != null) {
+            schedules.pruneBelow(tree.root().id(), tree.root().round());
+        }
         // Stashed proposals of past rounds can no longer get our vote; their blocks come back through fetches.
         waitingForParent.values().forEach(list -> list.removeIf(m -> m.message() instanceof Proposal p && p.block().round() < round));
         waitingForParent.values().removeIf(List::isEmpty);
         // After a restart in a round we already timed out of: resend that exact timeout (a new one would be refused).
         store.ownTimeout().filter(t -> t.round() == round).ifPresent(t -> myTimeout = t);
         armTimer();
-        OptionalInt leader = leaders.leader(epoch, round);
+        OptionalInt leader = leaderOf(round, tree.highQc().blockId());
         if (leader.isEmpty()) {
             count("abstain.leader-undecided");
         } else if (leader.getAsInt() == self) {
@@ -278,7 +306,16 @@ public final class RoundManager {
         }
         Block parent = tree.get(qc.blockId());
         long ts = Math.max(clockMs.getAsLong(), parent.timestampMs());
-        Block unsigned = new Block(epoch, round, qc, payloads.nextPayload(round), self, ts, new byte[0]);
+        List<Integer> nextSchedule = List.of();
+        if (schedules != null) {
+            Optional<List<Integer>> s = schedules.expected(round, parent, qc);
+            if (s.isEmpty()) {
+                count("abstain.schedule-undecided");
+                return;
+            }
+            nextSchedule = s.get();
+        }
+        Block unsigned = new Block(epoch, round, qc, payloads.nextPayload(round), self, ts, nextSchedule, new byte[0]);
         Optional<byte[]> sig = safety.signProposal(unsigned);
         if (sig.isEmpty()) {
             count("propose.refused");
@@ -302,14 +339,17 @@ public final class RoundManager {
             count("rejected.oversized-payload");
             return;
         }
-        OptionalInt leader = leaders.leader(epoch, b.round());
-        if (leader.isEmpty()) {
-            count("abstain.leader-undecided");
-            return;
-        }
-        if (leader.getAsInt() != b.author()) {
-            count("rejected.not-leader");
-            return;
+        // With schedule epochs the leader depends on the parent's chain: unknown parent, checked when the parent arrives.
+        if (schedules == null || tree.contains(b.parentId())) {
+            OptionalInt leader = leaderOf(b.round(), b.parentId());
+            if (leader.isEmpty()) {
+                count("abstain.leader-undecided");
+                return;
+            }
+            if (leader.getAsInt() != b.author()) {
+                count("rejected.not-leader");
+                return;
+            }
         }
         if (!crypto.verify(b.author(), SigningMessages.proposal(epoch, b.round(), b.id()), b.signature())) {
             count("rejected.bad-signature");
@@ -370,13 +410,27 @@ public final class RoundManager {
             case ACCEPT -> {
             }
         }
+        if (schedules != null) {
+            switch (schedules.check(b, tree.get(b.parentId()))) {
+                case MISMATCH -> {
+                    count("rejected.schedule-mismatch");
+                    return;
+                }
+                case UNDECIDED -> {
+                    count("abstain.schedule-undecided");
+                    return;
+                }
+                case OK -> {
+                }
+            }
+        }
         Optional<Vote> vote = safety.vote(b, p.tc());
         if (vote.isEmpty()) {
             count("vote.refused");
             return;
         }
         count("votes.cast");
-        OptionalInt next = leaders.leader(epoch, b.round() + 1);
+        OptionalInt next = leaderOf(b.round() + 1, b.id());
         if (next.isEmpty()) {
             count("abstain.leader-undecided");
         } else if (next.getAsInt() == self) {
@@ -387,6 +441,7 @@ public final class RoundManager {
     }
 
     private void inserted(Block b) {
+        inserted0(b);
         store.saveBlock(b);
         QuorumCert qc = pendingQcs.remove(b.id());
         if (qc != null) {
@@ -418,10 +473,13 @@ public final class RoundManager {
             count("ignored.stale-vote");
             return;
         }
-        OptionalInt next = leaders.leader(epoch, v.round() + 1);
-        if (next.isEmpty() || next.getAsInt() != self) {
-            count("rejected.vote-not-for-me");
-            return;
+        // With schedule epochs, a vote for a block we do not hold yet cannot be routed-checked; it is kept (and verified).
+        if (schedules == null || tree.contains(v.blockId())) {
+            OptionalInt next = leaderOf(v.round() + 1, v.blockId());
+            if (next.isEmpty() || next.getAsInt() != self) {
+                count("rejected.vote-not-for-me");
+                return;
+            }
         }
         if (v.round() > pacemaker.round() + 1000) {
             count("rejected.vote-too-far-ahead");
@@ -702,7 +760,7 @@ public final class RoundManager {
             if (tree.contains(b.id())) {
                 continue;
             }
-            OptionalInt leader = leaders.leader(epoch, b.round());
+            OptionalInt leader = schedules != null && !tree.contains(b.parentId()) ? OptionalInt.of(b.author()) : leaderOf(b.round(), b.parentId());
             if (b.epoch() != epoch || b.isGenesis() || leader.isEmpty() || leader.getAsInt() != b.author()
                     || !crypto.verify(b.author(), SigningMessages.proposal(epoch, b.round(), b.id()), b.signature())
                     || !verifyQc(b.parentQc())) {
@@ -771,6 +829,16 @@ public final class RoundManager {
 
     public QuorumCert highQc() {
         return tree.highQc();
+    }
+
+    /** The leader of {@code round} for a block extending {@code parent}, as this node sees it (empty: undecided). */
+    public OptionalInt leaderFor(long round, BlockId parent) {
+        return leaderOf(round, parent);
+    }
+
+    /** The committed schedules, or null without schedule epochs. */
+    public ScheduleChain scheduleChain() {
+        return schedules;
     }
 
     public BlockTree blockTree() {

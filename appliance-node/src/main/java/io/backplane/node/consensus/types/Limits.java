@@ -10,6 +10,8 @@ public final class Limits {
     public static final int MAX_PUBLIC_KEY = 48;
     /** Hard cap on a block payload on the wire; the configured limit checked before voting is usually lower. */
     public static final int MAX_PAYLOAD = 16 * 1024 * 1024;
+    /** Most rounds in one schedule epoch (the leader list a block may carry). */
+    public static final int MAX_SCHEDULE = 4096;
     /** Most blocks in one block-retrieval answer. */
     public static final int MAX_BLOCKS_PER_RESPONSE = 256;
 

@@ -59,16 +59,37 @@ class ConsensusTypesCodecTest {
     }
 
     @Test
+    void theNextScheduleIsInTheHeaderAndTheEncodingAsAListOfU16() throws Exception {
+        Block b = new Block(1, 11, qc(), "hi".getBytes(), 3, 1000, List.of(2, 0, 1, 258), HEX.parseHex("ff"));
+        String schedule = "00000004" + "0002" + "0000" + "0001" + "0102";
+        String golden = "0000000000000001" + "000000000000000b" + QC_HEX.replace(" ", "")
+                + "00000002" + "6869" + "0003" + "00000000000003e8" + schedule + "00000001" + "ff";
+        assertThat(HEX.formatHex(b.toCanonicalBytes())).isEqualTo(golden);
+        byte[] payloadHash = MessageDigest.getInstance("SHA-256").digest("hi".getBytes());
+        byte[] header = hex("0000000000000001", "000000000000000b", QC_HEX, HEX.formatHex(payloadHash), "0003", "00000000000003e8", schedule);
+        assertThat(b.header()).isEqualTo(header);
+        assertThat(b.id().bytes()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(header));
+        // The schedule is covered by the id (so by the author's and the voters' signatures).
+        assertThat(new Block(1, 11, qc(), "hi".getBytes(), 3, 1000, List.of(2, 0, 1, 257), HEX.parseHex("ff")).id()).isNotEqualTo(b.id());
+        assertThat(CanonicalReader.decode(hex(golden), Block::decode).nextSchedule()).containsExactly(2, 0, 1, 258);
+        // A schedule longer than the limit is refused before anything is allocated for it.
+        String huge = "0000000000000001" + "000000000000000b" + QC_HEX.replace(" ", "") + "00000002" + "6869" + "0003" + "00000000000003e8" + "00001001";
+        assertThatThrownBy(() -> CanonicalReader.decode(hex(huge), Block::decode)).isInstanceOf(io.backplane.codec.CodecException.class)
+                .hasMessageContaining("limit 4096");
+    }
+
+    @Test
     void blockHasGoldenBytesAndItsIdIsTheSha256OfTheHeader() throws Exception {
         Block b = new Block(1, 8, qc(), "hi".getBytes(), 3, 1000, HEX.parseHex("ff"));
         String golden = "0000000000000001" + "0000000000000008" + QC_HEX.replace(" ", "")
                 + "00000002" + "6869" // payload "hi"
                 + "0003" // author
                 + "00000000000003e8" // timestamp 1000 ms
+                + "00000000" // no next schedule
                 + "00000001" + "ff"; // signature
         assertThat(HEX.formatHex(b.toCanonicalBytes())).isEqualTo(golden);
         byte[] payloadHash = MessageDigest.getInstance("SHA-256").digest("hi".getBytes());
-        byte[] header = hex("0000000000000001", "0000000000000008", QC_HEX, HEX.formatHex(payloadHash), "0003", "00000000000003e8");
+        byte[] header = hex("0000000000000001", "0000000000000008", QC_HEX, HEX.formatHex(payloadHash), "0003", "00000000000003e8", "00000000");
         assertThat(b.header()).isEqualTo(header);
         assertThat(b.id().bytes()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(header));
         // The signature is not part of the id.

@@ -1,0 +1,65 @@
+package io.backplane.node.keys;
+
+import io.backplane.hsm.DoubleSignRefused;
+import io.backplane.hsm.GuardedSigner;
+import io.backplane.hsm.Signature;
+import io.backplane.hsm.SigningException;
+import io.backplane.node.consensus.safety.ConsensusSigner;
+import io.backplane.node.consensus.safety.SigningRefusedException;
+import io.backplane.node.consensus.safety.SigningRequest;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * {@link ConsensusSigner} over hsm-keystore's {@link GuardedSigner} (the token-sealed BLS key and the fsynced
+ * double-sign watermark). The guard stores no consensus safety data, so this adapter makes it durable first, in a
+ * {@link SafetyDataFile}, and only then asks the guard for the signature: a crash between the two leaves the safety
+ * data ahead of the signatures, which is safe because every field only grows (the node at worst skips a vote it never
+ * cast). A safety-data write that fails withholds the signature. Thread-safe (one request at a time).
+ */
+public final class HsmConsensusSigner implements ConsensusSigner {
+    private final GuardedSigner guard;
+    private final String keyId;
+    private final SafetyDataFile safety;
+    private final byte[] publicKey;
+
+    public HsmConsensusSigner(GuardedSigner guard, String keyId, SafetyDataFile safety) {
+        this.guard = guard;
+        this.keyId = keyId;
+        this.safety = safety;
+        this.publicKey = guard.publicKey(keyId);
+    }
+
+    @Override
+    public byte[] publicKey() {
+        return publicKey.clone();
+    }
+
+    @Override
+    public synchronized byte[] sign(SigningRequest request) throws SigningRefusedException {
+        try {
+            safety.write(request.safetyData());
+        } catch (IOException | RuntimeException e) {
+            throw new SigningRefusedException("safety data could not be made durable in " + safety.path() + ", signature withheld: " + e.getMessage());
+        }
+        io.backplane.hsm.SigningKind kind = switch (request.kind()) {
+            case PROPOSAL -> io.backplane.hsm.SigningKind.PROPOSAL;
+            case VOTE -> io.backplane.hsm.SigningKind.VOTE;
+            case TIMEOUT -> io.backplane.hsm.SigningKind.TIMEOUT;
+        };
+        try {
+            Signature s = guard.sign(new io.backplane.hsm.SigningRequest(keyId, request.epoch(), request.round(), kind, request.message()));
+            return s.bytes();
+        } catch (DoubleSignRefused e) {
+            throw new SigningRefusedException("guard refused " + request.kind() + " for epoch " + request.epoch() + " round " + request.round()
+                    + ": " + e.getMessage());
+        } catch (SigningException e) {
+            throw new SigningRefusedException("signing failed" + (e.retryable() ? " (retryable)" : "") + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Optional<byte[]> safetyData() {
+        return safety.read();
+    }
+}
