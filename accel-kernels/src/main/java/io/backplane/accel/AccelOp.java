@@ -65,7 +65,7 @@ public record AccelOp<I, R>(String name, BiFunction<AccelBackend, I, R> call, To
             AccelBackend::ed25519BatchVerify, List::size, in -> notNull("items", in),
             (in, out) -> out != null && out.length == in.size(), Arrays::equals, 256);
 
-    /** BLS {@code Aggregate} of signatures (empty: invalid input). No device kernel yet: the CPU answers. */
+    /** BLS {@code Aggregate} of signatures (empty: invalid input); the device decodes, checks and sums signatures. */
     public static final AccelOp<List<byte[]>, Optional<byte[]>> BLS_AGGREGATE = new AccelOp<>("bls-aggregate",
             AccelBackend::blsAggregateSignatures, List::size, in -> notNull("signatures", in),
             (in, out) -> pointOrEmpty(out, 96), AccelOp::sameOptionalBytes, 1024);
@@ -92,7 +92,10 @@ public record AccelOp<I, R>(String name, BiFunction<AccelBackend, I, R> call, To
             in -> in.publicKeys() == null ? 0 : in.publicKeys().size(), in -> notNull("input", in),
             (in, out) -> out != null, Boolean::equals, Integer.MAX_VALUE);
 
-    /** BLS batch verification with per-triple answers. No device kernel yet (multi-scalar multiplication). */
+    /**
+     * BLS batch verification with per-triple answers. The device decodes and computes rᵢ·pkᵢ and Σ rᵢ·sigᵢ; the
+     * pairings, and the bisection of a failing batch, run on the CPU.
+     */
     public static final AccelOp<List<BlsSignatureSet>, boolean[]> BLS_BATCH_VERIFY = new AccelOp<>("bls-batch-verify",
             AccelBackend::blsBatchVerifyEach, List::size, in -> notNull("triples", in),
             (in, out) -> out != null && out.length == in.size(), Arrays::equals, 1024);

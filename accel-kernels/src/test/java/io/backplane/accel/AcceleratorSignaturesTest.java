@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The issue-7 operations through the {@link Accelerator} on the real OpenCL device (PoCL on CI): Ed25519 and BLS
- * public-key aggregation run on the device, the BLS operations without a kernel go to the CPU through
+ * public-key and signature aggregation and the scalar multiplications of BLS batch verification run on the device, the BLS operations without a kernel go to the CPU through
  * {@code supports()} without counting a fault, and injected faults fall back to the CPU for the new ops too.
  */
 class AcceleratorSignaturesTest {
@@ -116,13 +116,15 @@ class AcceleratorSignaturesTest {
             assertThat(a.blsAggregatePublicKeys(withInfinity)).isEmpty();
             assertThat(a.metrics().calls("ed25519-verify", "opencl")).isEqualTo(1);
             assertThat(a.metrics().calls("bls-aggregate-pubkeys", "opencl")).isEqualTo(3);
+            assertThat(a.metrics().calls("bls-aggregate", "opencl")).isEqualTo(1);
+            assertThat(a.metrics().crossChecks("bls-aggregate", true)).isEqualTo(1);
             assertThat(a.metrics().crossChecks("ed25519-verify", true)).isEqualTo(1);
             assertThat(a.metrics().crossChecks("bls-aggregate-pubkeys", true)).isEqualTo(3);
         }
     }
 
     @Test
-    void blsOperationsWithoutAKernelRunOnTheCpuWithoutAFault() {
+    void blsBatchVerifyOnTheDeviceAndTheOpsWithoutAKernelOnTheCpuWithoutAFault() {
         try (Accelerator a = accelerator(DeviceFaultHook.NONE, 1.0)) {
             List<BlsSignatureSet> sets = new ArrayList<>();
             for (byte[][] t : blsTriples) {
@@ -141,16 +143,18 @@ class AcceleratorSignaturesTest {
             assertThat(a.blsAggregateVerify(new BlsAggregateVerifyInput(column(0), column(1),
                     a.blsAggregateSignatures(column(2)).orElseThrow()))).isTrue();
             assertThat(a.blsAggregateSignatures(List.of())).isEmpty();
-            for (String op : List.of("bls-batch-verify", "bls-verify", "bls-fast-aggregate-verify", "bls-aggregate-verify", "bls-aggregate")) {
+            assertThat(a.metrics().calls("bls-batch-verify", "opencl")).isEqualTo(1);
+            assertThat(a.metrics().crossChecks("bls-batch-verify", true)).isEqualTo(1);
+            for (String op : List.of("bls-verify", "bls-fast-aggregate-verify", "bls-aggregate-verify")) {
                 assertThat(a.metrics().calls(op, "opencl")).as(op).isZero();
                 assertThat(a.metrics().calls(op, "cpu")).as(op).isPositive();
                 for (FallbackReason r : FallbackReason.values()) {
                     assertThat(a.metrics().fallbacks(op, r)).as(op + " " + r).isZero();
                 }
             }
-            assertThat(a.device().orElseThrow().supports(AccelOp.BLS_BATCH_VERIFY)).isFalse();
-            assertThatThrownBy(() -> a.device().orElseThrow().blsBatchVerifyEach(sets))
-                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("bls-batch-verify");
+            assertThat(a.device().orElseThrow().supports(AccelOp.BLS_VERIFY)).isFalse();
+            assertThatThrownBy(() -> a.device().orElseThrow().blsVerify(sets.get(0)))
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("bls-verify");
         }
     }
 
@@ -170,6 +174,8 @@ class AcceleratorSignaturesTest {
             assertThat(a.blsAggregatePublicKeys(column(0))).get().isEqualTo(REFERENCE.blsAggregatePublicKeys(column(0)).orElseThrow());
             assertThat(a.metrics().fallbacks("ed25519-verify", FallbackReason.ERROR)).isEqualTo(1);
             assertThat(a.metrics().fallbacks("bls-aggregate-pubkeys", FallbackReason.ERROR)).isEqualTo(1);
+            assertThat(a.blsAggregateSignatures(column(2))).get().isEqualTo(REFERENCE.blsAggregateSignatures(column(2)).orElseThrow());
+            assertThat(a.metrics().fallbacks("bls-aggregate", FallbackReason.ERROR)).isEqualTo(1);
             assertThat(a.breakerState(AccelOp.ED25519_VERIFY)).isEqualTo(CircuitBreaker.State.OPEN);
             broken.set(false);
             clock.addAndGet(Duration.ofSeconds(5).toNanos());

@@ -6,6 +6,7 @@ import io.backplane.accel.VdfProof;
 import io.backplane.accel.bls.BlsAggregateVerifyInput;
 import io.backplane.accel.bls.BlsFastAggregateInput;
 import io.backplane.accel.bls.BlsG1OpenCl;
+import io.backplane.accel.bls.BlsG2OpenCl;
 import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.accel.ed25519.Ed25519Item;
 import io.backplane.accel.ed25519.Ed25519OpenCl;
@@ -28,8 +29,9 @@ import org.jocl.cl_program;
  * so no call ever compiles. SHA-256 and Merkle levels run one work-item per message/node; VDF verification runs the
  * two 2048-bit modular exponentiations per proof on the device (Montgomery, one proof per work-item) while the host
  * does HashToPrime and the canonical checks. Ed25519 batch verification runs one signature per work-item
- * ({@link Ed25519OpenCl}); BLS public-key aggregation decodes, subgroup-checks and tree-sums keys on the device
- * ({@link BlsG1OpenCl}). The other BLS operations have no kernel yet: {@link #supports} says so and the
+ * ({@link Ed25519OpenCl}); BLS public-key and signature aggregation decode, subgroup-check and tree-sum points on
+ * the device ({@link BlsG1OpenCl}, {@link BlsG2OpenCl}); BLS batch verification decodes and multiplies by the random
+ * scalars there, hashing to G2 and the pairings staying on the CPU. The other BLS operations have no kernel: {@link #supports} says so and the
  * {@link io.backplane.accel.Accelerator} runs them on the CPU. Device calls are serialised (kernels and buffers are
  * reused); every kernel family shares this one context and program cache.
  */
@@ -48,11 +50,16 @@ public final class OpenClBackend implements AccelBackend {
     private final cl_mem r2Buf;
     private final Ed25519OpenCl ed25519;
     private final BlsG1OpenCl blsG1;
+    private final BlsG2OpenCl blsG2;
+    /** The batch-verify scalars (a CSPRNG: predictable scalars would let a forger cancel terms) and bisection. */
+    private final java.security.SecureRandom scalars = new java.security.SecureRandom();
+    private final io.backplane.accel.bls.BlsCpu blsCpu = new io.backplane.accel.bls.BlsCpu(scalars);
 
     private OpenClBackend(OpenClContext cl) {
         this.cl = cl;
         ed25519 = Ed25519OpenCl.on(cl);
         blsG1 = BlsG1OpenCl.on(cl);
+        blsG2 = BlsG2OpenCl.on(cl);
         cl_program sha = cl.program("kernels/sha256.cl", "");
         cl_program vdf = cl.program("kernels/vdf_verify.cl", "");
         shaKernel = cl.kernel(sha, "sha256_batch");
@@ -91,7 +98,8 @@ public final class OpenClBackend implements AccelBackend {
 
     /** The operations this backend has kernels for; others are answered by the CPU. */
     private static final java.util.Set<String> OPS = java.util.Set.of(AccelOp.SHA256.name(), AccelOp.MERKLE.name(),
-            AccelOp.VDF_VERIFY.name(), AccelOp.ED25519_VERIFY.name(), AccelOp.BLS_AGGREGATE_PUBKEYS.name());
+            AccelOp.VDF_VERIFY.name(), AccelOp.ED25519_VERIFY.name(), AccelOp.BLS_AGGREGATE_PUBKEYS.name(),
+            AccelOp.BLS_AGGREGATE.name(), AccelOp.BLS_BATCH_VERIFY.name());
 
     @Override
     public boolean supports(AccelOp<?, ?> op) {
@@ -233,7 +241,7 @@ public final class OpenClBackend implements AccelBackend {
 
     @Override
     public Optional<byte[]> blsAggregateSignatures(List<byte[]> signatures) {
-        throw noKernel(AccelOp.BLS_AGGREGATE);
+        return blsG2.aggregateSignatures(signatures);
     }
 
     @Override
@@ -253,7 +261,7 @@ public final class OpenClBackend implements AccelBackend {
 
     @Override
     public boolean[] blsBatchVerifyEach(List<BlsSignatureSet> sets) {
-        throw noKernel(AccelOp.BLS_BATCH_VERIFY);
+        return blsG2.batchVerify(sets, scalars, blsCpu);
     }
 
     /** Reached only by a caller that skipped {@link #supports}; the Accelerator never does. */
@@ -305,6 +313,7 @@ public final class OpenClBackend implements AccelBackend {
     public synchronized void close() {
         ed25519.close();
         blsG1.close();
+        blsG2.close();
         cl.close();
     }
 }

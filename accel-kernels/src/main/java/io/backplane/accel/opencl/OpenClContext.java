@@ -89,6 +89,20 @@ public final class OpenClContext implements AutoCloseable {
                 k -> cache.build(context, handle.id(), readResource(resource), options));
     }
 
+    /**
+     * The program built from several class-path resources concatenated in order (a kernel family that reuses another
+     * file's field arithmetic: one compile, one cached binary); built at most once here.
+     */
+    public cl_program program(List<String> resources, String options) {
+        return programs.computeIfAbsent(String.join("\0", resources) + "\0" + options, k -> {
+            StringBuilder src = new StringBuilder();
+            for (String r : resources) {
+                src.append(readResource(r)).append('\n');
+            }
+            return cache.build(context, handle.id(), src.toString(), options);
+        });
+    }
+
     /** A kernel of a program; released with this context. */
     public cl_kernel kernel(cl_program program, String name) {
         cl_kernel k = CL.clCreateKernel(program, name, null);
