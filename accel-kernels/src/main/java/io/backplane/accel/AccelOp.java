@@ -80,7 +80,10 @@ public record AccelOp<I, R>(String name, BiFunction<AccelBackend, I, R> call, To
             AccelBackend::blsVerify, in -> 1, in -> notNull("triple", in),
             (in, out) -> out != null, Boolean::equals, Integer.MAX_VALUE);
 
-    /** BLS {@code FastAggregateVerify}; the batch size is the number of keys. No device kernel yet. */
+    /**
+     * BLS {@code FastAggregateVerify}; the batch size is the number of keys. The device validates and sums the keys,
+     * the CPU does the one pairing check.
+     */
     public static final AccelOp<BlsFastAggregateInput, Boolean> BLS_FAST_AGGREGATE_VERIFY = new AccelOp<>(
             "bls-fast-aggregate-verify", AccelBackend::blsFastAggregateVerify,
             in -> in.publicKeys() == null ? 0 : in.publicKeys().size(), in -> notNull("input", in),

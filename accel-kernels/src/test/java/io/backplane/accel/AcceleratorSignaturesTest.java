@@ -145,7 +145,13 @@ class AcceleratorSignaturesTest {
             assertThat(a.blsAggregateSignatures(List.of())).isEmpty();
             assertThat(a.metrics().calls("bls-batch-verify", "opencl")).isEqualTo(1);
             assertThat(a.metrics().crossChecks("bls-batch-verify", true)).isEqualTo(1);
-            for (String op : List.of("bls-verify", "bls-fast-aggregate-verify", "bls-aggregate-verify")) {
+            assertThat(a.metrics().calls("bls-fast-aggregate-verify", "opencl")).isEqualTo(1);
+            // Keys that cancel sum to infinity: FastAggregateVerify must refuse, on the device path as on the CPU.
+            byte[] negated = t[0].clone();
+            negated[0] ^= 0x20;
+            assertThat(a.blsFastAggregateVerify(new BlsFastAggregateInput(List.of(t[0], negated), t[1], t[2]))).isFalse();
+            assertThat(a.metrics().crossChecks("bls-fast-aggregate-verify", true)).isEqualTo(2);
+            for (String op : List.of("bls-verify", "bls-aggregate-verify")) {
                 assertThat(a.metrics().calls(op, "opencl")).as(op).isZero();
                 assertThat(a.metrics().calls(op, "cpu")).as(op).isPositive();
                 for (FallbackReason r : FallbackReason.values()) {
