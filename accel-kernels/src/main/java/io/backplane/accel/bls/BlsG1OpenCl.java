@@ -10,11 +10,7 @@ import io.backplane.accel.opencl.OpenClContext;
 import io.backplane.accel.opencl.OpenClDevice;
 import io.backplane.accel.opencl.OpenClRuntime;
 import io.backplane.accel.opencl.ProgramCache;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.jocl.CL;
@@ -49,7 +45,6 @@ public final class BlsG1OpenCl implements AutoCloseable {
     private final OpenClDevice device;
     private final cl_context context;
     private final cl_command_queue queue;
-    private final cl_program program;
     private final cl_kernel fromAffine;
     private final cl_kernel reduce;
     private final cl_kernel outOfMont;
@@ -70,7 +65,6 @@ public final class BlsG1OpenCl implements AutoCloseable {
         this.device = device;
         this.context = context;
         this.queue = CL.clCreateCommandQueueWithProperties(context, id, new cl_queue_properties(), null);
-        this.program = program;
         this.fromAffine = CL.clCreateKernel(program, "g1_from_affine", null);
         this.reduce = CL.clCreateKernel(program, "g1_reduce", null);
         this.outOfMont = CL.clCreateKernel(program, "g1_out_of_mont", null);
@@ -107,17 +101,6 @@ public final class BlsG1OpenCl implements AutoCloseable {
     public static BlsG1OpenCl on(OpenClContext cl) {
         return new BlsG1OpenCl(cl.device(), cl.context(), cl.deviceId(), cl.program(KERNEL_RESOURCE.substring(1), BUILD_OPTIONS),
                 cl.timing());
-    }
-
-    static String source() {
-        try (InputStream in = BlsG1OpenCl.class.getResourceAsStream(KERNEL_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("kernel resource " + KERNEL_RESOURCE + " is missing from the class path");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     public OpenClDevice device() {

@@ -54,7 +54,6 @@ public final class Ed25519OpenCl implements AutoCloseable {
     private final OpenClDevice device;
     private final cl_context context;
     private final cl_command_queue queue;
-    private final cl_program program;
     private final cl_kernel kernel;
     /** The context this instance opened itself (standalone use), released on close; null on a shared context. */
     private OpenClContext owned;
@@ -65,7 +64,6 @@ public final class Ed25519OpenCl implements AutoCloseable {
         this.timing = timing;
         this.device = device;
         this.context = context;
-        this.program = program;
         this.queue = CL.clCreateCommandQueueWithProperties(context, id, new cl_queue_properties(), null);
         this.kernel = CL.clCreateKernel(program, KERNEL_NAME, null);
     }
