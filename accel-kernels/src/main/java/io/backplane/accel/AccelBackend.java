@@ -1,7 +1,12 @@
 package io.backplane.accel;
 
+import io.backplane.accel.bls.BlsAggregateVerifyInput;
+import io.backplane.accel.bls.BlsFastAggregateInput;
+import io.backplane.accel.bls.BlsSignatureSet;
+import io.backplane.accel.ed25519.Ed25519Item;
 import io.backplane.accel.vdf.Wesolowski;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One way of running the batch crypto operations: the CPU reference ({@code cpu}) or an OpenCL device
@@ -30,6 +35,36 @@ public interface AccelBackend extends AutoCloseable {
      * refuses them when it is built.
      */
     boolean[] vdfVerifyBatch(List<VdfProof> proofs);
+
+    /**
+     * Ed25519 verification with Bouncy Castle's acceptance rule ({@link io.backplane.accel.ed25519.Ed25519Cpu}), one
+     * answer per item; malformed items (wrong lengths, nulls) are {@code false}.
+     */
+    boolean[] ed25519BatchVerify(List<Ed25519Item> items);
+
+    /**
+     * BLS {@code Aggregate}: every signature decoded with the G2 subgroup check, then summed; empty for an empty list
+     * or any invalid signature (the vectors' {@code null}).
+     */
+    Optional<byte[]> blsAggregateSignatures(List<byte[]> signatures);
+
+    /** {@code eth_aggregate_pubkeys}: every key through {@code KeyValidate}, then summed; empty as above. */
+    Optional<byte[]> blsAggregatePublicKeys(List<byte[]> publicKeys);
+
+    /** BLS {@code Verify}; false for anything that fails to decode. */
+    boolean blsVerify(BlsSignatureSet set);
+
+    /** BLS {@code FastAggregateVerify}; false for no keys or anything that fails to decode. */
+    boolean blsFastAggregateVerify(BlsFastAggregateInput input);
+
+    /** BLS {@code AggregateVerify} (proof-of-possession scheme); false for no pairs, mismatched counts, bad input. */
+    boolean blsAggregateVerify(BlsAggregateVerifyInput input);
+
+    /**
+     * BLS batch verification with per-triple answers (random linear combination, bisection of failing groups), each
+     * equal to {@code Verify} of that triple.
+     */
+    boolean[] blsBatchVerifyEach(List<BlsSignatureSet> sets);
 
     /**
      * Whether this backend implements {@code op}. A device backend answers false for operations whose kernel does

@@ -155,6 +155,34 @@ public final class Accelerator implements AutoCloseable {
         return run(AccelOp.VDF_VERIFY, proofs);
     }
 
+    public boolean[] ed25519BatchVerify(List<io.backplane.accel.ed25519.Ed25519Item> items) {
+        return run(AccelOp.ED25519_VERIFY, items);
+    }
+
+    public Optional<byte[]> blsAggregateSignatures(List<byte[]> signatures) {
+        return run(AccelOp.BLS_AGGREGATE, signatures);
+    }
+
+    public Optional<byte[]> blsAggregatePublicKeys(List<byte[]> publicKeys) {
+        return run(AccelOp.BLS_AGGREGATE_PUBKEYS, publicKeys);
+    }
+
+    public boolean blsVerify(io.backplane.accel.bls.BlsSignatureSet set) {
+        return run(AccelOp.BLS_VERIFY, set);
+    }
+
+    public boolean blsFastAggregateVerify(io.backplane.accel.bls.BlsFastAggregateInput input) {
+        return run(AccelOp.BLS_FAST_AGGREGATE_VERIFY, input);
+    }
+
+    public boolean blsAggregateVerify(io.backplane.accel.bls.BlsAggregateVerifyInput input) {
+        return run(AccelOp.BLS_AGGREGATE_VERIFY, input);
+    }
+
+    public boolean[] blsBatchVerifyEach(List<io.backplane.accel.bls.BlsSignatureSet> sets) {
+        return run(AccelOp.BLS_BATCH_VERIFY, sets);
+    }
+
     /** Sequential by nature: always the CPU. */
     public VdfOutput vdfEvaluate(byte[] x, long t) {
         long start = options.nanoClock().getAsLong();

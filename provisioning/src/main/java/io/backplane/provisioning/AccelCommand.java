@@ -2,11 +2,16 @@ package io.backplane.provisioning;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.backplane.accel.AccelBackend;
+import io.backplane.accel.AccelOp;
 import io.backplane.accel.Accelerator;
 import io.backplane.accel.Backends;
 import io.backplane.accel.VdfOutput;
 import io.backplane.accel.VdfProof;
+import io.backplane.accel.bls.BlsAggregateVerifyInput;
+import io.backplane.accel.bls.BlsFastAggregateInput;
+import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.accel.cpu.CpuBackend;
+import io.backplane.accel.ed25519.Ed25519Item;
 import io.backplane.config.NodeHome;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -32,12 +37,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code backplane accel <op>}: runs one accelerated operation over JSON lines (stdin or {@code --in FILE}) and
- * writes one JSON line per input line, in order. The whole input is one batch per operation, so an operator can
- * compare a device against the CPU on the same file. A malformed line answers {@code {"error": ...}} and the other
- * lines still answer; the exit code is then 1.
+ * writes one JSON line per input line, in order. For sha256, vdf-verify and ed25519-verify the whole input is one batch,
+ * so an operator can compare a device against the CPU on the same file. BLS lines are the {@code input} objects of
+ * the official Ethereum vectors (a whole vector object {@code {"input": ...}} is accepted too) and each is one call;
+ * the answer is {@code {"output": ...}} as in the vectors, {@code null} where they expect an error. A malformed line
+ * answers {@code {"error": ...}} and the other lines still answer; the exit code is then 1.
  */
-@Command(name = "accel", description = {"Run an accelerated operation over JSON lines: sha256, merkle, vdf-eval, vdf-verify.",
-        "Output is always one JSON line per input line; the whole input is one batch."})
+@Command(name = "accel", description = {"Run an accelerated operation over JSON lines: sha256, merkle, vdf-eval, vdf-verify,",
+        "bls-aggregate, bls-aggregate-pubkeys, bls-verify, bls-fast-aggregate-verify, bls-aggregate-verify, bls-batch-verify,",
+        "ed25519-verify. Output is always one JSON line per input line."})
 public final class AccelCommand implements Callable<Integer> {
     /** Overrides where compiled OpenCL programs are cached (default {@code <home>/cache/opencl}). */
     public static final String CACHE_ENV = "BACKPLANE_OPENCL_CACHE";
@@ -45,13 +53,16 @@ public final class AccelCommand implements Callable<Integer> {
     /** Which backend answers. */
     enum BackendChoice { cpu, opencl, auto }
 
-    static final List<String> OPS = List.of("sha256", "merkle", "vdf-eval", "vdf-verify");
+    static final List<String> OPS = List.of("sha256", "merkle", "vdf-eval", "vdf-verify", "bls-aggregate",
+            "bls-aggregate-pubkeys", "bls-verify", "bls-fast-aggregate-verify", "bls-aggregate-verify", "bls-batch-verify",
+            "ed25519-verify");
     private static final HexFormat HEX = HexFormat.of();
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "OP", description = "sha256, merkle, vdf-eval or vdf-verify")
+    @Parameters(index = "0", paramLabel = "OP", description = "sha256, merkle, vdf-eval, vdf-verify, bls-aggregate, "
+            + "bls-aggregate-pubkeys, bls-verify, bls-fast-aggregate-verify, bls-aggregate-verify, bls-batch-verify, ed25519-verify")
     String op;
 
     @Option(names = "--backend", defaultValue = "auto", paramLabel = "cpu|opencl|auto",
@@ -84,7 +95,7 @@ public final class AccelCommand implements Callable<Integer> {
         }
         NodeHome nodeHome = home.resolve();
         String device = home.loadConfig(nodeHome).accel().device();
-        try (Ops accel = open(device, nodeHome)) {
+        try (Ops accel = open(device, nodeHome, err)) {
             List<Map<String, Object>> answers = switch (op) {
                 case "sha256" -> sha256(lines, accel);
                 case "merkle" -> perLine(lines, n -> Map.of("root", HEX.formatHex(accel.merkleRoot(hexList(n, "leaves")))));
@@ -95,7 +106,25 @@ public final class AccelCommand implements Callable<Integer> {
                     m.put("proof", HEX.formatHex(o.proof()));
                     return m;
                 });
-                default -> vdfVerify(lines, accel);
+                case "vdf-verify" -> vdfVerify(lines, accel);
+                case "ed25519-verify" -> ed25519Verify(lines, accel);
+                case "bls-aggregate" -> perLine(lines, n -> point(accel.run(AccelOp.BLS_AGGREGATE, blsList(input(n), "signatures"))));
+                case "bls-aggregate-pubkeys" -> perLine(lines, n -> point(accel.run(AccelOp.BLS_AGGREGATE_PUBKEYS, blsList(input(n), "pubkeys"))));
+                case "bls-verify" -> perLine(lines, n -> {
+                    JsonNode i = input(n);
+                    return output(accel.run(AccelOp.BLS_VERIFY, new BlsSignatureSet(hex0x(i, "pubkey"), hex0x(i, "message"), hex0x(i, "signature"))));
+                });
+                case "bls-fast-aggregate-verify" -> perLine(lines, n -> {
+                    JsonNode i = input(n);
+                    return output(accel.run(AccelOp.BLS_FAST_AGGREGATE_VERIFY,
+                            new BlsFastAggregateInput(blsList(i.get("pubkeys"), "pubkeys"), hex0x(i, "message"), hex0x(i, "signature"))));
+                });
+                case "bls-aggregate-verify" -> perLine(lines, n -> {
+                    JsonNode i = input(n);
+                    return output(accel.run(AccelOp.BLS_AGGREGATE_VERIFY, new BlsAggregateVerifyInput(
+                            blsList(i.get("pubkeys"), "pubkeys"), blsList(i.get("messages"), "messages"), hex0x(i, "signature"))));
+                });
+                default -> perLine(lines, n -> blsBatchVerify(input(n), accel));
             };
             boolean anyError = false;
             for (Map<String, Object> a : answers) {
@@ -116,6 +145,9 @@ public final class AccelCommand implements Callable<Integer> {
 
         VdfOutput vdfEvaluate(byte[] x, long t);
 
+        /** Any engine operation (the BLS and Ed25519 ones go through here). */
+        <I, R> R run(AccelOp<I, R> op, I input);
+
         @Override
         void close();
     }
@@ -125,7 +157,7 @@ public final class AccelCommand implements Callable<Integer> {
      * (exit 1), because comparing a device with the CPU is what this command is for. auto goes through the
      * {@link Accelerator}, as the node does.
      */
-    private Ops open(String device, NodeHome nodeHome) {
+    private Ops open(String device, NodeHome nodeHome, PrintWriter err) {
         if (backend == BackendChoice.auto) {
             Accelerator a = Backends.open(device, cacheDir(nodeHome), Accelerator.Options.defaults());
             return new Ops() {
@@ -145,13 +177,19 @@ public final class AccelCommand implements Callable<Integer> {
                     return a.vdfEvaluate(x, t);
                 }
 
+                public <I, R> R run(AccelOp<I, R> op, I input) {
+                    return a.run(op, input);
+                }
+
                 public void close() {
                     a.close();
                 }
             };
         }
-        AccelBackend b = backend == BackendChoice.cpu ? new CpuBackend()
+        CpuBackend cpu = new CpuBackend();
+        AccelBackend b = backend == BackendChoice.cpu ? cpu
                 : Backends.openDevice(device.startsWith("opencl") ? device : "opencl", cacheDir(nodeHome)).orElseThrow();
+        boolean[] told = {false};
         return new Ops() {
             public List<byte[]> sha256Batch(List<byte[]> m) {
                 return b.sha256Batch(m);
@@ -167,6 +205,19 @@ public final class AccelCommand implements Callable<Integer> {
 
             public VdfOutput vdfEvaluate(byte[] x, long t) {
                 return b.vdfEvaluate(x, t);
+            }
+
+            /** An operation the device has no kernel for is answered by the CPU, and stderr says so once. */
+            public <I, R> R run(AccelOp<I, R> op, I input) {
+                op.validate().accept(input);
+                if (b.supports(op)) {
+                    return op.call().apply(b, input);
+                }
+                if (!told[0]) {
+                    err.println("backplane accel: " + op.name() + " has no kernel on " + b.describe() + "; the CPU answered");
+                    told[0] = true;
+                }
+                return op.call().apply(cpu, input);
             }
 
             public void close() {
@@ -204,6 +255,82 @@ public final class AccelCommand implements Callable<Integer> {
                     }
                     return l;
                 }, b -> Map.of("valid", b));
+    }
+
+    private static List<Map<String, Object>> ed25519Verify(List<String> lines, Ops accel) {
+        return batched(lines, n -> new Ed25519Item(hex0x(n, "pk"), hex0x(n, "msg"), hex0x(n, "sig")),
+                items -> booleans(accel.run(AccelOp.ED25519_VERIFY, items)), b -> Map.of("valid", b));
+    }
+
+    /** {@code {"output": all valid, "each": [per-triple answers]}}; the three lists must have the same length. */
+    private static Map<String, Object> blsBatchVerify(JsonNode in, Ops accel) {
+        List<byte[]> pks = blsList(in.get("pubkeys"), "pubkeys");
+        List<byte[]> msgs = blsList(in.get("messages"), "messages");
+        List<byte[]> sigs = blsList(in.get("signatures"), "signatures");
+        if (pks.size() != msgs.size() || pks.size() != sigs.size()) {
+            throw new IllegalArgumentException("pubkeys, messages and signatures must have the same length, got "
+                    + pks.size() + ", " + msgs.size() + ", " + sigs.size());
+        }
+        List<BlsSignatureSet> sets = new ArrayList<>(pks.size());
+        for (int i = 0; i < pks.size(); i++) {
+            sets.add(new BlsSignatureSet(pks.get(i), msgs.get(i), sigs.get(i)));
+        }
+        List<Boolean> each = booleans(accel.run(AccelOp.BLS_BATCH_VERIFY, sets));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("output", !each.isEmpty() && !each.contains(false)); // batch_verify of the vectors: empty is invalid
+        m.put("each", each);
+        return m;
+    }
+
+    private static List<Boolean> booleans(boolean[] v) {
+        List<Boolean> l = new ArrayList<>(v.length);
+        for (boolean b : v) {
+            l.add(b);
+        }
+        return l;
+    }
+
+    /** The vector's {@code input} when the line is a whole vector object, else the line itself. */
+    private static JsonNode input(JsonNode line) {
+        return line.isObject() && line.has("input") ? line.get("input") : line;
+    }
+
+    private static Map<String, Object> output(Object value) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("output", value);
+        return m;
+    }
+
+    /** {@code {"output": "0x..."}}, or {@code {"output": null}} where the spec says the input is invalid. */
+    private static Map<String, Object> point(Optional<byte[]> p) {
+        return output(p.map(b -> "0x" + HEX.formatHex(b)).orElse(null));
+    }
+
+    /** A JSON array of hex strings (with or without 0x), as the vectors write them. */
+    private static List<byte[]> blsList(JsonNode v, String field) {
+        if (v == null || !v.isArray()) {
+            throw new IllegalArgumentException(field + ": missing or not an array");
+        }
+        List<byte[]> out = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isTextual()) {
+                throw new IllegalArgumentException(field + "[" + i + "]: not a string");
+            }
+            out.add(hexValue(field + "[" + i + "]", strip0x(v.get(i).asText())));
+        }
+        return out;
+    }
+
+    private static byte[] hex0x(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new IllegalArgumentException(field + ": missing or not a string");
+        }
+        return hexValue(field, strip0x(v.asText()));
+    }
+
+    private static String strip0x(String s) {
+        return s.startsWith("0x") || s.startsWith("0X") ? s.substring(2) : s;
     }
 
     /** Parses every line; the good ones go to the backend as one batch; answers come back in input order. */
@@ -251,8 +378,8 @@ public final class AccelCommand implements Callable<Integer> {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
         }
-        if (n == null || !n.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
+        if (n == null || !(n.isObject() || n.isArray())) {
+            throw new IllegalArgumentException("not a JSON object or array");
         }
         return n;
     }

@@ -1,12 +1,19 @@
 package io.backplane.provisioning;
 
 import io.backplane.accel.AccelBackend;
+import io.backplane.accel.AccelOp;
 import io.backplane.accel.bench.AccelBenchmark;
 import io.backplane.accel.cpu.CpuBackend;
 import io.backplane.accel.opencl.OpenClBackend;
 import io.backplane.accel.opencl.OpenClRuntime;
 import io.backplane.accel.opencl.ProgramCache;
 import io.backplane.config.NodeHome;
+import io.backplane.hsm.bench.HsmBenchmark;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,11 +49,21 @@ public final class BenchCommand implements Callable<Integer> {
      * and shared), the largest batch to measure, and the time each measured point should take at least.
      */
     public record Settings(NodeHome home, Supplier<List<AccelBackend>> devices, int maxBatch, long minTimeMillis,
-                           PrintWriter progress) {
+                           PrintWriter progress, long maxPointMillis) {
+        public Settings(NodeHome home, Supplier<List<AccelBackend>> devices, int maxBatch, long minTimeMillis, PrintWriter progress) {
+            this(home, devices, maxBatch, minTimeMillis, progress, Long.MAX_VALUE);
+        }
     }
 
-    /** One measured point; {@code ratioToCpu} is items/s of this backend over the CPU's at the same batch (null if no CPU row). */
-    public record Row(String backend, int batch, int iterations, double medianMillis, double itemsPerSecond, Double ratioToCpu) {
+    /**
+     * One measured point; {@code ratioToCpu} is items/s of this backend over the CPU's at the same batch (null if no
+     * CPU row); {@code transferShare} is the share of the device time spent on buffer transfers (null for the CPU).
+     */
+    public record Row(String backend, int batch, int iterations, double medianMillis, double itemsPerSecond, Double ratioToCpu,
+                      Double transferShare) {
+        public Row(String backend, int batch, int iterations, double medianMillis, double itemsPerSecond, Double ratioToCpu) {
+            this(backend, batch, iterations, medianMillis, itemsPerSecond, ratioToCpu, null);
+        }
     }
 
     /**
@@ -63,6 +80,9 @@ public final class BenchCommand implements Callable<Integer> {
     static {
         for (AccelBenchmark.Op op : AccelBenchmark.all()) {
             register(op.name(), () -> new AccelSuite(op));
+        }
+        for (String op : HsmBenchmark.OPS) {
+            register(op, () -> new HsmSuite(op));
         }
     }
 
@@ -92,6 +112,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--min-time-ms", defaultValue = "400", paramLabel = "MS", description = "Least time spent per point (default: ${DEFAULT-VALUE}).")
     long minTimeMillis;
 
+    @Option(names = "--max-point-ms", defaultValue = "30000", paramLabel = "MS",
+            description = "Skip a batch size (and larger ones) when one backend's estimated time for the point exceeds this (default: ${DEFAULT-VALUE}).")
+    long maxPointMillis;
+
     @Mixin
     HomeOption home;
 
@@ -103,13 +127,13 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<String> unknown = ops.stream().filter(o -> !known().contains(o)).toList();
-        if (unknown.isEmpty() && maxBatch >= 1 && minTimeMillis >= 0) {
+        if (unknown.isEmpty() && maxBatch >= 1 && minTimeMillis >= 0 && maxPointMillis >= 1) {
             return run(out, err);
         }
         if (!unknown.isEmpty()) {
             err.println("backplane bench: unknown op " + String.join(", ", unknown) + " (known: " + String.join(", ", known()) + ")");
         } else {
-            err.println("backplane bench: --max-batch must be >= 1 and --min-time-ms >= 0");
+            err.println("backplane bench: --max-batch must be >= 1, --min-time-ms >= 0 and --max-point-ms >= 1");
         }
         return ExitCodes.USAGE;
     }
@@ -127,7 +151,7 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             for (String name : ops) {
                 Suite suite = SUITES.get(name).get();
-                reports.add(suite.run(new Settings(nodeHome, devicesOnce, maxBatch, minTimeMillis, err)));
+                reports.add(suite.run(new Settings(nodeHome, devicesOnce, maxBatch, minTimeMillis, err, maxPointMillis)));
             }
         } finally {
             if (opened.get() != null) {
@@ -186,10 +210,11 @@ public final class BenchCommand implements Callable<Integer> {
     private static void print(PrintWriter out, Report r) {
         out.printf("%s (%s)%n", r.op(), r.unit());
         r.backends().forEach(b -> out.println("  " + b));
-        out.printf("  %9s  %-8s %12s %14s %8s%n", "batch", "backend", "median ms", "items/s", "vs cpu");
+        out.printf("  %9s  %-12s %12s %14s %8s %7s%n", "batch", "backend", "median ms", "items/s", "vs cpu", "xfer %");
         for (Row row : r.rows()) {
-            out.printf("  %9d  %-8s %12.3f %14.0f %8s%n", row.batch(), row.backend(), row.medianMillis(), row.itemsPerSecond(),
-                    row.ratioToCpu() == null ? "-" : String.format("%.2fx", row.ratioToCpu()));
+            out.printf("  %9d  %-12s %12.3f %14.0f %8s %7s%n", row.batch(), row.backend(), row.medianMillis(), row.itemsPerSecond(),
+                    row.ratioToCpu() == null ? "-" : String.format("%.2fx", row.ratioToCpu()),
+                    row.transferShare() == null ? "-" : String.format("%.1f", 100 * row.transferShare()));
         }
         if (r.note() != null) {
             out.println("  " + r.note());
@@ -215,18 +240,42 @@ public final class BenchCommand implements Callable<Integer> {
             List<AccelBackend> backends = new ArrayList<>();
             CpuBackend cpu = new CpuBackend();
             backends.add(cpu);
-            backends.addAll(s.devices().get());
+            List<String> notes = new ArrayList<>();
+            AccelOp<?, ?> engineOp = AccelOp.all().stream().filter(o -> o.name().equals(op.name())).findFirst().orElse(null);
+            for (AccelBackend d : s.devices().get()) {
+                if (engineOp == null || d.supports(engineOp)) {
+                    backends.add(d);
+                } else {
+                    notes.add(label(d) + " has no kernel for " + op.name() + " yet: the engine runs it on the CPU");
+                }
+            }
             List<Row> rows = new ArrayList<>();
             List<AccelBenchmark.Point> cpuPoints = new ArrayList<>();
             Map<AccelBackend, List<AccelBenchmark.Point>> devPoints = new LinkedHashMap<>();
+            Map<AccelBackend, AccelBenchmark.Point> last = new LinkedHashMap<>();
             long minNanos = s.minTimeMillis() * 1_000_000L;
+            Integer cappedAt = null;
+            sizes:
             for (int batch : AccelBenchmark.sizesUpTo(op, s.maxBatch())) {
+                // A point costs a warm-up call plus at least one measured call (three when calls are short): skip it,
+                // and every larger size, when the last point of any backend says that would exceed the cap.
+                for (AccelBackend b : backends) {
+                    AccelBenchmark.Point p = last.get(b);
+                    if (p != null && estimateMillis(p, batch) > s.maxPointMillis()) {
+                        cappedAt = batch;
+                        break sizes;
+                    }
+                }
                 Object input = op.input().apply(batch);
                 AccelBenchmark.Point c = null;
                 for (AccelBackend b : backends) {
                     s.progress().printf("bench: %s batch %d on %s...%n", op.name(), batch, label(b));
                     s.progress().flush();
-                    AccelBenchmark.Point p = AccelBenchmark.measure(op, b, batch, input, 3, 10_000, minNanos, System::nanoTime);
+                    AccelBenchmark.Point prev = last.get(b);
+                    int minIterations = prev != null && prev.medianMillis() * batch / prev.batch() > 1000 ? 1 : 3;
+                    DeviceTimingProbe probe = new DeviceTimingProbe(b);
+                    AccelBenchmark.Point p = AccelBenchmark.measure(op, b, batch, input, minIterations, 10_000, minNanos, System::nanoTime);
+                    last.put(b, p);
                     if (b == cpu) {
                         c = p;
                         cpuPoints.add(p);
@@ -234,21 +283,109 @@ public final class BenchCommand implements Callable<Integer> {
                         devPoints.computeIfAbsent(b, k -> new ArrayList<>()).add(p);
                     }
                     rows.add(new Row(label(b), batch, p.iterations(), p.medianMillis(), p.itemsPerSecond(),
-                            c == null ? null : p.itemsPerSecond() / c.itemsPerSecond()));
+                            c == null ? null : p.itemsPerSecond() / c.itemsPerSecond(), probe.transferShare()));
                 }
             }
             Map<String, Integer> crossovers = new LinkedHashMap<>();
-            List<String> notes = new ArrayList<>();
             for (Map.Entry<AccelBackend, List<AccelBenchmark.Point>> e : devPoints.entrySet()) {
                 int x = AccelBenchmark.crossover(cpuPoints, e.getValue());
                 crossovers.put(label(e.getKey()), x < 0 ? null : x);
                 notes.add("crossover " + label(e.getKey()) + ": " + (x < 0 ? "none, the CPU is faster at every measured batch size"
                         : "the device is at least as fast from batch " + x));
             }
-            String note = notes.isEmpty() ? "no OpenCL device selected or found: CPU only" : String.join("; ", notes);
+            if (cappedAt != null) {
+                notes.add("batch sizes from " + cappedAt + " up were skipped: a point would take more than --max-point-ms "
+                        + s.maxPointMillis() + " ms on at least one backend");
+            }
+            if (backends.size() == 1 && notes.isEmpty()) {
+                notes.add("no OpenCL device selected or found: CPU only");
+            }
+            String note = String.join("; ", notes);
             Integer first = crossovers.isEmpty() ? null : crossovers.values().iterator().next();
             return new Report(op.name(), op.unit(), backends.stream().map(b -> label(b) + " = " + b.describe()).toList(),
                     rows, first, crossovers, note);
+        }
+
+        /** Warm-up plus the measured calls, scaled linearly from the last measured point. */
+        private static double estimateMillis(AccelBenchmark.Point last, int batch) {
+            double perCall = last.medianMillis() * batch / last.batch();
+            return perCall * (perCall > 1000 ? 2 : 4);
+        }
+    }
+
+    /** The transfer share of the device time while one point is measured (null for the CPU). */
+    private static final class DeviceTimingProbe {
+        private final io.backplane.accel.opencl.DeviceTiming timing;
+
+        DeviceTimingProbe(AccelBackend b) {
+            timing = b instanceof OpenClBackend o ? o.timing() : null;
+            if (timing != null) {
+                timing.reset();
+            }
+        }
+
+        Double transferShare() {
+            if (timing == null) {
+                return null;
+            }
+            double share = timing.transferShare();
+            return Double.isNaN(share) ? null : share;
+        }
+    }
+
+    /**
+     * {@code hsm-ecdsa} and {@code hsm-bls-sign} (issue 4): signatures per second and median latency through the
+     * guarded signer against the bare path (SunPKCS11 ECDSA, blst), on a fresh SoftHSM token under
+     * {@code <home>/bench/softhsm} (or the SoftHSM setup this process already uses) and a throw-away keystore under
+     * {@code <home>/bench}. Each path runs for
+     * {@code --min-time-ms}, at least one second.
+     */
+    static final class HsmSuite implements Suite {
+        private final String op;
+
+        HsmSuite(String op) {
+            this.op = op;
+        }
+
+        @Override
+        public String unit() {
+            return "signatures (batch = 1 request)";
+        }
+
+        @Override
+        public Report run(Settings s) throws IOException {
+            Path benchDir = s.home().dir().resolve("bench");
+            Files.createDirectories(benchDir);
+            Path work = Files.createTempDirectory(benchDir, "hsm-keystore-");
+            Duration perPath = Duration.ofMillis(Math.max(1000, s.minTimeMillis()));
+            // SoftHSM reads its config once per process: if this process already chose one (a test JVM, a node), the
+            // bench token goes there, under its own fresh label.
+            Path chosen = io.backplane.hsm.pkcs11.ProcessEnv.chosenSoftHsmConfig();
+            Path softHsmDir = chosen != null ? chosen.getParent() : benchDir.resolve("softhsm");
+            s.progress().printf("bench: %s, %d ms per path, SoftHSM under %s...%n", op, perPath.toMillis(), softHsmDir);
+            s.progress().flush();
+            List<HsmBenchmark.Row> hsm;
+            try {
+                hsm = HsmBenchmark.run(softHsmDir, work, List.of(op), perPath);
+            } finally {
+                deleteTree(work);
+            }
+            List<Row> rows = hsm.stream().map(r -> new Row(r.path(), 1, (int) Math.min(Integer.MAX_VALUE, r.operations()),
+                    r.medianMicros() / 1000, r.opsPerSecond(), r.ratio())).toList();
+            HsmBenchmark.Row bare = hsm.get(0);
+            HsmBenchmark.Row guarded = hsm.get(hsm.size() - 1);
+            String note = String.format("'vs cpu' is throughput relative to %s; the guarded path (guard check, signing, fsynced "
+                    + "guard record and audit entry) runs at %.3f of it, %.2fx the median latency (%.1f µs vs %.1f µs)",
+                    bare.path(), guarded.ratio(), guarded.medianMicros() / bare.medianMicros(), guarded.medianMicros(), bare.medianMicros());
+            return new Report(op, unit(), hsm.stream().map(HsmBenchmark.Row::path).toList(), rows, null, Map.of(), note);
+        }
+
+        private static void deleteTree(Path dir) throws IOException {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 }

@@ -39,7 +39,8 @@ class BenchCommandTest {
     void unknownOpsAreRefusedWithTheKnownList() {
         CliTest.Result r = CliTest.run("bench", "--ops", "sha256,hsm-ecdsa-typo", "--home", AccelCommandTest.HOME);
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err()).contains("unknown op hsm-ecdsa-typo").contains("known: sha256, merkle, vdf-verify");
+        assertThat(r.err()).contains("unknown op hsm-ecdsa-typo").contains("known: sha256, merkle, vdf-verify, bls-aggregate, "
+                + "bls-aggregate-pubkeys, bls-batch-verify, ed25519-verify, hsm-ecdsa, hsm-bls-sign");
     }
 
     @Test
@@ -60,5 +61,66 @@ class BenchCommandTest {
         CliTest.Result r = CliTest.run("bench", "--ops", "test-noop", "--home", AccelCommandTest.HOME);
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("test-noop (nothing)").contains("plugged in");
+    }
+
+    @Test
+    void signatureSuitesReportTheTransferShareOfEveryDeviceRow() throws Exception {
+        CliTest.Result r = CliTest.run("bench", "--ops", "ed25519-verify,bls-aggregate-pubkeys,bls-aggregate,bls-batch-verify",
+                "--max-batch", "10", "--min-time-ms", "0", "--json", "--home", AccelCommandTest.HOME);
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode ops = JsonOutput.MAPPER.readTree(r.out()).get("ops");
+        assertThat(ops).extracting(o -> o.get("op").asText())
+                .containsExactly("ed25519-verify", "bls-aggregate-pubkeys", "bls-aggregate", "bls-batch-verify");
+        int devices = OpenClRuntime.devices().size();
+        for (JsonNode op : ops) {
+            boolean onDevice = true; // all four have a device path now
+            int backends = 1 + (onDevice ? devices : 0);
+            assertThat(op.get("rows")).as(op.get("op").asText()).hasSize(2 * backends); // batch 1 and 10
+            for (JsonNode row : op.get("rows")) {
+                assertThat(row.get("itemsPerSecond").asDouble()).isPositive();
+                if (row.get("backend").asText().equals("cpu")) {
+                    assertThat(row.get("transferShare").isNull()).isTrue();
+                } else {
+                    assertThat(row.get("transferShare").asDouble()).isBetween(0.0, 1.0);
+                }
+            }
+            assertThat(op.get("note").asText()).doesNotContain("has no kernel");
+        }
+    }
+
+    @Test
+    void theCapSkipsBatchSizesThatWouldTakeTooLongAndSaysSo() throws Exception {
+        CliTest.Result r = CliTest.run("bench", "--ops", "bls-batch-verify", "--device", "cpu", "--max-batch", "100000",
+                "--min-time-ms", "0", "--max-point-ms", "1", "--json", "--home", AccelCommandTest.HOME);
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode op = JsonOutput.MAPPER.readTree(r.out()).get("ops").get(0);
+        assertThat(op.get("rows")).hasSize(1); // batch 1 is measured; batch 10 would take more than 1 ms
+        assertThat(op.get("note").asText()).contains("batch sizes from 10 up were skipped").contains("--max-point-ms 1 ms");
+    }
+
+    @Test
+    void hsmSuitesCompareTheGuardedSignerWithTheBarePaths() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.backplane.hsm.pkcs11.SoftHsm.findLibrary().isPresent(), "SoftHSM2 is not installed");
+        java.nio.file.Path home = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "bench-hsm-home");
+        CliTest.Result r = CliTest.run("bench", "--ops", "hsm-ecdsa,hsm-bls-sign", "--min-time-ms", "0", "--json", "--home", home.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode ops = JsonOutput.MAPPER.readTree(r.out()).get("ops");
+        assertThat(ops).extracting(o -> o.get("op").asText()).containsExactly("hsm-ecdsa", "hsm-bls-sign");
+        assertThat(ops.get(0).get("rows")).extracting(x -> x.get("backend").asText()).containsExactly("bare-pkcs11", "guarded");
+        assertThat(ops.get(1).get("rows")).extracting(x -> x.get("backend").asText()).containsExactly("bare-blst", "guarded");
+        for (JsonNode op : ops) {
+            JsonNode bare = op.get("rows").get(0);
+            JsonNode guarded = op.get("rows").get(1);
+            assertThat(bare.get("ratioToCpu").asDouble()).isEqualTo(1.0);
+            assertThat(guarded.get("ratioToCpu").asDouble())
+                    .isCloseTo(guarded.get("itemsPerSecond").asDouble() / bare.get("itemsPerSecond").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(guarded.get("iterations").asInt()).isGreaterThanOrEqualTo(10);
+            assertThat(guarded.get("medianMillis").asDouble()).isPositive();
+            assertThat(op.get("note").asText()).contains("guarded path");
+        }
+        assertThat(io.backplane.hsm.pkcs11.ProcessEnv.chosenSoftHsmConfig()).exists();
+        try (var left = java.nio.file.Files.list(home.resolve("bench"))) {
+            assertThat(left.map(p -> p.getFileName().toString())).allMatch("softhsm"::equals); // the keystores were removed
+        }
     }
 }

@@ -3,6 +3,9 @@ package io.backplane.accel.bench;
 import io.backplane.accel.AccelBackend;
 import io.backplane.accel.VdfOutput;
 import io.backplane.accel.VdfProof;
+import io.backplane.accel.bls.BlsCpu;
+import io.backplane.accel.bls.BlsSignatureSet;
+import io.backplane.accel.ed25519.Ed25519Item;
 import io.backplane.accel.vdf.Wesolowski;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -53,8 +56,100 @@ public final class AccelBenchmark {
                 AccelBenchmark::proofs, (b, in) -> b.vdfVerifyBatch(cast(in)));
     }
 
+    /** Batch sizes of the issue-7 operations: 1 to 100 000 (the bench caps the time per point). */
+    private static final int[] SIGNATURE_SIZES = {1, 10, 100, 1000, 10_000, 100_000};
+
+    /** BLS {@code Aggregate} of valid signatures (decoding and subgroup checks included, as a leader pays them). */
+    public static Op blsAggregate() {
+        return new Op("bls-aggregate", "BLS signatures (96-byte G2)", SIGNATURE_SIZES,
+                n -> column(blsPool(), n, 2), (b, in) -> b.blsAggregateSignatures(cast(in)));
+    }
+
+    /** {@code eth_aggregate_pubkeys} of valid keys (KeyValidate included). */
+    public static Op blsAggregatePubkeys() {
+        return new Op("bls-aggregate-pubkeys", "BLS public keys (48-byte G1)", SIGNATURE_SIZES,
+                n -> column(blsPool(), n, 0), (b, in) -> b.blsAggregatePublicKeys(cast(in)));
+    }
+
+    /** BLS batch verification of valid triples, per-triple answers. */
+    public static Op blsBatchVerify() {
+        return new Op("bls-batch-verify", "BLS (pk, msg, sig) triples", SIGNATURE_SIZES, n -> {
+            List<byte[][]> pool = blsPool();
+            List<BlsSignatureSet> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                byte[][] t = pool.get(i % pool.size());
+                out.add(new BlsSignatureSet(t[0], t[1], t[2]));
+            }
+            return out;
+        }, (b, in) -> b.blsBatchVerifyEach(cast(in)));
+    }
+
+    /** Ed25519 batch verification of valid signatures over 64-byte messages. */
+    public static Op ed25519Verify() {
+        return new Op("ed25519-verify", "Ed25519 signatures (64-byte messages)", SIGNATURE_SIZES, n -> {
+            List<byte[][]> pool = ed25519Pool();
+            List<Ed25519Item> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                byte[][] t = pool.get(i % pool.size());
+                out.add(new Ed25519Item(t[0], t[1], t[2]));
+            }
+            return out;
+        }, (b, in) -> b.ed25519BatchVerify(cast(in)));
+    }
+
     public static List<Op> all() {
-        return List.of(sha256(), merkle(), vdfVerify());
+        return List.of(sha256(), merkle(), vdfVerify(), blsAggregate(), blsAggregatePubkeys(), blsBatchVerify(), ed25519Verify());
+    }
+
+    /** Distinct triples signed once (signing costs about a millisecond each) and repeated to fill a batch. */
+    private static final int POOL = 256;
+    private static volatile List<byte[][]> blsPool = List.of();
+    private static volatile List<byte[][]> ed25519Pool = List.of();
+
+    private static synchronized List<byte[][]> blsPool() {
+        if (blsPool.isEmpty()) {
+            BlsCpu bls = new BlsCpu();
+            Random rnd = new Random(SEED);
+            List<byte[][]> pool = new ArrayList<>(POOL);
+            for (int i = 0; i < POOL; i++) {
+                byte[] ikm = new byte[32];
+                rnd.nextBytes(ikm);
+                byte[] sk = bls.keyGen(ikm);
+                byte[] msg = new byte[32];
+                rnd.nextBytes(msg);
+                pool.add(new byte[][]{bls.publicKey(sk), msg, bls.sign(sk, msg)});
+            }
+            blsPool = List.copyOf(pool);
+        }
+        return blsPool;
+    }
+
+    private static synchronized List<byte[][]> ed25519Pool() {
+        if (ed25519Pool.isEmpty()) {
+            Random rnd = new Random(SEED);
+            List<byte[][]> pool = new ArrayList<>(POOL);
+            for (int i = 0; i < POOL; i++) {
+                byte[] sk = new byte[32];
+                rnd.nextBytes(sk);
+                byte[] pk = new byte[32];
+                org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(sk, 0, pk, 0);
+                byte[] msg = new byte[64];
+                rnd.nextBytes(msg);
+                byte[] sig = new byte[64];
+                org.bouncycastle.math.ec.rfc8032.Ed25519.sign(sk, 0, msg, 0, msg.length, sig, 0);
+                pool.add(new byte[][]{pk, msg, sig});
+            }
+            ed25519Pool = List.copyOf(pool);
+        }
+        return ed25519Pool;
+    }
+
+    private static List<byte[]> column(List<byte[][]> pool, int n, int col) {
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(pool.get(i % pool.size())[col]);
+        }
+        return out;
     }
 
     /**

@@ -1,19 +1,16 @@
 package io.backplane.accel.bls;
 
-import static org.jocl.CL.CL_CONTEXT_PLATFORM;
 import static org.jocl.CL.CL_MEM_COPY_HOST_PTR;
 import static org.jocl.CL.CL_MEM_READ_ONLY;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
 import static org.jocl.CL.CL_TRUE;
 
-import io.backplane.accel.ed25519.ClProgramCache;
+import io.backplane.accel.opencl.DeviceTiming;
+import io.backplane.accel.opencl.OpenClContext;
 import io.backplane.accel.opencl.OpenClDevice;
 import io.backplane.accel.opencl.OpenClRuntime;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import io.backplane.accel.opencl.ProgramCache;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.jocl.CL;
@@ -22,7 +19,6 @@ import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
-import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
@@ -36,7 +32,9 @@ import supranational.blst.P1_Affine;
  * keys by a tree of Jacobian additions ({@link #aggregatePublicKeys}, {@link #aggregatePublicKeysFromBytes}). Answers
  * equal blst's byte for byte; the final normalisation of the one sum to affine coordinates runs on the host.
  *
- * <p>Not yet wired into any dispatch: on PoCL blst on the CPU wins at every size (see docs/bls-ed25519.md).
+ * <p>The engine's {@link io.backplane.accel.opencl.OpenClBackend} answers {@code bls-aggregate-pubkeys} with
+ * {@link #aggregatePublicKeysFromBytes} on its shared context; on PoCL blst on the CPU wins at every size (see the
+ * module README), so the {@link io.backplane.accel.Accelerator} routes there only with an explicit threshold.
  */
 public final class BlsG1OpenCl implements AutoCloseable {
     public static final String KERNEL_RESOURCE = "/kernels/bls12_381_g1.cl";
@@ -47,36 +45,26 @@ public final class BlsG1OpenCl implements AutoCloseable {
     private final OpenClDevice device;
     private final cl_context context;
     private final cl_command_queue queue;
-    private final cl_program program;
     private final cl_kernel fromAffine;
     private final cl_kernel reduce;
     private final cl_kernel outOfMont;
     private final cl_kernel decompress;
     private final cl_kernel mulPlain;
     private final cl_kernel addSubPlain;
-    private final boolean ownsContext;
 
     /** Options the program must be built with (a shared program cache needs them). */
     public static final String BUILD_OPTIONS = "-cl-std=CL1.2";
 
-    private BlsG1OpenCl(OpenClRuntime.Handle handle, Path binaryCache) {
-        this(handle.device(), context(handle), handle.id(), null, binaryCache, true);
-    }
+    /** The context this instance opened itself (standalone use), released on close; null on a shared context. */
+    private OpenClContext owned;
 
-    private static cl_context context(OpenClRuntime.Handle handle) {
-        cl_context_properties props = new cl_context_properties();
-        props.addProperty(CL_CONTEXT_PLATFORM, handle.platform());
-        return CL.clCreateContext(props, 1, new cl_device_id[] {handle.id()}, null, null, null);
-    }
+    private final DeviceTiming timing;
 
-    private BlsG1OpenCl(OpenClDevice device, cl_context context, cl_device_id id, cl_program shared, Path binaryCache,
-                        boolean ownsContext) {
+    private BlsG1OpenCl(OpenClDevice device, cl_context context, cl_device_id id, cl_program program, DeviceTiming timing) {
+        this.timing = timing;
         this.device = device;
         this.context = context;
-        this.ownsContext = ownsContext;
         this.queue = CL.clCreateCommandQueueWithProperties(context, id, new cl_queue_properties(), null);
-        this.program = shared != null ? shared
-                : ClProgramCache.build(context, id, "bls12_381_g1", source(), BUILD_OPTIONS, binaryCache);
         this.fromAffine = CL.clCreateKernel(program, "g1_from_affine", null);
         this.reduce = CL.clCreateKernel(program, "g1_reduce", null);
         this.outOfMont = CL.clCreateKernel(program, "g1_out_of_mont", null);
@@ -86,35 +74,33 @@ public final class BlsG1OpenCl implements AutoCloseable {
     }
 
     /**
-     * Opens the device (own context; binary cache may be null).
+     * Opens the device with its own {@link OpenClContext} (program through a {@link ProgramCache} in
+     * {@code binaryCache}); {@link #close()} releases it.
      *
      * @throws IllegalStateException naming the device when OpenCL refuses
      */
     public static BlsG1OpenCl open(OpenClRuntime.Handle handle, Path binaryCache) {
+        OpenClContext cl = null;
         try {
-            return new BlsG1OpenCl(handle, binaryCache);
-        } catch (CLException e) {
+            cl = OpenClContext.open(handle, new ProgramCache(binaryCache));
+            BlsG1OpenCl g = on(cl);
+            g.owned = cl;
+            return g;
+        } catch (CLException | IllegalStateException e) {
+            if (cl != null) {
+                cl.close();
+            }
             throw new IllegalStateException("cannot open " + handle.device().describe() + " for BLS G1: " + e.getMessage(), e);
         }
     }
 
     /**
-     * Uses a context and a program built from {@link #KERNEL_RESOURCE} with {@link #BUILD_OPTIONS} that someone else
-     * owns (the engine's shared context and program cache); {@link #close()} then releases only kernels and queue.
+     * Runs on a context someone else owns (the engine's {@link io.backplane.accel.opencl.OpenClBackend}), with the
+     * program from that context's program cache; {@link #close()} then releases only kernels and queue.
      */
-    public static BlsG1OpenCl open(cl_context context, cl_device_id id, OpenClDevice device, cl_program program) {
-        return new BlsG1OpenCl(device, context, id, program, null, false);
-    }
-
-    static String source() {
-        try (InputStream in = BlsG1OpenCl.class.getResourceAsStream(KERNEL_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("kernel resource " + KERNEL_RESOURCE + " is missing from the class path");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    public static BlsG1OpenCl on(OpenClContext cl) {
+        return new BlsG1OpenCl(cl.device(), cl.context(), cl.deviceId(), cl.program(KERNEL_RESOURCE.substring(1), BUILD_OPTIONS),
+                cl.timing());
     }
 
     public OpenClDevice device() {
@@ -147,8 +133,10 @@ public final class BlsG1OpenCl implements AutoCloseable {
         cl_mem a = null;
         cl_mem b = null;
         try {
+            long t0 = System.nanoTime();
             in = CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, (long) Sizeof.cl_uint * affine.length,
                     Pointer.to(affine), null);
+            long t1 = System.nanoTime();
             long bytes = (long) Sizeof.cl_uint * POINT_WORDS * n;
             a = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
             b = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
@@ -163,8 +151,12 @@ public final class BlsG1OpenCl implements AutoCloseable {
                 m = half;
             }
             run(outOfMont, 1, a, b, 1);
+            CL.clFinish(queue);
+            long t2 = System.nanoTime();
             int[] out = new int[POINT_WORDS];
             CL.clEnqueueReadBuffer(queue, b, CL_TRUE, 0, (long) Sizeof.cl_uint * POINT_WORDS, Pointer.to(out), 0, null, null);
+            timing.transfer((t1 - t0) + (System.nanoTime() - t2));
+            timing.kernel(t2 - t1);
             return compress(fromLimbs(out, 0), fromLimbs(out, NL), fromLimbs(out, 2 * NL));
         } catch (CLException e) {
             throw new IllegalStateException("BLS G1 kernel failed on " + device.describe() + ": " + e.getMessage(), e);
@@ -236,10 +228,16 @@ public final class BlsG1OpenCl implements AutoCloseable {
         cl_mem in = null;
         cl_mem res = null;
         try {
+            long t0 = System.nanoTime();
             in = CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, packed.length, Pointer.to(packed), null);
             res = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, (long) Sizeof.cl_uint * out.length, null, null);
+            long t1 = System.nanoTime();
             run(decompress, n, in, res, n);
+            CL.clFinish(queue);
+            long t2 = System.nanoTime();
             CL.clEnqueueReadBuffer(queue, res, CL_TRUE, 0, (long) Sizeof.cl_uint * out.length, Pointer.to(out), 0, null, null);
+            timing.transfer((t1 - t0) + (System.nanoTime() - t2));
+            timing.kernel(t2 - t1);
         } catch (CLException e) {
             throw new IllegalStateException("BLS G1 decode kernel failed on " + device.describe() + ": " + e.getMessage(), e);
         } finally {
@@ -372,9 +370,8 @@ public final class BlsG1OpenCl implements AutoCloseable {
             CL.clReleaseKernel(k);
         }
         CL.clReleaseCommandQueue(queue);
-        if (ownsContext) {
-            CL.clReleaseProgram(program);
-            CL.clReleaseContext(context);
+        if (owned != null) {
+            owned.close(); // releases the program too
         }
     }
 }

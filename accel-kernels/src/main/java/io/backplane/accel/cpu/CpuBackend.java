@@ -2,16 +2,24 @@ package io.backplane.accel.cpu;
 
 import io.backplane.accel.AccelBackend;
 import io.backplane.accel.VdfProof;
+import io.backplane.accel.bls.BlsAggregateVerifyInput;
+import io.backplane.accel.bls.BlsCpu;
+import io.backplane.accel.bls.BlsFastAggregateInput;
+import io.backplane.accel.bls.BlsSignatureSet;
+import io.backplane.accel.ed25519.Ed25519Cpu;
+import io.backplane.accel.ed25519.Ed25519Item;
 import io.backplane.accel.vdf.Wesolowski;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
  * The reference backend. SHA-256 through the JDK's {@link MessageDigest} (HotSpot compiles it to SHA-NI where the
- * CPU has it); VDF through {@link Wesolowski}. Work is split across the common fork-join pool only above a size
+ * CPU has it); VDF through {@link Wesolowski}; BLS12-381 through blst ({@link BlsCpu}); Ed25519 through Bouncy
+ * Castle ({@link Ed25519Cpu}, whose acceptance rule every device must reproduce). Work is split across the common fork-join pool only above a size
  * where the split costs less than it saves (one message or one proof per task is too fine).
  */
 public final class CpuBackend implements AccelBackend {
@@ -19,6 +27,9 @@ public final class CpuBackend implements AccelBackend {
     static final long PARALLEL_MIN_BYTES = 64 * 1024;
     /** Below this many proofs a single thread wins (one verification is ~0.5 ms). */
     static final int PARALLEL_MIN_PROOFS = 2;
+
+    private final BlsCpu bls = new BlsCpu();
+    private final Ed25519Cpu ed25519 = new Ed25519Cpu();
 
     private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(CpuBackend::newSha256);
 
@@ -29,7 +40,7 @@ public final class CpuBackend implements AccelBackend {
 
     @Override
     public String describe() {
-        return "cpu (JDK MessageDigest/BigInteger, " + Runtime.getRuntime().availableProcessors() + " cores)";
+        return "cpu (JDK MessageDigest/BigInteger, blst, Bouncy Castle Ed25519, " + Runtime.getRuntime().availableProcessors() + " cores)";
     }
 
     @Override
@@ -90,6 +101,41 @@ public final class CpuBackend implements AccelBackend {
         boolean[] out = new boolean[proofs.size()];
         range(proofs.size(), proofs.size() >= PARALLEL_MIN_PROOFS).forEach(i -> out[i] = Wesolowski.verify(proofs.get(i)));
         return out;
+    }
+
+    @Override
+    public boolean[] ed25519BatchVerify(List<Ed25519Item> items) {
+        return ed25519.verifyBatch(items);
+    }
+
+    @Override
+    public Optional<byte[]> blsAggregateSignatures(List<byte[]> signatures) {
+        return bls.aggregateSignatures(signatures);
+    }
+
+    @Override
+    public Optional<byte[]> blsAggregatePublicKeys(List<byte[]> publicKeys) {
+        return bls.aggregatePublicKeys(publicKeys);
+    }
+
+    @Override
+    public boolean blsVerify(BlsSignatureSet set) {
+        return bls.verify(set.publicKey(), set.message(), set.signature());
+    }
+
+    @Override
+    public boolean blsFastAggregateVerify(BlsFastAggregateInput in) {
+        return bls.fastAggregateVerify(in.publicKeys(), in.message(), in.signature());
+    }
+
+    @Override
+    public boolean blsAggregateVerify(BlsAggregateVerifyInput in) {
+        return bls.aggregateVerify(in.publicKeys(), in.messages(), in.signature());
+    }
+
+    @Override
+    public boolean[] blsBatchVerifyEach(List<BlsSignatureSet> sets) {
+        return bls.batchVerify(sets);
     }
 
     private static IntStream range(int n, boolean parallel) {

@@ -1,13 +1,15 @@
 package io.backplane.accel.ed25519;
 
-import static org.jocl.CL.CL_CONTEXT_PLATFORM;
 import static org.jocl.CL.CL_MEM_COPY_HOST_PTR;
 import static org.jocl.CL.CL_MEM_READ_ONLY;
 import static org.jocl.CL.CL_MEM_WRITE_ONLY;
 import static org.jocl.CL.CL_TRUE;
 
+import io.backplane.accel.opencl.DeviceTiming;
+import io.backplane.accel.opencl.OpenClContext;
 import io.backplane.accel.opencl.OpenClDevice;
 import io.backplane.accel.opencl.OpenClRuntime;
+import io.backplane.accel.opencl.ProgramCache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,7 +23,6 @@ import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
-import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
@@ -33,9 +34,8 @@ import org.jocl.cl_queue_properties;
  * (SHA-512 of R‖A‖M, reduction mod L, decompression, double-scalar multiplication, cofactored comparison), with
  * Bouncy Castle's acceptance rule. Items with wrong lengths never reach the device; they are simply {@code false}.
  *
- * <p>It owns its context, queue and program today; {@link #open(cl_context, cl_device_id, OpenClDevice, cl_program)}
- * takes them from a shared context and program cache instead (the engine's), and then {@link #close()} releases only
- * the kernel and queue. Calls are serialised on the instance (one queue).
+ * <p>The engine runs it on its shared {@link OpenClContext} ({@link #on}); {@link #open(OpenClRuntime.Handle, Path)}
+ * opens a context of its own for standalone use. Calls are serialised on the instance (its own queue).
  */
 public final class Ed25519OpenCl implements AutoCloseable {
     /** Class-path location of the kernel source. */
@@ -54,15 +54,16 @@ public final class Ed25519OpenCl implements AutoCloseable {
     private final OpenClDevice device;
     private final cl_context context;
     private final cl_command_queue queue;
-    private final cl_program program;
     private final cl_kernel kernel;
-    private final boolean ownsContext;
+    /** The context this instance opened itself (standalone use), released on close; null on a shared context. */
+    private OpenClContext owned;
 
-    private Ed25519OpenCl(OpenClDevice device, cl_context context, cl_device_id id, cl_program program, boolean ownsContext) {
+    private final DeviceTiming timing;
+
+    private Ed25519OpenCl(OpenClDevice device, cl_context context, cl_device_id id, cl_program program, DeviceTiming timing) {
+        this.timing = timing;
         this.device = device;
         this.context = context;
-        this.program = program;
-        this.ownsContext = ownsContext;
         this.queue = CL.clCreateCommandQueueWithProperties(context, id, new cl_queue_properties(), null);
         this.kernel = CL.clCreateKernel(program, KERNEL_NAME, null);
     }
@@ -80,31 +81,39 @@ public final class Ed25519OpenCl implements AutoCloseable {
     }
 
     /**
-     * Opens the device with its own context, building the program (or loading its binary from {@code binaryCache},
-     * which may be null).
+     * Opens the device with its own {@link OpenClContext}, building the program through a {@link ProgramCache} in
+     * {@code binaryCache}; {@link #close()} releases the context.
      *
      * @throws IllegalStateException naming the device when OpenCL refuses (build log included for compile errors)
      */
     public static Ed25519OpenCl open(OpenClRuntime.Handle handle, Path binaryCache) {
         Objects.requireNonNull(handle, "handle");
-        cl_context ctx = null;
+        OpenClContext cl = null;
         try {
-            cl_context_properties props = new cl_context_properties();
-            props.addProperty(CL_CONTEXT_PLATFORM, handle.platform());
-            ctx = CL.clCreateContext(props, 1, new cl_device_id[] {handle.id()}, null, null, null);
-            cl_program p = ClProgramCache.build(ctx, handle.id(), "ed25519", kernelSource(), BUILD_OPTIONS, binaryCache);
-            return new Ed25519OpenCl(handle.device(), ctx, handle.id(), p, true);
-        } catch (CLException e) {
-            if (ctx != null) {
-                CL.clReleaseContext(ctx);
+            cl = OpenClContext.open(handle, new ProgramCache(binaryCache));
+            Ed25519OpenCl e = on(cl);
+            e.owned = cl;
+            return e;
+        } catch (CLException | IllegalStateException e) {
+            if (cl != null) {
+                cl.close();
             }
             throw new IllegalStateException("cannot open " + handle.device().describe() + " for Ed25519: " + e.getMessage(), e);
         }
     }
 
-    /** Uses a context and a program built from {@link #kernelSource()} that someone else owns (a shared cache). */
+    /**
+     * Runs on a context someone else owns (the engine's {@link io.backplane.accel.opencl.OpenClBackend}), with the
+     * program from that context's program cache; {@link #close()} then releases only the kernel and queue.
+     */
+    public static Ed25519OpenCl on(OpenClContext cl) {
+        cl_program p = cl.program(KERNEL_RESOURCE.substring(1), BUILD_OPTIONS);
+        return new Ed25519OpenCl(cl.device(), cl.context(), cl.deviceId(), p, cl.timing());
+    }
+
+    /** Uses a context and a program built from {@link #kernelSource()} that someone else owns. */
     public static Ed25519OpenCl open(cl_context context, cl_device_id id, OpenClDevice device, cl_program program) {
-        return new Ed25519OpenCl(device, context, id, program, false);
+        return new Ed25519OpenCl(device, context, id, program, new DeviceTiming());
     }
 
     public OpenClDevice device() {
@@ -150,11 +159,13 @@ public final class Ed25519OpenCl implements AutoCloseable {
         cl_mem bMsg = null;
         cl_mem bRes = null;
         try {
+            long t0 = System.nanoTime();
             bItems = CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, packed.length, Pointer.to(packed), null);
             bOff = CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, (long) Sizeof.cl_uint * offsets.length,
                     Pointer.to(offsets), null);
             bMsg = CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, msgs.length, Pointer.to(msgs), null);
             bRes = CL.clCreateBuffer(context, CL_MEM_WRITE_ONLY, m, null, null);
+            long t1 = System.nanoTime();
             CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(bItems));
             CL.clSetKernelArg(kernel, 1, Sizeof.cl_mem, Pointer.to(bOff));
             CL.clSetKernelArg(kernel, 2, Sizeof.cl_mem, Pointer.to(bMsg));
@@ -162,7 +173,11 @@ public final class Ed25519OpenCl implements AutoCloseable {
             CL.clSetKernelArg(kernel, 4, Sizeof.cl_uint, Pointer.to(new int[] {m}));
             long global = (m + LOCAL - 1) / LOCAL * LOCAL;
             CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {global}, new long[] {LOCAL}, 0, null, null);
+            CL.clFinish(queue);
+            long t2 = System.nanoTime();
             CL.clEnqueueReadBuffer(queue, bRes, CL_TRUE, 0, m, Pointer.to(result), 0, null, null);
+            timing.transfer((t1 - t0) + (System.nanoTime() - t2));
+            timing.kernel(t2 - t1);
         } catch (CLException e) {
             throw new IllegalStateException("Ed25519 kernel failed on " + device.describe() + ": " + e.getMessage(), e);
         } finally {
@@ -182,9 +197,8 @@ public final class Ed25519OpenCl implements AutoCloseable {
     public synchronized void close() {
         CL.clReleaseKernel(kernel);
         CL.clReleaseCommandQueue(queue);
-        if (ownsContext) {
-            CL.clReleaseProgram(program);
-            CL.clReleaseContext(context);
+        if (owned != null) {
+            owned.close(); // releases the program too
         }
     }
 }

@@ -3,6 +3,13 @@ package io.backplane.accel.opencl;
 import io.backplane.accel.AccelBackend;
 import io.backplane.accel.AccelOp;
 import io.backplane.accel.VdfProof;
+import io.backplane.accel.bls.BlsAggregateVerifyInput;
+import io.backplane.accel.bls.BlsFastAggregateInput;
+import io.backplane.accel.bls.BlsG1OpenCl;
+import io.backplane.accel.bls.BlsG2OpenCl;
+import io.backplane.accel.bls.BlsSignatureSet;
+import io.backplane.accel.ed25519.Ed25519Item;
+import io.backplane.accel.ed25519.Ed25519OpenCl;
 import io.backplane.accel.vdf.Rsa2048;
 import io.backplane.accel.vdf.Wesolowski;
 import java.math.BigInteger;
@@ -11,6 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.IntStream;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
@@ -20,7 +28,12 @@ import org.jocl.cl_program;
  * The OpenCL backend: the kernels in {@code kernels/*.cl}, built when the backend opens (through the program cache)
  * so no call ever compiles. SHA-256 and Merkle levels run one work-item per message/node; VDF verification runs the
  * two 2048-bit modular exponentiations per proof on the device (Montgomery, one proof per work-item) while the host
- * does HashToPrime and the canonical checks. Device calls are serialised (kernels and buffers are reused).
+ * does HashToPrime and the canonical checks. Ed25519 batch verification runs one signature per work-item
+ * ({@link Ed25519OpenCl}); BLS public-key and signature aggregation decode, subgroup-check and tree-sum points on
+ * the device ({@link BlsG1OpenCl}, {@link BlsG2OpenCl}); BLS batch verification decodes and multiplies by the random
+ * scalars there, hashing to G2 and the pairings staying on the CPU. The other BLS operations have no kernel: {@link #supports} says so and the
+ * {@link io.backplane.accel.Accelerator} runs them on the CPU. Device calls are serialised (kernels and buffers are
+ * reused); every kernel family shares this one context and program cache.
  */
 public final class OpenClBackend implements AccelBackend {
     private static final int LIMBS = Rsa2048.BYTES / 4;
@@ -35,9 +48,18 @@ public final class OpenClBackend implements AccelBackend {
     private final cl_kernel vdfKernel;
     private final cl_mem nBuf;
     private final cl_mem r2Buf;
+    private final Ed25519OpenCl ed25519;
+    private final BlsG1OpenCl blsG1;
+    private final BlsG2OpenCl blsG2;
+    /** The batch-verify scalars (a CSPRNG: predictable scalars would let a forger cancel terms) and bisection. */
+    private final java.security.SecureRandom scalars = new java.security.SecureRandom();
+    private final io.backplane.accel.bls.BlsCpu blsCpu = new io.backplane.accel.bls.BlsCpu(scalars);
 
     private OpenClBackend(OpenClContext cl) {
         this.cl = cl;
+        ed25519 = Ed25519OpenCl.on(cl);
+        blsG1 = BlsG1OpenCl.on(cl);
+        blsG2 = BlsG2OpenCl.on(cl);
         cl_program sha = cl.program("kernels/sha256.cl", "");
         cl_program vdf = cl.program("kernels/vdf_verify.cl", "");
         shaKernel = cl.kernel(sha, "sha256_batch");
@@ -64,6 +86,11 @@ public final class OpenClBackend implements AccelBackend {
         return cl.device();
     }
 
+    /** Transfer and kernel time of this backend's device calls (the bench reports the transfer share). */
+    public DeviceTiming timing() {
+        return cl.timing();
+    }
+
     @Override
     public String name() {
         return "opencl";
@@ -71,7 +98,8 @@ public final class OpenClBackend implements AccelBackend {
 
     /** The operations this backend has kernels for; others are answered by the CPU. */
     private static final java.util.Set<String> OPS = java.util.Set.of(AccelOp.SHA256.name(), AccelOp.MERKLE.name(),
-            AccelOp.VDF_VERIFY.name());
+            AccelOp.VDF_VERIFY.name(), AccelOp.ED25519_VERIFY.name(), AccelOp.BLS_AGGREGATE_PUBKEYS.name(),
+            AccelOp.BLS_AGGREGATE.name(), AccelOp.BLS_BATCH_VERIFY.name(), AccelOp.BLS_FAST_AGGREGATE_VERIFY.name());
 
     @Override
     public boolean supports(AccelOp<?, ?> op) {
@@ -201,6 +229,52 @@ public final class OpenClBackend implements AccelBackend {
         return valid;
     }
 
+    @Override
+    public boolean[] ed25519BatchVerify(List<Ed25519Item> items) {
+        return ed25519.verifyBatch(items);
+    }
+
+    @Override
+    public Optional<byte[]> blsAggregatePublicKeys(List<byte[]> publicKeys) {
+        return blsG1.aggregatePublicKeysFromBytes(publicKeys);
+    }
+
+    @Override
+    public Optional<byte[]> blsAggregateSignatures(List<byte[]> signatures) {
+        return blsG2.aggregateSignatures(signatures);
+    }
+
+    @Override
+    public boolean blsVerify(BlsSignatureSet set) {
+        throw noKernel(AccelOp.BLS_VERIFY);
+    }
+
+    @Override
+    public boolean blsFastAggregateVerify(BlsFastAggregateInput input) {
+        // The keys are validated (KeyValidate) and summed on the device; the one pairing check runs on the CPU, where
+        // Verify's KeyValidate of the aggregate refuses the point at infinity exactly as FastAggregateVerify must.
+        if (input.publicKeys() == null || input.message() == null) {
+            return false;
+        }
+        Optional<byte[]> aggregate = blsG1.aggregatePublicKeysFromBytes(input.publicKeys());
+        return aggregate.isPresent() && blsCpu.verify(aggregate.get(), input.message(), input.signature());
+    }
+
+    @Override
+    public boolean blsAggregateVerify(BlsAggregateVerifyInput input) {
+        throw noKernel(AccelOp.BLS_AGGREGATE_VERIFY);
+    }
+
+    @Override
+    public boolean[] blsBatchVerifyEach(List<BlsSignatureSet> sets) {
+        return blsG2.batchVerify(sets, scalars, blsCpu);
+    }
+
+    /** Reached only by a caller that skipped {@link #supports}; the Accelerator never does. */
+    private UnsupportedOperationException noKernel(AccelOp<?, ?> op) {
+        return new UnsupportedOperationException(op.name() + " has no OpenCL kernel yet; run it on the CPU backend");
+    }
+
     static int[] limbs(BigInteger v) {
         int[] out = new int[LIMBS];
         for (int j = 0; j < LIMBS; j++) {
@@ -243,6 +317,9 @@ public final class OpenClBackend implements AccelBackend {
 
     @Override
     public synchronized void close() {
+        ed25519.close();
+        blsG1.close();
+        blsG2.close();
         cl.close();
     }
 }

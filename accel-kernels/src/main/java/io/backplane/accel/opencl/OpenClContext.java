@@ -39,6 +39,7 @@ public final class OpenClContext implements AutoCloseable {
     private final Map<String, cl_program> programs = new HashMap<>();
     private final List<cl_kernel> kernels = new ArrayList<>();
     private final Map<String, Slot> buffers = new HashMap<>();
+    private final DeviceTiming timing = new DeviceTiming();
 
     private record Slot(cl_mem mem, long capacity) {
     }
@@ -61,6 +62,15 @@ public final class OpenClContext implements AutoCloseable {
         return handle.device();
     }
 
+    public cl_device_id deviceId() {
+        return handle.id();
+    }
+
+    /** Transfer and kernel time of every call made through this context (and the kernel families on it). */
+    public DeviceTiming timing() {
+        return timing;
+    }
+
     public ProgramCache cache() {
         return cache;
     }
@@ -77,6 +87,20 @@ public final class OpenClContext implements AutoCloseable {
     public cl_program program(String resource, String options) {
         return programs.computeIfAbsent(resource + "\0" + options,
                 k -> cache.build(context, handle.id(), readResource(resource), options));
+    }
+
+    /**
+     * The program built from several class-path resources concatenated in order (a kernel family that reuses another
+     * file's field arithmetic: one compile, one cached binary); built at most once here.
+     */
+    public cl_program program(List<String> resources, String options) {
+        return programs.computeIfAbsent(String.join("\0", resources) + "\0" + options, k -> {
+            StringBuilder src = new StringBuilder();
+            for (String r : resources) {
+                src.append(readResource(r)).append('\n');
+            }
+            return cache.build(context, handle.id(), src.toString(), options);
+        });
     }
 
     /** A kernel of a program; released with this context. */
@@ -112,31 +136,41 @@ public final class OpenClContext implements AutoCloseable {
 
     public void write(cl_mem mem, byte[] data) {
         if (data.length > 0) {
+            long t0 = System.nanoTime();
             CL.clEnqueueWriteBuffer(queue, mem, CL_TRUE, 0, data.length, Pointer.to(data), 0, null, null);
+            timing.transfer(System.nanoTime() - t0);
         }
     }
 
     public void write(cl_mem mem, int[] data) {
         if (data.length > 0) {
+            long t0 = System.nanoTime();
             CL.clEnqueueWriteBuffer(queue, mem, CL_TRUE, 0, (long) data.length * Sizeof.cl_int, Pointer.to(data), 0, null, null);
+            timing.transfer(System.nanoTime() - t0);
         }
     }
 
     public void write(cl_mem mem, long[] data) {
         if (data.length > 0) {
+            long t0 = System.nanoTime();
             CL.clEnqueueWriteBuffer(queue, mem, CL_TRUE, 0, (long) data.length * Sizeof.cl_long, Pointer.to(data), 0, null, null);
+            timing.transfer(System.nanoTime() - t0);
         }
     }
 
     public void read(cl_mem mem, byte[] into) {
         if (into.length > 0) {
+            long t0 = System.nanoTime();
             CL.clEnqueueReadBuffer(queue, mem, CL_TRUE, 0, into.length, Pointer.to(into), 0, null, null);
+            timing.transfer(System.nanoTime() - t0);
         }
     }
 
     public void read(cl_mem mem, int[] into) {
         if (into.length > 0) {
+            long t0 = System.nanoTime();
             CL.clEnqueueReadBuffer(queue, mem, CL_TRUE, 0, (long) into.length * Sizeof.cl_int, Pointer.to(into), 0, null, null);
+            timing.transfer(System.nanoTime() - t0);
         }
     }
 
@@ -161,8 +195,10 @@ public final class OpenClContext implements AutoCloseable {
         if (global <= 0) {
             return;
         }
+        long t0 = System.nanoTime();
         CL.clEnqueueNDRangeKernel(queue, k, 1, null, new long[]{global}, null, 0, null, null);
         CL.clFinish(queue);
+        timing.kernel(System.nanoTime() - t0);
     }
 
     static String deviceString(cl_device_id d, int param) {

@@ -93,6 +93,29 @@ public class AccelJmhBenchmarks {
         }
     }
 
+    /** The issue-7 signature operations, by their bench/AccelOp name. */
+    @State(Scope.Benchmark)
+    public static class SignatureInput {
+        @Param({"ed25519-verify", "bls-aggregate-pubkeys", "bls-aggregate", "bls-batch-verify"})
+        public String op;
+        @Param({"1", "100", "1000"})
+        public int batch;
+        AccelBenchmark.Op bench;
+        Object input;
+
+        @Setup(Level.Trial)
+        public void make() {
+            bench = AccelBenchmark.all().stream().filter(o -> o.name().equals(op)).findFirst().orElseThrow();
+            input = bench.input().apply(batch);
+        }
+    }
+
+    @Benchmark
+    public void signatureBatch(Backend b, SignatureInput in, Blackhole bh) {
+        in.bench.runner().run(b.impl, in.input);
+        bh.consume(in.input);
+    }
+
     @Benchmark
     public void sha256Batch(Backend b, ShaInput in, Blackhole bh) {
         AccelBenchmark.sha256().runner().run(b.impl, in.input);

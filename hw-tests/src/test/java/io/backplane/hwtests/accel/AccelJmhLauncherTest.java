@@ -10,7 +10,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs the JMH benchmarks (minutes): {@code mvn -pl hw-tests -am verify -Dbackplane.jmh=true
- * -Dtest=AccelJmhLauncherTest -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dbackplane.jmh.include=sha256}
+ * -Dtest=AccelJmhLauncherTest -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dbackplane.jmh.include=sha256},
+ * {@code -Dbackplane.jmh.params=op=bls-aggregate;batch=100}
  * narrows them. Skipped in the default suite: benchmarks measure, they never assert.
  */
 class AccelJmhLauncherTest {
@@ -25,6 +26,13 @@ class AccelJmhLauncherTest {
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xss4m");
         if (!OpenClRuntime.isAvailable()) {
             o.param("backend", "cpu");
+        }
+        // -Dbackplane.jmh.params=op=ed25519-verify;batch=1,100 narrows @Param values (a full signature run takes long).
+        for (String kv : System.getProperty("backplane.jmh.params", "").split(";")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                o.param(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim().split(","));
+            }
         }
         new Runner(o.build()).run();
     }
