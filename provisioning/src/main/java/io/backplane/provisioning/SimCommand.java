@@ -1,5 +1,7 @@
 package io.backplane.provisioning;
 
+import io.backplane.config.BackplaneConfig;
+import io.backplane.config.NodeHome;
 import io.backplane.node.sim.Fault;
 import io.backplane.node.sim.SimConfig;
 import io.backplane.node.sim.SimResult;
@@ -111,8 +113,13 @@ public final class SimCommand implements Callable<Integer> {
             return runSeeds(base, "", out, err);
         }
         Path manifest = leaderElectionManifest != null ? leaderElectionManifest : defaultManifest(leaderElection);
-        EnclaveSettings settings = EnclaveSettings.defaults().withAllowWeakSandbox(allowWeak);
-        try (EnclaveHost host = PluginsCommand.host(home.resolve(), settings)) {
+        NodeHome nodeHome = home.resolve();
+        BackplaneConfig config = home.loadConfig(nodeHome);
+        EnclaveSettings settings = PluginsCommand.settings(config);
+        if (allowWeak) {
+            settings = settings.withAllowWeakSandbox(true);
+        }
+        try (EnclaveHost host = PluginsCommand.host(nodeHome, config, settings)) {
             byte[] manifestJson;
             try {
                 manifestJson = java.nio.file.Files.readAllBytes(manifest);
