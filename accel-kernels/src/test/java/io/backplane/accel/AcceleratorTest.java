@@ -17,7 +17,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The dispatch machinery, driven through the real OpenCL device (PoCL on CI) with faults injected at its boundary. */
+/**
+ * The dispatch machinery, driven through the real OpenCL device (PoCL on CI) with faults injected at its boundary;
+ * skipped without a device, where {@link AcceleratorInProcessTest} still covers the same behaviours.
+ */
 class AcceleratorTest {
     private final CpuBackend reference = new CpuBackend();
     private final AtomicLong clock = new AtomicLong();

@@ -61,4 +61,14 @@ public final class TestVectors {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** 2^21 + 1 distinct leaves: the last one hangs alone under the root's right child (the "millions"). */
+    public static List<byte[]> millionsOfLeaves() {
+        int n = (1 << 21) + 1;
+        List<byte[]> leaves = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            leaves.add(new byte[]{(byte) i, (byte) (i >> 8), (byte) (i >> 16), (byte) (i >> 24)});
+        }
+        return leaves;
+    }
 }

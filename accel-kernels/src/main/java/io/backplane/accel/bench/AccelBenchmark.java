@@ -24,9 +24,12 @@ public final class AccelBenchmark {
     public record Op(String name, String unit, int[] sizes, IntFunction<Object> input, Runner runner) {
     }
 
-    /** Runs one prepared input on a backend. */
+    /**
+     * Runs one prepared input on a backend and returns the backend's answer, so callers (JMH, {@link #measure})
+     * consume it and the JIT cannot drop the call as dead code.
+     */
     public interface Runner {
-        void run(AccelBackend backend, Object input);
+        Object run(AccelBackend backend, Object input);
     }
 
     /** One measured point. */
@@ -34,6 +37,9 @@ public final class AccelBenchmark {
     }
 
     private static final long SEED = 20_261_125L;
+
+    /** Where {@link #measure} folds every answer, so no measured call is dead code. */
+    private static volatile int sink;
 
     private AccelBenchmark() {
     }
@@ -158,13 +164,14 @@ public final class AccelBenchmark {
      */
     public static Point measure(Op op, AccelBackend backend, int batch, Object input, int minIterations, int maxIterations,
                                 long minNanos, LongSupplier nanoClock) {
-        op.runner().run(backend, input);
+        sink ^= System.identityHashCode(op.runner().run(backend, input));
         List<Long> samples = new ArrayList<>();
         long start = nanoClock.getAsLong();
         while (samples.size() < maxIterations && (samples.size() < minIterations || nanoClock.getAsLong() - start < minNanos)) {
             long t0 = nanoClock.getAsLong();
-            op.runner().run(backend, input);
+            Object answer = op.runner().run(backend, input);
             samples.add(nanoClock.getAsLong() - t0);
+            sink ^= System.identityHashCode(answer);
         }
         long[] s = samples.stream().mapToLong(Long::longValue).sorted().toArray();
         double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;

@@ -69,14 +69,11 @@ class CpuBackendVectorsTest {
     }
 
     @Test
-    void merkleRootOfAMillionLeavesMatchesTheRecursiveDefinition() {
-        int n = 1 << 20 | 3;
-        List<byte[]> leaves = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            leaves.add(new byte[]{(byte) i, (byte) (i >> 8), (byte) (i >> 16)});
-        }
-        assertThat(cpu.merkleRoot(leaves)).isEqualTo(mth(leaves, 0, n));
+    void merkleRootOfMillionsOfLeavesMatchesTheRecursiveDefinition() {
+        List<byte[]> leaves = TestVectors.millionsOfLeaves();
+        assertThat(cpu.merkleRoot(leaves)).isEqualTo(mth(leaves, 0, leaves.size()));
     }
+
 
     /** RFC 6962 §2.1 as written: recursive, split at the largest power of two below n; Bouncy Castle's SHA-256. */
     static byte[] mth(List<byte[]> d, int from, int to) {

@@ -15,12 +15,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The OpenCL kernel against the CPU path (Bouncy Castle) on every OpenCL device present: every vector, and seeded
- * random batches with forgeries, mismatches, swaps and malformed encodings mixed in. The default suite runs
- * {@value #DEFAULT_RANDOM} random items per device; {@code -Dbackplane.fullDifferential=true} runs the issue's 100 000.
+ * random batches with forgeries, mismatches, swaps and malformed encodings mixed in: the issue's
+ * {@value #RANDOM} random items, answered by the CPU path and by every device, in the default suite.
  */
 class Ed25519OpenClTest {
-    static final int DEFAULT_RANDOM = 20_000;
-    static final int FULL_RANDOM = 100_000;
+    static final int RANDOM = 100_000;
     private static final long SEED = Long.getLong("backplane.seed", 0x0c1ed255L);
     /** Compiled kernels are cached under target/, keyed by device, driver and source hash. */
     static final Path BINARY_CACHE = Path.of("target", "opencl-binaries");
@@ -62,9 +61,15 @@ class Ed25519OpenClTest {
 
     @Test
     void agreesWithTheCpuPathOnSeededRandomBatches() {
-        int n = Boolean.getBoolean("backplane.fullDifferential") ? FULL_RANDOM : DEFAULT_RANDOM;
+        int n = RANDOM;
         List<Ed25519Item> items = Ed25519RandomItems.mixed(new Random(SEED), n);
         boolean[] want = cpu.verifyBatch(items);
+        int valid = 0;
+        for (boolean w : want) {
+            valid += w ? 1 : 0;
+        }
+        // 3 of the 12 mix cases leave an item untouched (valid), the other 9 spoil it: about a quarter are valid.
+        assertThat(valid).as("seed %d: valid items among %d", SEED, n).isBetween(n / 6, n / 3);
         for (Ed25519OpenCl dev : devices()) {
             boolean[] got = dev.verifyBatch(items);
             for (int i = 0; i < n; i++) {

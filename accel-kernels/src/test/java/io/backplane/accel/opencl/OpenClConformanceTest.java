@@ -78,6 +78,13 @@ class OpenClConformanceTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("devices")
+    void merkleRootOfMillionsOfLeavesMatchesCpu(OpenClRuntime.Handle h) {
+        List<byte[]> leaves = TestVectors.millionsOfLeaves();
+        assertThat(TestDevices.shared(h).merkleRoot(leaves)).as("2^21 + 1 leaves").isEqualTo(cpu.merkleRoot(leaves));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
     void merkleRootMatchesRfc6962Vectors(OpenClRuntime.Handle h) {
         for (JsonNode c : TestVectors.json("backplane/merkle-rfc6962.json").get("cases")) {
             List<byte[]> leaves = new ArrayList<>();
