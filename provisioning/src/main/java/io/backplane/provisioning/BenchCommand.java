@@ -193,8 +193,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The launcher runs the JVM with C1 only (fast start); the CPU path then loses HotSpot's SHA-256 and BigInteger
-     * intrinsics and looks up to 10x slower than a node would be. Null when the full JIT is on.
+     * A JVM capped at C1 ({@code -XX:TieredStopAtLevel} below 4, e.g. through BACKPLANE_JVM_OPTS) loses HotSpot's SHA-256
+     * and BigInteger intrinsics, and the CPU path looks up to 10x slower than a node would be. Null when the full JIT is on.
      */
     static String jitWarning() {
         String level = null;
