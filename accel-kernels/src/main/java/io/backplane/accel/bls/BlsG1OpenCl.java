@@ -141,20 +141,11 @@ public final class BlsG1OpenCl implements AutoCloseable {
             a = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
             b = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
             run(fromAffine, n, in, a, n);
-            int m = n;
-            while (m > 1) {
-                int half = (m + 1) / 2;
-                run(reduce, half, a, b, m);
-                cl_mem t = a;
-                a = b;
-                b = t;
-                m = half;
-            }
-            run(outOfMont, 1, a, b, 1);
+            cl_mem total = DeviceTreeSum.sum(this::run, reduce, outOfMont, a, b, n);
             CL.clFinish(queue);
             long t2 = System.nanoTime();
             int[] out = new int[POINT_WORDS];
-            CL.clEnqueueReadBuffer(queue, b, CL_TRUE, 0, (long) Sizeof.cl_uint * POINT_WORDS, Pointer.to(out), 0, null, null);
+            CL.clEnqueueReadBuffer(queue, total, CL_TRUE, 0, (long) Sizeof.cl_uint * POINT_WORDS, Pointer.to(out), 0, null, null);
             timing.transfer((t1 - t0) + (System.nanoTime() - t2));
             timing.kernel(t2 - t1);
             return compress(fromLimbs(out, 0), fromLimbs(out, NL), fromLimbs(out, 2 * NL));

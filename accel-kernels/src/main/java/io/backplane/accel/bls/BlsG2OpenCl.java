@@ -151,20 +151,11 @@ public final class BlsG2OpenCl implements AutoCloseable {
                     return Optional.empty();
                 }
             }
-            int m = n;
-            while (m > 1) {
-                int half = (m + 1) / 2;
-                run(reduce, half, a, b, m);
-                cl_mem t = a;
-                a = b;
-                b = t;
-                m = half;
-            }
-            run(outOfMont, 1, a, b, 1);
+            cl_mem total = DeviceTreeSum.sum(this::run, reduce, outOfMont, a, b, n);
             CL.clFinish(queue);
             long t4 = System.nanoTime();
             int[] out = new int[POINT_WORDS];
-            CL.clEnqueueReadBuffer(queue, b, CL_TRUE, 0, (long) Sizeof.cl_uint * POINT_WORDS, Pointer.to(out), 0, null, null);
+            CL.clEnqueueReadBuffer(queue, total, CL_TRUE, 0, (long) Sizeof.cl_uint * POINT_WORDS, Pointer.to(out), 0, null, null);
             timing.kernel(t4 - t3);
             timing.transfer(System.nanoTime() - t4);
             return Optional.of(compress(out));
@@ -360,16 +351,7 @@ public final class BlsG2OpenCl implements AutoCloseable {
             CL.clSetKernelArg(g2Mul, 1, Sizeof.cl_mem, Pointer.to(sc));
             CL.clSetKernelArg(g2Mul, 2, Sizeof.cl_uint, Pointer.to(new int[] {n}));
             enqueue(g2Mul, n); // dead entries have scalar 0: they contribute the identity
-            int m = n;
-            while (m > 1) {
-                int half = (m + 1) / 2;
-                run(reduce, half, a, b, m);
-                cl_mem t = a;
-                a = b;
-                b = t;
-                m = half;
-            }
-            run(outOfMont, 1, a, b, 1);
+            cl_mem total = DeviceTreeSum.sum(this::run, reduce, outOfMont, a, b, n);
             CL.clSetKernelArg(g1Mul, 0, Sizeof.cl_mem, Pointer.to(pkDec));
             CL.clSetKernelArg(g1Mul, 1, Sizeof.cl_mem, Pointer.to(sc));
             CL.clSetKernelArg(g1Mul, 2, Sizeof.cl_mem, Pointer.to(g1Out));
@@ -379,7 +361,7 @@ public final class BlsG2OpenCl implements AutoCloseable {
             CL.clFinish(queue);
             long t4 = System.nanoTime();
             int[] sum = new int[POINT_WORDS];
-            CL.clEnqueueReadBuffer(queue, b, CL_TRUE, 0, (long) Sizeof.cl_uint * POINT_WORDS, Pointer.to(sum), 0, null, null);
+            CL.clEnqueueReadBuffer(queue, total, CL_TRUE, 0, (long) Sizeof.cl_uint * POINT_WORDS, Pointer.to(sum), 0, null, null);
             int[] keys = new int[36 * n];
             CL.clEnqueueReadBuffer(queue, g1Plain, CL_TRUE, 0, (long) Sizeof.cl_uint * 36 * n, Pointer.to(keys), 0, null, null);
             timing.kernel(t4 - t3);
