@@ -11,6 +11,7 @@ import io.backplane.accel.bls.BlsAggregateVerifyInput;
 import io.backplane.accel.bls.BlsFastAggregateInput;
 import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.accel.cpu.CpuBackend;
+import io.backplane.accel.vdf.Wesolowski;
 import io.backplane.accel.ed25519.Ed25519Item;
 import io.backplane.config.NodeHome;
 import java.io.BufferedReader;
@@ -98,9 +99,9 @@ public final class AccelCommand implements Callable<Integer> {
         try (Ops accel = open(device, nodeHome, err)) {
             List<Map<String, Object>> answers = switch (op) {
                 case "sha256" -> sha256(lines, accel);
-                case "merkle" -> perLine(lines, n -> Map.of("root", HEX.formatHex(accel.merkleRoot(hexList(n, "leaves")))));
+                case "merkle" -> perLine(lines, n -> Map.of("root", HEX.formatHex(accel.run(AccelOp.MERKLE, hexList(n, "leaves")))));
                 case "vdf-eval" -> perLine(lines, n -> {
-                    VdfOutput o = accel.vdfEvaluate(hex(n, "x"), integer(n, "t"));
+                    VdfOutput o = Wesolowski.evaluate(hex(n, "x"), integer(n, "t"));
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("y", HEX.formatHex(o.y()));
                     m.put("proof", HEX.formatHex(o.proof()));
@@ -135,17 +136,8 @@ public final class AccelCommand implements Callable<Integer> {
         }
     }
 
-    /** The four operations as this run answers them, whatever the backend. */
+    /** The engine operations as this run answers them, whatever the backend (VDF evaluation is CPU-only everywhere). */
     private interface Ops extends AutoCloseable {
-        List<byte[]> sha256Batch(List<byte[]> messages);
-
-        byte[] merkleRoot(List<byte[]> leaves);
-
-        boolean[] vdfVerifyBatch(List<VdfProof> proofs);
-
-        VdfOutput vdfEvaluate(byte[] x, long t);
-
-        /** Any engine operation (the BLS and Ed25519 ones go through here). */
         <I, R> R run(AccelOp<I, R> op, I input);
 
         @Override
@@ -161,22 +153,6 @@ public final class AccelCommand implements Callable<Integer> {
         if (backend == BackendChoice.auto) {
             Accelerator a = Backends.open(device, cacheDir(nodeHome), Accelerator.Options.defaults());
             return new Ops() {
-                public List<byte[]> sha256Batch(List<byte[]> m) {
-                    return a.sha256Batch(m);
-                }
-
-                public byte[] merkleRoot(List<byte[]> l) {
-                    return a.merkleRoot(l);
-                }
-
-                public boolean[] vdfVerifyBatch(List<VdfProof> p) {
-                    return a.vdfVerifyBatch(p);
-                }
-
-                public VdfOutput vdfEvaluate(byte[] x, long t) {
-                    return a.vdfEvaluate(x, t);
-                }
-
                 public <I, R> R run(AccelOp<I, R> op, I input) {
                     return a.run(op, input);
                 }
@@ -191,22 +167,6 @@ public final class AccelCommand implements Callable<Integer> {
                 : Backends.openDevice(device.startsWith("opencl") ? device : "opencl", cacheDir(nodeHome)).orElseThrow();
         boolean[] told = {false};
         return new Ops() {
-            public List<byte[]> sha256Batch(List<byte[]> m) {
-                return b.sha256Batch(m);
-            }
-
-            public byte[] merkleRoot(List<byte[]> l) {
-                return b.merkleRoot(l);
-            }
-
-            public boolean[] vdfVerifyBatch(List<VdfProof> p) {
-                return b.vdfVerifyBatch(p);
-            }
-
-            public VdfOutput vdfEvaluate(byte[] x, long t) {
-                return b.vdfEvaluate(x, t);
-            }
-
             /** An operation the device has no kernel for is answered by the CPU, and stderr says so once. */
             public <I, R> R run(AccelOp<I, R> op, I input) {
                 op.validate().accept(input);
@@ -242,13 +202,13 @@ public final class AccelCommand implements Callable<Integer> {
     }
 
     private static List<Map<String, Object>> sha256(List<String> lines, Ops accel) {
-        return batched(lines, n -> hex(n, "msg"), accel::sha256Batch, d -> Map.of("digest", HEX.formatHex(d)));
+        return batched(lines, n -> hex(n, "msg"), in -> accel.run(AccelOp.SHA256, in), d -> Map.of("digest", HEX.formatHex(d)));
     }
 
     private static List<Map<String, Object>> vdfVerify(List<String> lines, Ops accel) {
         return batched(lines, n -> new VdfProof(hex(n, "x"), hex(n, "y"), hex(n, "proof"), integer(n, "t")),
                 proofs -> {
-                    boolean[] v = accel.vdfVerifyBatch(proofs);
+                    boolean[] v = accel.run(AccelOp.VDF_VERIFY, proofs);
                     List<Boolean> l = new ArrayList<>(v.length);
                     for (boolean b : v) {
                         l.add(b);
