@@ -102,11 +102,11 @@ public final class Simulation {
     private long lastCommitRound;
     private long longestStall;
 
-    private Simulation(SimConfig cfg, CryptoTap tap) {
+    private Simulation(SimConfig cfg, CryptoTap tap, SignatureScheme chosen) {
         this.cfg = cfg;
         // Mixed first: java.util.Random's first draws from nearby seeds are correlated, which would make seeds 1..K alike.
         this.rng = new Random(new java.util.SplittableRandom(cfg.seed()).nextLong());
-        this.scheme = cfg.realBls() ? new BlsSignatureScheme() : new SimulatedSignatures();
+        this.scheme = chosen != null ? chosen : cfg.realBls() ? new BlsSignatureScheme() : new SimulatedSignatures();
         int n = cfg.nodes();
         this.keys = new SecretSigner[n];
         List<Validator> vs = new ArrayList<>();
@@ -145,12 +145,20 @@ public final class Simulation {
 
     /** Runs one seed to the end and reports. Deterministic in {@code cfg}. */
     public static SimResult run(SimConfig cfg) {
-        return new Simulation(cfg, CryptoTap.NONE).execute();
+        return new Simulation(cfg, CryptoTap.NONE, null).execute();
+    }
+
+    /**
+     * As {@link #run(SimConfig)}, signing and verifying with {@code scheme} (e.g. the accelerated BLS adapter) instead
+     * of the scheme {@link SimConfig#realBls()} picks. The scheme must be a real one: every validator verifies with it.
+     */
+    public static SimResult run(SimConfig cfg, SignatureScheme scheme) {
+        return new Simulation(cfg, CryptoTap.NONE, java.util.Objects.requireNonNull(scheme, "scheme")).execute();
     }
 
     /** As {@link #run(SimConfig)}, with the signature work routed through {@code tap} (benchmarks time it there). */
     public static SimResult run(SimConfig cfg, CryptoTap tap) {
-        return new Simulation(cfg, tap).execute();
+        return new Simulation(cfg, tap, null).execute();
     }
 
     /** Wraps the run's signature objects, e.g. to measure the time spent in them. Must not change results. */

@@ -14,7 +14,7 @@ import java.util.List;
  * bytes), delegating to accel-kernels' {@link BlsCpu} so that the project has one BLS implementation. Public keys are
  * decoded and validated ({@code KeyValidate}) once per validator set; signatures are subgroup-checked on every decode.
  * Aggregate-verify of a TC relies on the proof-of-possession ciphersuite (keys are admitted with a PoP), so repeated
- * messages are safe. The accelerated dispatch (the {@code Accelerator}) slots in behind {@link QuorumCrypto} later.
+ * messages are safe. This is the CPU reference; {@link AcceleratedBls} gives the same answers through the {@code Accelerator}.
  */
 public final class BlsSignatureScheme implements SignatureScheme {
     public static final String DST = BlsCpu.DST;

@@ -32,6 +32,7 @@ import java.util.BitSet;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,8 @@ public final class RoundManager {
     private final Map<BlockId, QuorumCert> pendingQcs = new HashMap<>();
     private final Map<BlockId, Long> fetchAskedAtRound = new HashMap<>();
     private final Map<Integer, Long> syncSentAtRound = new HashMap<>();
+    /** Vote signatures checked ahead in one batch by {@link #handleAll}; consumed as each vote is handled. */
+    private final Map<Vote, Boolean> preVerified = new IdentityHashMap<>();
     private final Map<Object, Boolean> verifiedCerts = new LinkedHashMap<>(512, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -177,6 +180,49 @@ public final class RoundManager {
         }
         dispatch(event);
         drain();
+    }
+
+    /**
+     * Processes events that arrived together, in order, exactly as {@link #handle} would one by one; the signatures of
+     * the votes among them are first checked in one {@link QuorumCrypto#verifyEach} call (batch verification on an
+     * accelerated backend), whose answers are per vote, so a forged vote is rejected alone. Never throws for hostile input.
+     */
+    public void handleAll(List<ConsensusEvent> events) {
+        List<Vote> batch = new ArrayList<>();
+        for (ConsensusEvent e : events) {
+            // Only votes the cheap checks of onVote would not drop anyway are worth a signature check.
+            if (e instanceof MessageReceived m && m.message() instanceof VoteMsg vm && vm.vote() != null) {
+                Vote v = vm.vote();
+                if (v.epoch() == epoch && validators.contains(v.voter()) && v.round() + 1 >= pacemaker.round()) {
+                    batch.add(v);
+                }
+            }
+        }
+        if (batch.size() > 1) {
+            try {
+                int[] signers = new int[batch.size()];
+                List<byte[]> messages = new ArrayList<>(batch.size());
+                List<byte[]> signatures = new ArrayList<>(batch.size());
+                for (int i = 0; i < signers.length; i++) {
+                    signers[i] = batch.get(i).voter();
+                    messages.add(batch.get(i).signedMessage());
+                    signatures.add(batch.get(i).signature());
+                }
+                boolean[] ok = crypto.verifyEach(signers, messages, signatures);
+                for (int i = 0; i < ok.length; i++) {
+                    preVerified.put(batch.get(i), ok[i]);
+                }
+            } catch (CodecException | IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException e) {
+                preVerified.clear(); // a malformed vote spoiled the batch: each vote is checked alone below
+            }
+        }
+        try {
+            for (ConsensusEvent e : events) {
+                handle(e);
+            }
+        } finally {
+            preVerified.clear();
+        }
     }
 
     private void drain() {
@@ -491,7 +537,8 @@ public final class RoundManager {
             count(earlier.blockId().equals(v.blockId()) ? "ignored.duplicate-vote" : "rejected.equivocating-vote");
             return;
         }
-        if (!crypto.verify(v.voter(), v.signedMessage(), v.signature())) {
+        Boolean checked = preVerified.remove(v);
+        if (!(checked != null ? checked : crypto.verify(v.voter(), v.signedMessage(), v.signature()))) {
             count("rejected.bad-signature");
             return;
         }
