@@ -112,6 +112,17 @@ class SupervisionTest {
     void theRealProbeReportsBubblewrapOrItsCause() {
         SandboxProbe.Availability a = SandboxProbe.probe();
         assertThat(a.available() ? a.bwrapPath() : a.cause()).isNotBlank();
+        // Independently of the probe: where bwrap can create namespaces, the probe must say it is available.
+        boolean bwrapWorks;
+        try {
+            Process p = new ProcessBuilder("bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true")
+                    .redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            bwrapWorks = p.waitFor() == 0;
+        } catch (java.io.IOException | InterruptedException e) {
+            bwrapWorks = false;
+        }
+        assertThat(a.available()).as("probe cause: %s", a.cause()).isEqualTo(bwrapWorks);
         assertThat(SandboxProbe.probe(Path.of("/nonexistent/bwrap")).cause()).contains("not installed");
     }
 
