@@ -118,13 +118,7 @@ public final class PluginsCommand implements Callable<Integer> {
 
     /** {@code plugins verify}: the load-time checks and their verdict; exit 0 accepted, 4 refused. */
     @Command(name = "verify", description = "Run the load-time checks (manifest, API range, signature, digest, bytecode scan) and print the verdict.")
-    static final class Verify implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        HomeOption home;
-        @Mixin
-        JsonOutput json;
+    static final class Verify extends NodeCommand {
         @Mixin
         PluginFiles files;
 
@@ -155,13 +149,7 @@ public final class PluginsCommand implements Callable<Integer> {
 
     /** {@code plugins call}: one call in a fresh enclave; the answer, or {@code {"error":...}} and exit 4. */
     @Command(name = "call", description = "Run one call in a fresh enclave and print the plugin's answer.")
-    static final class Call implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        HomeOption home;
-        @Mixin
-        JsonOutput json;
+    static final class Call extends NodeCommand {
         @Mixin
         PluginFiles files;
 
@@ -235,13 +223,7 @@ public final class PluginsCommand implements Callable<Integer> {
 
     /** {@code plugins list}: the store's plugins and this host's capabilities. */
     @Command(name = "list", description = "List the plugins in the node's store and what this host can run.")
-    static final class ListPlugins implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        HomeOption home;
-        @Mixin
-        JsonOutput json;
+    static final class ListPlugins extends NodeCommand {
 
         @Override
         public Integer call() {
@@ -272,13 +254,7 @@ public final class PluginsCommand implements Callable<Integer> {
 
     /** {@code plugins attest}: issue a signed measurement report, or verify one against a manifest. */
     @Command(name = "attest", description = "Issue a signed software attestation report for a plugin's enclave, or --verify one.")
-    static final class Attest implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        HomeOption home;
-        @Mixin
-        JsonOutput json;
+    static final class Attest extends NodeCommand {
 
         @Option(names = "--manifest", paramLabel = "FILE", required = true, description = "The plugin manifest (JSON).")
         Path manifest;
@@ -472,13 +448,7 @@ public final class PluginsCommand implements Callable<Integer> {
     }
 
     /** Shared by the lifecycle steps: home, JSON, the acting identity; prints the entry; exit 4 on a refused step. */
-    abstract static class Step implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        HomeOption home;
-        @Mixin
-        JsonOutput json;
+    abstract static class Step extends NodeCommand {
         @Option(names = "--as", required = true, paramLabel = "IDENTITY", description = "Who performs this step (recorded in the audit log).")
         String actor;
 
@@ -594,13 +564,7 @@ public final class PluginsCommand implements Callable<Integer> {
 
     /** {@code plugins audit-verify}: checks the lifecycle audit log's chain and head anchor; exit 0 intact, 1 damaged. */
     @Command(name = "audit-verify", description = "Check the lifecycle audit log (plugins/audit.jsonl): edits, reordering and deletions, a deleted tail included (head anchor).")
-    static final class AuditVerify implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        HomeOption home;
-        @Mixin
-        JsonOutput json;
+    static final class AuditVerify extends NodeCommand {
 
         @Override
         public Integer call() {
