@@ -53,6 +53,25 @@ class SamplePluginsTest {
     }
 
     @Test
+    void stakeWeightedEqualsTheDocumentedDrawComputedIndependently() throws Exception {
+        // The javadoc's rule, re-derived here without the plugin's code: the first 8 bytes of
+        // SHA-256(seed || "backplane-leader" || round as 8 bytes big-endian), unsigned, modulo the total stake,
+        // land in the cumulative stake intervals [0,10) v0, [10,30) v1, [30,100) v2.
+        java.util.List<String> expected = new java.util.ArrayList<>();
+        for (long round = 100; round < 130; round++) {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(SEED);
+            sha.update("backplane-leader".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            sha.update(java.util.HexFormat.of().parseHex(String.format("%016x", round)));
+            byte[] h = sha.digest();
+            java.math.BigInteger v = new java.math.BigInteger(1, java.util.Arrays.copyOf(h, 8)).mod(java.math.BigInteger.valueOf(100));
+            int x = v.intValueExact();
+            expected.add(x < 10 ? "v0" : x < 30 ? "v1" : "v2");
+        }
+        assertThat(new StakeWeightedLeaderElection().schedule(input(30, List.of())).leaders()).containsExactlyElementsOf(expected);
+    }
+
+    @Test
     void reputationWeighsActiveInactiveAndFailedProposers() {
         // No history: everyone inactive, weights 10 x stake = 100, 200, 700.
         assertThat(new ReputationLeaderElection().schedule(input(8, List.of())).leaders())
