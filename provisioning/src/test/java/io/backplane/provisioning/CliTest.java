@@ -66,6 +66,17 @@ class CliTest {
         assertThat(r.code()).isEqualTo(requiredMissing ? ExitCodes.FAILURE : ExitCodes.OK);
         // This JVM is the JDK 25 the scripts chose.
         assertThat(doc.get("checks").get(0).get("status").asText()).isEqualTo("OK");
+        // Each hardware check agrees with the same part probed independently of the doctor's code.
+        boolean anyOpenCl = exitsZero("sh", "-c", "clinfo -l 2>/dev/null | grep -q Device");
+        boolean bwrapWorks = exitsZero("bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true");
+        for (JsonNode c : doc.get("checks")) {
+            boolean ok = c.get("status").asText().equals("OK");
+            switch (c.get("name").asText()) {
+                case "opencl" -> assertThat(ok).as("opencl: %s", c.get("detail")).isEqualTo(anyOpenCl || !commandExists("clinfo") && ok);
+                case "bubblewrap" -> assertThat(ok).as("bubblewrap: %s", c.get("detail")).isEqualTo(bwrapWorks);
+                default -> { }
+            }
+        }
     }
 
     @Test
@@ -98,5 +109,22 @@ class CliTest {
         assertThat(option.resolve().dir()).isEqualTo(dir.resolve("h"));
         assertThat(org.slf4j.MDC.get("node")).isEqualTo("n9");
         org.slf4j.MDC.remove("node");
+    }
+
+    private static boolean exitsZero(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static boolean commandExists(String name) {
+        return exitsZero("sh", "-c", "command -v " + name);
     }
 }
