@@ -1,5 +1,6 @@
 package io.backplane.accel;
 
+import static io.backplane.accel.AccelFixtures.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backplane.accel.AccelMetrics.FallbackReason;
@@ -9,7 +10,6 @@ import io.backplane.accel.cpu.CpuBackend;
 import io.backplane.accel.ed25519.Ed25519Item;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,14 +39,6 @@ class AcceleratorInProcessTest {
 
     private Accelerator accelerator(FaultyBackend device, double crossCheck) {
         return accelerator(device, crossCheck, Duration.ofSeconds(20));
-    }
-
-    private static List<byte[]> messages(int n) {
-        List<byte[]> m = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            m.add(new byte[]{(byte) i, (byte) (i * 7)});
-        }
-        return m;
     }
 
     @Test

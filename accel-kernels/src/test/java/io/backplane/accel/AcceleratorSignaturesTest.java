@@ -167,14 +167,7 @@ class AcceleratorSignaturesTest {
     @Test
     void aFailingDeviceFallsBackToTheCpuForTheNewOps() {
         AtomicBoolean broken = new AtomicBoolean(true);
-        DeviceFaultHook hook = new DeviceFaultHook() {
-            @Override
-            public void beforeDeviceCall(String op, int items) {
-                if (broken.get()) {
-                    throw new IllegalStateException("injected CL_OUT_OF_RESOURCES");
-                }
-            }
-        };
+        DeviceFaultHook hook = AccelFixtures.failingWhile(broken);
         try (Accelerator a = accelerator(hook, 0)) {
             assertThat(a.ed25519BatchVerify(edItems)).containsExactly(REFERENCE.ed25519BatchVerify(edItems));
             assertThat(a.blsAggregatePublicKeys(column(0))).get().isEqualTo(REFERENCE.blsAggregatePublicKeys(column(0)).orElseThrow());

@@ -1,5 +1,6 @@
 package io.backplane.accel;
 
+import static io.backplane.accel.AccelFixtures.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -48,14 +49,6 @@ class AcceleratorTest {
         }
     }
 
-    private static List<byte[]> messages(int n) {
-        List<byte[]> m = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            m.add(new byte[]{(byte) i, (byte) (i * 7)});
-        }
-        return m;
-    }
-
     @Test
     void smallBatchesStayOnTheCpuAndLargeOnesGoToTheDevice() {
         try (Accelerator a = accelerator(DeviceFaultHook.NONE, 0)) {
@@ -74,14 +67,7 @@ class AcceleratorTest {
     @Test
     void fallsBackToCpuWhenDeviceFailsAndRetriesAfterTheCoolDown() {
         AtomicBoolean broken = new AtomicBoolean(true);
-        DeviceFaultHook hook = new DeviceFaultHook() {
-            @Override
-            public void beforeDeviceCall(String op, int items) {
-                if (broken.get()) {
-                    throw new IllegalStateException("injected CL_OUT_OF_RESOURCES");
-                }
-            }
-        };
+        DeviceFaultHook hook = AccelFixtures.failingWhile(broken);
         try (Accelerator a = accelerator(hook, 0)) {
             List<byte[]> msgs = messages(20);
             byte[] expected = reference.merkleRoot(msgs);
