@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * The consensus core's {@link LeaderElectionAlgorithm} answered by a {@code LeaderElection} plugin in an enclave.
  * Validator i is the plugin's {@code "v<i>"} with its stake; the history entries become committed
  * {@link RoundRecord}s. {@code Undecided} (crash, deadline, quarantine, a malformed answer) is returned as empty —
- * the node abstains — and counted in {@link #undecided()} with an ALERT log line; no other algorithm stands in.
+ * the node abstains — and counted in {@link #undecided()} with an ALERT log line (cut and rate-limited by
+ * {@link PluginLog}, so a plugin cannot flood the node log); no other algorithm stands in.
  * Decided answers are cached by input (the plugin is a pure function), so several simulated nodes can share one enclave.
  */
 public final class PluginLeaderElection implements LeaderElectionAlgorithm {
@@ -29,6 +30,7 @@ public final class PluginLeaderElection implements LeaderElectionAlgorithm {
     private static final int CACHE = 256;
 
     private final PluginClient client;
+    private final PluginLog log = new PluginLog(LOG, System::nanoTime);
     private final AtomicLong undecided = new AtomicLong();
     private final AtomicLong calls = new AtomicLong();
     private final Map<ScheduleInput, List<Integer>> cache = new java.util.LinkedHashMap<>(64, 0.75f, true) {
@@ -59,8 +61,8 @@ public final class PluginLeaderElection implements LeaderElectionAlgorithm {
         PluginOutcome<LeaderSchedule> out = client.leaderSchedule(toPlugin(in));
         if (out instanceof PluginOutcome.Undecided<LeaderSchedule> u) {
             undecided.incrementAndGet();
-            LOG.warn("ALERT leader-election plugin {} undecided for schedule epoch {} ({}: {}): abstaining",
-                    client.pluginId(), in.scheduleEpoch(), u.reason().label(), u.detail());
+            log.warn("ALERT leader-election plugin {} undecided for schedule epoch {} ({}: {}): abstaining",
+                    client.pluginId(), in.scheduleEpoch(), u.reason().label(), PluginLog.cut(u.detail()));
             return Optional.empty();
         }
         LeaderSchedule s = ((PluginOutcome.Decided<LeaderSchedule>) out).value();
@@ -73,7 +75,7 @@ public final class PluginLeaderElection implements LeaderElectionAlgorithm {
             Integer i = index.get(id);
             if (i == null) {
                 undecided.incrementAndGet();
-                LOG.warn("ALERT leader-election plugin {} named {}, not a validator: abstaining", client.pluginId(), id);
+                log.warn("ALERT leader-election plugin {} named {}, not a validator: abstaining", client.pluginId(), PluginLog.cut(id));
                 return Optional.empty();
             }
             leaders.add(i);

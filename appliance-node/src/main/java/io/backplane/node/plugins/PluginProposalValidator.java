@@ -16,12 +16,13 @@ import org.slf4j.LoggerFactory;
  * The consensus core's {@link ProposalValidator} answered by a {@code BlockValidator} plugin in an enclave. How a
  * block's payload becomes the plugin's {@link BlockProposal} belongs to the ledger app (part 2), so it is given, with
  * the read-only ledger view. {@code Undecided} gives {@link ProposalValidator.Verdict#UNDECIDED} (the node abstains: no vote) and counts
- * in {@link #undecided()} with an ALERT log line; a payload the mapping cannot read is rejected (a built-in check).
+ * in {@link #undecided()} with an ALERT log line (cut and rate-limited by {@link PluginLog}); a payload the mapping cannot read is rejected (a built-in check).
  */
 public final class PluginProposalValidator implements ProposalValidator {
     private static final Logger LOG = LoggerFactory.getLogger(PluginProposalValidator.class);
 
     private final PluginClient client;
+    private final PluginLog log = new PluginLog(LOG, System::nanoTime);
     private final Function<Block, BlockProposal> toProposal;
     private final Supplier<LedgerView> ledger;
     private final AtomicLong undecided = new AtomicLong();
@@ -45,14 +46,14 @@ public final class PluginProposalValidator implements ProposalValidator {
         PluginOutcome<io.backplane.plugin.api.Verdict> out = client.validate(p, ledger.get());
         if (out instanceof PluginOutcome.Undecided<io.backplane.plugin.api.Verdict> u) {
             undecided.incrementAndGet();
-            LOG.warn("ALERT block-validator plugin {} undecided on round {} ({}: {}): abstaining",
-                    client.pluginId(), block.round(), u.reason().label(), u.detail());
+            log.warn("ALERT block-validator plugin {} undecided on round {} ({}: {}): abstaining",
+                    client.pluginId(), block.round(), u.reason().label(), PluginLog.cut(u.detail()));
             return ProposalValidator.Verdict.UNDECIDED;
         }
         io.backplane.plugin.api.Verdict v = ((PluginOutcome.Decided<io.backplane.plugin.api.Verdict>) out).value();
         if (!v.accepted()) {
             rejected.incrementAndGet();
-            LOG.info("block-validator plugin {} rejected round {}: {}", client.pluginId(), block.round(), v.reason());
+            log.info("block-validator plugin {} rejected round {}: {}", client.pluginId(), block.round(), PluginLog.cut(v.reason()));
             return ProposalValidator.Verdict.REJECT;
         }
         return ProposalValidator.Verdict.ACCEPT;

@@ -57,7 +57,7 @@ class EnclavePluginConsensusTest {
         jars = new SamplePluginJars(dir);
         // A long restart backoff, so that a killed enclave stays dead for the whole test.
         EnclaveSettings s = new EnclaveSettings(64, 2048, 600, Duration.ofSeconds(10), Duration.ofSeconds(20),
-                Duration.ofMinutes(10), Duration.ofMinutes(10), 3, false, true, 0);
+                Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofMinutes(10), 3, false, true, 0, 16, 64);
         host = new EnclaveHost(s, sandbox, jars.authors, PluginMetrics.standalone(), FeatureFlags.allOn(), "sim", System::nanoTime);
     }
 

@@ -1,115 +1,58 @@
 package io.backplane.plugin.host;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Member;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ConstantDynamic;
 import org.objectweb.asm.Handle;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 
 /**
- * The load-time determinism scan (ASM): reads every class of a plugin jar and refuses references to clocks,
- * randomness, threads and concurrency, files, sockets, processes, reflection and method handles, class loading,
- * {@code System.exit}/{@code Runtime}, native code and JDK internals. It is the first wall: the sandbox is the second,
- * and must hold alone (tests run hostile jars with the scan off). Known gap: it cannot see non-determinism through
- * allowed APIs such as {@code Object.hashCode} of an identity object or iteration over a {@code HashSet} of such.
+ * The load-time determinism scan (ASM), an <b>allowlist</b> in the manner of Corda's deterministic JVM sandbox: every
+ * entry of the jar is read (class files under any name, nested archives refused), and every type, method, field,
+ * {@code invokedynamic} bootstrap and constant a plugin's class reaches outside its own jar and the plugin API must be
+ * allowed by {@link #ALLOWLIST_RESOURCE}; everything else is refused by name. Dynamic constants, method handle and
+ * method type constants, native methods, {@code finalize}, catching errors whose depth or timing varies
+ * ({@code StackOverflowError}, {@code Throwable}...) and classes in reserved packages are refused outright. It is the
+ * first wall: the sandbox is the second and must hold alone (tests run hostile jars with the scan off). Known gap: it
+ * cannot see identity hashes reached inside allowed JDK code (a {@code HashMap} over objects without their own
+ * {@code hashCode}, enums as hash keys, {@code Objects.hash} of such); dual execution catches those.
  */
 public final class BytecodeScanner {
-    /**
-     * Types (internal names) a plugin may not touch at all, with the reason shown to the operator: a name ending in
-     * {@code /} is a package, one ending in {@code *} a name prefix ({@code java/io/File*}: FileReader, FileDescriptor...),
-     * any other an exact type and its nested types ({@code java/lang/Runtime} but not {@code RuntimeException}).
-     */
-    private static final List<String[]> BANNED_TYPES = List.of(
-            new String[] {"java/lang/Thread*", "threads"},
-            new String[] {"java/lang/ThreadGroup", "threads"},
-            new String[] {"java/lang/Runtime", "the runtime (exit, exec, memory)"},
-            new String[] {"java/lang/Process*", "processes"},
-            new String[] {"java/lang/ClassLoader*", "class loading"},
-            new String[] {"java/lang/reflect/", "reflection"},
-            new String[] {"java/lang/invoke/MethodHandle*", "method handles"},
-            new String[] {"java/lang/invoke/VarHandle", "method handles"},
-            new String[] {"java/lang/foreign/", "native memory and calls"},
-            new String[] {"java/util/concurrent/", "concurrency"},
-            new String[] {"java/util/Timer*", "threads"},
-            new String[] {"java/util/Random", "randomness"},
-            new String[] {"java/util/SplittableRandom", "randomness"},
-            new String[] {"java/util/random/", "randomness"},
-            new String[] {"java/security/SecureRandom", "randomness"},
-            new String[] {"java/time/", "clocks"},
-            new String[] {"java/io/File*", "files"},
-            new String[] {"java/io/RandomAccessFile", "files"},
-            new String[] {"java/io/ObjectInputStream", "deserialisation"},
-            new String[] {"java/io/Console", "the console"},
-            new String[] {"java/nio/file/", "files"},
-            new String[] {"java/nio/channels/", "files and sockets"},
-            new String[] {"java/net/", "sockets"},
-            new String[] {"javax/net/", "sockets"},
-            new String[] {"java/rmi/", "remote calls"},
-            new String[] {"java/sql/", "databases"},
-            new String[] {"javax/script/", "script engines"},
-            new String[] {"javax/tools/", "compilers"},
-            new String[] {"java/lang/management/", "JVM management"},
-            new String[] {"javax/management/", "JVM management"},
-            new String[] {"sun/", "JDK internals"},
-            new String[] {"com/sun/", "JDK internals"},
-            new String[] {"jdk/", "JDK internals"});
+    /** The published allowlist (classpath resource, also rendered in plugin-enclave/README.md). */
+    public static final String ALLOWLIST_RESOURCE = "io/backplane/plugin/host/jdk-allowlist.txt";
 
-    /** Members of otherwise allowed types: owner, name, reason. */
-    private static final List<String[]> BANNED_MEMBERS = List.of(
-            new String[] {"java/lang/System", "currentTimeMillis", "clocks"},
-            new String[] {"java/lang/System", "nanoTime", "clocks"},
-            new String[] {"java/lang/System", "exit", "System.exit"},
-            new String[] {"java/lang/System", "halt", "System.exit"},
-            new String[] {"java/lang/System", "load", "native code"},
-            new String[] {"java/lang/System", "loadLibrary", "native code"},
-            new String[] {"java/lang/System", "getenv", "the environment"},
-            new String[] {"java/lang/System", "getProperty", "the environment"},
-            new String[] {"java/lang/System", "getProperties", "the environment"},
-            new String[] {"java/lang/System", "setOut", "the standard streams"},
-            new String[] {"java/lang/System", "setIn", "the standard streams"},
-            new String[] {"java/lang/System", "in", "the standard streams"},
-            new String[] {"java/lang/System", "identityHashCode", "identity hashes (differ between runs)"},
-            new String[] {"java/lang/System", "gc", "the runtime (exit, exec, memory)"},
-            new String[] {"java/lang/Math", "random", "randomness"},
-            new String[] {"java/lang/StrictMath", "random", "randomness"},
-            new String[] {"java/util/UUID", "randomUUID", "randomness"},
-            new String[] {"java/lang/Class", "forName", "class loading"},
-            new String[] {"java/lang/Class", "newInstance", "reflection"},
-            new String[] {"java/lang/Class", "getClassLoader", "class loading"},
-            new String[] {"java/lang/Class", "getMethod", "reflection"},
-            new String[] {"java/lang/Class", "getMethods", "reflection"},
-            new String[] {"java/lang/Class", "getDeclaredMethod", "reflection"},
-            new String[] {"java/lang/Class", "getDeclaredMethods", "reflection"},
-            new String[] {"java/lang/Class", "getField", "reflection"},
-            new String[] {"java/lang/Class", "getFields", "reflection"},
-            new String[] {"java/lang/Class", "getDeclaredField", "reflection"},
-            new String[] {"java/lang/Class", "getDeclaredFields", "reflection"},
-            new String[] {"java/lang/Class", "getConstructor", "reflection"},
-            new String[] {"java/lang/Class", "getConstructors", "reflection"},
-            new String[] {"java/lang/Class", "getDeclaredConstructor", "reflection"},
-            new String[] {"java/lang/Class", "getDeclaredConstructors", "reflection"},
-            new String[] {"java/lang/Class", "getResourceAsStream", "files"},
-            new String[] {"java/lang/Class", "getResource", "files"},
-            new String[] {"java/lang/Object", "wait", "threads"},
-            new String[] {"java/lang/Object", "notify", "threads"},
-            new String[] {"java/lang/Object", "notifyAll", "threads"});
+    /** Packages of the trusted enclave code: a plugin class there could reach its package-private parts. */
+    private static final List<String> RESERVED_PACKAGES = List.of("io/backplane/plugin/api/", "io/backplane/plugin/runtime/",
+            "io/backplane/plugin/host/", "io/backplane/codec/", "java/", "javax/", "jdk/", "sun/", "com/sun/");
+    /** The plugin API: trusted data types a plugin is written against. */
+    private static final String API_PACKAGE = "io/backplane/plugin/api/";
 
-    /** Bootstrap methods javac emits for lambdas, string concatenation, records and switches: allowed in indy. */
-    private static final Set<String> ALLOWED_BOOTSTRAPS = Set.of(
-            "java/lang/invoke/LambdaMetafactory", "java/lang/invoke/StringConcatFactory",
-            "java/lang/runtime/ObjectMethods", "java/lang/runtime/SwitchBootstraps");
+    private static final Allowlist ALLOWLIST = Allowlist.load();
 
     /** One refused use: where it is and what it reaches for. */
     public record Finding(String clazz, String method, String target, String reason) {
@@ -125,17 +68,55 @@ public final class BytecodeScanner {
     /** Every finding in the jar, sorted; empty when the jar passes. */
     public static List<Finding> scan(Path jar) throws IOException {
         List<Finding> findings = new ArrayList<>();
+        Map<String, ClassReader> classes = new HashMap<>();
         try (JarFile jf = new JarFile(jar.toFile(), false)) {
+            java.util.jar.Manifest mf = jf.getManifest();
+            if (mf != null && mf.getMainAttributes().getValue("Class-Path") != null) {
+                findings.add(new Finding("META-INF/MANIFEST.MF", "", "Class-Path " + mf.getMainAttributes().getValue("Class-Path"), "code outside the jar"));
+            }
             Enumeration<JarEntry> entries = jf.entries();
             while (entries.hasMoreElements()) {
                 JarEntry e = entries.nextElement();
-                if (e.getName().endsWith(".class")) {
-                    try (InputStream in = jf.getInputStream(e)) {
-                        scanClass(in.readAllBytes(), findings);
-                    } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException ex) {
-                        findings.add(new Finding(e.getName(), "", "malformed class file", "unreadable bytecode"));
-                    }
+                if (e.isDirectory()) {
+                    continue;
                 }
+                byte[] bytes;
+                try (InputStream in = jf.getInputStream(e)) {
+                    bytes = in.readAllBytes();
+                }
+                String name = e.getName();
+                String lower = name.toLowerCase(java.util.Locale.ROOT);
+                boolean classMagic = bytes.length >= 4 && (bytes[0] & 0xff) == 0xCA && (bytes[1] & 0xff) == 0xFE && (bytes[2] & 0xff) == 0xBA && (bytes[3] & 0xff) == 0xBE;
+                boolean zipMagic = bytes.length >= 4 && bytes[0] == 'P' && bytes[1] == 'K';
+                if (zipMagic || lower.endsWith(".jar") || lower.endsWith(".zip") || lower.endsWith(".jmod") || lower.endsWith(".war")) {
+                    findings.add(new Finding(name, "", "a nested archive", "code the scan cannot vouch for"));
+                    continue;
+                }
+                if (!name.endsWith(".class") && !classMagic) {
+                    continue; // a plain resource
+                }
+                if (!name.endsWith(".class")) {
+                    findings.add(new Finding(name, "", "a class file under a resource name", "hidden code"));
+                }
+                try {
+                    ClassReader cr = new ClassReader(bytes);
+                    if (classes.putIfAbsent(cr.getClassName(), cr) != null && !name.startsWith("META-INF/versions/")) {
+                        findings.add(new Finding(name, "", "a second definition of " + cr.getClassName(), "hidden code"));
+                    }
+                    if (name.endsWith(".class") && !name.startsWith("META-INF/versions/") && !name.equals(cr.getClassName() + ".class")) {
+                        findings.add(new Finding(name, "", "class " + cr.getClassName() + " under another name", "hidden code"));
+                    }
+                } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException ex) {
+                    findings.add(new Finding(name, "", "malformed class file", "unreadable bytecode"));
+                }
+            }
+        }
+        Jar index = new Jar(classes);
+        for (ClassReader cr : classes.values()) {
+            try {
+                scanClass(cr, index, findings);
+            } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException | NegativeArraySizeException ex) {
+                findings.add(new Finding(cr.getClassName(), "", "malformed class file", "unreadable bytecode"));
             }
         }
         Set<String> seen = new TreeSet<>();
@@ -149,21 +130,51 @@ public final class BytecodeScanner {
         return Collections.unmodifiableList(unique);
     }
 
-    /** Packages of the trusted enclave code: a plugin class there could reach its package-private parts. */
-    private static final List<String> RESERVED_PACKAGES = List.of("io/backplane/plugin/api/", "io/backplane/plugin/runtime/",
-            "io/backplane/plugin/host/", "io/backplane/codec/", "java/", "javax/", "jdk/", "sun/");
+    /** The classes of one jar: their supertypes and the member names each declares. */
+    private static final class Jar {
+        final Map<String, String> superOf = new HashMap<>();
+        final Map<String, String[]> interfacesOf = new HashMap<>();
+        final Map<String, Set<String>> members = new HashMap<>();
 
-    static void scanClass(byte[] bytes, List<Finding> out) {
-        ClassReader cr = new ClassReader(bytes);
+        Jar(Map<String, ClassReader> classes) {
+            for (var e : classes.entrySet()) {
+                ClassReader cr = e.getValue();
+                superOf.put(e.getKey(), cr.getSuperName());
+                interfacesOf.put(e.getKey(), cr.getInterfaces());
+                Set<String> names = new HashSet<>();
+                cr.accept(new ClassVisitor(Opcodes.ASM9) {
+                    @Override
+                    public MethodVisitor visitMethod(int a, String n, String d, String s, String[] x) {
+                        names.add(n);
+                        return null;
+                    }
+
+                    @Override
+                    public org.objectweb.asm.FieldVisitor visitField(int a, String n, String d, String s, Object v) {
+                        names.add(n);
+                        return null;
+                    }
+                }, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+                members.put(e.getKey(), names);
+            }
+        }
+
+        boolean has(String cls) {
+            return superOf.containsKey(cls);
+        }
+    }
+
+    static void scanClass(ClassReader cr, Jar jar, List<Finding> out) {
         String cls = cr.getClassName();
         for (String reserved : RESERVED_PACKAGES) {
             if (cls.startsWith(reserved)) {
                 out.add(new Finding(cls, "", "package " + reserved.replace('/', '.'), "a package reserved for the host"));
             }
         }
-        checkType(cls, "", cr.getSuperName(), out);
+        Checker c = new Checker(cls, jar, out);
+        c.type("", cr.getSuperName());
         for (String i : cr.getInterfaces()) {
-            checkType(cls, "", i, out);
+            c.type("", i);
         }
         cr.accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
@@ -171,50 +182,63 @@ public final class BytecodeScanner {
                 if ((access & Opcodes.ACC_NATIVE) != 0) {
                     out.add(new Finding(cls, name, "a native method", "native code"));
                 }
-                checkDescriptor(cls, name, desc, out);
+                if (name.equals("finalize") && desc.equals("()V")) {
+                    out.add(new Finding(cls, name, "finalize()", "runs when the collector decides"));
+                }
+                c.descriptor(name, desc);
                 return new MethodVisitor(Opcodes.ASM9) {
                     @Override
                     public void visitMethodInsn(int op, String owner, String mName, String mDesc, boolean itf) {
-                        checkMember(cls, name, owner, mName, out);
-                        checkDescriptor(cls, name, mDesc, out);
+                        c.member(name, owner, mName);
+                        c.descriptor(name, mDesc);
                     }
 
                     @Override
                     public void visitFieldInsn(int op, String owner, String fName, String fDesc) {
-                        checkMember(cls, name, owner, fName, out);
-                        checkDescriptor(cls, name, fDesc, out);
+                        c.member(name, owner, fName);
+                        c.descriptor(name, fDesc);
                     }
 
                     @Override
                     public void visitTypeInsn(int op, String type) {
-                        checkType(cls, name, type, out);
+                        c.type(name, type);
                     }
 
                     @Override
                     public void visitMultiANewArrayInsn(String desc, int dims) {
-                        checkDescriptor(cls, name, desc, out);
+                        c.descriptor(name, desc);
                     }
 
                     @Override
                     public void visitLdcInsn(Object value) {
-                        checkConstant(cls, name, value, out);
+                        c.constant(name, value);
                     }
 
                     @Override
                     public void visitInvokeDynamicInsn(String iName, String iDesc, Handle bsm, Object... args) {
-                        if (!ALLOWED_BOOTSTRAPS.contains(bsm.getOwner())) {
-                            out.add(new Finding(cls, name, bsm.getOwner() + "." + bsm.getName(), "dynamic invocation"));
+                        if (!ALLOWLIST.bootstrap(bsm.getOwner(), bsm.getName())) {
+                            out.add(new Finding(cls, name, bsm.getOwner() + "." + bsm.getName(), "an invokedynamic bootstrap not on the allowlist"));
                         }
-                        checkDescriptor(cls, name, iDesc, out);
+                        c.descriptor(name, iDesc);
                         for (Object a : args) {
-                            checkConstant(cls, name, a, out);
+                            if (a instanceof Handle h) {
+                                c.member(name, h.getOwner(), h.getName()); // a lambda's target
+                                c.descriptor(name, h.getDesc());
+                            } else if (a instanceof Type t && t.getSort() == Type.METHOD) {
+                                c.descriptor(name, t.getDescriptor());
+                            } else {
+                                c.constant(name, a);
+                            }
                         }
                     }
 
                     @Override
                     public void visitTryCatchBlock(org.objectweb.asm.Label s, org.objectweb.asm.Label e, org.objectweb.asm.Label h, String type) {
                         if (type != null) {
-                            checkType(cls, name, type, out);
+                            c.type(name, type);
+                            if (ALLOWLIST.uncatchable.contains(type)) {
+                                out.add(new Finding(cls, name, "catch " + type, "its depth and timing differ between runs"));
+                            }
                         }
                     }
                 };
@@ -222,61 +246,250 @@ public final class BytecodeScanner {
 
             @Override
             public org.objectweb.asm.FieldVisitor visitField(int access, String name, String desc, String sig, Object value) {
-                checkDescriptor(cls, name, desc, out);
+                c.descriptor(name, desc);
                 return null;
             }
         }, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
     }
 
-    private static void checkConstant(String cls, String method, Object value, List<Finding> out) {
-        if (value instanceof Type t) {
-            checkDescriptor(cls, method, t.getDescriptor(), out);
-        } else if (value instanceof Handle h) {
-            checkMember(cls, method, h.getOwner(), h.getName(), out);
-            checkDescriptor(cls, method, h.getDesc(), out);
-        }
-    }
-
-    private static void checkDescriptor(String cls, String method, String desc, List<Finding> out) {
-        Type t = Type.getType(desc);
-        if (t.getSort() == Type.METHOD) {
-            checkDescriptor(cls, method, t.getReturnType().getDescriptor(), out);
-            for (Type a : t.getArgumentTypes()) {
-                checkDescriptor(cls, method, a.getDescriptor(), out);
-            }
-        } else if (t.getSort() == Type.ARRAY) {
-            checkDescriptor(cls, method, t.getElementType().getDescriptor(), out);
-        } else if (t.getSort() == Type.OBJECT) {
-            checkType(cls, method, t.getInternalName(), out);
-        }
-    }
-
-    private static void checkType(String cls, String method, String type, List<Finding> out) {
-        if (type == null) {
-            return;
-        }
-        if (type.startsWith("[")) {
-            checkDescriptor(cls, method, type, out);
-            return;
-        }
-        for (String[] b : BANNED_TYPES) {
-            String rule = b[0];
-            boolean hit = rule.endsWith("/") ? type.startsWith(rule)
-                    : rule.endsWith("*") ? type.startsWith(rule.substring(0, rule.length() - 1))
-                    : type.equals(rule) || type.startsWith(rule + "$");
-            if (hit) {
-                out.add(new Finding(cls, method, type, b[1]));
-                return;
+    /** Checks the references of one class against the jar, the API and the allowlist. */
+    private record Checker(String cls, Jar jar, List<Finding> out) {
+        void constant(String method, Object value) {
+            if (value instanceof Type t) {
+                if (t.getSort() == Type.METHOD) {
+                    out.add(new Finding(cls, method, "a method type constant", "method handles"));
+                } else {
+                    descriptor(method, t.getDescriptor());
+                }
+            } else if (value instanceof Handle h) {
+                out.add(new Finding(cls, method, "a method handle constant " + h.getOwner() + "." + h.getName(), "method handles"));
+            } else if (value instanceof ConstantDynamic d) {
+                out.add(new Finding(cls, method, "a dynamic constant " + d.getName() + " (bootstrap " + d.getBootstrapMethod().getOwner() + "."
+                        + d.getBootstrapMethod().getName() + ")", "dynamic constants"));
             }
         }
+
+        void descriptor(String method, String desc) {
+            Type t = Type.getType(desc);
+            if (t.getSort() == Type.METHOD) {
+                descriptor(method, t.getReturnType().getDescriptor());
+                for (Type a : t.getArgumentTypes()) {
+                    descriptor(method, a.getDescriptor());
+                }
+            } else if (t.getSort() == Type.ARRAY) {
+                descriptor(method, t.getElementType().getDescriptor());
+            } else if (t.getSort() == Type.OBJECT) {
+                type(method, t.getInternalName());
+            }
+        }
+
+        /** A type may be named when it is the jar's, the API's, or on the allowlist (any line). */
+        boolean type(String method, String type) {
+            if (type == null) {
+                return true;
+            }
+            if (type.startsWith("[")) {
+                descriptor(method, type);
+                return true;
+            }
+            if (jar.has(type) || type.startsWith(API_PACKAGE) && !type.contains("$$")) {
+                return true;
+            }
+            if (!ALLOWLIST.types.containsKey(type)) {
+                out.add(new Finding(cls, method, type, "not on the allowlist"));
+                return false;
+            }
+            return true;
+        }
+
+        void member(String method, String owner, String name) {
+            if (ALLOWLIST.refusedEverywhere.contains(name) && !(jar.has(owner) && declaredInJar(owner, name))) {
+                out.add(new Finding(cls, method, owner + "." + name, "refused on every type"));
+                return;
+            }
+            if (owner.startsWith("[")) {
+                if (!name.equals("clone") && !name.equals("length")) {
+                    jdkMember(method, "java/lang/Object", name, owner);
+                }
+                return;
+            }
+            if (!type(method, owner)) {
+                return;
+            }
+            if (owner.startsWith(API_PACKAGE) && !jar.has(owner)) {
+                return;
+            }
+            if (jar.has(owner)) {
+                // Declared in the jar (scanned itself), or inherited: judge it where the jar's hierarchy leaves the jar.
+                ArrayDeque<String> todo = new ArrayDeque<>(List.of(owner));
+                Set<String> seen = new HashSet<>();
+                List<String> outside = new ArrayList<>();
+                while (!todo.isEmpty()) {
+                    String c = todo.poll();
+                    if (!seen.add(c)) {
+                        continue;
+                    }
+                    if (!jar.has(c)) {
+                        outside.add(c);
+                        continue;
+                    }
+                    if (jar.members.get(c).contains(name)) {
+                        return;
+                    }
+                    if (jar.superOf.get(c) != null) {
+                        todo.add(jar.superOf.get(c));
+                    }
+                    todo.addAll(Arrays.asList(jar.interfacesOf.get(c)));
+                }
+                for (String c : outside) {
+                    if (c.startsWith(API_PACKAGE)) {
+                        continue;
+                    }
+                    if (!ALLOWLIST.declarer(c, name).isEmpty()) {
+                        jdkMember(method, c, name, owner);
+                        return;
+                    }
+                }
+                return; // not declared anywhere we know: the JVM will refuse to link it
+            }
+            jdkMember(method, owner, name, owner);
+        }
+
+        private boolean declaredInJar(String owner, String name) {
+            return jar.members.getOrDefault(owner, Set.of()).contains(name);
+        }
+
+        /** A member of a JDK type: allowed on the line of the type that declares it. */
+        private void jdkMember(String method, String owner, String name, String shownOwner) {
+            List<String> declarers = ALLOWLIST.declarer(owner, name);
+            if (declarers.isEmpty()) {
+                // Not found by reflection (a field of an interface, a name the JDK lacks): judge at the owner's line.
+                if (!ALLOWLIST.permits(owner, name)) {
+                    out.add(new Finding(cls, method, shownOwner + "." + name, "not on the allowlist"));
+                }
+                return;
+            }
+            String at = declarers.get(0);
+            if (!ALLOWLIST.permits(at, name)) {
+                out.add(new Finding(cls, method, shownOwner + "." + name + (at.equals(shownOwner) ? "" : ", declared by " + at), "not on the allowlist"));
+            }
+        }
     }
 
-    private static void checkMember(String cls, String method, String owner, String name, List<Finding> out) {
-        checkType(cls, method, owner, out);
-        for (String[] b : BANNED_MEMBERS) {
-            if (owner.equals(b[0]) && name.equals(b[1])) {
-                out.add(new Finding(cls, method, owner + "." + name, b[2]));
-                return;
+    /** The parsed {@link #ALLOWLIST_RESOURCE}. */
+    static final class Allowlist {
+        /** Internal name to rule: null for every declared member, else the allowed names. */
+        final Map<String, Rule> types = new HashMap<>();
+        final Set<String> refusedEverywhere = new HashSet<>();
+        final Set<String> uncatchable = new HashSet<>();
+        final Map<String, Set<String>> bootstraps = new HashMap<>();
+        private final Map<String, List<String>> declarers = new ConcurrentHashMap<>();
+
+        record Rule(boolean all, Set<String> names, Set<String> except) {
+        }
+
+        static Allowlist load() {
+            Allowlist a = new Allowlist();
+            InputStream in = BytecodeScanner.class.getClassLoader().getResourceAsStream(ALLOWLIST_RESOURCE);
+            if (in == null) {
+                throw new IllegalStateException("the bytecode allowlist " + ALLOWLIST_RESOURCE + " is missing from the host's class path");
+            }
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                int n = 0;
+                while ((line = r.readLine()) != null) {
+                    n++;
+                    String l = line.strip();
+                    if (l.isEmpty() || l.startsWith("#")) {
+                        continue;
+                    }
+                    String[] f = l.split("\\s+");
+                    switch (f[0]) {
+                        case "!" -> a.refusedEverywhere.addAll(Arrays.asList(f).subList(1, f.length));
+                        case "catch" -> Arrays.stream(f).skip(1).forEach(t -> a.uncatchable.add(t.replace('.', '/')));
+                        case "bootstrap" -> a.bootstraps.computeIfAbsent(f[1].replace('.', '/'), k -> new HashSet<>()).addAll(Arrays.asList(f).subList(2, f.length));
+                        default -> {
+                            boolean all = f.length > 1 && f[1].equals("*");
+                            Set<String> names = new HashSet<>();
+                            Set<String> except = new HashSet<>();
+                            for (int i = all ? 2 : 1; i < f.length; i++) {
+                                if (all && !f[i].startsWith("-")) {
+                                    throw new IllegalStateException(ALLOWLIST_RESOURCE + " line " + n + ": after * only -exceptions may follow, found " + f[i]);
+                                }
+                                (all ? except : names).add(all ? f[i].substring(1) : f[i]);
+                            }
+                            if (a.types.put(f[0].replace('.', '/'), new Rule(all, names, except)) != null) {
+                                throw new IllegalStateException(ALLOWLIST_RESOURCE + " line " + n + ": " + f[0] + " is listed twice");
+                            }
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + ALLOWLIST_RESOURCE, e);
+            }
+            return a;
+        }
+
+        boolean bootstrap(String owner, String name) {
+            return bootstraps.getOrDefault(owner, Set.of()).contains(name);
+        }
+
+        boolean permits(String type, String name) {
+            Rule r = types.get(type);
+            if (r == null || refusedEverywhere.contains(name)) {
+                return false;
+            }
+            return r.all() ? !r.except().contains(name) : r.names().contains(name);
+        }
+
+        /**
+         * The JDK types, nearest first, that declare {@code name} as seen from {@code owner} (its superclasses, then its
+         * interfaces), found by reflection on the host's own JDK, the one the enclave runs. Empty when unknown.
+         */
+        List<String> declarer(String owner, String name) {
+            return declarers.computeIfAbsent(owner + "#" + name, k -> {
+                Optional<Class<?>> c = load(owner);
+                if (c.isEmpty()) {
+                    return List.of();
+                }
+                List<String> found = new ArrayList<>();
+                ArrayDeque<Class<?>> todo = new ArrayDeque<>();
+                for (Class<?> s = c.get(); s != null; s = s.getSuperclass()) {
+                    todo.add(s);
+                }
+                Set<Class<?>> seen = new HashSet<>();
+                while (!todo.isEmpty()) {
+                    Class<?> t = todo.poll();
+                    if (!seen.add(t)) {
+                        continue;
+                    }
+                    if (declares(t, name)) {
+                        found.add(t.getName().replace('.', '/'));
+                        break;
+                    }
+                    todo.addAll(Arrays.asList(t.getInterfaces()));
+                }
+                return List.copyOf(found);
+            });
+        }
+
+        private static boolean declares(Class<?> t, String name) {
+            try {
+                if (name.equals("<init>")) {
+                    return true;
+                }
+                return name.equals("<clinit>") || Arrays.stream(t.getDeclaredMethods()).map(Member::getName).anyMatch(name::equals)
+                        || Arrays.stream(t.getDeclaredFields()).map(Member::getName).anyMatch(name::equals);
+            } catch (LinkageError | SecurityException e) {
+                return false;
+            }
+        }
+
+        private static Optional<Class<?>> load(String internalName) {
+            try {
+                return Optional.of(Class.forName(internalName.replace('/', '.'), false, ClassLoader.getPlatformClassLoader()));
+            } catch (ClassNotFoundException | LinkageError e) {
+                return Optional.empty();
             }
         }
     }

@@ -6,11 +6,9 @@ import io.backplane.plugin.runtime.Frames;
 import io.backplane.plugin.runtime.Wire;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,13 +27,19 @@ import org.slf4j.LoggerFactory;
 /**
  * One sandboxed child JVM running one plugin. Each call writes a request frame and reads the response on a dedicated
  * I/O thread so that the caller can give up at the deadline; any failure that leaves the channel in doubt (deadline,
- * malformed frame, end of stream) kills the whole process tree. The child's stderr goes to the log with the plugin id.
+ * malformed frame, end of stream) kills the whole process tree. Between calls the enclave's JVM is frozen (SIGSTOP;
+ * SIGCONT before the next request), so threads a plugin left behind cannot run after its answer. The child's stderr
+ * goes to the log with the plugin id, bounded in bytes: a line is cut at {@value #STDERR_LINE_BYTES} bytes whether or
+ * not a newline ever comes, and after {@value #STDERR_LOG_LINES} lines the rest is drained unlogged.
  */
 public final class Enclave implements PluginEndpoint {
     private static final Logger LOG = LoggerFactory.getLogger(Enclave.class);
     private static final int STDERR_TAIL = 20;
     /** Lines of a child's stderr that reach the log; the rest is drained (and kept in the tail) so a chatty plugin cannot flood the node log. */
-    private static final int STDERR_LOG_LINES = 200;
+    static final int STDERR_LOG_LINES = 200;
+    static final int STDERR_LINE_BYTES = 500;
+    /** The most of a plugin's error text the host keeps (it reaches the node log and the outcome's detail). */
+    static final int ERROR_TEXT_CHARS = 1000;
 
     private final String pluginId;
     private final Process process;
@@ -47,6 +51,9 @@ public final class Enclave implements PluginEndpoint {
     private final Thread stderrPump;
     private long nextId = 1;
     private volatile boolean dead;
+    /** The enclave's JVM (below bwrap), the process frozen between calls; 0 until known. */
+    private long jvmPid;
+    private volatile long stderrBytes;
 
     private Enclave(String pluginId, Process process, List<String> command) {
         this.pluginId = pluginId;
@@ -70,14 +77,29 @@ public final class Enclave implements PluginEndpoint {
      * @throws EnclaveFailure {@link UndecidedReason#CRASHED} when the child cannot start or answer the handshake
      */
     public static Enclave start(String pluginId, List<String> command, List<PluginKind> kinds, Duration startDeadline) throws EnclaveFailure {
+        return start(pluginId, command, kinds, startDeadline, startDeadline);
+    }
+
+    /**
+     * Starts the child with an empty environment, waits up to {@code startDeadline} for its handshake (the JVM and the
+     * trusted runtime only), then gives the plugin's class loading and constructor {@code initDeadline}, then freezes it.
+     *
+     * @throws EnclaveFailure {@link UndecidedReason#CRASHED} when the child cannot start or answer the handshake,
+     *                        {@link UndecidedReason#DEADLINE_MISSED} when the constructor runs past its budget,
+     *                        {@link UndecidedReason#PLUGIN_ERROR} when it throws (the enclave is closed either way)
+     */
+    public static Enclave start(String pluginId, List<String> command, List<PluginKind> kinds, Duration startDeadline, Duration initDeadline)
+            throws EnclaveFailure {
         Process p;
         try {
-            p = new ProcessBuilder(command).start();
+            ProcessBuilder pb = new ProcessBuilder(command);
+            pb.environment().clear(); // bwrap's own /proc/1/environ is readable inside: it must hold nothing of the node's
+            p = pb.start();
         } catch (IOException e) {
             throw new EnclaveFailure(UndecidedReason.CRASHED, "cannot start the enclave of " + pluginId + ": " + e.getMessage());
         }
         Enclave e = new Enclave(pluginId, p, command);
-        byte[] hello = e.call(Wire.HELLO, new byte[0], startDeadline);
+        byte[] hello = e.exchange(Wire.HELLO, new byte[0], startDeadline);
         Wire.Hello h;
         try {
             h = Wire.decodeHello(hello);
@@ -90,11 +112,54 @@ public final class Enclave implements PluginEndpoint {
             throw new EnclaveFailure(UndecidedReason.PROTOCOL_VIOLATION, "enclave of " + pluginId + " answered API " + h.api()
                     + " kinds " + h.kinds() + ", expected " + ApiVersion.CURRENT + " " + kinds);
         }
+        e.jvmPid = e.findJvm();
+        try {
+            e.exchange(Wire.INIT, new byte[0], initDeadline);
+        } catch (EnclaveFailure f) {
+            e.close();
+            String what = f.reason() == UndecidedReason.DEADLINE_MISSED ? " did not load and construct within its start-up budget of "
+                    + initDeadline.toMillis() + " ms" : " failed to start: " + f.getMessage();
+            throw new EnclaveFailure(f.reason(), pluginId + what);
+        }
+        e.freeze();
         return e;
+    }
+
+    /** The JVM below bwrap: the one descendant without children (the wrapper itself in the weak mode). */
+    private long findJvm() {
+        return process.descendants().filter(d -> d.children().findAny().isEmpty()).mapToLong(ProcessHandle::pid).max().orElse(process.pid());
+    }
+
+    private void freeze() {
+        if (jvmPid != 0 && !Signals.send(jvmPid, Signals.SIGSTOP)) {
+            LOG.debug("cannot freeze the enclave of {} (pid {})", pluginId, jvmPid);
+        }
+    }
+
+    private void thaw() {
+        if (jvmPid != 0) {
+            Signals.send(jvmPid, Signals.SIGCONT);
+        }
+    }
+
+    /** Whether the enclave's JVM is frozen now (tests read {@code /proc/PID/stat}). */
+    public long jvmPid() {
+        return jvmPid;
     }
 
     @Override
     public synchronized byte[] call(String method, byte[] payload, Duration deadline) throws EnclaveFailure {
+        thaw();
+        try {
+            return exchange(method, payload, deadline);
+        } finally {
+            if (!dead) {
+                freeze();
+            }
+        }
+    }
+
+    private byte[] exchange(String method, byte[] payload, Duration deadline) throws EnclaveFailure {
         if (dead) {
             throw new EnclaveFailure(UndecidedReason.CRASHED, "enclave of " + pluginId + " is dead");
         }
@@ -129,7 +194,11 @@ public final class Enclave implements PluginEndpoint {
             throw new EnclaveFailure(UndecidedReason.PROTOCOL_VIOLATION, pluginId + " answered request " + resp.id() + " to request " + id);
         }
         if (resp.status() == Frames.PLUGIN_ERROR) {
-            throw new EnclaveFailure(UndecidedReason.PLUGIN_ERROR, pluginId + " threw: " + new String(resp.payload(), StandardCharsets.UTF_8));
+            String text = new String(resp.payload(), StandardCharsets.UTF_8);
+            if (text.length() > ERROR_TEXT_CHARS) {
+                text = text.substring(0, ERROR_TEXT_CHARS) + "... (" + (text.length() - ERROR_TEXT_CHARS) + " more characters cut)";
+            }
+            throw new EnclaveFailure(UndecidedReason.PLUGIN_ERROR, pluginId + " threw: " + text);
         }
         return resp.payload();
     }
@@ -185,27 +254,58 @@ public final class Enclave implements PluginEndpoint {
         }
     }
 
+    /** Bytes the child has written on stderr so far (logged or not). */
+    public long stderrBytes() {
+        return stderrBytes;
+    }
+
+    /**
+     * Reads stderr in bytes, never holding more than one cut line: the line caps apply whether or not a newline comes
+     * (a plugin writing a gigabyte without one costs the host {@value #STDERR_LINE_BYTES} bytes).
+     */
     private void pumpStderr() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-            String line;
-            int n = 0;
-            while ((line = r.readLine()) != null) {
-                String l = line.length() > 500 ? line.substring(0, 500) + "..." : line;
-                n++;
-                if (n <= STDERR_LOG_LINES) {
-                    LOG.info("plugin {}: {}", pluginId, l);
-                } else if (n == STDERR_LOG_LINES + 1) {
-                    LOG.warn("plugin {}: more than {} stderr lines, the rest is not logged", pluginId, STDERR_LOG_LINES);
-                }
-                synchronized (stderrTail) {
-                    stderrTail.addLast(l);
-                    if (stderrTail.size() > STDERR_TAIL) {
-                        stderrTail.removeFirst();
+        try (InputStream in = process.getErrorStream()) {
+            byte[] buf = new byte[8192];
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(STDERR_LINE_BYTES);
+            boolean cut = false;
+            int lines = 0;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                stderrBytes += n;
+                for (int i = 0; i < n; i++) {
+                    byte b = buf[i];
+                    if (b == '\n') {
+                        lines = emit(line, cut, ++lines);
+                        line.reset();
+                        cut = false;
+                    } else if (line.size() < STDERR_LINE_BYTES) {
+                        line.write(b);
+                    } else {
+                        cut = true;
                     }
                 }
+            }
+            if (line.size() > 0) {
+                emit(line, cut, ++lines);
             }
         } catch (IOException e) {
             LOG.debug("stderr of plugin {} closed: {}", pluginId, e.getMessage());
         }
+    }
+
+    private int emit(java.io.ByteArrayOutputStream bytes, boolean cut, int n) {
+        String l = bytes.toString(StandardCharsets.UTF_8) + (cut ? "..." : "");
+        if (n <= STDERR_LOG_LINES) {
+            LOG.info("plugin {}: {}", pluginId, l);
+        } else if (n == STDERR_LOG_LINES + 1) {
+            LOG.warn("plugin {}: more than {} stderr lines, the rest is not logged", pluginId, STDERR_LOG_LINES);
+        }
+        synchronized (stderrTail) {
+            stderrTail.addLast(l);
+            if (stderrTail.size() > STDERR_TAIL) {
+                stderrTail.removeFirst();
+            }
+        }
+        return Math.min(n, STDERR_LOG_LINES + 2);
     }
 }

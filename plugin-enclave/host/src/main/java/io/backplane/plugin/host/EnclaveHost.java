@@ -42,11 +42,7 @@ public final class EnclaveHost implements AutoCloseable {
         this.flags = flags;
         this.nodeId = nodeId;
         this.nanoTime = nanoTime;
-        try {
-            this.workDir = Files.createTempDirectory("backplane-enclaves");
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot create the enclave work directory", e);
-        }
+        this.workDir = createWorkDir();
         if (!sandbox.available()) {
             if (settings.allowWeakSandbox()) {
                 LOG.warn("plugin enclaves run WITHOUT namespaces (weak mode allowed by the operator): {}", sandbox.cause());
@@ -59,6 +55,57 @@ public final class EnclaveHost implements AutoCloseable {
         }
     }
 
+    /** Prefix of the hosts' work directories under {@code java.io.tmpdir}: {@code backplane-enclaves-<pid>-<n>}. */
+    static final String WORK_PREFIX = "backplane-enclaves-";
+
+    /**
+     * A work directory named by this JVM's pid; directories left by hosts whose JVM is gone (killed before
+     * {@link #close()}) are removed first. Readable by the enclaves' own uids (the jar copies are not secrets).
+     */
+    private static Path createWorkDir() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (var dirs = Files.newDirectoryStream(tmp, WORK_PREFIX + "*")) {
+            for (Path d : dirs) {
+                String[] parts = d.getFileName().toString().substring(WORK_PREFIX.length()).split("-");
+                long pid;
+                try {
+                    pid = Long.parseLong(parts[0]);
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                deleteTree(d);
+                LOG.info("removed {} left by a host that is gone (pid {})", d, pid);
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot list {}: {}", tmp, e.getMessage());
+        }
+        try {
+            Path d = Files.createTempDirectory(tmp, WORK_PREFIX + ProcessHandle.current().pid() + "-");
+            Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            return d;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the enclave work directory in " + tmp, e);
+        }
+    }
+
+    private static void deleteTree(Path d) {
+        try (var walk = Files.walk(d)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot remove {}: {}", d, e.getMessage());
+        }
+    }
+
+    /** The work directory holding this host's private jar copies. */
+    public Path workDir() {
+        return workDir;
+    }
+
     /** A host with the real bubblewrap probe, all flags on, the system clock for supervision. */
     public static EnclaveHost create(EnclaveSettings settings, AuthorKeys authors, PluginMetrics metrics) {
         return new EnclaveHost(settings, SandboxProbe.probe(), authors, metrics, FeatureFlags.allOn(), "local", System::nanoTime);
@@ -67,7 +114,35 @@ public final class EnclaveHost implements AutoCloseable {
     public Capabilities capabilities() {
         String mode = sandbox.available() ? "bubblewrap" : settings.allowWeakSandbox() ? "weak" : "unavailable";
         return new Capabilities(List.of(ApiVersion.CURRENT.toString()),
-                Arrays.stream(PluginKind.values()).map(PluginKind::wireName).toList(), PluginManifest.SCHEMA, mode, sandbox.cause(), "software");
+                Arrays.stream(PluginKind.values()).map(PluginKind::wireName).toList(), PluginManifest.SCHEMA, mode, sandbox.cause(), "software",
+                walls());
+    }
+
+    /**
+     * The walls in force for enclaves this host starts, as the probe measured them, with this host's sizes, plus the
+     * freeze between calls (SIGSTOP through JNA) and the bytecode scan.
+     */
+    public List<SandboxProbe.Wall> walls() {
+        List<SandboxProbe.Wall> w = new java.util.ArrayList<>();
+        boolean on = sandbox.available();
+        for (SandboxProbe.Wall p : sandbox.walls()) {
+            String detail = switch (p.name()) {
+                case "process limit" -> settings.maxTasks() + " tasks; " + p.detail();
+                case "tmpfs size" -> settings.tmpfsMb() + " MiB; " + p.detail();
+                default -> p.detail();
+            };
+            w.add(new SandboxProbe.Wall(p.name(), on && p.inForce(), detail));
+        }
+        if (sandbox.walls().isEmpty()) {
+            for (String n : List.of("user namespace", "unprivileged uid", "capabilities", "no-new-privileges", "seccomp", "process limit", "tmpfs size")) {
+                w.add(new SandboxProbe.Wall(n, false, sandbox.cause().isEmpty() ? "no sandbox" : sandbox.cause()));
+            }
+        }
+        w.add(new SandboxProbe.Wall("frozen between calls", Signals.available(), Signals.available() ? "SIGSTOP after each answer, SIGCONT before each call"
+                : Signals.unavailabilityCause()));
+        w.add(new SandboxProbe.Wall("bytecode allowlist", settings.scanBytecode(), settings.scanBytecode() ? "every class in the jar against "
+                + BytecodeScanner.ALLOWLIST_RESOURCE : "OFF (tests of the sandbox alone)"));
+        return List.copyOf(w);
     }
 
     public PluginMetrics metrics() {
@@ -98,6 +173,7 @@ public final class EnclaveHost implements AutoCloseable {
         try {
             copy = Files.createTempFile(workDir, "plugin", ".jar");
             Files.copy(jar, copy, StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         } catch (IOException e) {
             throw new PluginRefusedException(UndecidedReason.REFUSED, "cannot read plugin jar " + jar + ": " + e.getMessage());
         }
@@ -119,7 +195,10 @@ public final class EnclaveHost implements AutoCloseable {
         PluginManifest m = report.manifest();
         List<PluginKind> kinds = m.pluginKinds();
         List<String> cmd = launcher.command(copy, m.entryClass(), kinds);
-        EndpointFactory factory = () -> Enclave.start(m.id(), cmd, kinds, settings.startDeadline());
+        // A fresh command per start: a root host gives every enclave a uid of its own.
+        Path started = copy;
+        EndpointFactory factory = () -> Enclave.start(m.id(), launcher.command(started, m.entryClass(), kinds), kinds,
+                settings.startDeadline(), settings.initDeadline());
         SupervisedPlugin primary = new SupervisedPlugin(m.id(), factory, settings, metrics, nanoTime);
         SupervisedPlugin shadow = settings.dualExecutionEvery() > 0 ? new SupervisedPlugin(m.id(), factory, settings, metrics, nanoTime) : null;
         PluginClient client = new PluginClient(m.id(), kinds, primary, shadow, settings.dualExecutionEvery(), metrics);
@@ -180,13 +259,6 @@ public final class EnclaveHost implements AutoCloseable {
     public void close() {
         loaded.forEach(PluginClient::close);
         loaded.clear();
-        try (var files = Files.list(workDir)) {
-            for (Path p : files.toList()) {
-                Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(workDir);
-        } catch (IOException e) {
-            LOG.debug("cannot clean {}: {}", workDir, e.getMessage());
-        }
+        deleteTree(workDir);
     }
 }

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The typed face of one loaded plugin: encodes the input, calls the supervised enclave, decodes the answer and checks
- * it against its kind's contract. With dual execution on, every n-th call also goes to a second, independent enclave
- * and the SHA-256 digests of the two answers are compared; a difference is counted and the call is undecided.
+ * it against its kind's contract. With dual execution on, every n-th call also goes to a second enclave, started
+ * fresh for that call and discarded after it, and the SHA-256 digests of the two answers are compared; a difference is
+ * counted and the call is undecided.
  */
 public final class PluginClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PluginClient.class);
@@ -115,7 +116,10 @@ public final class PluginClient implements AutoCloseable {
         if (shadow == null || dualEvery <= 0 || calls % dualEvery != 0 || !(first instanceof PluginOutcome.Decided<byte[]> a)) {
             return first;
         }
+        // The second execution runs in a fresh enclave, started now (later than the first answer) and discarded
+        // after: static state a warm enclave accumulated, and time windows, cannot make the two agree by accident.
         PluginOutcome<byte[]> second = shadow.call(kind.wireName(), payload);
+        shadow.close();
         if (second instanceof PluginOutcome.Decided<byte[]> b) {
             if (!MessageDigest.isEqual(sha256(a.value()), sha256(b.value()))) {
                 metrics.nonDeterministic(pluginId);

@@ -7,7 +7,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
  * The plugin plane's Prometheus metrics: calls by plugin and outcome ({@code ok} or an {@link UndecidedReason} label),
- * call latency, enclave starts and restarts, quarantines, load refusals and non-determinism found by dual execution.
+ * call latency, slow calls (over half the deadline), enclave starts and restarts, quarantines, load refusals and
+ * non-determinism found by dual execution.
  */
 public final class PluginMetrics {
     private final Counter calls;
@@ -18,6 +19,7 @@ public final class PluginMetrics {
     private final Counter refusals;
     private final Counter nonDeterminism;
     private final Gauge quarantined;
+    private final Counter slowCalls;
 
     public PluginMetrics(PrometheusRegistry registry) {
         calls = Counter.builder().name("backplane_plugin_calls_total").help("Plugin calls by outcome").labelNames("plugin", "outcome").register(registry);
@@ -27,6 +29,7 @@ public final class PluginMetrics {
         quarantines = Counter.builder().name("backplane_plugin_quarantines_total").help("Plugins quarantined after repeated failures").labelNames("plugin").register(registry);
         refusals = Counter.builder().name("backplane_plugin_load_refusals_total").help("Plugins refused at load").labelNames("plugin").register(registry);
         nonDeterminism = Counter.builder().name("backplane_plugin_nondeterminism_total").help("Dual executions whose answers differed").labelNames("plugin").register(registry);
+        slowCalls = Counter.builder().name("backplane_plugin_slow_calls_total").help("Calls that took more than half their deadline (liveness cost)").labelNames("plugin").register(registry);
         quarantined = Gauge.builder().name("backplane_plugin_quarantined").help("1 while the plugin is quarantined").labelNames("plugin").register(registry);
     }
 
@@ -53,6 +56,14 @@ public final class PluginMetrics {
             quarantines.labelValues(plugin).inc();
         }
         quarantined.labelValues(plugin).set(on ? 1 : 0);
+    }
+
+    void slowCall(String plugin) {
+        slowCalls.labelValues(plugin).inc();
+    }
+
+    public long slowCalls(String plugin) {
+        return (long) slowCalls.labelValues(plugin).get();
     }
 
     void refused(String plugin) {

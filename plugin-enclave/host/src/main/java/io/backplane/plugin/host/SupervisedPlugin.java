@@ -8,7 +8,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps one plugin answering: starts its endpoint on demand, kills and restarts it after a crash, a missed deadline or a
  * protocol violation with exponential backoff (base, doubled per consecutive failure, capped), and quarantines it after
- * {@link EnclaveSettings#quarantineAfter()} consecutive failures until an operator {@link #release()}s it. While it
+ * {@link EnclaveSettings#quarantineAfter()} consecutive failures until an operator {@link #release()}s it. A plugin
+ * error (the plugin threw) keeps the enclave but counts toward the quarantine like any other failure; a call that
+ * takes more than half its deadline is counted as slow ({@code backplane_plugin_slow_calls_total}), the liveness it
+ * costs the node. While it
  * cannot answer it returns {@link PluginOutcome.Undecided}; it never answers for the plugin. Time comes from an injected
  * nanosecond source so backoff is testable without sleeping. Thread-safe: calls are serialised.
  */
@@ -42,7 +45,11 @@ public final class SupervisedPlugin implements AutoCloseable {
     public synchronized PluginOutcome<byte[]> call(String method, byte[] payload) {
         long t0 = System.nanoTime(); // wall clock for the latency metric only
         PluginOutcome<byte[]> out = doCall(method, payload);
-        metrics.call(pluginId, out instanceof PluginOutcome.Undecided<byte[]> u ? u.reason().label() : "ok", (System.nanoTime() - t0) / 1e9);
+        long took = System.nanoTime() - t0;
+        metrics.call(pluginId, out instanceof PluginOutcome.Undecided<byte[]> u ? u.reason().label() : "ok", took / 1e9);
+        if (took > settings.callDeadline().toNanos() / 2) {
+            metrics.slowCall(pluginId);
+        }
         return out;
     }
 
@@ -76,12 +83,33 @@ public final class SupervisedPlugin implements AutoCloseable {
             return new PluginOutcome.Decided<>(answer);
         } catch (EnclaveFailure f) {
             if (!f.reason().killsEnclave()) {
-                return new PluginOutcome.Undecided<>(f.reason(), f.getMessage());
+                return pluginError(f);
             }
             endpoint.close();
             endpoint = null;
             return fail(f);
         }
+    }
+
+    /** A plugin error: the enclave stays, the failure counts toward the quarantine (no restart backoff). */
+    private PluginOutcome<byte[]> pluginError(EnclaveFailure f) {
+        consecutiveFailures++;
+        lastFailure = f.getMessage();
+        if (consecutiveFailures >= settings.quarantineAfter()) {
+            quarantine();
+        }
+        return new PluginOutcome.Undecided<>(f.reason(), f.getMessage());
+    }
+
+    private void quarantine() {
+        if (endpoint != null) {
+            endpoint.close();
+            endpoint = null;
+        }
+        quarantined = true;
+        metrics.quarantined(pluginId, true);
+        // The alert: operators watch ERROR lines and the quarantine gauge.
+        LOG.error("ALERT plugin {} quarantined after {} consecutive failures; last: {}", pluginId, consecutiveFailures, lastFailure);
     }
 
     /** Counts a failure that cost the enclave, schedules the restart, quarantines on the n-th in a row. */
@@ -97,10 +125,7 @@ public final class SupervisedPlugin implements AutoCloseable {
         backoff = Math.min(backoff, settings.backoffMax().toNanos());
         notBeforeNanos = nanoTime.getAsLong() + backoff;
         if (consecutiveFailures >= settings.quarantineAfter()) {
-            quarantined = true;
-            metrics.quarantined(pluginId, true);
-            // The alert: operators watch ERROR lines and the quarantine gauge.
-            LOG.error("ALERT plugin {} quarantined after {} consecutive failures; last: {}", pluginId, consecutiveFailures, lastFailure);
+            quarantine();
         } else {
             LOG.warn("plugin {} failed ({}): {}; restart in {} ms", pluginId, f.reason().label(), f.getMessage(), Duration.ofNanos(backoff).toMillis());
         }

@@ -39,26 +39,64 @@ public final class EnclaveMain {
         for (String k : args[1].split(",")) {
             kinds.add(PluginKind.fromWireName(k));
         }
-        Object plugin = Class.forName(args[0]).getDeclaredConstructor().newInstance();
-        for (PluginKind k : kinds) {
-            if (!k.contract().isInstance(plugin)) {
-                System.err.println("entry class " + args[0] + " does not implement " + k.contract().getSimpleName());
-                System.exit(3);
-            }
-        }
-        serve(plugin, kinds, in, channel);
+        serveLazily(args[0], kinds, in, channel);
     }
 
-    /** The request loop, separate from {@link #main} so it can be exercised over pipes. */
+    /**
+     * The request loop of a real enclave: answers the handshake before any plugin code is loaded, loads and constructs
+     * the entry class on {@link Wire#INIT} (its failure is a plugin error), and refuses plugin calls before that.
+     */
+    public static void serveLazily(String entryClass, List<PluginKind> kinds, InputStream in, OutputStream out) throws java.io.IOException {
+        Object plugin = null;
+        Frames.Request req;
+        while ((req = Frames.readRequest(in)) != null) {
+            Frames.Response resp;
+            try {
+                if (req.method().equals(Wire.INIT)) {
+                    if (plugin == null) {
+                        plugin = instantiate(entryClass, kinds);
+                    }
+                    resp = new Frames.Response(req.id(), Frames.OK, new byte[0]);
+                } else if (plugin == null && !req.method().equals(Wire.HELLO)) {
+                    throw new IllegalStateException("the plugin is not started: " + Wire.INIT + " comes first");
+                } else {
+                    resp = new Frames.Response(req.id(), Frames.OK, dispatch(plugin, kinds, req.method(), req.payload()));
+                }
+            } catch (StackOverflowError | RuntimeException | ExceptionInInitializerError e) {
+                resp = new Frames.Response(req.id(), Frames.PLUGIN_ERROR, describe(e));
+            } catch (ReflectiveOperationException e) {
+                Throwable c = e instanceof java.lang.reflect.InvocationTargetException ite && ite.getCause() != null ? ite.getCause() : e;
+                resp = new Frames.Response(req.id(), Frames.PLUGIN_ERROR, describe(c));
+            }
+            Frames.writeResponse(out, resp);
+        }
+    }
+
+    private static Object instantiate(String entryClass, List<PluginKind> kinds) throws ReflectiveOperationException {
+        Object plugin = Class.forName(entryClass).getDeclaredConstructor().newInstance();
+        for (PluginKind k : kinds) {
+            if (!k.contract().isInstance(plugin)) {
+                throw new IllegalArgumentException("entry class " + entryClass + " does not implement " + k.contract().getSimpleName());
+            }
+        }
+        return plugin;
+    }
+
+    private static byte[] describe(Throwable e) {
+        String msg = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        return msg.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The request loop over an already constructed plugin, separate from {@link #main} so it can be exercised over pipes. */
     public static void serve(Object plugin, List<PluginKind> kinds, InputStream in, OutputStream out) throws java.io.IOException {
         Frames.Request req;
         while ((req = Frames.readRequest(in)) != null) {
             Frames.Response resp;
             try {
-                resp = new Frames.Response(req.id(), Frames.OK, dispatch(plugin, kinds, req.method(), req.payload()));
+                resp = new Frames.Response(req.id(), Frames.OK, req.method().equals(Wire.INIT) ? new byte[0]
+                        : dispatch(plugin, kinds, req.method(), req.payload()));
             } catch (StackOverflowError | RuntimeException e) {
-                String msg = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-                resp = new Frames.Response(req.id(), Frames.PLUGIN_ERROR, msg.getBytes(StandardCharsets.UTF_8));
+                resp = new Frames.Response(req.id(), Frames.PLUGIN_ERROR, describe(e));
             }
             Frames.writeResponse(out, resp);
         }

@@ -28,6 +28,11 @@ import java.util.Map;
 public final class Wire {
     /** Method name of the handshake: empty payload, answers (u16 api major, u16 api minor, list of kind names). */
     public static final String HELLO = "hello";
+    /**
+     * Method name of the plugin's start: the enclave loads the entry class and runs its constructor only on this
+     * request, after the handshake, so the host budgets it apart from the JVM's start. Empty payload and answer.
+     */
+    public static final String INIT = "init";
     private static final int MAX_ITEMS = 1 << 20;
     private static final int MAX_STR = 4096;
 
