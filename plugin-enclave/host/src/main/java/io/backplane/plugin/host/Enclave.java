@@ -92,7 +92,7 @@ public final class Enclave implements PluginEndpoint {
             throws EnclaveFailure {
         Process p;
         try {
-            ProcessBuilder pb = new ProcessBuilder(command);
+            ProcessBuilder pb = new ProcessBuilder(command).directory(new java.io.File("/"));
             pb.environment().clear(); // bwrap's own /proc/1/environ is readable inside: it must hold nothing of the node's
             p = pb.start();
         } catch (IOException e) {

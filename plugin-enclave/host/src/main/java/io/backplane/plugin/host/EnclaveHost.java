@@ -195,10 +195,8 @@ public final class EnclaveHost implements AutoCloseable {
         PluginManifest m = report.manifest();
         List<PluginKind> kinds = m.pluginKinds();
         List<String> cmd = launcher.command(copy, m.entryClass(), kinds);
-        // A fresh command per start: a root host gives every enclave a uid of its own.
-        Path started = copy;
-        EndpointFactory factory = () -> Enclave.start(m.id(), launcher.command(started, m.entryClass(), kinds), kinds,
-                settings.startDeadline(), settings.initDeadline());
+        // The slots filled per start: a root host gives every enclave a uid of its own.
+        EndpointFactory factory = () -> Enclave.start(m.id(), launcher.instantiate(cmd), kinds, settings.startDeadline(), settings.initDeadline());
         SupervisedPlugin primary = new SupervisedPlugin(m.id(), factory, settings, metrics, nanoTime);
         SupervisedPlugin shadow = settings.dualExecutionEvery() > 0 ? new SupervisedPlugin(m.id(), factory, settings, metrics, nanoTime) : null;
         PluginClient client = new PluginClient(m.id(), kinds, primary, shadow, settings.dualExecutionEvery(), metrics);

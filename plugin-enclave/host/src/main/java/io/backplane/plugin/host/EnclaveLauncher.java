@@ -29,7 +29,8 @@ import java.util.stream.Collectors;
  *     the JVM opens (the C libraries it links, {@code bin/java}, the JDK's {@code lib} files for {@code java.base},
  *     {@code conf}), the runtime jars and the plugin jar, a size-limited {@code /tmp}, {@code /} and {@code /dev}
  *     remounted read-only, {@code --die-with-parent}, {@code --new-session};</li>
- * <li>the JDK's {@code java} with a capped heap; its own messages go to stderr, never into the framed channel.</li>
+ * <li>the JDK's {@code java} with a capped heap; its own messages (VM output and unified logging, whose warnings
+ *     default to stdout) go to stderr, never into the framed channel.</li>
  * </ol>
  * In the weak mode (no bubblewrap, allowed by the operator) the same JVM runs under {@code prlimit} only.
  */
@@ -77,9 +78,15 @@ public final class EnclaveLauncher {
         return trustedClassPath;
     }
 
+    /** Placeholder of the per-start uid in a {@link #command} (see {@link #instantiate}). */
+    static final String UID_SLOT = "@ENCLAVE_UID@";
+    /** Placeholder of the per-start process limit in a {@link #command}. */
+    static final String NPROC_SLOT = "@ENCLAVE_NPROC@";
+
     /**
-     * The exact argument vector that starts one enclave for {@code pluginJar}. Each call on a root host names a fresh
-     * uid, and on a non-root host a process limit over the node user's current task count, so build it per start.
+     * The argument vector that starts an enclave for {@code pluginJar}, as measured by attestation: stable, with two
+     * slots filled per start by {@link #instantiate} (the enclave's own uid on a root host; the process limit, which on
+     * a non-root host is over the node user's current task count).
      */
     public List<String> command(Path pluginJar, String entryClass, List<PluginKind> kinds) {
         List<String> cmd = new ArrayList<>();
@@ -88,9 +95,9 @@ public final class EnclaveLauncher {
         if (sandbox.available()) {
             cmd.addAll(wrapper(sandbox.seccompProgram()));
             cmd.addAll(List.of(prlimitPath(), "--as=" + (long) settings.addressSpaceMb() * 1024 * 1024, "--cpu=" + settings.cpuSeconds(),
-                    "--nproc=" + nprocLimit(settings.maxTasks(), sandbox.rootHost()), "--"));
+                    "--nproc=" + NPROC_SLOT, "--"));
             if (sandbox.rootHost()) {
-                cmd.addAll(dropUid(sandbox.setprivPath(), nextUid()));
+                cmd.addAll(List.of(sandbox.setprivPath(), "--reuid=" + UID_SLOT, "--regid=" + UID_SLOT, "--clear-groups", "--inh-caps=-all", "--"));
             }
             cmd.add(sandbox.bwrapPath());
             cmd.addAll(walls());
@@ -119,7 +126,7 @@ public final class EnclaveLauncher {
         cmd.addAll(List.of("-Xmx" + settings.heapMb() + "m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:ReservedCodeCacheSize=32m", "-XX:CompressedClassSpaceSize=32m", "-XX:MaxMetaspaceSize=64m",
                 "-XX:MaxDirectMemorySize=16m", "-XX:ActiveProcessorCount=1", "-XX:+ExitOnOutOfMemoryError",
-                "-XX:+DisplayVMOutputToStderr", "-XX:-UsePerfData", "-Xshare:auto",
+                "-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:-UsePerfData", "-Xshare:auto",
                 // Ambient settings pinned, so two nodes (and two executions) see the same locale, zone and encoding.
                 "-Duser.language=en", "-Duser.country=US", "-Duser.timezone=UTC", "-Dfile.encoding=UTF-8",
                 "-Djava.io.tmpdir=/tmp", "-cp", String.join(":", cp), EnclaveMain.class.getName(), entryClass,
@@ -127,10 +134,20 @@ public final class EnclaveLauncher {
         return cmd;
     }
 
-    /** {@code sh -c 'exec 3<"$0" && exec "$@"' PROGRAM ...}: fd 3 carries the seccomp program to {@code bwrap --seccomp 3}. */
+    /** The command of one start: a fresh uid (root host) and the process limit put into the slots of {@code template}. */
+    public List<String> instantiate(List<String> template) {
+        String uid = String.valueOf(nextUid());
+        String nproc = String.valueOf(nprocLimit(settings.maxTasks(), sandbox.rootHost()));
+        return template.stream().map(a -> a.replace(UID_SLOT, uid).replace(NPROC_SLOT, nproc)).toList();
+    }
+
+    /**
+     * {@code sh -c 'unset PWD OLDPWD && exec 3<"$0" && exec "$@"' PROGRAM ...}: fd 3 carries the seccomp program to
+     * {@code bwrap --seccomp 3}; the shell's own {@code PWD} would otherwise reach bwrap's environment.
+     */
     static List<String> wrapper(Path seccompProgram) {
         String sh = Files.isExecutable(Path.of("/bin/sh")) ? "/bin/sh" : "/usr/bin/sh";
-        return List.of(sh, "-c", "exec 3<\"$0\" && exec \"$@\"", seccompProgram.toString());
+        return List.of(sh, "-c", "unset PWD OLDPWD && exec 3<\"$0\" && exec \"$@\"", seccompProgram.toString());
     }
 
     /** The bubblewrap walls every enclave (and the probe) gets. */

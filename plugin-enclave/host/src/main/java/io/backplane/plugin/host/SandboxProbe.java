@@ -92,7 +92,7 @@ public final class SandboxProbe {
         String out;
         int rc;
         try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(new java.io.File("/"));
             pb.environment().clear();
             Process p = pb.start();
             out = new String(p.getInputStream().readNBytes(16_000), StandardCharsets.UTF_8).trim();
@@ -137,14 +137,14 @@ public final class SandboxProbe {
     }
 
     /**
-     * The seccomp program as a file named by its digest under {@code java.io.tmpdir}: written once (temp file, atomic
-     * rename) and shared by every host on the machine; its content never changes under a name.
+     * The seccomp program as a file named by the user and its digest under {@code java.io.tmpdir}: written once (temp
+     * file, atomic rename) and shared by that user's hosts; its content never changes under a name.
      */
     static Path seccompProgramFile() throws IOException {
         byte[] prog = SeccompFilter.program();
         String name;
         try {
-            name = "backplane-seccomp-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(prog), 0, 8) + ".bpf";
+            name = "backplane-seccomp-" + EnclaveLauncher.currentUid() + "-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(prog), 0, 8) + ".bpf";
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

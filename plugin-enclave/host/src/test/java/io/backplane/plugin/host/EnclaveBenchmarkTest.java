@@ -32,11 +32,11 @@ class EnclaveBenchmarkTest {
         byte[] manifest = jars.manifest("rr", jar, cls, PluginKind.LEADER_ELECTION);
         try (EnclaveHost host = new EnclaveHost(EnclaveSettings.defaults(), sandbox, jars.authors, PluginMetrics.standalone(),
                 FeatureFlags.allOn(), "bench", System::nanoTime)) {
-            List<String> cmd = host.launchCommand(ManifestCodec.parse(manifest), jar);
+            List<String> template = host.launchCommand(ManifestCodec.parse(manifest), jar);
             long[] start = new long[starts];
             for (int i = 0; i < starts; i++) {
                 long t0 = System.nanoTime();
-                Enclave e = Enclave.start("rr", cmd, List.of(PluginKind.LEADER_ELECTION), java.time.Duration.ofSeconds(30));
+                Enclave e = Enclave.start("rr", host.launcher().instantiate(template), List.of(PluginKind.LEADER_ELECTION), java.time.Duration.ofSeconds(30));
                 start[i] = System.nanoTime() - t0;
                 e.close();
             }

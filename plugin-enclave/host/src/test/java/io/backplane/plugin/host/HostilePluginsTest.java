@@ -57,7 +57,18 @@ class HostilePluginsTest {
         sources.putAll(HostileSources.garbage());
         sources.putAll(HostileSources.random());
         sources.putAll(HostileSources.sleep());
-        jar = jars.compileEach("hostile", sources);
+        sources.putAll(HostileSources.environ());
+        sources.putAll(HostileSources.childJvm());
+        sources.putAll(HostileSources.fillTmp());
+        sources.putAll(HostileSources.threads());
+        sources.putAll(HostileSources.stderrFlood());
+        sources.putAll(HostileSources.hugeError());
+        sources.putAll(HostileSources.slowConstructor());
+        sources.putAll(HostileSources.tools());
+        sources.putAll(HostileSources.counter());
+        sources.putAll(HostileSources.alwaysThrows());
+        jar = new HashMap<>(jars.compileEach("hostile", sources));
+        jar.putAll(jars.compileEach("hostile25", HostileSources.syscalls(), "25"));
         sandbox = SandboxProbe.probe();
         metrics = PluginMetrics.standalone();
         EnclaveSettings s = EnclaveSettings.defaults().withCallDeadline(Duration.ofMillis(1500));
@@ -130,14 +141,27 @@ class HostilePluginsTest {
 
     @Test
     void theScanRefusesEachHostileJarAndSaysWhy() {
-        assertThat(refusal("socket", "hostile.Socket")).contains("java.net.Socket (sockets)");
-        assertThat(refusal("read", "hostile.Read")).contains("(files)");
-        assertThat(refusal("write", "hostile.Write")).contains("java.io.FileOutputStream (files)");
-        assertThat(refusal("fork", "hostile.Fork")).contains("java.lang.ProcessBuilder (processes)");
-        assertThat(refusal("exit", "hostile.Exit")).contains("java.lang.System.exit (System.exit)");
-        assertThat(refusal("garbage", "hostile.Garbage")).contains("java.io.FileDescriptor (files)");
-        assertThat(refusal("random", "hostile.RandomAnswers")).contains("java.util.Random (randomness)").contains("System.nanoTime (clocks)");
-        assertThat(refusal("sleep", "hostile.Sleep")).contains("java.lang.Thread (threads)");
+        assertThat(refusal("socket", "hostile.Socket")).contains("java.net.Socket (not on the allowlist)");
+        assertThat(refusal("read", "hostile.Read")).contains("java.nio.file.Files (not on the allowlist)");
+        assertThat(refusal("write", "hostile.Write")).contains("java.io.FileOutputStream (not on the allowlist)");
+        assertThat(refusal("fork", "hostile.Fork")).contains("java.lang.ProcessBuilder (not on the allowlist)");
+        assertThat(refusal("exit", "hostile.Exit")).contains("java.lang.System.exit (not on the allowlist)");
+        assertThat(refusal("garbage", "hostile.Garbage")).contains("java.io.FileDescriptor (not on the allowlist)");
+        assertThat(refusal("random", "hostile.RandomAnswers")).contains("java.util.Random (not on the allowlist)")
+                .contains("java.lang.System.nanoTime (not on the allowlist)");
+        assertThat(refusal("sleep", "hostile.Sleep")).contains("java.lang.Thread (not on the allowlist)");
+    }
+
+    @Test
+    void theScanRefusesWhatGotPastTheDenylist() {
+        assertThat(refusal("environ", "hostile.Environ")).contains("java.nio.file.Files (not on the allowlist)");
+        assertThat(refusal("syscalls", "hostile.Syscalls")).contains("java.lang.foreign.Linker (not on the allowlist)")
+                .contains("catch java.lang.Throwable");
+        assertThat(refusal("child-jvm", "hostile.ChildJvm")).contains("java.lang.ProcessBuilder (not on the allowlist)");
+        assertThat(refusal("fill-tmp", "hostile.FillTmp")).contains("java.io.FileOutputStream (not on the allowlist)");
+        assertThat(refusal("threads", "hostile.Threads")).contains("java.lang.Thread (not on the allowlist)")
+                .contains("java.util.concurrent.atomic.AtomicLong (not on the allowlist)");
+        assertThat(refusal("tools", "hostile.Tools")).contains("java.util.spi.ToolProvider (not on the allowlist)");
     }
 
     @Test
@@ -167,7 +191,8 @@ class HostilePluginsTest {
     void aSocketCannotReachTheHostEvenWithTheScanOff() throws Exception {
         needSandbox();
         PluginOutcome<?> out = runBare("socket-bare", "hostile.Socket");
-        assertThat(detail(out)).startsWith("PLUGIN_ERROR").contains("connect failed").doesNotContain("CONNECTED");
+        // Either the socket cannot even be made (seccomp refuses socket(2): the class fails to initialise) or it fails to connect.
+        assertThat(detail(out)).startsWith("PLUGIN_ERROR").containsAnyOf("connect failed", "ExceptionInInitializerError").doesNotContain("CONNECTED");
         listener.setSoTimeout(200);
         try {
             listener.accept().close();
@@ -269,6 +294,190 @@ class HostilePluginsTest {
             assertThat(metrics.nonDeterminism("random-bare")).isEqualTo(1);
         }
         nodeStillWorks();
+    }
+
+    /** Keys of this JVM's environment that must not reach an enclave (it has only HOME, LANG, TZ and bwrap's PWD). */
+    private static List<String> nodeEnvironmentKeys() {
+        return System.getenv().keySet().stream().filter(k -> !List.of("HOME", "LANG", "TZ", "PWD").contains(k)).map(k -> k + "=").toList();
+    }
+
+    @Test
+    void bubblewrapsEnvironmentIsEmptyAndTheEnclaveHasNoPrivilegeEvenWithTheScanOff() throws Exception {
+        needSandbox();
+        String d = detail(runBare("environ-bare", "hostile.Environ"));
+        assertThat(d).contains("ENV /proc/1/environ=[]").contains("ENV /proc/self/environ=[HOME=/tmp LANG=C.UTF-8 TZ=UTC PWD=/tmp ]");
+        assertThat(nodeEnvironmentKeys()).as("the node's environment").isNotEmpty().allSatisfy(k -> assertThat(d).doesNotContain(k));
+        assertThat(d).contains("CapEff: 0000000000000000", "CapBnd: 0000000000000000", "NoNewPrivs: 1", "Seccomp: 2").doesNotContain("Uid: 0 ");
+        if (sandbox.rootHost()) {
+            assertThat(d).as("root host: a uid of its own").contains("Uid: 15");
+        }
+        nodeStillWorks();
+    }
+
+    @Test
+    void mountForkUnshareSocketAndPtraceAreRefusedEvenThroughNativeCalls() throws Exception {
+        needSandbox();
+        String d = detail(runBare("syscalls-bare", "hostile.Syscalls"));
+        assertThat(d).contains("mount=-1", "fork=-1", "unshare=-1", "socket=-1", "ptrace=-1").doesNotContain("FORKED").doesNotContain("native failed");
+        nodeStillWorks();
+    }
+
+    @Test
+    void noChildProcessAndNoOtherExecutableEvenWithTheScanOff() throws Exception {
+        needSandbox();
+        String d = detail(runBare("child-jvm-bare", "hostile.ChildJvm"));
+        assertThat(d).contains("spawn failed").doesNotContain("SPAWNED").contains("LS /enclave/jdk/bin=[java]")
+                .contains("ls /usr/lib/jvm failed", "ls /usr/bin failed", "ls /usr/lib/git-core failed", "ls /etc failed")
+                .doesNotContain("jspawnhelper");
+        nodeStillWorks();
+    }
+
+    @Test
+    void tmpIsSmallAndTheRestIsReadOnlyEvenWithTheScanOff() throws Exception {
+        needSandbox();
+        String d = detail(runBare("fill-tmp-bare", "hostile.FillTmp"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("/tmp/fill stopped at (\\d+)").matcher(d);
+        assertThat(m.find()).as(d).isTrue();
+        assertThat(Long.parseLong(m.group(1))).isLessThanOrEqualTo((long) bare.settings().tmpfsMb() << 20);
+        assertThat(d).contains("/fill stopped at 0", "/dev/shm/fill stopped at 0").doesNotContain("FILLED");
+        nodeStillWorks();
+    }
+
+    @Test
+    void nothingRunsBetweenCallsAndThreadsAreLimitedEvenWithTheScanOff() throws Exception {
+        needSandbox();
+        try (PluginClient c = bare.load(manifest("threads-bare", "hostile.Threads"), jar.get("hostile.Threads"))) {
+            String left = detail(c.leaderSchedule(Inputs.leader(0, 2, Inputs.validators(4), Inputs.seed(9), List.of())));
+            assertThat(left).startsWith("PLUGIN_ERROR").contains("STARTED 4");
+            Enclave e = (Enclave) c.supervisor().endpoint();
+            long[] before = cpuTicks(e.jvmPid());
+            Thread.sleep(500);
+            long[] after = cpuTicks(e.jvmPid());
+            assertThat((char) after[0]).as("state between calls (T: stopped)").isEqualTo('T');
+            assertThat(after[1]).as("CPU ticks the enclave used between calls").isEqualTo(before[1]);
+            String report = detail(c.leaderSchedule(Inputs.leader(0, 3, Inputs.validators(4), Inputs.seed(9), List.of())));
+            // Four threads napping 1 ms would have counted about 2000 in the 500 ms; frozen, they count a few at most.
+            assertThat(spin(report) - spin(left)).as("work done between the calls").isLessThan(100);
+
+            String many = detail(c.leaderSchedule(Inputs.leader(0, 1, Inputs.validators(4), Inputs.seed(9), List.of())));
+            assertThat(many).doesNotContain("STARTED 1000");
+            if (many.startsWith("PLUGIN_ERROR")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("threads=(\\d+)").matcher(many);
+                assertThat(m.find()).isTrue();
+                assertThat(Integer.parseInt(m.group(1))).isLessThan(bare.settings().maxTasks());
+            } else {
+                assertThat(many).as("the JVM may die of the limit instead").startsWith("CRASHED").contains("unable to create native thread");
+            }
+        }
+        nodeStillWorks();
+    }
+
+    private static long spin(String detail) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("spin=(\\d+) end").matcher(detail);
+        assertThat(m.find()).as(detail).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    /** State letter and utime+stime of a process, from /proc/PID/stat. */
+    private static long[] cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new long[] {f[0].charAt(0), Long.parseLong(f[11]) + Long.parseLong(f[12])};
+    }
+
+    @Test
+    void theJdksInProcessCompilerFindsNoSecretsEvenWithTheScanOff() throws Exception {
+        needSandbox();
+        String d = detail(runBare("tools-bare", "hostile.Tools"));
+        assertThat(d).contains("JAVAC @/proc/1/environ");
+        assertThat(nodeEnvironmentKeys()).allSatisfy(k -> assertThat(d).doesNotContain(k));
+        nodeStillWorks();
+    }
+
+    @Test
+    void stderrWithoutNewlinesIsCutInBytesAndTheReaderKeepsGoing() throws Exception {
+        needSandbox();
+        try (PluginClient c = guarded.load(manifest("stderr-flood", "hostile.StderrFlood"), jar.get("hostile.StderrFlood"))) {
+            assertThat(c.leaderSchedule(input()).decided()).isTrue();
+            Enclave e = (Enclave) c.supervisor().endpoint();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (!e.stderrTail().contains("END-MARK") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(e.stderrTail()).contains("END-MARK");
+            assertThat(e.stderrBytes()).isGreaterThanOrEqualTo(48L << 20);
+            assertThat(e.stderrTail().split(" \\| ")).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(Enclave.STDERR_LINE_BYTES + 3));
+        }
+        nodeStillWorks();
+    }
+
+    @Test
+    void aHugeErrorMessageIsCutBeforeItReachesTheNode() throws Exception {
+        needSandbox();
+        try (PluginClient c = guarded.load(manifest("huge-error", "hostile.HugeError"), jar.get("hostile.HugeError"))) {
+            String d = detail(c.leaderSchedule(input()));
+            assertThat(d).startsWith("PLUGIN_ERROR").contains("more characters cut");
+            assertThat(d.length()).isLessThan(Enclave.ERROR_TEXT_CHARS + 200);
+        }
+        nodeStillWorks();
+    }
+
+    @Test
+    void aSlowConstructorIsCutByTheStartUpBudget() throws Exception {
+        needSandbox();
+        EnclaveSettings s = guarded.settings().withInitDeadline(Duration.ofMillis(800));
+        try (EnclaveHost h = new EnclaveHost(s, sandbox, jars.authors, metrics, FeatureFlags.allOn(), "n0", System::nanoTime);
+             PluginClient c = h.load(manifest("slow-ctor", "hostile.SlowConstructor"), jar.get("hostile.SlowConstructor"))) {
+            long t0 = System.nanoTime();
+            String d = detail(c.leaderSchedule(input()));
+            assertThat(d).startsWith("DEADLINE_MISSED").contains("start-up budget of 800 ms");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(s.startDeadline());
+            assertThat(c.supervisor().consecutiveFailures()).isEqualTo(1);
+        }
+        nodeStillWorks();
+    }
+
+    @Test
+    void pluginErrorsCountTowardQuarantine() throws Exception {
+        needSandbox();
+        try (PluginClient c = guarded.load(manifest("always-throws", "hostile.AlwaysThrows"), jar.get("hostile.AlwaysThrows"))) {
+            for (int i = 0; i < guarded.settings().quarantineAfter(); i++) {
+                assertThat(detail(c.leaderSchedule(input()))).startsWith("PLUGIN_ERROR");
+            }
+            assertThat(detail(c.leaderSchedule(input()))).startsWith("QUARANTINED");
+            assertThat(metrics.quarantines("always-throws")).isEqualTo(1);
+        }
+        nodeStillWorks();
+    }
+
+    @Test
+    void aStaticCounterIsCaughtByASecondFreshEnclave() throws Exception {
+        needSandbox();
+        EnclaveSettings s = guarded.settings().withDualExecutionEvery(1);
+        try (EnclaveHost dual = new EnclaveHost(s, sandbox, jars.authors, metrics, FeatureFlags.allOn(), "n0", System::nanoTime);
+             PluginClient c = dual.load(manifest("counter", "hostile.Counter"), jar.get("hostile.Counter"))) {
+            assertThat(c.leaderSchedule(input()).decided()).isTrue();
+            assertThat(c.leaderSchedule(input()).decided()).isTrue();
+            assertThat(detail(c.leaderSchedule(input()))).startsWith("NON_DETERMINISTIC");
+            assertThat(metrics.nonDeterminism("counter")).isEqualTo(1);
+        }
+        nodeStillWorks();
+    }
+
+    @Test
+    void jarCopiesLeftByAKilledHostAreRemovedAtTheNextStart() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path stale = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), EnclaveHost.WORK_PREFIX + gone.pid() + "-123"));
+        Files.writeString(stale.resolve("plugin1.jar"), "left behind");
+        Path mine;
+        try (EnclaveHost h = new EnclaveHost(guarded.settings(), sandbox, jars.authors, metrics, FeatureFlags.allOn(), "n0", System::nanoTime)) {
+            assertThat(stale).doesNotExist();
+            mine = h.workDir();
+            assertThat(mine.getFileName().toString()).startsWith(EnclaveHost.WORK_PREFIX + ProcessHandle.current().pid() + "-");
+            assertThat(guarded.workDir()).as("a live host's directory stays").exists();
+        }
+        assertThat(mine).doesNotExist();
     }
 
     /** Starts the enclave with a harmless call... not possible for a hostile plugin, so start it through the factory. */

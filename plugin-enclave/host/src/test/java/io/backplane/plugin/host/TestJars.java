@@ -44,6 +44,11 @@ final class TestJars {
 
     /** Compiles {@code sources} (class name to source) against the API and returns the jar. */
     Path compile(String jarName, Map<String, String> sources) {
+        return compile(jarName, sources, "21");
+    }
+
+    /** As {@link #compile(String, Map)} for a given {@code --release} (25: the foreign-function API, final since 22). */
+    Path compile(String jarName, Map<String, String> sources, String release) {
         try {
             Path src = Files.createDirectories(dir.resolve("src-" + jarName));
             Path out = Files.createDirectories(dir.resolve("classes-" + jarName));
@@ -55,7 +60,7 @@ final class TestJars {
                 files.add(f.toString());
             }
             JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-            List<String> args = new ArrayList<>(List.of("-d", out.toString(), "--release", "21", "-proc:none", "-nowarn",
+            List<String> args = new ArrayList<>(List.of("-d", out.toString(), "--release", release, "-proc:none", "-nowarn",
                     "-cp", EnclaveClassPath.locationOf(PluginKind.class).toString()));
             args.addAll(files);
             int rc = javac.run(null, null, System.err, args.toArray(String[]::new));
@@ -73,7 +78,11 @@ final class TestJars {
      * its nested classes, on its own: class name to jar.
      */
     Map<String, Path> compileEach(String batch, Map<String, String> sources) {
-        Path all = compile(batch, sources);
+        return compileEach(batch, sources, "21");
+    }
+
+    Map<String, Path> compileEach(String batch, Map<String, String> sources, String release) {
+        Path all = compile(batch, sources, release);
         Path classes = dir.resolve("classes-" + batch);
         Map<String, Path> jars = new java.util.TreeMap<>();
         try {
