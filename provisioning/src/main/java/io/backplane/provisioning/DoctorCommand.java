@@ -83,6 +83,7 @@ public final class DoctorCommand implements Callable<Integer> {
         checks.add(softHsm());
         checks.addAll(openCl());
         checks.add(bubblewrap());
+        checks.addAll(enclaveWalls());
         checks.add(nativeTransport("epoll", true, () -> io.netty.channel.epoll.Epoll.isAvailable(),
                 () -> Optional.ofNullable(io.netty.channel.epoll.Epoll.unavailabilityCause())));
         checks.add(nativeTransport("io_uring", false, () -> io.netty.channel.uring.IoUring.isAvailable(),
@@ -143,6 +144,21 @@ public final class DoctorCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             return Check.missing("bubblewrap", true, "interrupted", "run doctor again");
         }
+    }
+
+    /**
+     * One row per wall of the plugin enclave (user namespace, unprivileged uid, capabilities, no-new-privileges,
+     * seccomp, process limit, tmpfs size), as the enclave host's probe measured it inside a real sandbox. Required:
+     * without every wall the host refuses uploaded plugins unless {@code plugins.allowWeakSandbox}.
+     */
+    static List<Check> enclaveWalls() {
+        io.backplane.plugin.host.SandboxProbe.Availability a = io.backplane.plugin.host.SandboxProbe.probe();
+        if (a.walls().isEmpty()) {
+            return List.of(Check.missing("enclave", true, "the enclave's walls cannot be raised: " + a.cause(),
+                    "install bubblewrap and util-linux (setpriv, prlimit) and enable unprivileged user namespaces, or set plugins.allowWeakSandbox"));
+        }
+        return a.walls().stream().map(w -> w.inForce() ? Check.ok("enclave", true, w.name() + ": " + w.detail())
+                : Check.missing("enclave", true, w.name() + ": " + w.detail(), "see plugin-enclave/README.md (walls); or set plugins.allowWeakSandbox")).toList();
     }
 
     interface Probe<T> {

@@ -242,6 +242,7 @@ public final class PluginsCommand implements Callable<Integer> {
                     var c = host.capabilities();
                     pw.println("plugin API " + c.apiVersions() + ", kinds " + c.kinds() + ", sandbox " + c.sandbox()
                             + (c.cause().isEmpty() ? "" : " (" + c.cause() + ")") + ", TEE " + c.tee());
+                    c.walls().forEach(w -> pw.printf("wall %-22s %-3s %s%n", w.name(), w.inForce() ? "on" : "OFF", w.detail()));
                     if (entries.isEmpty()) {
                         pw.println("no plugins in " + dir.resolve("store"));
                     }

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One sandboxed child JVM running one plugin. Each call writes a request frame and reads the response on a dedicated
  * I/O thread so that the caller can give up at the deadline; any failure that leaves the channel in doubt (deadline,
- * malformed frame, end of stream) kills the whole process tree. Between calls the enclave's JVM is frozen (SIGSTOP;
- * SIGCONT before the next request), so threads a plugin left behind cannot run after its answer. The child's stderr
+ * malformed frame, end of stream) kills the whole process tree. Between calls the enclave's JVM is frozen (SIGSTOP a
+ * millisecond after an answer unless the next call came first; SIGCONT before the next request), so threads a plugin
+ * left behind get at most that millisecond after its answer. The child's stderr
  * goes to the log with the plugin id, bounded in bytes: a line is cut at {@value #STDERR_LINE_BYTES} bytes whether or
  * not a newline ever comes, and after {@value #STDERR_LOG_LINES} lines the rest is drained unlogged.
  */
@@ -40,6 +41,11 @@ public final class Enclave implements PluginEndpoint {
     static final int STDERR_LINE_BYTES = 500;
     /** The most of a plugin's error text the host keeps (it reaches the node log and the outcome's detail). */
     static final int ERROR_TEXT_CHARS = 1000;
+    /** How long after an answer an idle enclave is frozen. */
+    static final long FREEZE_AFTER_NANOS = 1_000_000;
+    /** Enclaves that answered and are not frozen yet; one daemon thread (every half millisecond) freezes them. */
+    private static final java.util.Set<Enclave> IDLE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static Thread freezer;
 
     private final String pluginId;
     private final Process process;
@@ -53,6 +59,10 @@ public final class Enclave implements PluginEndpoint {
     private volatile boolean dead;
     /** The enclave's JVM (below bwrap), the process frozen between calls; 0 until known. */
     private long jvmPid;
+    private final Object freezeLock = new Object();
+    private long idleSince;
+    private boolean inCall;
+    private boolean frozen;
     private volatile long stderrBytes;
 
     private Enclave(String pluginId, Process process, List<String> command) {
@@ -82,7 +92,7 @@ public final class Enclave implements PluginEndpoint {
 
     /**
      * Starts the child with an empty environment, waits up to {@code startDeadline} for its handshake (the JVM and the
-     * trusted runtime only), then gives the plugin's class loading and constructor {@code initDeadline}, then freezes it.
+     * trusted runtime only), then gives the plugin's class loading and constructor {@code initDeadline}, then schedules its freeze.
      *
      * @throws EnclaveFailure {@link UndecidedReason#CRASHED} when the child cannot start or answer the handshake,
      *                        {@link UndecidedReason#DEADLINE_MISSED} when the constructor runs past its budget,
@@ -121,30 +131,100 @@ public final class Enclave implements PluginEndpoint {
                     + initDeadline.toMillis() + " ms" : " failed to start: " + f.getMessage();
             throw new EnclaveFailure(f.reason(), pluginId + what);
         }
-        e.freeze();
+        e.scheduleFreeze();
         return e;
     }
 
-    /** The JVM below bwrap: the one descendant without children (the wrapper itself in the weak mode). */
+    /** The JVM below bwrap: follow {@code /proc/PID/task/PID/children} to the leaf (the wrapper itself in the weak mode). */
     private long findJvm() {
-        return process.descendants().filter(d -> d.children().findAny().isEmpty()).mapToLong(ProcessHandle::pid).max().orElse(process.pid());
+        long pid = process.pid();
+        for (int depth = 0; depth < 8; depth++) {
+            String kids;
+            try {
+                kids = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/task/" + pid + "/children")).trim();
+            } catch (IOException | RuntimeException e) {
+                return process.descendants().filter(d -> d.children().findAny().isEmpty()).mapToLong(ProcessHandle::pid).max().orElse(process.pid());
+            }
+            if (kids.isEmpty()) {
+                return pid;
+            }
+            pid = Long.parseLong(kids.split(" ")[0]);
+        }
+        return pid;
     }
 
-    private void freeze() {
-        if (jvmPid != 0 && !Signals.send(jvmPid, Signals.SIGSTOP)) {
-            LOG.debug("cannot freeze the enclave of {} (pid {})", pluginId, jvmPid);
+    /**
+     * Marks the enclave idle from now: the freezer thread stops its JVM once it has been idle
+     * {@link #FREEZE_AFTER_NANOS}. Calls in a burst then pay neither the two signals nor the wake-up of every JVM
+     * thread, and what a plugin leaves running gets at most about that long (plus one freezer tick) after its answer.
+     */
+    private void scheduleFreeze() {
+        if (jvmPid == 0) {
+            return;
         }
+        synchronized (freezeLock) {
+            idleSince = System.nanoTime();
+            inCall = false;
+        }
+        if (IDLE.add(this)) {
+            java.util.concurrent.locks.LockSupport.unpark(startFreezer());
+        }
+    }
+
+    /** Called by the freezer: stop the JVM if it has been idle long enough; true once it is frozen or gone. */
+    private boolean freezeIfIdle(long now) {
+        synchronized (freezeLock) {
+            if (dead || frozen) {
+                return true;
+            }
+            if (inCall || now - idleSince < FREEZE_AFTER_NANOS) {
+                return false;
+            }
+            frozen = Signals.send(jvmPid, Signals.SIGSTOP);
+            return true;
+        }
+    }
+
+    private static synchronized Thread startFreezer() {
+        if (freezer != null) {
+            return freezer;
+        }
+        freezer = new Thread(() -> {
+            while (true) {
+                if (IDLE.isEmpty()) {
+                    java.util.concurrent.locks.LockSupport.park(); // until an enclave answers
+                } else {
+                    java.util.concurrent.locks.LockSupport.parkNanos(FREEZE_AFTER_NANOS / 2);
+                }
+                long now = System.nanoTime();
+                IDLE.removeIf(e -> e.freezeIfIdle(now));
+            }
+        }, "enclave-freezer");
+        freezer.setDaemon(true);
+        freezer.start();
+        return freezer;
     }
 
     private void thaw() {
-        if (jvmPid != 0) {
-            Signals.send(jvmPid, Signals.SIGCONT);
+        synchronized (freezeLock) {
+            inCall = true;
+            if (frozen) {
+                Signals.send(jvmPid, Signals.SIGCONT);
+                frozen = false;
+            }
         }
     }
 
-    /** Whether the enclave's JVM is frozen now (tests read {@code /proc/PID/stat}). */
+    /** The enclave's JVM, the process frozen between calls (0 until known). */
     public long jvmPid() {
         return jvmPid;
+    }
+
+    /** Whether the JVM is frozen now (SIGSTOP sent and not yet continued). */
+    public boolean frozen() {
+        synchronized (freezeLock) {
+            return frozen;
+        }
     }
 
     @Override
@@ -154,7 +234,7 @@ public final class Enclave implements PluginEndpoint {
             return exchange(method, payload, deadline);
         } finally {
             if (!dead) {
-                freeze();
+                scheduleFreeze();
             }
         }
     }

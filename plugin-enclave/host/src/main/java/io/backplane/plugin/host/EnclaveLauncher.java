@@ -152,8 +152,10 @@ public final class EnclaveLauncher {
 
     /** The bubblewrap walls every enclave (and the probe) gets. */
     static List<String> walls() {
+        // --as-pid-1: the JVM is PID 1 inside, so no bubblewrap process (its binary, argv with host paths, descriptors)
+        // is reachable through /proc/1.
         return List.of("--unshare-all", "--unshare-user", "--disable-userns", "--assert-userns-disabled", "--cap-drop", "ALL",
-                "--seccomp", "3", "--die-with-parent", "--new-session", "--clearenv");
+                "--seccomp", "3", "--die-with-parent", "--new-session", "--as-pid-1", "--clearenv");
     }
 
     static List<String> dropUid(String setpriv, int uid) {

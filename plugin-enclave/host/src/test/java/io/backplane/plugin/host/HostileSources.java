@@ -293,7 +293,7 @@ final class HostileSources {
                 "public final class Threads implements LeaderElection {\n    static final java.util.concurrent.atomic.AtomicLong SPIN = new java.util.concurrent.atomic.AtomicLong();"));
     }
 
-    /** Writes 48 MiB to stderr without a newline, then a marker line; answers normally (passes the scan). */
+    /** Writes 16 MiB to stderr without a newline, then a marker line; answers normally (passes the scan). */
     static Map<String, String> stderrFlood() {
         return Map.of("hostile.StderrFlood", plugin("StderrFlood", "", """
                 StringBuilder chunk = new StringBuilder();
@@ -301,7 +301,7 @@ final class HostileSources {
                     chunk.append('x');
                 }
                 String c = chunk.toString();
-                for (int i = 0; i < 768; i++) {
+                for (int i = 0; i < 256; i++) {
                     System.err.print(c);
                 }
                 System.err.println();
@@ -372,6 +372,64 @@ final class HostileSources {
     static Map<String, String> alwaysThrows() {
         return Map.of("hostile.AlwaysThrows", plugin("AlwaysThrows", "", """
                 throw new IllegalArgumentException(result.append(" no").toString());
+                """));
+    }
+
+    /**
+     * The self-review's extra attacker: looks for a way out through PID 1 (bubblewrap): its open descriptors, its root
+     * and working directory, the seccomp program's descriptor; reads what they point at.
+     */
+    static Map<String, String> procPeek() {
+        return Map.of("hostile.ProcPeek", plugin("ProcPeek", "", """
+                for (String f : new String[] {"/proc/1/root/etc/passwd", "/proc/1/cwd/etc/passwd", "/proc/1/root/usr/bin/bwrap"}) {
+                    try {
+                        int n = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(f)).length;
+                        result.append(" READ ").append(f).append(" ").append(n);
+                    } catch (Exception e) {
+                        result.append(" ").append(f).append(" refused: ").append(e.getClass().getSimpleName());
+                    }
+                }
+                try {
+                    result.append(" PID1EXE ").append(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/1/exe")));
+                    result.append(" PID1CMD ").append(new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/1/cmdline"))).replace('\\0', ' '));
+                } catch (Exception e) {
+                    result.append(" pid1 failed: ").append(e);
+                }
+                for (String d : new String[] {"/proc/1/fd", "/proc/self/fd"}) {
+                    try (var s = java.nio.file.Files.list(java.nio.file.Path.of(d))) {
+                        for (java.nio.file.Path p : s.toList()) {
+                            String target;
+                            try {
+                                target = java.nio.file.Files.readSymbolicLink(p).toString();
+                            } catch (Exception e) {
+                                target = "?";
+                            }
+                            result.append(" FD ").append(p.getFileName()).append("->").append(target);
+                            try (var fin = java.nio.file.Files.newInputStream(p)) {
+                                byte[] b = fin.readNBytes(64);
+                                result.append(" read ").append(b.length);
+                            } catch (Exception e) {
+                                result.append(" unreadable");
+                            }
+                        }
+                    } catch (Exception e) {
+                        result.append(" ls ").append(d).append(" failed: ").append(e.getClass().getSimpleName());
+                    }
+                }
+                throw new IllegalStateException(result.toString());
+                """));
+    }
+
+    /** Hidden-class names carry addresses that differ from JVM to JVM: a lambda's class name picks the leaders. */
+    static Map<String, String> lambdaName() {
+        return Map.of("hostile.LambdaName", plugin("LambdaName", "", """
+                Runnable r = () -> { };
+                int h = r.getClass().getName().hashCode();
+                java.util.List<String> leaders = new java.util.ArrayList<>();
+                for (int i = 0; i < in.windowLength(); i++) {
+                    leaders.add(in.validators().get(Math.floorMod(h + i, in.validators().size())).id());
+                }
+                return new LeaderSchedule(leaders);
                 """));
     }
 }
