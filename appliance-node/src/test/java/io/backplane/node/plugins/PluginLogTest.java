@@ -59,8 +59,9 @@ class PluginLogTest {
         InMemoryLogger logger = new InMemoryLogger();
         AtomicLong now = new AtomicLong();
         PluginLog log = new PluginLog(logger, now::get);
+        String fifteenMegabytes = "E".repeat(15 << 20);
         for (int i = 0; i < 1000; i++) {
-            log.warn("ALERT plugin {} undecided ({})", "p", PluginLog.cut("E".repeat(15 << 20)));
+            log.warn("ALERT plugin {} undecided ({})", "p", PluginLog.cut(fifteenMegabytes));
         }
         assertThat(logger.lines).hasSize(PluginLog.PER_WINDOW);
         assertThat(logger.lines).allSatisfy(l -> assertThat(l.length()).isLessThan(PluginLog.MAX_TEXT + 100));
