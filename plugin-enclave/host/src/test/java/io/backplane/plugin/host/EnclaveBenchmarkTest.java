@@ -37,14 +37,47 @@ class EnclaveBenchmarkTest {
             try (PluginClient loaded = host.load(manifest, jar)) {
                 template = loaded.launch().command();
             }
+            // Interleaved with the launch as it was before issue 11 (the baseline, same run, same load): the ratio is the figure.
+            List<String> legacy = legacyCommand(template, host.launcher().javaHome(), sandbox.bwrapPath());
             long[] start = new long[starts];
+            long[] legacyStart = new long[starts];
             for (int i = 0; i < starts; i++) {
                 long t0 = System.nanoTime();
                 Enclave e = Enclave.start("rr", host.launcher().instantiate(template), List.of(PluginKind.LEADER_ELECTION), java.time.Duration.ofSeconds(30));
                 start[i] = System.nanoTime() - t0;
                 e.close();
+                t0 = System.nanoTime();
+                Enclave b = Enclave.start("rr", legacy, List.of(PluginKind.LEADER_ELECTION), java.time.Duration.ofSeconds(30));
+                legacyStart[i] = System.nanoTime() - t0;
+                b.close();
             }
             report("enclave start (spawn to handshake)", start);
+            report("baseline: enclave start, launch before issue 11", legacyStart);
+            ratio("enclave start", start, legacyStart);
+
+            long[][] pings = new long[2][calls];
+            try (Enclave now = Enclave.start("rr", host.launcher().instantiate(template), List.of(PluginKind.LEADER_ELECTION), java.time.Duration.ofSeconds(30));
+                 Enclave before = Enclave.start("rr", legacy, List.of(PluginKind.LEADER_ELECTION), java.time.Duration.ofSeconds(30))) {
+                Enclave[] both = {now, before};
+                for (Enclave e : both) {
+                    for (int i = 0; i < 5_000; i++) {
+                        e.call(Wire.HELLO, new byte[0], java.time.Duration.ofSeconds(5));
+                    }
+                }
+                // Blocks of 500 calls, alternating, so both see the same machine.
+                for (int block = 0; block < calls / 500; block++) {
+                    for (int k = 0; k < 2; k++) {
+                        for (int i = block * 500; i < (block + 1) * 500; i++) {
+                            long t0 = System.nanoTime();
+                            both[k].call(Wire.HELLO, new byte[0], java.time.Duration.ofSeconds(5));
+                            pings[k][i] = System.nanoTime() - t0;
+                        }
+                    }
+                }
+            }
+            report("round trip: empty frame, enclave as now", pings[0]);
+            report("baseline: round trip, empty frame, launch before issue 11", pings[1]);
+            ratio("empty round trip", pings[0], pings[1]);
 
             try (PluginClient c = host.load(manifest, jar)) {
                 LeaderElectionInput small = Inputs.leader(0, 1, Inputs.validators(4), Inputs.seed(1), List.of());
@@ -82,6 +115,52 @@ class EnclaveBenchmarkTest {
                 report("round trip: handshake frame, 5 ms apart (frozen between)", spaced);
             }
         }
+    }
+
+    /**
+     * The launch before issue 11, rebuilt from today's command for the baseline: prlimit (no process limit) and bwrap
+     * with whole {@code /usr/lib} and JDK binds, no user namespace flags, no capability drop, no seccomp, unsized
+     * {@code /tmp}, bwrap as PID 1; the JVM flags of then. The runtime (handshake, then init) is today's on both.
+     */
+    private static List<String> legacyCommand(List<String> template, Path javaHome, String bwrap) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/prlimit", "--as=" + (2048L << 20), "--cpu=600", "--", bwrap,
+                "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"));
+        for (String d : List.of("/usr/lib", "/usr/lib64", "/usr/lib32")) {
+            if (java.nio.file.Files.isDirectory(Path.of(d))) {
+                cmd.addAll(List.of("--ro-bind", d, d));
+            }
+        }
+        for (String d : List.of("/lib", "/lib64", "/lib32")) {
+            Path p = Path.of(d);
+            try {
+                if (java.nio.file.Files.isSymbolicLink(p)) {
+                    cmd.addAll(List.of("--symlink", java.nio.file.Files.readSymbolicLink(p).toString(), d));
+                } else if (java.nio.file.Files.isDirectory(p)) {
+                    cmd.addAll(List.of("--ro-bind", d, d));
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        cmd.addAll(List.of("--ro-bind", javaHome.toString(), EnclaveLauncher.JDK_IN));
+        for (int i = 0; i < template.size() - 2; i++) {
+            if (template.get(i).equals("--ro-bind") && (template.get(i + 2).startsWith(EnclaveLauncher.CP_IN) || template.get(i + 2).equals(EnclaveLauncher.PLUGIN_IN))) {
+                cmd.addAll(template.subList(i, i + 3));
+            }
+        }
+        cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8", "--"));
+        List<String> now = List.of("-XX:MaxDirectMemorySize=16m", "-Xlog:disable", "-Xlog:all=warning:stderr", "-Duser.language=en",
+                "-Duser.country=US", "-Duser.timezone=UTC", "-Dfile.encoding=UTF-8");
+        template.subList(template.lastIndexOf(EnclaveLauncher.JDK_IN + "/bin/java"), template.size()).stream().filter(a -> !now.contains(a)).forEach(cmd::add);
+        return cmd;
+    }
+
+    private static void ratio(String what, long[] now, long[] before) {
+        long[] a = now.clone();
+        long[] b = before.clone();
+        Arrays.sort(a);
+        Arrays.sort(b);
+        System.out.printf("BENCH ratio %-52s now/before medians = %.2f%n", what, (double) a[a.length / 2] / b[b.length / 2]);
     }
 
     private static void report(String what, long[] nanos) {

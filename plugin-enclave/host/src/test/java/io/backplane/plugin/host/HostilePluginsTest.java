@@ -306,7 +306,13 @@ class HostilePluginsTest {
     @Test
     void bubblewrapsEnvironmentIsEmptyAndTheEnclaveHasNoPrivilegeEvenWithTheScanOff() throws Exception {
         needSandbox();
-        String d = detail(runBare("environ-bare", "hostile.Environ"));
+        String d;
+        try (PluginClient c = bare.load(manifest("environ-bare", "hostile.Environ"), jar.get("hostile.Environ"))) {
+            d = detail(c.leaderSchedule(input()));
+            Enclave e = (Enclave) c.supervisor().endpoint();
+            // Outside the enclave's PID namespace: the wrapper chain (now bwrap) started with nothing of the node's.
+            assertThat(new String(Files.readAllBytes(Path.of("/proc/" + e.pid() + "/environ")))).as("bubblewrap's own environment").isEmpty();
+        }
         // PID 1 is the enclave's JVM itself (bwrap --as-pid-1); bubblewrap, outside, started with an empty environment.
         assertThat(d).contains("ENV /proc/1/environ=[HOME=/tmp LANG=C.UTF-8 TZ=UTC PWD=/tmp ]").contains("ENV /proc/self/environ=[HOME=/tmp LANG=C.UTF-8 TZ=UTC PWD=/tmp ]");
         assertThat(nodeEnvironmentKeys()).as("the node's environment").isNotEmpty().allSatisfy(k -> assertThat(d).doesNotContain(k));

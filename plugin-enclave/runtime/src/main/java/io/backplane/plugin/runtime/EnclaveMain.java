@@ -19,7 +19,9 @@ import java.util.List;
 /**
  * The enclave's main, run inside the sandboxed child JVM: {@code EnclaveMain ENTRY_CLASS KIND[,KIND...]}. It answers
  * framed requests on stdin with framed responses on stdout until stdin closes. {@code System.out} is pointed at stderr
- * before the plugin is loaded so a plugin's prints cannot corrupt the channel (the host logs stderr). A plugin that
+ * before the plugin is loaded so a plugin's prints cannot corrupt the channel (the host logs stderr). The handshake is
+ * answered before any plugin class is loaded; {@link Wire#INIT} then loads the entry class and runs its constructor,
+ * so the host can give the JVM's start and the plugin's start separate budgets. A plugin that
  * throws gets a {@link Frames#PLUGIN_ERROR} answer; one that runs out of memory kills the JVM
  * ({@code -XX:+ExitOnOutOfMemoryError}), which the host sees as a crash.
  */
