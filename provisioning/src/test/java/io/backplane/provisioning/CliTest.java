@@ -53,7 +53,7 @@ class CliTest {
         Result r = run("doctor", "--json");
         JsonNode doc = JsonOutput.MAPPER.readTree(r.out());
         assertThat(doc.get("checks")).extracting(c -> c.get("name").asText())
-                .contains("jdk", "softhsm", "opencl", "bubblewrap", "epoll", "io_uring");
+                .contains("jdk", "softhsm", "opencl", "bubblewrap", "enclave", "epoll", "io_uring");
         boolean requiredMissing = false;
         for (JsonNode c : doc.get("checks")) {
             assertThat(c.get("status").asText()).isIn("OK", "MISSING");

@@ -138,7 +138,7 @@ public final class EnclaveHost implements AutoCloseable {
                 w.add(new SandboxProbe.Wall(n, false, sandbox.cause().isEmpty() ? "no sandbox" : sandbox.cause()));
             }
         }
-        w.add(new SandboxProbe.Wall("frozen between calls", Signals.available(), Signals.available() ? "SIGSTOP after each answer, SIGCONT before each call"
+        w.add(new SandboxProbe.Wall("frozen between calls", Signals.available(), Signals.available() ? "SIGSTOP 1 ms after an answer, SIGCONT before the next call"
                 : Signals.unavailabilityCause()));
         w.add(new SandboxProbe.Wall("bytecode allowlist", settings.scanBytecode(), settings.scanBytecode() ? "every class in the jar against "
                 + BytecodeScanner.ALLOWLIST_RESOURCE : "OFF (tests of the sandbox alone)"));

@@ -127,6 +127,39 @@ class SupervisionTest {
     }
 
     @Test
+    void aBubblewrapThatLosesAWallIsNotASandboxAndThePluginIsRefused() throws Exception {
+        SandboxProbe.Availability real = SandboxProbe.probe();
+        Assumptions.assumeTrue(real.available(), () -> "bubblewrap cannot raise the walls here: " + real.cause());
+        // A wrapper that quietly drops the seccomp program, as an old or patched bwrap might.
+        java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path fake = java.nio.file.Files.writeString(dir.resolve("bwrap"), """
+                #!/bin/bash
+                args=(); skip=0
+                for a in "$@"; do
+                  if [ $skip = 1 ]; then skip=0; continue; fi
+                  if [ "$a" = --seccomp ]; then skip=1; continue; fi
+                  args+=("$a")
+                done
+                exec %s "${args[@]}"
+                """.formatted(real.bwrapPath()));
+        java.nio.file.Files.setPosixFilePermissions(fake, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        SandboxProbe.Availability weakened = SandboxProbe.probe(fake);
+        assertThat(weakened.available()).as(weakened.toString()).isFalse();
+        assertThat(weakened.cause()).startsWith("walls not in force: seccomp");
+        assertThat(weakened.walls()).filteredOn(w -> !w.inForce()).extracting(SandboxProbe.Wall::name).containsExactly("seccomp");
+        TestJars jars = new TestJars(dir);
+        Path jar = jars.samplesJar();
+        String cls = io.backplane.plugin.samples.RoundRobinLeaderElection.class.getName();
+        try (EnclaveHost h = host(weakened, EnclaveSettings.defaults(), jars, FeatureFlags.allOn())) {
+            h.load(jars.manifest("rr", jar, cls, PluginKind.LEADER_ELECTION), jar);
+            throw new AssertionError("a plugin started without seccomp");
+        } catch (PluginRefusedException e) {
+            assertThat(e.reason()).isEqualTo(UndecidedReason.SANDBOX_UNAVAILABLE);
+            assertThat(e.getMessage()).contains("walls not in force: seccomp").contains("plugins.allowWeakSandbox");
+        }
+    }
+
+    @Test
     void featureFlagsEnableAPluginOnATestPartitionOnly() throws Exception {
         TestJars jars = new TestJars(dir);
         Path jar = jars.samplesJar();
@@ -160,13 +193,23 @@ class SupervisionTest {
     }
 
     @Test
-    void capabilitiesListTheApiAndKinds() {
+    void capabilitiesListTheApiKindsAndWalls() {
         TestJars jars = new TestJars(dir);
         try (EnclaveHost h = host(SandboxProbe.probe(), EnclaveSettings.defaults(), jars, FeatureFlags.allOn())) {
             Capabilities c = h.capabilities();
             assertThat(c.apiVersions()).containsExactly("1.0");
             assertThat(c.kinds()).containsExactly("leader-election", "block-validator", "routing");
             assertThat(c.tee()).isEqualTo("software");
+            assertThat(c.walls()).extracting(SandboxProbe.Wall::name).containsExactly("user namespace", "unprivileged uid", "capabilities",
+                    "no-new-privileges", "seccomp", "process limit", "tmpfs size", "frozen between calls", "bytecode allowlist");
+            if (SandboxProbe.probe().available()) {
+                assertThat(c.walls()).allSatisfy(w -> assertThat(w.inForce()).as(w.name() + ": " + w.detail()).isTrue());
+            }
+        }
+        // Without the sandbox every wall of it reads as not in force, with the cause.
+        try (EnclaveHost h = host(SandboxProbe.Availability.unavailable("injected: no seccomp"), EnclaveSettings.defaults(), jars, FeatureFlags.allOn())) {
+            assertThat(h.capabilities().walls()).filteredOn(w -> !w.name().equals("frozen between calls") && !w.name().equals("bytecode allowlist"))
+                    .hasSize(7).allSatisfy(w -> assertThat(w.inForce()).isFalse()).allSatisfy(w -> assertThat(w.detail()).isEqualTo("injected: no seccomp"));
         }
     }
 }
