@@ -317,6 +317,7 @@ public final class BytecodeScanner {
                 return;
             }
             if (owner.startsWith(API_PACKAGE) && !jar.has(owner)) {
+                apiMember(method, owner, name);
                 return;
             }
             if (jar.has(owner)) {
@@ -343,6 +344,10 @@ public final class BytecodeScanner {
                 }
                 for (String c : outside) {
                     if (c.startsWith(API_PACKAGE)) {
+                        if (!ALLOWLIST.declarer(c, name).isEmpty()) {
+                            apiMember(method, c, name);
+                            return;
+                        }
                         continue;
                     }
                     if (!ALLOWLIST.declarer(c, name).isEmpty()) {
@@ -353,6 +358,14 @@ public final class BytecodeScanner {
                 return; // not declared anywhere we know: the JVM will refuse to link it
             }
             jdkMember(method, owner, name, owner);
+        }
+
+        /** A member reached through an API type: the API's own are allowed, ones it inherits from the JDK are judged there. */
+        private void apiMember(String method, String owner, String name) {
+            List<String> declarers = ALLOWLIST.declarer(owner, name);
+            if (!declarers.isEmpty() && !declarers.get(0).startsWith(API_PACKAGE)) {
+                jdkMember(method, declarers.get(0), name, owner);
+            }
         }
 
         private boolean declaredInJar(String owner, String name) {
@@ -487,7 +500,10 @@ public final class BytecodeScanner {
 
         private static Optional<Class<?>> load(String internalName) {
             try {
-                return Optional.of(Class.forName(internalName.replace('/', '.'), false, ClassLoader.getPlatformClassLoader()));
+                // The plugin API through the host's own loader (it is on the host's class path); everything else only
+                // from the JDK, so a plugin naming a class cannot make the host load anything but JDK and API classes.
+                ClassLoader loader = internalName.startsWith(API_PACKAGE) ? BytecodeScanner.class.getClassLoader() : ClassLoader.getPlatformClassLoader();
+                return Optional.of(Class.forName(internalName.replace('/', '.'), false, loader));
             } catch (ClassNotFoundException | LinkageError e) {
                 return Optional.empty();
             }

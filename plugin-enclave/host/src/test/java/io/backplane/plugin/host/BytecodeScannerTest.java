@@ -60,6 +60,9 @@ class BytecodeScannerTest {
                 "scan.AnyThrowable", cls("AnyThrowable", "public int run(Runnable r) { try { r.run(); } catch (Throwable t) { return 1; } return 0; }"),
                 "scan.ThreadLambda", cls("ThreadLambda", "public Object run(Runnable r) { java.util.function.Function<Runnable, Object> f = Thread::new; return f.apply(r); }"),
                 "scan.Waits", cls("Waits", "public void run() throws Exception { synchronized (this) { this.wait(1); } }")));
+        bypasses = new java.util.HashMap<>(bypasses);
+        bypasses.putAll(new TestJars(dir).compileEach("bypass2", Map.of(
+                "scan.ApiInherited", cls("ApiInherited", "public Object run(io.backplane.plugin.api.IncompatiblePluginException e) { return e.getStackTrace(); }"))));
     }
 
     private String findings(String cls) throws IOException {
@@ -97,6 +100,7 @@ class BytecodeScannerTest {
         assertThat(bypass("scan.AnyThrowable")).contains("catch java.lang.Throwable (its depth and timing differ between runs)");
         assertThat(bypass("scan.ThreadLambda")).contains("java.lang.Thread (not on the allowlist)");
         assertThat(bypass("scan.Waits")).contains("java.lang.Object.wait (refused on every type)");
+        assertThat(bypass("scan.ApiInherited")).contains("io.backplane.plugin.api.IncompatiblePluginException.getStackTrace, declared by java.lang.Throwable (not on the allowlist)");
     }
 
     private String bypass(String cls) throws IOException {

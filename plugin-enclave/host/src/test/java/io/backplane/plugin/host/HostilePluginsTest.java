@@ -267,6 +267,7 @@ class HostilePluginsTest {
             assertThat(detail(out)).startsWith("DEADLINE_MISSED");
             assertThat(metrics.calls("spin", "deadline_missed")).isEqualTo(1);
             assertThat(metrics.restarts("spin", UndecidedReason.DEADLINE_MISSED)).isEqualTo(1);
+            assertThat(metrics.slowCalls("spin")).as("a call over half its deadline is a liveness cost").isEqualTo(1);
         }
         nodeStillWorks();
     }
