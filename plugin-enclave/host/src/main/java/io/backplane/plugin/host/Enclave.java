@@ -103,7 +103,9 @@ public final class Enclave implements PluginEndpoint {
         Process p;
         try {
             ProcessBuilder pb = new ProcessBuilder(command).directory(new java.io.File("/"));
-            pb.environment().clear(); // bwrap's own /proc/1/environ is readable inside: it must hold nothing of the node's
+            // Nothing of the node's environment (a PIN) reaches the wrapper chain; the JVM is PID 1 inside (--as-pid-1),
+            // so no bubblewrap process, whose /proc/PID/environ would be readable, is in the enclave's PID namespace.
+            pb.environment().clear();
             p = pb.start();
         } catch (IOException e) {
             throw new EnclaveFailure(UndecidedReason.CRASHED, "cannot start the enclave of " + pluginId + ": " + e.getMessage());
@@ -185,6 +187,12 @@ public final class Enclave implements PluginEndpoint {
         }
     }
 
+    private boolean needsFreeze() {
+        synchronized (freezeLock) {
+            return !dead && !frozen;
+        }
+    }
+
     private static synchronized Thread startFreezer() {
         if (freezer != null) {
             return freezer;
@@ -197,7 +205,14 @@ public final class Enclave implements PluginEndpoint {
                     java.util.concurrent.locks.LockSupport.parkNanos(FREEZE_AFTER_NANOS / 2);
                 }
                 long now = System.nanoTime();
-                IDLE.removeIf(e -> e.freezeIfIdle(now));
+                for (Enclave e : IDLE) {
+                    if (e.freezeIfIdle(now)) {
+                        IDLE.remove(e);
+                        if (e.needsFreeze()) {
+                            IDLE.add(e); // thawed, called and answered between the check and the removal
+                        }
+                    }
+                }
             }
         }, "enclave-freezer");
         freezer.setDaemon(true);
