@@ -509,6 +509,58 @@ class HostilePluginsTest {
         assertThat(refusal("lambda-name", "hostile.LambdaName")).contains("java.lang.Class.getName (not on the allowlist)");
     }
 
+    /**
+     * A plugin whose schedule loads a dynamic constant bootstrapped through {@code ConstantBootstraps.invoke} on a
+     * method handle to {@code System.nanoTime} (what javac never writes, so it is made with ASM): refused at load by
+     * name; with the scan off it runs inside the enclave like any other code (its null answer is a plugin error).
+     */
+    private Path condyJar() throws IOException {
+        org.objectweb.asm.ClassWriter cw = new org.objectweb.asm.ClassWriter(org.objectweb.asm.ClassWriter.COMPUTE_MAXS | org.objectweb.asm.ClassWriter.COMPUTE_FRAMES);
+        cw.visit(org.objectweb.asm.Opcodes.V21, org.objectweb.asm.Opcodes.ACC_PUBLIC | org.objectweb.asm.Opcodes.ACC_FINAL, "hostile/Condy", null,
+                "java/lang/Object", new String[] {"io/backplane/plugin/api/LeaderElection"});
+        var init = cw.visitMethod(org.objectweb.asm.Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+        init.visitVarInsn(org.objectweb.asm.Opcodes.ALOAD, 0);
+        init.visitMethodInsn(org.objectweb.asm.Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        init.visitInsn(org.objectweb.asm.Opcodes.RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        var m = cw.visitMethod(org.objectweb.asm.Opcodes.ACC_PUBLIC, "schedule",
+                "(Lio/backplane/plugin/api/LeaderElectionInput;)Lio/backplane/plugin/api/LeaderSchedule;", null, null);
+        org.objectweb.asm.Handle bsm = new org.objectweb.asm.Handle(org.objectweb.asm.Opcodes.H_INVOKESTATIC, "java/lang/invoke/ConstantBootstraps", "invoke",
+                "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/Class;Ljava/lang/invoke/MethodHandle;[Ljava/lang/Object;)Ljava/lang/Object;", false);
+        org.objectweb.asm.Handle clock = new org.objectweb.asm.Handle(org.objectweb.asm.Opcodes.H_INVOKESTATIC, "java/lang/System", "nanoTime", "()J", false);
+        m.visitLdcInsn(new org.objectweb.asm.ConstantDynamic("now", "Ljava/lang/Object;", bsm, clock));
+        m.visitInsn(org.objectweb.asm.Opcodes.POP);
+        m.visitInsn(org.objectweb.asm.Opcodes.ACONST_NULL);
+        m.visitInsn(org.objectweb.asm.Opcodes.ARETURN);
+        m.visitMaxs(0, 0);
+        m.visitEnd();
+        cw.visitEnd();
+        Path jarFile = dir.resolve("condy.jar");
+        try (var jos = new java.util.jar.JarOutputStream(Files.newOutputStream(jarFile))) {
+            jos.putNextEntry(new java.util.jar.JarEntry("hostile/Condy.class"));
+            jos.write(cw.toByteArray());
+            jos.closeEntry();
+        }
+        return jarFile;
+    }
+
+    @Test
+    void aDynamicConstantIsRefusedAtLoadAndContainedWithTheScanOff() throws Exception {
+        Path condy = condyJar();
+        try {
+            guarded.load(jars.manifest("condy", condy, "hostile.Condy", PluginKind.LEADER_ELECTION), condy).close();
+            throw new AssertionError("a dynamic constant passed the scan");
+        } catch (PluginRefusedException e) {
+            assertThat(e.getMessage()).contains("a dynamic constant now (bootstrap java.lang.invoke.ConstantBootstraps.invoke) (dynamic constants)");
+        }
+        needSandbox();
+        try (PluginClient c = bare.load(jars.manifest("condy-bare", condy, "hostile.Condy", PluginKind.LEADER_ELECTION), condy)) {
+            assertThat(detail(c.leaderSchedule(input()))).startsWith("PLUGIN_ERROR");
+        }
+        nodeStillWorks();
+    }
+
     /** Starts the enclave with a harmless call... not possible for a hostile plugin, so start it through the factory. */
     private static Enclave startedEnclave(PluginClient c) {
         PluginOutcome<byte[]> hello = c.supervisor().call(io.backplane.plugin.runtime.Wire.HELLO, new byte[0]);
