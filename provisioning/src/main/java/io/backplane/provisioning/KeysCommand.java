@@ -348,7 +348,12 @@ public final class KeysCommand implements Callable<Integer> {
         @Override
         Integer run() throws IOException {
             try (SigningGuard g = SigningGuard.open(hsmDir().resolve("guard"))) {
-                String doc = GuardHistoryJson.write(g.history(key));
+                var history = g.history(key);
+                if (key != null && history.isEmpty()) {
+                    throw CommandFailure.failure("key '" + key + "' has no guard history in " + hsmDir().resolve("guard")
+                            + " (no such key, or it never signed; `backplane keys list` shows the keys)");
+                }
+                String doc = GuardHistoryJson.write(history);
                 if (outFile != null) {
                     Files.writeString(outFile, doc);
                     print(Map.of("out", outFile.toString()));
@@ -388,7 +393,11 @@ public final class KeysCommand implements Callable<Integer> {
             Path pem = hsmDir().resolve("identity.pem");
             Path log = hsmDir().resolve("audit").resolve("audit.log");
             if (!Files.exists(pem)) {
-                throw new IllegalStateException("no identity certificate at " + pem + " (run `backplane keys gen-identity`)");
+                // Name the first missing step of init-token -> gen-identity, not a later one.
+                throw new IllegalStateException(Files.isDirectory(hsmDir())
+                        ? "no identity certificate at " + pem + " (run `backplane keys gen-identity --home " + home.dir() + "`)"
+                        : "no token under " + hsmDir() + " (the first step is `backplane keys init-token --home " + home.dir()
+                                + "`, then `keys gen-identity`)");
             }
             PublicKey identity = CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem))).getPublicKey();

@@ -43,7 +43,8 @@ public final class EnclaveHost implements AutoCloseable {
         this.nodeId = nodeId;
         this.nanoTime = nanoTime;
         try {
-            this.workDir = Files.createTempDirectory("backplane-enclaves");
+            // The current java.io.tmpdir (the command's <home>/tmp/run-<pid>), not the one the JVM started with.
+            this.workDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "backplane-enclaves");
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot create the enclave work directory", e);
         }
