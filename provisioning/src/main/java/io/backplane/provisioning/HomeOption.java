@@ -46,6 +46,9 @@ public final class HomeOption {
     List<String> sets = new ArrayList<>();
 
     public NodeHome resolve() {
+        if (home != null && home.toString().isBlank()) {
+            throw CommandFailure.usage("--home is empty; give a directory (or leave --home out for $BACKPLANE_HOME, else ~/.backplane/" + node + ")");
+        }
         NodeHome resolved = NodeHome.resolve(home, node, System.getenv(), Path.of(System.getProperty("user.home")));
         MDC.put("node", node);
         String path = command == null ? "" : Examples.path(command.commandLine());

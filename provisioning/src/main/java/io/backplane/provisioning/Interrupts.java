@@ -19,12 +19,14 @@ final class Interrupts {
     private static final AtomicReference<Runnable> PARTIAL = new AtomicReference<>();
     private static final AtomicReference<Path> SCRATCH = new AtomicReference<>();
     private static volatile boolean finished;
+    private static volatile boolean json;
 
     private Interrupts() {
     }
 
     /** Called once by {@link Main#main}: only a real process has signals to stop it. */
-    static void install() {
+    static void install(boolean jsonRequested) {
+        json = jsonRequested;
         Runtime.getRuntime().addShutdownHook(new Thread(Interrupts::onShutdown, "backplane-stop"));
     }
 
@@ -58,6 +60,9 @@ final class Interrupts {
             } catch (RuntimeException e) {
                 System.err.println("backplane: interrupted; could not print the finished work: " + e.getMessage());
             }
+        } else if (!finished && json) {
+            // Stopped before any work finished: --json still owes its one document.
+            System.out.println("{\"error\":{\"code\":" + ExitCodes.INTERRUPTED + ",\"message\":\"interrupted before any work finished\"}}");
         }
         System.out.flush();
         Path dir = SCRATCH.get();

@@ -22,7 +22,7 @@ public final class Main {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        Interrupts.install();
+        Interrupts.install(jsonRequested(args));
         int code = run(args, out, err);
         Interrupts.finished();
         System.exit(code);
@@ -30,10 +30,15 @@ public final class Main {
 
     /** Runs one command line and returns its exit code; tests call this directly. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return run(args, out, err, System.getenv());
+    }
+
+    /** As {@link #run(String[], PrintWriter, PrintWriter)}, with the environment whose BACKPLANE_* variables are checked. */
+    static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
         boolean json = jsonRequested(args);
         Tracking trackedOut = new Tracking(out);
         Tracking trackedErr = new Tracking(err);
-        CommandLine cli = commandLine(json);
+        CommandLine cli = commandLine(json, env);
         cli.setOut(trackedOut);
         cli.setErr(trackedErr);
         int code = cli.execute(args);
@@ -48,10 +53,10 @@ public final class Main {
     }
 
     static CommandLine commandLine() {
-        return commandLine(false);
+        return commandLine(false, System.getenv());
     }
 
-    private static CommandLine commandLine(boolean json) {
+    private static CommandLine commandLine(boolean json, Map<String, String> env) {
         CommandLine cli = new CommandLine(new BackplaneCommand());
         Examples.install(cli);
         cli.setUsageHelpAutoWidth(true);
@@ -59,7 +64,7 @@ public final class Main {
             if (!helpRequested(parseResult)) {
                 try {
                     // Every command, not only those that load a config: a mistyped BACKPLANE_* variable is never ignored.
-                    io.backplane.config.ConfigLoader.backplane().checkEnvironment(System.getenv());
+                    io.backplane.config.ConfigLoader.backplane().checkEnvironment(env);
                 } catch (ConfigException e) {
                     throw new CommandLine.ExecutionException(parseResult.commandSpec().commandLine(), e.getMessage(), e);
                 }
