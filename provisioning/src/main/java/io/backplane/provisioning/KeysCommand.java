@@ -330,7 +330,7 @@ public final class KeysCommand implements Callable<Integer> {
                     Map<String, Object> doc = new LinkedHashMap<>();
                     doc.put("refused", r.getMessage());
                     doc.put("watermark", wm);
-                    print(doc);
+                    print(json.enabled() ? JsonOutput.failed(ExitCodes.REFUSED, r.getMessage(), doc) : doc);
                     return ExitCodes.REFUSED;
                 }
             }
@@ -418,7 +418,7 @@ public final class KeysCommand implements Callable<Integer> {
             doc.put("anchorSeq", r.anchorSeq());
             doc.put("afterAnchor", r.afterAnchor());
             doc.put("problems", r.problems());
-            print(doc);
+            print(r.ok() || !json.enabled() ? doc : JsonOutput.failed(ExitCodes.FAILURE, "audit trail damaged: " + String.join("; ", r.problems()), doc));
             return r.ok() ? ExitCodes.OK : ExitCodes.FAILURE;
         }
     }

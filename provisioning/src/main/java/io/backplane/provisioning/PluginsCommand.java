@@ -154,7 +154,7 @@ public final class PluginsCommand implements Callable<Integer> {
                 out.put("findings", r.findings().stream().map(BytecodeScanner.Finding::toString).toList());
                 PrintWriter pw = spec.commandLine().getOut();
                 if (json.enabled()) {
-                    JsonOutput.line(pw, out);
+                    JsonOutput.line(pw, r.accepted() ? out : JsonOutput.failed(ExitCodes.PLUGIN_ERROR, "refused: " + String.join("; ", r.problems()), out));
                 } else {
                     pw.println(r.accepted() ? "ACCEPTED " + r.manifest().id() + " " + r.manifest().version() : "REFUSED");
                     r.problems().forEach(p -> pw.println("  " + p));
@@ -310,7 +310,7 @@ public final class PluginsCommand implements Callable<Integer> {
                 out.put("trustAnchor", anchor.source());
                 out.put("problems", problems);
                 if (json.enabled()) {
-                    JsonOutput.line(pw, out);
+                    JsonOutput.line(pw, problems.isEmpty() ? out : JsonOutput.failed(ExitCodes.FAILURE, "invalid report: " + String.join("; ", problems), out));
                 } else {
                     pw.println((problems.isEmpty() ? "VALID " : "INVALID ") + r.pluginId() + " " + r.pluginVersion() + " measurement " + r.measurement()
                             + " (" + r.tee() + " measurement, no hardware quote; signed by " + r.signerKind() + " key " + r.signerKeyId()
@@ -637,7 +637,7 @@ public final class PluginsCommand implements Callable<Integer> {
                 out.put("headSeq", v.headSeq());
                 out.put("unanchored", v.unanchored());
                 out.put("problems", v.problems());
-                JsonOutput.line(pw, out);
+                JsonOutput.line(pw, v.intact() ? out : JsonOutput.failed(ExitCodes.FAILURE, "damaged: " + String.join("; ", v.problems()), out));
             } else {
                 pw.println((v.intact() ? "INTACT " : "DAMAGED ") + file + ": " + v.entries() + " entries, head anchor at " + v.headSeq()
                         + (v.unanchored() > 0 ? " (" + v.unanchored() + " entry after it: re-anchored when the store next opens)" : ""));

@@ -100,6 +100,7 @@ class KeysCommandTest {
         assertThat(refused.code()).isEqualTo(ExitCodes.REFUSED);
         JsonNode doc = json(refused);
         assertThat(doc.get("refused").asText()).contains("already signed");
+        assertThat(doc.at("/error/code").asInt()).isEqualTo(ExitCodes.REFUSED); // the error member every --json failure has
         assertThat(doc.get("watermark").get("epoch").asLong()).isEqualTo(4);
         assertThat(doc.get("watermark").get("round").asLong()).isEqualTo(7);
         assertThat(doc.get("watermark").get("kind").asText()).isEqualTo("vote");

@@ -116,6 +116,7 @@ class PluginsCommandTest {
         Result refused = run("plugins", "verify", "--home", home.toString(), "--jar", samples.toString(), "--manifest", bad.toString(), "--json");
         assertThat(refused.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
         assertThat(refused.json().get("problems").toString()).contains("signature: does not verify");
+        assertThat(refused.json().at("/error/code").asInt()).isEqualTo(ExitCodes.PLUGIN_ERROR);
     }
 
     @Test
@@ -286,6 +287,7 @@ class PluginsCommandTest {
         Result refused = run("plugins", "attest", "--home", home.toString(), "--verify", forged.toString(), "--manifest", m.toString(), "--json");
         assertThat(refused.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(refused.json().get("problems").toString()).contains("is not the trusted node key");
+        assertThat(refused.json().at("/error/code").asInt()).isEqualTo(ExitCodes.FAILURE);
         // Given the forger's key explicitly, it holds: the anchor, not the report, decides whom to trust.
         Result trusted = run("plugins", "attest", "--home", bare.toString(), "--verify", forged.toString(), "--manifest", m.toString(),
                 "--trusted-key", forgerHome.resolve("plugins/attestation-key.pub").toString(), "--json");
