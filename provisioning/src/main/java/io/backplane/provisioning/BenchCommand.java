@@ -371,7 +371,8 @@ public final class BenchCommand implements Callable<Integer> {
         public Report run(Settings s) throws IOException {
             Path benchDir = s.home().dir().resolve("bench");
             Files.createDirectories(benchDir);
-            Path work = Files.createTempDirectory(benchDir, "hsm-keystore-");
+            // The throw-away keystore lives in the process's scratch directory (<home>/tmp/run-<pid>), removed even on Ctrl-C.
+            Path work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "hsm-keystore-");
             Duration perPath = Duration.ofMillis(Math.max(1000, s.minTimeMillis()));
             // SoftHSM reads its config once per process: if this process already chose one (a test JVM, a node), the
             // bench token goes there, under its own fresh label.
