@@ -318,6 +318,8 @@ public final class KeysCommand implements Callable<Integer> {
                     Signature s = ks.sign(new SigningRequest(key, epoch, round, k, bytes));
                     Map<String, Object> doc = new LinkedHashMap<>();
                     doc.put("signature", s.hex());
+                    // The very same bytes again: the stored signature is released again (a crash must not cost the vote).
+                    doc.put("repeat", s.repeated());
                     print(doc);
                     return ExitCodes.OK;
                 } catch (DoubleSignRefused r) {

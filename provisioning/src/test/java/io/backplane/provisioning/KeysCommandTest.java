@@ -95,6 +95,8 @@ class KeysCommandTest {
         CliTest.Result same = keys("sign", "--key", blsId, "--epoch", "4", "--round", "7", "--kind", "vote", "--msg", msg, "--json");
         assertThat(same.code()).isZero();
         assertThat(json(same).get("signature").asText()).isEqualTo(firstSignature);
+        assertThat(json(same).get("repeat").asBoolean()).isTrue();
+        assertThat(json(r).get("repeat").asBoolean()).isFalse();
 
         CliTest.Result refused = keys("sign", "--key", blsId, "--epoch", "4", "--round", "7", "--kind", "vote", "--msg", "ff", "--json");
         assertThat(refused.code()).isEqualTo(ExitCodes.REFUSED);
