@@ -114,6 +114,11 @@ class ExitCodesTest {
                 "--out", manifest.toString());
         assertThat(manifest).doesNotExist();
         json(ExitCodes.USAGE, "plugins", "manifest", "--jar", jar.toString());
+        // An input that is not the kind's shape is the operator's error (1), found before any plugin starts.
+        Path input = Files.writeString(dir.resolve("in.json"), "{\"epoch\": 1}");
+        assertThat(json(ExitCodes.FAILURE, "plugins", "call", "--home", home.toString(), "--jar", jar.toString(), "--manifest",
+                manifest.toString(), "--kind", "leader-election", "--input", input.toString()).at("/error/message").asText())
+                .contains("is not a valid leader-election input");
     }
 
     @Test

@@ -191,6 +191,7 @@ class KeysCommandTest {
             CliTest.Result bad = keys("audit-verify", "--json");
             assertThat(bad.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(json(bad).get("problems").get(0).asText()).contains("edited");
+            assertThat(json(bad).at("/error/code").asInt()).isEqualTo(ExitCodes.FAILURE);
 
             // The last entry and the checkpoint after it cut off: what is left is a well-signed prefix, but the token's
             // anchor names the entry that is gone.
