@@ -44,14 +44,22 @@ import picocli.CommandLine.Spec;
  * the answer is {@code {"output": ...}} as in the vectors, {@code null} where they expect an error. A malformed line
  * answers {@code {"error":{"code":1,"message":...}}} and the other lines still answer; the exit code is then 1.
  */
-@Command(name = "accel", description = {"Run one accelerated crypto operation over JSON lines (one answer line per input line).",
-        "OP and its input fields (byte fields are hex, 0x prefix optional; other fields are refused):",
-        "  sha256 {msg} -> {digest}; merkle {leaves:[...]} -> {root}; vdf-eval {x,t} -> {y,proof};",
-        "  vdf-verify {x,y,proof,t} -> {valid}; ed25519-verify {pk,msg,sig} -> {valid};",
-        "  bls-aggregate [sigs...], bls-aggregate-pubkeys [pks...], bls-verify {pubkey,message,signature},",
-        "  bls-fast-aggregate-verify {pubkeys,message,signature}, bls-aggregate-verify {pubkeys,messages,signature},",
-        "  bls-batch-verify {pubkeys,messages,signatures} -> {output} (the official vectors' input objects; a whole",
-        "  vector {input,output} is accepted too). A bad line answers {\"error\":{\"code\":1,\"message\":...}}, exit 1."})
+@Command(name = "accel", description = {"Run a crypto operation over JSON lines, one answer line per input line.",
+        "OP, its input line and its answer (byte fields are hex, 0x prefix optional;",
+        "other fields are refused):",
+        "  sha256                     {msg}                         -> {digest}",
+        "  merkle                     {leaves:[...]}                -> {root}",
+        "  vdf-eval                   {x,t}                         -> {y,proof}",
+        "  vdf-verify                 {x,y,proof,t}                 -> {valid}",
+        "  ed25519-verify             {pk,msg,sig}                  -> {valid}",
+        "  bls-aggregate              [signature,...]               -> {output}",
+        "  bls-aggregate-pubkeys      [pubkey,...]                  -> {output}",
+        "  bls-verify                 {pubkey,message,signature}    -> {output}",
+        "  bls-fast-aggregate-verify  {pubkeys,message,signature}   -> {output}",
+        "  bls-aggregate-verify       {pubkeys,messages,signature}  -> {output}",
+        "  bls-batch-verify           {pubkeys,messages,signatures} -> {output,each}",
+        "BLS lines: the official vectors' input objects (or whole {input,output}).",
+        "A bad line answers {\"error\":{\"code\":1,\"message\":...}} in its place; exit 1."})
 public final class AccelCommand implements Callable<Integer> {
     /** Overrides where compiled OpenCL programs are cached (default {@code <home>/cache/opencl}). */
     public static final String CACHE_ENV = "BACKPLANE_OPENCL_CACHE";
