@@ -27,7 +27,12 @@ public final class BackplaneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
+        throw missingSubcommand(spec);
+    }
+
+    /** A command group run without its subcommand: bad usage (exit 2), rendered by Main with the group's usage. */
+    static picocli.CommandLine.ParameterException missingSubcommand(CommandSpec group) {
+        return new picocli.CommandLine.ParameterException(group.commandLine(), "missing a command: one of "
+                + String.join(", ", group.commandLine().getSubcommands().keySet()));
     }
 }

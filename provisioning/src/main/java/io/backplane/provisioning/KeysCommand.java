@@ -58,8 +58,7 @@ public final class KeysCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
+        throw BackplaneCommand.missingSubcommand(spec);
     }
 
     /** Shared by every subcommand: home, config, keystore opening, output. */

@@ -65,8 +65,7 @@ public final class PluginsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
+        throw BackplaneCommand.missingSubcommand(spec);
     }
 
     static Path pluginsDir(NodeHome home) {
