@@ -3,7 +3,16 @@
 
 find_jdk() {
   local candidates=()
-  [ -n "${BACKPLANE_JAVA_HOME:-}" ] && candidates+=("$BACKPLANE_JAVA_HOME")
+  if [ -n "${BACKPLANE_JAVA_HOME:-}" ]; then
+    # Named explicitly: use it or say why not, never fall back to another JDK without a word.
+    local f
+    f=$("$BACKPLANE_JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' || true)
+    if [ ! -x "$BACKPLANE_JAVA_HOME/bin/java" ] || [ ! -x "$BACKPLANE_JAVA_HOME/bin/javac" ] || ! [ "${f:-0}" -ge 25 ] 2>/dev/null; then
+      echo "backplane: BACKPLANE_JAVA_HOME=$BACKPLANE_JAVA_HOME is not a JDK 25 or later (needs bin/java and bin/javac${f:+; found Java $f}); fix it or unset it" >&2
+      return 1
+    fi
+    candidates+=("$BACKPLANE_JAVA_HOME")
+  fi
   candidates+=("/usr/lib/jvm/temurin-25-jdk-amd64")
   [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
   local d

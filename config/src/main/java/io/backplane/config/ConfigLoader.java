@@ -31,10 +31,28 @@ import java.util.stream.Collectors;
  * immutable records; a value the records refuse fails with the key named.
  */
 public final class ConfigLoader {
-    /** Environment variables that configure the launcher rather than a config key; never treated as keys. */
+    /** The prefix of every variable Backplane reads. */
     public static final String ENV_PREFIX = "BACKPLANE_";
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+    /**
+     * Every {@code BACKPLANE_*} variable that is not a config key, with its meaning: the one list of them. Any other
+     * {@code BACKPLANE_*} variable must name a config key ({@link #envName}); one that does not is refused, naming
+     * the closest known variable, because a mistyped override that is silently ignored is worse than none.
+     */
+    public static final Map<String, String> NON_CONFIG_VARIABLES = orderedMap(
+            "BACKPLANE_HOME", "the node home when --home is not given (default ~/.backplane/<node>)",
+            "BACKPLANE_HSM_PIN", "the token's user PIN (else the PIN file, hsm.pinFile)",
+            "BACKPLANE_HSM_SO_PIN", "the token's security-officer PIN for keys init-token (else a random one in <home>/hsm/so-pin-<label>)",
+            "BACKPLANE_JAVA_HOME", "the JDK 25 the ./backplane and scripts/* launchers use (else /usr/lib/jvm/temurin-25-jdk-amd64)",
+            "BACKPLANE_LOG_LEVEL", "log level on stderr: TRACE, DEBUG, INFO, WARN (default), ERROR or OFF",
+            "BACKPLANE_JVM_OPTS", "extra JVM flags for the ./backplane launcher",
+            "BACKPLANE_OPENCL_CACHE", "where compiled OpenCL programs are cached (default <home>/cache/opencl)");
+
+    /** The levels {@code BACKPLANE_LOG_LEVEL} may name (Logback would silently read anything else as DEBUG). */
+    public static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
@@ -71,6 +89,7 @@ public final class ConfigLoader {
      * @param sets {@code key=value} strings, applied last
      */
     public <T> T load(Class<T> type, Path file, Map<String, String> env, List<String> sets) {
+        checkEnvironment(env);
         ObjectNode merged = defaults.deepCopy();
         if (file != null) {
             mergeFile(merged, file);
@@ -92,9 +111,67 @@ public final class ConfigLoader {
         return map(type, merged);
     }
 
-    /** The environment variable that overrides {@code key}: {@code accel.device} is {@code BACKPLANE_ACCEL_DEVICE}. */
+    /**
+     * The environment variable that overrides {@code key}: {@code BACKPLANE_} and the key with a {@code _} between
+     * words, upper-cased. Dots, dashes and camelCase humps are word breaks: {@code accel.device} is
+     * {@code BACKPLANE_ACCEL_DEVICE}, {@code plugins.callDeadlineMs} is {@code BACKPLANE_PLUGINS_CALL_DEADLINE_MS}.
+     */
     public static String envName(String key) {
-        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        String words = key.replaceAll("([a-z0-9])([A-Z])", "$1_$2");
+        return ENV_PREFIX + words.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /**
+     * Refuses a {@code BACKPLANE_*} variable that names neither a config key nor one of
+     * {@link #NON_CONFIG_VARIABLES} (naming the closest known one), and a {@code BACKPLANE_LOG_LEVEL} that is not a
+     * level. {@code BACKPLANE_JAVA_HOME} is checked by the launcher that reads it ({@code scripts/lib.sh}).
+     */
+    public void checkEnvironment(Map<String, String> env) {
+        List<String> known = new ArrayList<>(NON_CONFIG_VARIABLES.keySet());
+        leaves(defaults).keySet().forEach(k -> known.add(envName(k)));
+        for (String name : new java.util.TreeSet<>(env.keySet())) {
+            if (!name.startsWith(ENV_PREFIX) || known.contains(name)) {
+                continue;
+            }
+            String closest = known.stream().min(java.util.Comparator.comparingInt(k -> editDistance(k, name))).orElseThrow();
+            throw new ConfigException("environment variable " + name + " names no config key (did you mean " + closest
+                    + "?); config keys map to BACKPLANE_ + the key upper-cased with _ between words (plugins.callDeadlineMs"
+                    + " -> BACKPLANE_PLUGINS_CALL_DEADLINE_MS); the other BACKPLANE_* variables are "
+                    + String.join(", ", NON_CONFIG_VARIABLES.keySet()));
+        }
+        String level = env.get("BACKPLANE_LOG_LEVEL");
+        if (level != null && !LOG_LEVELS.contains(level.strip().toUpperCase(Locale.ROOT))) {
+            throw new ConfigException("environment variable BACKPLANE_LOG_LEVEL: '" + level + "' is not a level (one of "
+                    + String.join(", ", LOG_LEVELS) + ")");
+        }
+    }
+
+    /** Levenshtein distance, for "did you mean" only (a dozen lines; not worth a dependency). */
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int subst = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(subst, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static Map<String, String> orderedMap(String... kv) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     /** Every known key with its default, in file order. */
@@ -106,6 +183,9 @@ public final class ConfigLoader {
 
     private void mergeFile(ObjectNode merged, Path file) {
         JsonNode tree;
+        if (Files.isDirectory(file)) {
+            throw new ConfigException("config file " + file + " is a directory, not a file");
+        }
         try {
             tree = YAML.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {

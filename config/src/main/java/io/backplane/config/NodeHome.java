@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * A node's home directory: everything a node writes lives below it ({@code config.yaml}, {@code hsm/},
- * {@code data/}, {@code logs/}). Chosen by {@code --home DIR}, else {@code BACKPLANE_HOME}, else
- * {@code ~/.backplane/<node>}.
+ * {@code data/}, {@code logs/}, {@code tmp/}). Chosen by {@code --home DIR}, else {@code BACKPLANE_HOME}, else
+ * {@code ~/.backplane/<node>}; a leading {@code ~} is the user's home as the shell sees it ({@code $HOME}).
  */
 public record NodeHome(Path dir) {
     public static final String ENV = "BACKPLANE_HOME";
@@ -20,15 +20,38 @@ public record NodeHome(Path dir) {
         dir = dir.toAbsolutePath().normalize();
     }
 
+    /**
+     * @param userHome the fallback for {@code ~} when {@code HOME} is unset (Java's {@code user.home}, which comes from
+     *                 the password database and so ignores a changed {@code HOME})
+     */
     public static NodeHome resolve(Path flag, String nodeId, Map<String, String> env, Path userHome) {
+        String home = env.get("HOME");
+        Path tilde = home != null && !home.isBlank() ? Path.of(home) : userHome;
         if (flag != null) {
-            return new NodeHome(flag);
+            if (flag.toString().isBlank()) {
+                throw new ConfigException("--home is empty; give a directory (or leave --home out for $"
+                        + ENV + ", else ~/.backplane/" + nodeId + ")");
+            }
+            return new NodeHome(expandTilde(flag.toString(), tilde));
         }
         String fromEnv = env.get(ENV);
         if (fromEnv != null && !fromEnv.isBlank()) {
-            return new NodeHome(Path.of(fromEnv));
+            return new NodeHome(expandTilde(fromEnv, tilde));
         }
-        return new NodeHome(userHome.resolve(".backplane").resolve(nodeId));
+        return new NodeHome(tilde.resolve(".backplane").resolve(nodeId));
+    }
+
+    /** {@code ~} and {@code ~/x} as the shell would expand them (a quoted or {@code --home=~/x} one reaches us as is). */
+    private static Path expandTilde(String path, Path tilde) {
+        if (path.equals("~")) {
+            return tilde;
+        }
+        return path.startsWith("~/") ? tilde.resolve(path.substring(2)) : Path.of(path);
+    }
+
+    /** Whether the directory exists (read-only commands use a home only when it does). */
+    public boolean exists() {
+        return Files.isDirectory(dir);
     }
 
     public Path configFile() {

@@ -51,8 +51,51 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void envNameUpperCasesAndReplacesDots() {
-        assertThat(ConfigLoader.envName("hsm.tokenLabel")).isEqualTo("BACKPLANE_HSM_TOKENLABEL");
+    void envNameUpperCasesAndBreaksWordsAtDotsDashesAndCamelCase() {
+        assertThat(ConfigLoader.envName("hsm.tokenLabel")).isEqualTo("BACKPLANE_HSM_TOKEN_LABEL");
+        assertThat(ConfigLoader.envName("plugins.callDeadlineMs")).isEqualTo("BACKPLANE_PLUGINS_CALL_DEADLINE_MS");
+        assertThat(ConfigLoader.envName("accel.device")).isEqualTo("BACKPLANE_ACCEL_DEVICE");
+        assertThat(loader.load(null, Map.of("BACKPLANE_HSM_TOKEN_LABEL", "t2"), List.of()).hsm().tokenLabel()).isEqualTo("t2");
+    }
+
+    @Test
+    void aBackplaneVariableThatNamesNoKeyIsRefusedNamingTheClosest() {
+        assertThatThrownBy(() -> loader.load(null, Map.of("BACKPLANE_ACCEL_DEVISE", "cpu"), List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("BACKPLANE_ACCEL_DEVISE names no config key")
+                .hasMessageContaining("did you mean BACKPLANE_ACCEL_DEVICE?");
+        // The old run-together spelling of a camelCase key points at the new one.
+        assertThatThrownBy(() -> loader.load(null, Map.of("BACKPLANE_PLUGINS_CALLDEADLINEMS", "750"), List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("did you mean BACKPLANE_PLUGINS_CALL_DEADLINE_MS?");
+        // Variables that are not keys are listed once and accepted; others' variables are not ours to judge.
+        Map<String, String> fine = new java.util.HashMap<>();
+        ConfigLoader.NON_CONFIG_VARIABLES.keySet().forEach(k -> fine.put(k, "x"));
+        fine.put("BACKPLANE_LOG_LEVEL", "info");
+        fine.put("PATH", "/bin");
+        assertThat(loader.load(null, fine, List.of()).accel().device()).isEqualTo("auto");
+    }
+
+    @Test
+    void aLogLevelThatIsNoLevelIsRefused() {
+        assertThatThrownBy(() -> loader.checkEnvironment(Map.of("BACKPLANE_LOG_LEVEL", "LOUD")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("BACKPLANE_LOG_LEVEL: 'LOUD' is not a level");
+        loader.checkEnvironment(Map.of("BACKPLANE_LOG_LEVEL", "debug"));
+    }
+
+    @Test
+    void aDuplicateKeyAndADirectoryAsTheFileAreRefused() throws IOException {
+        Path dup = yaml("accel:\n  device: cpu\n  device: opencl\n");
+        assertThatThrownBy(() -> loader.load(dup, Map.of(), List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(dup.toString()).hasMessageContaining("device");
+        Path dupSection = yaml("accel:\n  device: cpu\naccel:\n  device: opencl\n");
+        assertThatThrownBy(() -> loader.load(dupSection, Map.of(), List.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("accel");
+        Path asDir = Files.createDirectories(dir.resolve("d/config.yaml"));
+        assertThatThrownBy(() -> loader.load(asDir, Map.of(), List.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("is a directory");
     }
 
     @Test

@@ -25,6 +25,19 @@ class NodeHomeTest {
     }
 
     @Test
+    void tildeIsTheShellsHomeNotTheAccountsAndAnEmptyHomeIsRefused() {
+        Path user = tmp.resolve("account");
+        Map<String, String> env = Map.of("HOME", tmp.resolve("shell").toString());
+        assertThat(NodeHome.resolve(Path.of("~/h"), "n1", env, user).dir()).isEqualTo(tmp.resolve("shell/h"));
+        assertThat(NodeHome.resolve(null, "n1", Map.of("HOME", tmp.resolve("shell").toString(), NodeHome.ENV, "~/e"), user).dir())
+                .isEqualTo(tmp.resolve("shell/e"));
+        assertThat(NodeHome.resolve(null, "n1", env, user).dir()).isEqualTo(tmp.resolve("shell/.backplane/n1"));
+        assertThat(NodeHome.resolve(null, "n1", Map.of(), user).dir()).isEqualTo(user.resolve(".backplane/n1"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NodeHome.resolve(Path.of(""), "n1", env, user))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--home is empty");
+    }
+
+    @Test
     void createsAnOwnerOnlyDirectory() throws Exception {
         NodeHome home = new NodeHome(tmp.resolve("a/b")).ensureExists().ensureExists();
         assertThat(home.dir()).isDirectory();

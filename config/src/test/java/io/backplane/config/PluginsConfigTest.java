@@ -27,7 +27,7 @@ class PluginsConfigTest {
 
     @Test
     void overridesFromSetAndEnvironmentAndFeatureFlagsPerPluginAndNode() {
-        PluginsSection p = loader.load(null, Map.of("BACKPLANE_PLUGINS_CALLDEADLINEMS", "750"),
+        PluginsSection p = loader.load(null, Map.of("BACKPLANE_PLUGINS_CALL_DEADLINE_MS", "750"),
                 List.of("plugins.dualExecutionEvery=10", "plugins.allowWeakSandbox=true", "plugins.enabled=round-robin,kary-tree@node1+node2,kary-tree@node3")).plugins();
         assertThat(p.callDeadlineMs()).isEqualTo(750);
         assertThat(p.dualExecutionEvery()).isEqualTo(10);

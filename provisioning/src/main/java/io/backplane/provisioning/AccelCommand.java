@@ -14,9 +14,7 @@ import io.backplane.accel.cpu.CpuBackend;
 import io.backplane.accel.vdf.Wesolowski;
 import io.backplane.accel.ed25519.Ed25519Item;
 import io.backplane.config.NodeHome;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,15 +36,30 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code backplane accel <op>}: runs one accelerated operation over JSON lines (stdin or {@code --in FILE}) and
- * writes one JSON line per input line, in order. For sha256, vdf-verify and ed25519-verify the whole input is one batch,
+ * writes one JSON line per input line, in order, blank and undecodable lines included (they answer an error).
+ * Byte fields are hex strings, with or without a {@code 0x} prefix in every op; a line with a field its op does not
+ * take, or anything after its JSON value, is refused. For sha256, vdf-verify and ed25519-verify the whole input is one batch,
  * so an operator can compare a device against the CPU on the same file. BLS lines are the {@code input} objects of
  * the official Ethereum vectors (a whole vector object {@code {"input": ...}} is accepted too) and each is one call;
  * the answer is {@code {"output": ...}} as in the vectors, {@code null} where they expect an error. A malformed line
- * answers {@code {"error": ...}} and the other lines still answer; the exit code is then 1.
+ * answers {@code {"error":{"code":1,"message":...}}} and the other lines still answer; the exit code is then 1.
  */
-@Command(name = "accel", description = {"Run an accelerated operation over JSON lines: sha256, merkle, vdf-eval, vdf-verify,",
-        "bls-aggregate, bls-aggregate-pubkeys, bls-verify, bls-fast-aggregate-verify, bls-aggregate-verify, bls-batch-verify,",
-        "ed25519-verify. Output is always one JSON line per input line."})
+@Command(name = "accel", description = {"Run a crypto operation over JSON lines, one answer line per input line.",
+        "OP, its input line and its answer (byte fields are hex, 0x prefix optional;",
+        "other fields are refused):",
+        "  sha256                     {msg}                         -> {digest}",
+        "  merkle                     {leaves:[...]}                -> {root}",
+        "  vdf-eval                   {x,t}                         -> {y,proof}",
+        "  vdf-verify                 {x,y,proof,t}                 -> {valid}",
+        "  ed25519-verify             {pk,msg,sig}                  -> {valid}",
+        "  bls-aggregate              [signature,...]               -> {output}",
+        "  bls-aggregate-pubkeys      [pubkey,...]                  -> {output}",
+        "  bls-verify                 {pubkey,message,signature}    -> {output}",
+        "  bls-fast-aggregate-verify  {pubkeys,message,signature}   -> {output}",
+        "  bls-aggregate-verify       {pubkeys,messages,signature}  -> {output}",
+        "  bls-batch-verify           {pubkeys,messages,signatures} -> {output,each}",
+        "BLS lines: the official vectors' input objects (or whole {input,output}).",
+        "A bad line answers {\"error\":{\"code\":1,\"message\":...}} in its place; exit 1."})
 public final class AccelCommand implements Callable<Integer> {
     /** Overrides where compiled OpenCL programs are cached (default {@code <home>/cache/opencl}). */
     public static final String CACHE_ENV = "BACKPLANE_OPENCL_CACHE";
@@ -58,6 +71,23 @@ public final class AccelCommand implements Callable<Integer> {
             "bls-aggregate-pubkeys", "bls-verify", "bls-fast-aggregate-verify", "bls-aggregate-verify", "bls-batch-verify",
             "ed25519-verify");
     private static final HexFormat HEX = HexFormat.of();
+
+    /** The fields each op's input line may have; anything else is refused by name. BLS lines may be whole vectors. */
+    static final Map<String, List<String>> FIELDS = Map.ofEntries(
+            Map.entry("sha256", List.of("msg")), Map.entry("merkle", List.of("leaves")),
+            Map.entry("vdf-eval", List.of("x", "t")), Map.entry("vdf-verify", List.of("x", "y", "proof", "t")),
+            Map.entry("ed25519-verify", List.of("pk", "msg", "sig")),
+            Map.entry("bls-verify", List.of("pubkey", "message", "signature")),
+            Map.entry("bls-fast-aggregate-verify", List.of("pubkeys", "message", "signature")),
+            Map.entry("bls-aggregate-verify", List.of("pubkeys", "messages", "signature")),
+            Map.entry("bls-batch-verify", List.of("pubkeys", "messages", "signatures")),
+            Map.entry("bls-aggregate", List.of()), Map.entry("bls-aggregate-pubkeys", List.of()));
+
+    /** Fields of a whole official vector object ({@code {"input": ..., "output": ...}}). */
+    private static final List<String> VECTOR_FIELDS = List.of("input", "output");
+
+    /** The op of this run, for the field check of each line. */
+    private static final ThreadLocal<String> CURRENT_OP = new ThreadLocal<>();
 
     @Spec
     CommandSpec spec;
@@ -84,16 +114,16 @@ public final class AccelCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!OPS.contains(op)) {
-            err.println("backplane accel: unknown op '" + op + "' (known: " + String.join(", ", OPS) + ")");
-            return ExitCodes.USAGE;
+            throw CommandFailure.usage("unknown op '" + op + "' (known: " + String.join(", ", OPS) + ")");
         }
         List<String> lines;
         try {
             lines = readLines();
         } catch (IOException e) {
-            err.println("backplane accel: cannot read " + (in == null ? "stdin" : in) + ": " + e.getMessage());
-            return ExitCodes.FAILURE;
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage();
+            throw CommandFailure.failure("cannot read " + (in == null ? "stdin" : in) + ": " + why);
         }
+        CURRENT_OP.set(op);
         NodeHome nodeHome = home.resolve();
         String device = home.loadConfig(nodeHome).accel().device();
         try (Ops accel = open(device, nodeHome, err)) {
@@ -193,11 +223,35 @@ public final class AccelCommand implements Callable<Integer> {
         return env != null && !env.isBlank() ? Path.of(env) : nodeHome.dir().resolve("cache").resolve("opencl");
     }
 
+    /** A line that could not be decoded; it answers an error in its place. */
+    static final String UNDECODABLE = "\u0000undecodable";
+
+    /**
+     * Every line of the input, in order: from a file and from stdin alike, a line that is not valid UTF-8 becomes
+     * {@link #UNDECODABLE} (answered with an error in its place) instead of losing the batch or being read with
+     * replacement characters. A final newline does not start another line.
+     */
     private List<String> readLines() throws IOException {
-        BufferedReader r = in != null ? Files.newBufferedReader(in, StandardCharsets.UTF_8)
-                : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try (r) {
-            return r.lines().filter(l -> !l.isBlank()).toList();
+        byte[] all = in != null ? Files.readAllBytes(in) : System.in.readAllBytes();
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= all.length; i++) {
+            if (i == all.length ? i > start : all[i] == '\n') {
+                int end = i > start && all[i - 1] == '\r' ? i - 1 : i;
+                lines.add(decode(all, start, end));
+                start = i + 1;
+            }
+        }
+        return lines;
+    }
+
+    private static String decode(byte[] b, int from, int to) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(b, from, to - from)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return UNDECODABLE;
         }
     }
 
@@ -327,21 +381,70 @@ public final class AccelCommand implements Callable<Integer> {
         return answers;
     }
 
+    /** The one error shape of the command line ({@code {"error":{"code":1,"message":...}}}), per line. */
     private static Map<String, Object> error(Exception e) {
-        return Map.of("error", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", ExitCodes.FAILURE);
+        error.put("message", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        return Map.of("error", error);
     }
 
     private static JsonNode parseLine(String line) {
+        if (line.equals(UNDECODABLE)) {
+            throw new IllegalArgumentException("not valid UTF-8");
+        }
+        if (line.isBlank()) {
+            throw new IllegalArgumentException("blank line (every input line is answered; remove it)");
+        }
         JsonNode n;
-        try {
-            n = JsonOutput.MAPPER.readTree(line);
+        try (com.fasterxml.jackson.core.JsonParser p = JsonOutput.MAPPER.createParser(line)) {
+            n = JsonOutput.MAPPER.readTree(p);
+            boolean trailing;
+            try {
+                trailing = p.nextToken() != null;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                trailing = true;
+            }
+            if (trailing) {
+                throw new IllegalArgumentException("not JSON: something follows the JSON value on this line (one value per line)");
+            }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
         if (n == null || !(n.isObject() || n.isArray())) {
             throw new IllegalArgumentException("not a JSON object or array");
         }
+        checkFields(n, CURRENT_OP.get());
         return n;
+    }
+
+    /** Refuses a field the op does not take, naming it (a misspelt field would otherwise read as missing). */
+    private static void checkFields(JsonNode n, String op) {
+        if (op == null || !n.isObject()) {
+            return;
+        }
+        List<String> allowed = FIELDS.getOrDefault(op, List.of());
+        JsonNode fields = n;
+        if (op.startsWith("bls-") && n.has("input")) {
+            checkNames(n, VECTOR_FIELDS, op + " vector");
+            fields = n.get("input");
+            if (!fields.isObject()) {
+                return;
+            }
+        }
+        checkNames(fields, allowed, op);
+    }
+
+    private static void checkNames(JsonNode n, List<String> allowed, String what) {
+        for (var it = n.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                throw new IllegalArgumentException("unknown field '" + f + "' (" + what + " takes "
+                        + (allowed.isEmpty() ? "a JSON array" : String.join(", ", allowed)) + ")");
+            }
+        }
     }
 
     private static byte[] hex(JsonNode n, String field) {
@@ -349,7 +452,7 @@ public final class AccelCommand implements Callable<Integer> {
         if (v == null || !v.isTextual()) {
             throw new IllegalArgumentException(field + ": missing or not a string");
         }
-        return hexValue(field, v.asText());
+        return hexValue(field, strip0x(v.asText()));
     }
 
     private static byte[] hexValue(String field, String s) {
@@ -373,7 +476,7 @@ public final class AccelCommand implements Callable<Integer> {
             if (!v.get(i).isTextual()) {
                 throw new IllegalArgumentException(field + "[" + i + "]: not a string");
             }
-            out.add(hexValue(field + "[" + i + "]", v.get(i).asText()));
+            out.add(hexValue(field + "[" + i + "]", strip0x(v.get(i).asText())));
         }
         return out;
     }

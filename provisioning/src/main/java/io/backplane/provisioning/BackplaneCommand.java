@@ -5,9 +5,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** The top-level {@code backplane} command; with no subcommand it prints usage and exits 2. */
+/**
+ * The top-level {@code backplane} command; with no subcommand it prints usage and exits 2. Help options, the
+ * {@code help} subcommand, examples and the exit-code footer are added to the whole tree by {@link Examples}.
+ */
 @Command(name = "backplane",
-        mixinStandardHelpOptions = false,
         description = "Backplane validator appliance.",
         subcommands = {
                 VersionCommand.class,
@@ -18,15 +20,19 @@ import picocli.CommandLine.Spec;
                 PluginsCommand.class,
                 SimCommand.class,
                 KeysCommand.class,
-        },
-        footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage, 3 signing refused, 4 plugin error."})
+        })
 public final class BackplaneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
+        throw missingSubcommand(spec);
+    }
+
+    /** A command group run without its subcommand: bad usage (exit 2), rendered by Main with the group's usage. */
+    static picocli.CommandLine.ParameterException missingSubcommand(CommandSpec group) {
+        return new picocli.CommandLine.ParameterException(group.commandLine(), "missing a command: one of "
+                + String.join(", ", group.commandLine().getSubcommands().keySet()));
     }
 }

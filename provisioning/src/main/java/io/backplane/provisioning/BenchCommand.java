@@ -147,13 +147,28 @@ public final class BenchCommand implements Callable<Integer> {
             }
             return opened.get();
         };
-        List<Report> reports = new ArrayList<>();
+        List<Report> reports = java.util.Collections.synchronizedList(new ArrayList<>());
+        // Ctrl-C prints the suites that finished, as the table or a JSON document marked "interrupted" (exit 130).
+        Interrupts.Registration stop = Interrupts.whileRunning(() -> {
+            List<Report> finished;
+            synchronized (reports) {
+                finished = new ArrayList<>(reports);
+            }
+            if (json.enabled()) {
+                JsonOutput.line(out, Map.of("ops", finished, "interrupted", true));
+            } else {
+                finished.forEach(r -> print(out, r));
+                out.println("bench: interrupted after " + finished.size() + " of " + ops.size() + " suite(s)");
+                out.flush();
+            }
+        });
         try {
             for (String name : ops) {
                 Suite suite = SUITES.get(name).get();
                 reports.add(suite.run(new Settings(nodeHome, devicesOnce, maxBatch, minTimeMillis, err, maxPointMillis)));
             }
         } finally {
+            stop.close();
             if (opened.get() != null) {
                 opened.get().forEach(AccelBackend::close);
             }
@@ -356,7 +371,8 @@ public final class BenchCommand implements Callable<Integer> {
         public Report run(Settings s) throws IOException {
             Path benchDir = s.home().dir().resolve("bench");
             Files.createDirectories(benchDir);
-            Path work = Files.createTempDirectory(benchDir, "hsm-keystore-");
+            // The throw-away keystore lives in the process's scratch directory (<home>/tmp/run-<pid>), removed even on Ctrl-C.
+            Path work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "hsm-keystore-");
             Duration perPath = Duration.ofMillis(Math.max(1000, s.minTimeMillis()));
             // SoftHSM reads its config once per process: if this process already chose one (a test JVM, a node), the
             // bench token goes there, under its own fresh label.

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -18,6 +20,20 @@ public final class JsonOutput {
 
     public boolean enabled() {
         return json;
+    }
+
+    /**
+     * A verdict document of a command that failed with {@code code} (a refused plugin, a damaged log, a refused
+     * signature): the same {@code "error"} member every failure has under {@code --json}, then the verdict's fields.
+     */
+    public static Map<String, Object> failed(int code, String message, Map<String, ?> verdict) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", code);
+        error.put("message", message);
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("error", error);
+        doc.putAll(verdict);
+        return doc;
     }
 
     /** Writes {@code value} as one line of JSON. */

@@ -58,8 +58,7 @@ public final class KeysCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
+        throw BackplaneCommand.missingSubcommand(spec);
     }
 
     /** Shared by every subcommand: home, config, keystore opening, output. */
@@ -318,6 +317,8 @@ public final class KeysCommand implements Callable<Integer> {
                     Signature s = ks.sign(new SigningRequest(key, epoch, round, k, bytes));
                     Map<String, Object> doc = new LinkedHashMap<>();
                     doc.put("signature", s.hex());
+                    // The very same bytes again: the stored signature is released again (a crash must not cost the vote).
+                    doc.put("repeat", s.repeated());
                     print(doc);
                     return ExitCodes.OK;
                 } catch (DoubleSignRefused r) {
@@ -330,7 +331,7 @@ public final class KeysCommand implements Callable<Integer> {
                     Map<String, Object> doc = new LinkedHashMap<>();
                     doc.put("refused", r.getMessage());
                     doc.put("watermark", wm);
-                    print(doc);
+                    print(json.enabled() ? JsonOutput.failed(ExitCodes.REFUSED, r.getMessage(), doc) : doc);
                     return ExitCodes.REFUSED;
                 }
             }
@@ -348,7 +349,12 @@ public final class KeysCommand implements Callable<Integer> {
         @Override
         Integer run() throws IOException {
             try (SigningGuard g = SigningGuard.open(hsmDir().resolve("guard"))) {
-                String doc = GuardHistoryJson.write(g.history(key));
+                var history = g.history(key);
+                if (key != null && history.isEmpty()) {
+                    throw CommandFailure.failure("key '" + key + "' has no guard history in " + hsmDir().resolve("guard")
+                            + " (no such key, or it never signed; `backplane keys list` shows the keys)");
+                }
+                String doc = GuardHistoryJson.write(history);
                 if (outFile != null) {
                     Files.writeString(outFile, doc);
                     print(Map.of("out", outFile.toString()));
@@ -388,7 +394,11 @@ public final class KeysCommand implements Callable<Integer> {
             Path pem = hsmDir().resolve("identity.pem");
             Path log = hsmDir().resolve("audit").resolve("audit.log");
             if (!Files.exists(pem)) {
-                throw new IllegalStateException("no identity certificate at " + pem + " (run `backplane keys gen-identity`)");
+                // Name the first missing step of init-token -> gen-identity, not a later one.
+                throw new IllegalStateException(Files.isDirectory(hsmDir())
+                        ? "no identity certificate at " + pem + " (run `backplane keys gen-identity --home " + home.dir() + "`)"
+                        : "no token under " + hsmDir() + " (the first step is `backplane keys init-token --home " + home.dir()
+                                + "`, then `keys gen-identity`)");
             }
             PublicKey identity = CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem))).getPublicKey();
@@ -409,7 +419,7 @@ public final class KeysCommand implements Callable<Integer> {
             doc.put("anchorSeq", r.anchorSeq());
             doc.put("afterAnchor", r.afterAnchor());
             doc.put("problems", r.problems());
-            print(doc);
+            print(r.ok() || !json.enabled() ? doc : JsonOutput.failed(ExitCodes.FAILURE, "audit trail damaged: " + String.join("; ", r.problems()), doc));
             return r.ok() ? ExitCodes.OK : ExitCodes.FAILURE;
         }
     }

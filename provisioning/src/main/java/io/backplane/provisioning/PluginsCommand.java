@@ -65,8 +65,7 @@ public final class PluginsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
+        throw BackplaneCommand.missingSubcommand(spec);
     }
 
     static Path pluginsDir(NodeHome home) {
@@ -97,7 +96,25 @@ public final class PluginsCommand implements Callable<Integer> {
         try {
             return Files.readAllBytes(p);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read the " + what + " " + p + ": " + e.getMessage());
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage();
+            String message = "cannot read the " + what + " " + p + ": " + why;
+            // A plugin's own file that cannot be read refuses the plugin (exit 4), as a jar that cannot be read does.
+            throw what.equals("manifest") ? CommandFailure.plugin(message) : new IllegalArgumentException(message);
+        }
+    }
+
+    /** A jar that cannot be opened as a zip (truncated, not a jar) is refused before anything is signed for it. */
+    static void checkReadableJar(Path jar) {
+        try (java.util.jar.JarFile j = new java.util.jar.JarFile(jar.toFile(), true)) {
+            var entries = j.entries();
+            while (entries.hasMoreElements()) {
+                try (var in = j.getInputStream(entries.nextElement())) {
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                }
+            }
+        } catch (IOException | SecurityException e) {
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage();
+            throw CommandFailure.plugin("jar " + jar + " is not a readable jar: " + why);
         }
     }
 
@@ -136,7 +153,7 @@ public final class PluginsCommand implements Callable<Integer> {
                 out.put("findings", r.findings().stream().map(BytecodeScanner.Finding::toString).toList());
                 PrintWriter pw = spec.commandLine().getOut();
                 if (json.enabled()) {
-                    JsonOutput.line(pw, out);
+                    JsonOutput.line(pw, r.accepted() ? out : JsonOutput.failed(ExitCodes.PLUGIN_ERROR, "refused: " + String.join("; ", r.problems()), out));
                 } else {
                     pw.println(r.accepted() ? "ACCEPTED " + r.manifest().id() + " " + r.manifest().version() : "REFUSED");
                     r.problems().forEach(p -> pw.println("  " + p));
@@ -216,8 +233,7 @@ public final class PluginsCommand implements Callable<Integer> {
         }
 
         private static int error(PrintWriter pw, String message) {
-            JsonOutput.line(pw, Map.of("error", message));
-            return ExitCodes.PLUGIN_ERROR;
+            throw CommandFailure.plugin(message);
         }
     }
 
@@ -294,7 +310,7 @@ public final class PluginsCommand implements Callable<Integer> {
                 out.put("trustAnchor", anchor.source());
                 out.put("problems", problems);
                 if (json.enabled()) {
-                    JsonOutput.line(pw, out);
+                    JsonOutput.line(pw, problems.isEmpty() ? out : JsonOutput.failed(ExitCodes.FAILURE, "invalid report: " + String.join("; ", problems), out));
                 } else {
                     pw.println((problems.isEmpty() ? "VALID " : "INVALID ") + r.pluginId() + " " + r.pluginVersion() + " measurement " + r.measurement()
                             + " (" + r.tee() + " measurement, no hardware quote; signed by " + r.signerKind() + " key " + r.signerKeyId()
@@ -316,11 +332,15 @@ public final class PluginsCommand implements Callable<Integer> {
                 if (outFile != null) {
                     Files.write(outFile, doc);
                 }
-                pw.println(json.enabled() ? JsonOutput.MAPPER.writeValueAsString(r) : new String(doc, java.nio.charset.StandardCharsets.UTF_8));
+                if (json.enabled()) {
+                    pw.println(JsonOutput.MAPPER.writeValueAsString(r));
+                } else {
+                    pw.println(outFile != null ? "wrote " + outFile + " (" + r.pluginId() + " " + r.pluginVersion() + ", measurement " + r.measurement() + ")"
+                            : new String(doc, java.nio.charset.StandardCharsets.UTF_8));
+                }
                 return ExitCodes.OK;
             } catch (PluginRefusedException e) {
-                JsonOutput.line(pw, Map.of("error", e.getMessage()));
-                return ExitCodes.PLUGIN_ERROR;
+                throw CommandFailure.plugin(e.getMessage());
             }
         }
 
@@ -371,6 +391,8 @@ public final class PluginsCommand implements Callable<Integer> {
     static final class Keygen implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @Mixin
+        JsonOutput json;
         @Option(names = "--key-id", required = true, paramLabel = "ID", description = "Author key id (goes into manifests).")
         String keyId;
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the key files.")
@@ -384,7 +406,12 @@ public final class PluginsCommand implements Callable<Integer> {
             Files.write(Files.createFile(priv, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))), kp.getPrivate().getEncoded());
             new AuthorKeys(out).trust(keyId, kp.getPublic());
-            spec.commandLine().getOut().println("wrote " + priv + " and " + out.resolve(keyId + ".pub"));
+            if (json.enabled()) {
+                JsonOutput.line(spec.commandLine().getOut(), Map.of("keyId", keyId, "privateKey", priv.toString(),
+                        "publicKey", out.resolve(keyId + ".pub").toString()));
+            } else {
+                spec.commandLine().getOut().println("wrote " + priv + " and " + out.resolve(keyId + ".pub"));
+            }
             return ExitCodes.OK;
         }
     }
@@ -394,6 +421,8 @@ public final class PluginsCommand implements Callable<Integer> {
     static final class Manifest implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @Mixin
+        JsonOutput json;
         @Option(names = "--jar", required = true, paramLabel = "JAR") Path jar;
         @Option(names = "--id", required = true, paramLabel = "ID") String id;
         @Option(names = "--plugin-version", required = true, paramLabel = "SEMVER") String version;
@@ -406,6 +435,7 @@ public final class PluginsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            checkReadableJar(jar);
             java.security.PrivateKey pk = KeyFactory.getInstance("Ed25519").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(read(key, "author key")));
             io.backplane.plugin.api.PluginManifest m = new io.backplane.plugin.api.PluginManifest(io.backplane.plugin.api.PluginManifest.SCHEMA,
                     id, version, api, kinds, entryClass, io.backplane.plugin.host.PluginVerifier.sha256Hex(jar), keyId, "x");
@@ -413,7 +443,12 @@ public final class PluginsCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(String.join("; ", m.problems()));
             }
             Files.write(out, io.backplane.plugin.host.ManifestCodec.toJson(io.backplane.plugin.host.ManifestCodec.sign(m, pk)));
-            spec.commandLine().getOut().println("wrote " + out);
+            if (json.enabled()) {
+                JsonOutput.line(spec.commandLine().getOut(), Map.of("out", out.toString(), "id", id, "version", version,
+                        "jarSha256", m.jarSha256()));
+            } else {
+                spec.commandLine().getOut().println("wrote " + out);
+            }
             return ExitCodes.OK;
         }
     }
@@ -428,6 +463,8 @@ public final class PluginsCommand implements Callable<Integer> {
         CommandSpec spec;
         @Mixin
         HomeOption home;
+        @Mixin
+        JsonOutput json;
         @Option(names = "--key-id", required = true, paramLabel = "ID") String keyId;
         @Option(names = "--public-key", required = true, paramLabel = "FILE", description = "ID.pub from keygen.") Path pub;
         @Option(names = "--role", defaultValue = "author", paramLabel = "ROLE",
@@ -443,7 +480,11 @@ public final class PluginsCommand implements Callable<Integer> {
                     .orElseThrow(() -> new IllegalArgumentException(pub + " is not an Ed25519 public key file named ID.pub"));
             Path dir = pluginsDir(home.resolve().ensureExists()).resolve(role.equals("author") ? "authors" : "operators");
             new AuthorKeys(dir).trust(keyId, k);
-            spec.commandLine().getOut().println("trusting " + role + " " + keyId + " (" + dir.resolve(keyId + ".pub") + ")");
+            if (json.enabled()) {
+                JsonOutput.line(spec.commandLine().getOut(), Map.of("role", role, "keyId", keyId, "file", dir.resolve(keyId + ".pub").toString()));
+            } else {
+                spec.commandLine().getOut().println("trusting " + role + " " + keyId + " (" + dir.resolve(keyId + ".pub") + ")");
+            }
             return ExitCodes.OK;
         }
     }
@@ -463,12 +504,26 @@ public final class PluginsCommand implements Callable<Integer> {
                 if (json.enabled()) {
                     JsonOutput.line(pw, result);
                 } else {
-                    pw.println(result);
+                    human(pw, result);
                 }
                 return ExitCodes.OK;
             } catch (io.backplane.plugin.host.lifecycle.LifecycleException e) {
-                JsonOutput.line(pw, Map.of("error", e.getMessage()));
-                return ExitCodes.PLUGIN_ERROR;
+                throw CommandFailure.plugin(e.getMessage());
+            }
+        }
+
+        /** An entry as {@code id version STATE}, one per line; other answers as their JSON. */
+        private static void human(PrintWriter pw, Object result) {
+            List<?> items = result instanceof List<?> l ? l : List.of(result);
+            if (items.isEmpty()) {
+                pw.println("no plugin changed state");
+            }
+            for (Object o : items) {
+                if (o instanceof PluginStore.Entry e) {
+                    pw.printf("%s %s %s%n", e.id(), e.version(), e.state());
+                } else {
+                    JsonOutput.line(pw, o);
+                }
             }
         }
     }
@@ -582,7 +637,7 @@ public final class PluginsCommand implements Callable<Integer> {
                 out.put("headSeq", v.headSeq());
                 out.put("unanchored", v.unanchored());
                 out.put("problems", v.problems());
-                JsonOutput.line(pw, out);
+                JsonOutput.line(pw, v.intact() ? out : JsonOutput.failed(ExitCodes.FAILURE, "damaged: " + String.join("; ", v.problems()), out));
             } else {
                 pw.println((v.intact() ? "INTACT " : "DAMAGED ") + file + ": " + v.entries() + " entries, head anchor at " + v.headSeq()
                         + (v.unanchored() > 0 ? " (" + v.unanchored() + " entry after it: re-anchored when the store next opens)" : ""));

@@ -158,19 +158,16 @@ public final class SimCommand implements Callable<Integer> {
     }
 
     private int pluginError(PrintWriter out, PrintWriter err, String message) {
-        err.println("backplane sim: " + message);
-        if (json.enabled()) {
-            JsonOutput.line(out, Map.of("error", message));
-        }
-        out.flush();
-        return ExitCodes.PLUGIN_ERROR;
+        throw CommandFailure.plugin(message); // Main renders it: stderr, and {"error":{...}} under --json
     }
 
     private int runSeeds(SimConfig base, String pluginFlags, PrintWriter out, PrintWriter err) {
-        List<Map<String, Object>> runs = new ArrayList<>();
+        List<Map<String, Object>> runs = java.util.Collections.synchronizedList(new ArrayList<>());
         long totalSafety = 0;
         int failed = 0;
-        for (long s = firstSeed; s < firstSeed + seeds; s++) {
+        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        Interrupts.Registration stop = Interrupts.whileRunning(() -> interrupted(out, runs, done.get()));
+        for (long s = firstSeed; s < firstSeed + seeds; s++, done.incrementAndGet()) {
             SimResult r = Simulation.run(base.withSeed(s));
             totalSafety += r.safetyViolations();
             if (r.failed()) {
@@ -197,6 +194,7 @@ public final class SimCommand implements Callable<Integer> {
                 }
             }
         }
+        stop.close();
         if (json.enabled()) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("safetyViolations", totalSafety);
@@ -209,6 +207,24 @@ public final class SimCommand implements Callable<Integer> {
         }
         out.flush();
         return failed == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    /** Ctrl-C: the runs finished so far, then the JVM exits 130 ({@link Interrupts}). */
+    private void interrupted(PrintWriter out, List<Map<String, Object>> runs, long done) {
+        if (json.enabled()) {
+            List<Map<String, Object>> finished;
+            synchronized (runs) {
+                finished = new ArrayList<>(runs);
+            }
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("safetyViolations", finished.stream().mapToLong(r -> ((Number) r.get("safetyViolations")).longValue()).sum());
+            doc.put("runs", finished);
+            doc.put("interrupted", true);
+            JsonOutput.line(out, doc);
+        } else {
+            out.printf("sim: interrupted after %d of %d run(s)%n", done, seeds);
+            out.flush();
+        }
     }
 
     private static String replay(SimResult r, String pluginFlags) {

@@ -21,8 +21,12 @@ public final class TestCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "0..*", paramLabel = "MAVEN_ARGS", description = "Extra arguments passed to Maven (e.g. -pl accel-kernels).")
+    @Parameters(arity = "0..*", paramLabel = "MAVEN_ARGS", description = "Extra arguments passed to Maven (e.g. -pl accel-kernels -am).")
     List<String> mavenArgs = new ArrayList<>();
+
+    /** Maven's own flags ({@code -pl}, {@code -Dx=y}) are not ours to parse: they go to Maven as they are. */
+    @picocli.CommandLine.Unmatched
+    List<String> mavenFlags = new ArrayList<>();
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -32,6 +36,7 @@ public final class TestCommand implements Callable<Integer> {
             return ExitCodes.FAILURE;
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(root, "scripts", "test").toString()));
+        cmd.addAll(mavenFlags);
         cmd.addAll(mavenArgs);
         return new ProcessBuilder(cmd).directory(Path.of(root).toFile()).inheritIO().start().waitFor();
     }

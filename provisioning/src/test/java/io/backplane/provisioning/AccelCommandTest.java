@@ -41,19 +41,74 @@ class AccelCommandTest {
 
     @Test
     void sha256AnswersEveryLineInOrderAndFlagsTheMalformedOnes() throws Exception {
-        Path in = file("{\"msg\":\"\"}", "{\"msg\":\"616263\"}", "{\"msg\":\"zz\"}", "not json", "{\"msg\":\"616\"}", "{\"nomsg\":1}");
+        Path in = file("{\"msg\":\"\"}", "{\"msg\":\"616263\"}", "{\"msg\":\"zz\"}", "not json", "{\"msg\":\"616\"}", "{}");
         for (String backend : List.of("cpu", "auto")) {
             CliTest.Result r = CliTest.run("accel", "sha256", "--backend", backend, "--in", in.toString(), "--home", HOME);
             List<JsonNode> out = lines(r.out());
             assertThat(out).hasSize(6);
             assertThat(out.get(0).get("digest").asText()).isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
             assertThat(out.get(1).get("digest").asText()).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-            assertThat(out.get(2).get("error").asText()).isEqualTo("msg: not hex");
-            assertThat(out.get(3).get("error").asText()).startsWith("not JSON");
-            assertThat(out.get(4).get("error").asText()).isEqualTo("msg: odd number of hex digits");
-            assertThat(out.get(5).get("error").asText()).isEqualTo("msg: missing or not a string");
+            assertThat(out.get(2).at("/error/message").asText()).isEqualTo("msg: not hex");
+            assertThat(out.get(3).at("/error/message").asText()).startsWith("not JSON");
+            assertThat(out.get(4).at("/error/message").asText()).isEqualTo("msg: odd number of hex digits");
+            assertThat(out.get(5).at("/error/message").asText()).isEqualTo("msg: missing or not a string");
             assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
         }
+    }
+
+    @Test
+    void everyLineIsAnsweredAndTheInputRulesAreTheSameForAFileAndForStdin() throws Exception {
+        byte[] input = ("{\"msg\":\"0x616263\"}\n"          // 0x prefix: accepted as in the BLS ops
+                + "\n"                                       // blank: answered with an error
+                + "{\"msg\":\"616263\"} {\"msg\":\"00\"}\n"   // trailing garbage after the object
+                + "{\"msg\":\"616263\",\"mgs\":\"00\"}\n"      // unknown field
+                + "{\"msg\":\"61\u00ff\"}\n"                     // not UTF-8 (written as bytes below)
+                + "{\"msg\":\"616263\"}").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // no final newline
+        Path in = tmp.resolve("rules.jsonl");
+        Files.write(in, input);
+        CliTest.Result fromFile = CliTest.run("accel", "sha256", "--backend", "cpu", "--in", in.toString(), "--home", HOME);
+        java.io.InputStream stdin = System.in;
+        CliTest.Result fromStdin;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(input));
+            fromStdin = CliTest.run("accel", "sha256", "--backend", "cpu", "--home", HOME);
+        } finally {
+            System.setIn(stdin);
+        }
+        for (CliTest.Result r : List.of(fromFile, fromStdin)) {
+            List<JsonNode> out = lines(r.out());
+            assertThat(out).as(r.out() + r.err()).hasSize(6);
+            String abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+            assertThat(out.get(0).get("digest").asText()).isEqualTo(abc);
+            assertThat(out.get(1).at("/error/message").asText()).startsWith("blank line");
+            assertThat(out.get(2).at("/error/message").asText()).contains("something follows the JSON value");
+            assertThat(out.get(3).at("/error/message").asText()).isEqualTo("unknown field 'mgs' (sha256 takes msg)");
+            assertThat(out.get(4).at("/error/message").asText()).isEqualTo("not valid UTF-8");
+            assertThat(out.get(5).get("digest").asText()).isEqualTo(abc);
+            assertThat(out.get(1).at("/error/code").asInt()).isEqualTo(ExitCodes.FAILURE);
+            assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
+        }
+        assertThat(fromStdin.out()).isEqualTo(fromFile.out());
+        // The 0x prefix means the same in merkle and vdf fields as in sha256 and the BLS ops.
+        CliTest.Result merkle = CliTest.run("accel", "merkle", "--backend", "cpu", "--home", HOME,
+                "--in", file("{\"leaves\":[\"0x00\",\"01\"]}", "{\"leaves\":[\"00\",\"01\"]}").toString());
+        List<JsonNode> m = lines(merkle.out());
+        assertThat(m.get(0).get("root").asText()).isEqualTo(m.get(1).get("root").asText()).isNotEmpty();
+    }
+
+    @Test
+    void runLevelFailuresAreOneJsonErrorUnderJsonAndStderrOnlyWithout() throws Exception {
+        CliTest.Result json = CliTest.run("accel", "sha256", "--in", tmp.resolve("missing.jsonl").toString(), "--home", HOME, "--json");
+        assertThat(json.code()).isEqualTo(ExitCodes.FAILURE);
+        JsonNode doc = JsonOutput.MAPPER.readTree(json.out());
+        assertThat(doc.at("/error/code").asInt()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(doc.at("/error/message").asText()).contains("missing.jsonl").contains("no such file");
+        CliTest.Result plain = CliTest.run("accel", "sha256", "--in", tmp.resolve("missing.jsonl").toString(), "--home", HOME);
+        assertThat(plain.out()).isEmpty();
+        assertThat(plain.err()).contains("missing.jsonl");
+        CliTest.Result op = CliTest.run("accel", "sha-256", "--home", HOME, "--json");
+        assertThat(op.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(JsonOutput.MAPPER.readTree(op.out()).at("/error/message").asText()).contains("unknown op 'sha-256'");
     }
 
     @Test
@@ -63,8 +118,8 @@ class AccelCommandTest {
         CliTest.Result eval = CliTest.run("accel", "vdf-eval", "--backend", "cpu", "--home", HOME,
                 "--in", file("{\"x\":\"" + x + "\",\"t\":100}", "{\"x\":\"00\",\"t\":5}", "{\"x\":\"" + x + "\",\"t\":0}").toString());
         List<JsonNode> ev = lines(eval.out());
-        assertThat(ev.get(1).get("error").asText()).isEqualTo("x: must be 256 bytes, got 1");
-        assertThat(ev.get(2).get("error").asText()).startsWith("t: must be in [1, 2^40]");
+        assertThat(ev.get(1).at("/error/message").asText()).isEqualTo("x: must be 256 bytes, got 1");
+        assertThat(ev.get(2).at("/error/message").asText()).startsWith("t: must be in [1, 2^40]");
         String y = ev.get(0).get("y").asText();
         String proof = ev.get(0).get("proof").asText();
         Path verifyIn = file(
@@ -83,10 +138,10 @@ class AccelCommandTest {
         assertThat(v.get(0).has("valid")).as(v.get(0).toString()).isTrue();
         assertThat(v.get(0).get("valid").asBoolean()).isTrue();
         assertThat(v.get(1).get("valid").asBoolean()).isFalse();
-        assertThat(v.get(2).get("error").asText()).isEqualTo("t: missing or not an integer");
+        assertThat(v.get(2).at("/error/message").asText()).isEqualTo("t: missing or not an integer");
         List<JsonNode> m = lines(CliTest.run("accel", "merkle", "--backend", "opencl", "--in", merkleIn.toString(), "--home", HOME).out());
         assertThat(m.get(1).get("root").asText()).isEqualTo("f17678938ad401512531d6f04efcf4bc8f2949760b989f942a9153549cb3c9a9");
-        assertThat(m.get(2).get("error").asText()).isEqualTo("leaves[0]: not hex");
+        assertThat(m.get(2).at("/error/message").asText()).isEqualTo("leaves[0]: not hex");
         assertThat(Files.list(Path.of(HOME, "cache", "opencl"))).as("programs cached under the node home").isNotEmpty();
     }
 

@@ -95,11 +95,14 @@ class KeysCommandTest {
         CliTest.Result same = keys("sign", "--key", blsId, "--epoch", "4", "--round", "7", "--kind", "vote", "--msg", msg, "--json");
         assertThat(same.code()).isZero();
         assertThat(json(same).get("signature").asText()).isEqualTo(firstSignature);
+        assertThat(json(same).get("repeat").asBoolean()).isTrue();
+        assertThat(json(r).get("repeat").asBoolean()).isFalse();
 
         CliTest.Result refused = keys("sign", "--key", blsId, "--epoch", "4", "--round", "7", "--kind", "vote", "--msg", "ff", "--json");
         assertThat(refused.code()).isEqualTo(ExitCodes.REFUSED);
         JsonNode doc = json(refused);
         assertThat(doc.get("refused").asText()).contains("already signed");
+        assertThat(doc.at("/error/code").asInt()).isEqualTo(ExitCodes.REFUSED); // the error member every --json failure has
         assertThat(doc.get("watermark").get("epoch").asLong()).isEqualTo(4);
         assertThat(doc.get("watermark").get("round").asLong()).isEqualTo(7);
         assertThat(doc.get("watermark").get("kind").asText()).isEqualTo("vote");
@@ -188,6 +191,7 @@ class KeysCommandTest {
             CliTest.Result bad = keys("audit-verify", "--json");
             assertThat(bad.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(json(bad).get("problems").get(0).asText()).contains("edited");
+            assertThat(json(bad).at("/error/code").asInt()).isEqualTo(ExitCodes.FAILURE);
 
             // The last entry and the checkpoint after it cut off: what is left is a well-signed prefix, but the token's
             // anchor names the entry that is gone.

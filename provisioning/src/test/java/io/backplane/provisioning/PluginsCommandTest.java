@@ -116,6 +116,7 @@ class PluginsCommandTest {
         Result refused = run("plugins", "verify", "--home", home.toString(), "--jar", samples.toString(), "--manifest", bad.toString(), "--json");
         assertThat(refused.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
         assertThat(refused.json().get("problems").toString()).contains("signature: does not verify");
+        assertThat(refused.json().at("/error/code").asInt()).isEqualTo(ExitCodes.PLUGIN_ERROR);
     }
 
     @Test
@@ -170,13 +171,13 @@ class PluginsCommandTest {
         Result r = run("plugins", "call", "--home", home.toString(), "--jar", spin.toString(), "--manifest", m.toString(),
                 "--kind", "routing", "--input", in.toString(), "--json", "--set", "plugins.callDeadlineMs=700");
         assertThat(r.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
-        assertThat(r.json().get("error").asText()).startsWith("deadline_missed: spin did not answer routing within 700 ms");
+        assertThat(r.json().at("/error/message").asText()).startsWith("deadline_missed: spin did not answer routing within 700 ms");
 
         Path wrongKind = manifest("kary", samples, "io.backplane.plugin.samples.KaryTreeRouting", "routing");
         Result refused = run("plugins", "call", "--home", home.toString(), "--jar", spin.toString(), "--manifest", wrongKind.toString(),
                 "--kind", "routing", "--input", in.toString(), "--json");
         assertThat(refused.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
-        assertThat(refused.json().get("error").asText()).startsWith("refused: ").contains("jar: SHA-256 is");
+        assertThat(refused.json().at("/error/message").asText()).startsWith("refused: ").contains("jar: SHA-256 is");
     }
 
     @Test
@@ -201,7 +202,7 @@ class PluginsCommandTest {
         // Feature flags: round-robin only in a test partition that excludes this node (node0): refused, exit 4.
         Result off = run(concat(call, new String[] {"--set", "plugins.enabled=round-robin@node1+node2"}));
         assertThat(off.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
-        assertThat(off.json().get("error").asText()).contains("plugin round-robin is not enabled on node node0");
+        assertThat(off.json().at("/error/message").asText()).contains("plugin round-robin is not enabled on node node0");
         assertThat(EnclaveSettingsOf.of("plugins.heapMb=128", "plugins.addressSpaceMb=4096", "plugins.cpuSeconds=30",
                 "plugins.dualExecutionEvery=5", "plugins.allowWeakSandbox=true"))
                 .isEqualTo(io.backplane.plugin.host.EnclaveSettings.defaults().withLimits(128, 4096, 30).withDualExecutionEvery(5).withAllowWeakSandbox(true));
@@ -277,7 +278,8 @@ class PluginsCommandTest {
         Path bare = dir.resolve("bare-home");
         Result none = run("plugins", "attest", "--home", bare.toString(), "--verify", forged.toString(), "--manifest", m.toString(), "--json");
         assertThat(none.code()).isEqualTo(ExitCodes.FAILURE);
-        assertThat(none.out()).isEmpty();
+        assertThat(none.json().at("/error/code").asInt()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(none.json().at("/error/message").asText()).contains("no trust anchor").contains("--trusted-key");
         assertThat(none.err()).contains("no trust anchor").contains("--trusted-key");
 
         // This node's own key (created by its first attest) is the anchor: the forger's self-signed report fails.
@@ -285,6 +287,7 @@ class PluginsCommandTest {
         Result refused = run("plugins", "attest", "--home", home.toString(), "--verify", forged.toString(), "--manifest", m.toString(), "--json");
         assertThat(refused.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(refused.json().get("problems").toString()).contains("is not the trusted node key");
+        assertThat(refused.json().at("/error/code").asInt()).isEqualTo(ExitCodes.FAILURE);
         // Given the forger's key explicitly, it holds: the anchor, not the report, decides whom to trust.
         Result trusted = run("plugins", "attest", "--home", bare.toString(), "--verify", forged.toString(), "--manifest", m.toString(),
                 "--trusted-key", forgerHome.resolve("plugins/attestation-key.pub").toString(), "--json");
@@ -327,15 +330,15 @@ class PluginsCommandTest {
         assertThat(up.json().get("state").asText()).isEqualTo("STAGED");
         Result self = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "carol", "--key", carolKey}, home));
         assertThat(self.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
-        assertThat(self.json().get("error").asText()).isEqualTo("the uploader carol cannot approve their own plugin");
+        assertThat(self.json().at("/error/message").asText()).isEqualTo("the uploader carol cannot approve their own plugin");
         Result alias = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "carol2", "--key", carolKey}, home));
         assertThat(alias.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
-        assertThat(alias.json().get("error").asText()).startsWith("the approval is signed with the uploader's key");
+        assertThat(alias.json().at("/error/message").asText()).startsWith("the approval is signed with the uploader's key");
         Result forged = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "dave", "--key", carolKey}, home));
         assertThat(forged.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
-        assertThat(forged.json().get("error").asText()).contains("the signature of dave does not verify");
+        assertThat(forged.json().at("/error/message").asText()).contains("the signature of dave does not verify");
         Result stranger = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "erin", "--key", daveKey}, home));
-        assertThat(stranger.json().get("error").asText()).contains("erin is not a trusted operator of this node");
+        assertThat(stranger.json().at("/error/message").asText()).contains("erin is not a trusted operator of this node");
         Result unsigned = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "dave"}, home));
         assertThat(unsigned.code()).isEqualTo(ExitCodes.USAGE);
         Result badKey = run(concat(new String[] {"plugins", "approve", "kary-tree", "1.0.0", "--as", "dave", "--key", keys.resolve("dave.pub").toString()}, home));

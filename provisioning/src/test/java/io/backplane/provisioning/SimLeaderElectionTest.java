@@ -108,7 +108,7 @@ class SimLeaderElectionTest {
                 "--leader-election-manifest", m.toString(), "--json");
         assertThat(r.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
         assertThat(r.err()).contains("leader-election plugin " + broken + " refused").contains("SHA-256 is");
-        assertThat(JsonOutput.MAPPER.readTree(r.out()).get("error").asText()).contains("refused");
+        assertThat(JsonOutput.MAPPER.readTree(r.out()).at("/error/message").asText()).contains("refused");
         // A jar without a manifest beside it.
         CliTest.Result missing = CliTest.run("sim", "--home", home.toString(), "--seeds", "1", "--leader-election", dir.resolve("nowhere.jar").toString());
         assertThat(missing.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
