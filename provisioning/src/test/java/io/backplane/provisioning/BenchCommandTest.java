@@ -75,16 +75,24 @@ class BenchCommandTest {
         for (JsonNode op : ops) {
             boolean onDevice = true; // all four have a device path now
             int backends = 1 + (onDevice ? devices : 0);
-            assertThat(op.get("rows")).as(op.get("op").asText()).hasSize(2 * backends); // batch 1 and 10
+            boolean ed = op.get("op").asText().equals("ed25519-verify");
+            // ed25519-verify: batch 1 only (its sizes are 1, 16, 64, ...), plus the cpu-bc baseline row; BLS: 1 and 10.
+            assertThat(op.get("rows")).as(op.get("op").asText()).hasSize(ed ? backends + 1 : 2 * backends);
             for (JsonNode row : op.get("rows")) {
                 assertThat(row.get("itemsPerSecond").asDouble()).isPositive();
-                if (row.get("backend").asText().equals("cpu")) {
+                if (row.get("backend").asText().equals("cpu-bc")) {
+                    assertThat(row.get("ratioToCpu").asDouble()).isPositive();
+                }
+                if (row.get("backend").asText().startsWith("cpu")) {
                     assertThat(row.get("transferShare").isNull()).isTrue();
                 } else {
                     assertThat(row.get("transferShare").asDouble()).isBetween(0.0, 1.0);
                 }
             }
             assertThat(op.get("note").asText()).doesNotContain("has no kernel");
+            if (ed) {
+                assertThat(op.get("note").asText()).contains("cpu over cpu-bc (alternating calls, medians) by batch: 1: ");
+            }
         }
     }
 
