@@ -159,10 +159,13 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         String jit = jitWarning();
+        io.backplane.accel.Calibration cal = saveCalibration(nodeHome, opened.get(), reports);
         if (json.enabled()) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("ops", reports);
             doc.put("jitWarning", jit);
+            doc.put("calibration", cal == null ? null : Map.of("file", nodeHome.dir().resolve(io.backplane.accel.Calibration.FILE).toString(),
+                    "device", cal.device(), "thresholds", cal.thresholds()));
             JsonOutput.line(out, doc);
         } else {
             if (jit != null) {
@@ -172,8 +175,48 @@ public final class BenchCommand implements Callable<Integer> {
             for (Report r : reports) {
                 print(out, r);
             }
+            if (cal != null) {
+                out.println("dispatch thresholds saved to " + nodeHome.dir().resolve(io.backplane.accel.Calibration.FILE)
+                        + " for " + cal.device() + ": " + String.join(", ", cal.describe()));
+            }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The measured crossovers of the first device become its dispatch thresholds in the home (merged with those of
+     * operations not measured this time, when the file is for the same device); null when no device was measured.
+     */
+    private static io.backplane.accel.Calibration saveCalibration(NodeHome nodeHome, List<AccelBackend> devices, List<Report> reports)
+            throws IOException {
+        if (devices == null || devices.isEmpty()) {
+            return null;
+        }
+        AccelBackend d = devices.get(0);
+        Map<String, Integer> crossovers = new LinkedHashMap<>();
+        for (Report r : reports) {
+            if (r.crossovers().containsKey(label(d))) {
+                crossovers.put(r.op(), r.crossovers().get(label(d)));
+            }
+        }
+        if (crossovers.isEmpty()) {
+            return null;
+        }
+        Path file = nodeHome.dir().resolve(io.backplane.accel.Calibration.FILE);
+        Map<String, Integer> merged = new LinkedHashMap<>();
+        java.util.Optional<io.backplane.accel.Calibration> old;
+        try {
+            old = io.backplane.accel.Calibration.load(file);
+        } catch (IOException e) {
+            old = java.util.Optional.empty(); // a damaged file is replaced by this measurement
+        }
+        old.flatMap(c -> c.thresholdsFor(d.describe())).ifPresent(merged::putAll);
+        io.backplane.accel.Calibration fresh = io.backplane.accel.Calibration.fromCrossovers(d.describe(), java.time.Instant.now(),
+                "backplane bench", crossovers);
+        merged.putAll(fresh.thresholds());
+        io.backplane.accel.Calibration cal = new io.backplane.accel.Calibration(d.describe(), fresh.measuredAt(), fresh.source(), merged);
+        cal.save(file);
+        return cal;
     }
 
     private List<AccelBackend> openDevices(NodeHome nodeHome) {

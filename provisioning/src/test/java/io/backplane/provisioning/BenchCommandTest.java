@@ -94,6 +94,21 @@ class BenchCommandTest {
                 assertThat(op.get("note").asText()).contains("cpu over cpu-bc (alternating calls, medians) by batch: 1: ");
             }
         }
+        // The first device's crossovers are saved in the home as its dispatch thresholds (here: never, on PoCL).
+        JsonNode cal = JsonOutput.MAPPER.readTree(r.out()).get("calibration");
+        if (devices == 0) {
+            assertThat(cal.isNull()).isTrue();
+        } else {
+            java.nio.file.Path file = java.nio.file.Path.of(cal.get("file").asText());
+            io.backplane.accel.Calibration saved = io.backplane.accel.Calibration.load(file).orElseThrow();
+            assertThat(saved.device()).isEqualTo(cal.get("device").asText());
+            assertThat(saved.thresholds()).containsKeys("ed25519-verify", "bls-aggregate-pubkeys", "bls-aggregate", "bls-batch-verify");
+            for (JsonNode op : ops) {
+                JsonNode x = op.get("crossovers").elements().next();
+                assertThat(saved.thresholds().get(op.get("op").asText())).as(op.get("op").asText())
+                        .isEqualTo(x.isNull() ? Integer.MAX_VALUE : x.asInt());
+            }
+        }
     }
 
     @Test
