@@ -90,12 +90,12 @@ public final class Backends {
 
     /**
      * An accelerator for {@code spec} whose thresholds come from a measurement on this machine: the calibration in
-     * {@code calibrationFile} if it was made for the same device, else (when {@code calibrateIfMissing}) a short one
-     * run now and saved there, else none (the configured thresholds and the engine's rule apply). Thresholds configured
-     * in {@code options} win over calibrated ones. A damaged file is an error naming it.
+     * {@code calibrationFile} if it was made for the same device, else (when {@code calibrateUpToBatch} > 0) a short
+     * one run now over batch sizes up to that and saved there, else none (the configured thresholds and the engine's
+     * rule apply). Thresholds configured in {@code options} win over calibrated ones. A damaged file is an error naming it.
      */
     public static Accelerator openCalibrated(String spec, Path cacheDir, Accelerator.Options options, Path calibrationFile,
-                                             boolean calibrateIfMissing) throws java.io.IOException {
+                                             int calibrateUpToBatch) throws java.io.IOException {
         CpuBackend cpu = new CpuBackend();
         Optional<AccelBackend> device = openDevice(spec, cacheDir);
         if (device.isEmpty()) {
@@ -108,9 +108,9 @@ public final class Backends {
             device.get().close();
             throw e;
         }
-        if (cal.isEmpty() && calibrateIfMissing) {
+        if (cal.isEmpty() && calibrateUpToBatch > 0) {
             LOG.info("accel: calibrating {} against the CPU (no calibration for it in {})", device.get().describe(), calibrationFile);
-            Calibration c = Calibration.measure(cpu, device.get(), 1000, 20_000_000L, System::nanoTime, java.time.Instant.now());
+            Calibration c = Calibration.measure(cpu, device.get(), calibrateUpToBatch, 20_000_000L, System::nanoTime, java.time.Instant.now());
             c.save(calibrationFile);
             cal = Optional.of(c);
         }

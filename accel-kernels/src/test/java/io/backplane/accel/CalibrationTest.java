@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +84,24 @@ class CalibrationTest {
     }
 
     @Test
+    void anAcceleratorWithoutCalibrationMeasuresAtStartSavesItAndTheNextStartReadsIt() throws IOException {
+        TestDevices.assumeDevice();
+        Path f = dir.resolve(Calibration.FILE);
+        try (Accelerator a = Backends.openCalibrated("opencl", TestDevices.CACHE, Accelerator.Options.defaults(), f, 1)) {
+            Calibration c = Calibration.load(f).orElseThrow();
+            assertThat(c.source()).isEqualTo("startup calibration");
+            assertThat(c.device()).isEqualTo(a.device().orElseThrow().describe());
+            for (AccelOp<?, ?> op : List.of(AccelOp.SHA256, AccelOp.ED25519_VERIFY, AccelOp.BLS_AGGREGATE)) {
+                assertThat(a.threshold(op)).as(op.name()).isEqualTo(c.thresholds().get(op.name()));
+            }
+        }
+        Instant first = Calibration.load(f).orElseThrow().measuredAt();
+        try (Accelerator a = Backends.openCalibrated("opencl", TestDevices.CACHE, Accelerator.Options.defaults(), f, 1)) {
+            assertThat(Calibration.load(f).orElseThrow().measuredAt()).isEqualTo(first); // read, not measured again
+        }
+    }
+
+    @Test
     void theAcceleratorTakesCalibratedThresholdsForItsDeviceAndConfiguredOnesWin() throws IOException {
         TestDevices.assumeDevice();
         Path f = dir.resolve(Calibration.FILE);
@@ -92,17 +111,17 @@ class CalibrationTest {
         }
         new Calibration(describe, AT, "backplane bench", Map.of("sha256", 77, "merkle", Integer.MAX_VALUE)).save(f);
         try (Accelerator a = Backends.openCalibrated("opencl", TestDevices.CACHE, Accelerator.Options.defaults()
-                .withThresholds(Map.of("merkle", 5)), f, false)) {
+                .withThresholds(Map.of("merkle", 5)), f, 0)) {
             assertThat(a.threshold(AccelOp.SHA256)).isEqualTo(77);
             assertThat(a.threshold(AccelOp.MERKLE)).isEqualTo(5);
         }
         // A calibration of another device is not used: the engine's own rule applies (PoCL shares the host: never).
         new Calibration("another device", AT, "backplane bench", Map.of("sha256", 77)).save(f);
-        try (Accelerator a = Backends.openCalibrated("opencl", TestDevices.CACHE, Accelerator.Options.defaults(), f, false)) {
+        try (Accelerator a = Backends.openCalibrated("opencl", TestDevices.CACHE, Accelerator.Options.defaults(), f, 0)) {
             assertThat(a.threshold(AccelOp.SHA256)).isNotEqualTo(77);
         }
         Files.writeString(f, "device=x\n");
-        assertThatThrownBy(() -> Backends.openCalibrated("opencl", TestDevices.CACHE, Accelerator.Options.defaults(), f, false))
+        assertThatThrownBy(() -> Backends.openCalibrated("opencl", TestDevices.CACHE, Accelerator.Options.defaults(), f, 0))
                 .isInstanceOf(IOException.class).hasMessageContaining(f.toString());
     }
 }

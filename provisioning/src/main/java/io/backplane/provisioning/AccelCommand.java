@@ -153,7 +153,7 @@ public final class AccelCommand implements Callable<Integer> {
         if (backend == BackendChoice.auto) {
             // Thresholds from the last `backplane bench` of this device in the home, if any (never guessed here).
             Accelerator a = Backends.openCalibrated(device, cacheDir(nodeHome), Accelerator.Options.defaults(),
-                    nodeHome.dir().resolve(io.backplane.accel.Calibration.FILE), false);
+                    nodeHome.dir().resolve(io.backplane.accel.Calibration.FILE), 0);
             return new Ops() {
                 public <I, R> R run(AccelOp<I, R> op, I input) {
                     return a.run(op, input);
