@@ -88,6 +88,38 @@ public final class Backends {
         return new Accelerator(new CpuBackend(), openDevice(spec, cacheDir), options);
     }
 
+    /**
+     * An accelerator for {@code spec} whose thresholds come from a measurement on this machine: the calibration in
+     * {@code calibrationFile} if it was made for the same device, else (when {@code calibrateUpToBatch} > 0) a short
+     * one run now over batch sizes up to that and saved there, else none (the configured thresholds and the engine's
+     * rule apply). Thresholds configured in {@code options} win over calibrated ones. A damaged file is an error naming it.
+     */
+    public static Accelerator openCalibrated(String spec, Path cacheDir, Accelerator.Options options, Path calibrationFile,
+                                             int calibrateUpToBatch) throws java.io.IOException {
+        CpuBackend cpu = new CpuBackend();
+        Optional<AccelBackend> device = openDevice(spec, cacheDir);
+        if (device.isEmpty()) {
+            return new Accelerator(cpu, device, options);
+        }
+        Optional<Calibration> cal;
+        try {
+            cal = Calibration.load(calibrationFile).filter(c -> c.thresholdsFor(device.get().describe()).isPresent());
+        } catch (java.io.IOException e) {
+            device.get().close();
+            throw e;
+        }
+        if (cal.isEmpty() && calibrateUpToBatch > 0) {
+            LOG.info("accel: calibrating {} against the CPU (no calibration for it in {})", device.get().describe(), calibrationFile);
+            Calibration c = Calibration.measure(cpu, device.get(), calibrateUpToBatch, 20_000_000L, System::nanoTime, java.time.Instant.now());
+            c.save(calibrationFile);
+            cal = Optional.of(c);
+        }
+        java.util.Map<String, Integer> t = new java.util.HashMap<>(cal.map(Calibration::thresholds).orElse(java.util.Map.of()));
+        t.putAll(options.thresholds());
+        cal.ifPresent(c -> LOG.info("accel: thresholds for {} ({} at {}): {}", c.device(), c.source(), c.measuredAt(), c.describe()));
+        return new Accelerator(cpu, device, options.withThresholds(t));
+    }
+
     private static IllegalArgumentException bad(String spec, List<OpenClRuntime.Handle> handles) {
         String found = handles.isEmpty() ? "none" : handles.stream().map(OpenClRuntime.Handle::device)
                 .map(OpenClDevice::describe).collect(Collectors.joining("; "));

@@ -179,9 +179,11 @@ public final class AccelCommand implements Callable<Integer> {
      * (exit 1), because comparing a device with the CPU is what this command is for. auto goes through the
      * {@link Accelerator}, as the node does.
      */
-    private Ops open(String device, NodeHome nodeHome, PrintWriter err) {
+    private Ops open(String device, NodeHome nodeHome, PrintWriter err) throws IOException {
         if (backend == BackendChoice.auto) {
-            Accelerator a = Backends.open(device, cacheDir(nodeHome), Accelerator.Options.defaults());
+            // Thresholds from the last `backplane bench` of this device in the home, if any (never guessed here).
+            Accelerator a = Backends.openCalibrated(device, cacheDir(nodeHome), Accelerator.Options.defaults(),
+                    nodeHome.dir().resolve(io.backplane.accel.Calibration.FILE), 0);
             return new Ops() {
                 public <I, R> R run(AccelOp<I, R> op, I input) {
                     return a.run(op, input);

@@ -174,10 +174,13 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         String jit = jitWarning();
+        io.backplane.accel.Calibration cal = saveCalibration(nodeHome, opened.get(), reports);
         if (json.enabled()) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("ops", reports);
             doc.put("jitWarning", jit);
+            doc.put("calibration", cal == null ? null : Map.of("file", nodeHome.dir().resolve(io.backplane.accel.Calibration.FILE).toString(),
+                    "device", cal.device(), "thresholds", cal.thresholds()));
             JsonOutput.line(out, doc);
         } else {
             if (jit != null) {
@@ -187,8 +190,48 @@ public final class BenchCommand implements Callable<Integer> {
             for (Report r : reports) {
                 print(out, r);
             }
+            if (cal != null) {
+                out.println("dispatch thresholds saved to " + nodeHome.dir().resolve(io.backplane.accel.Calibration.FILE)
+                        + " for " + cal.device() + ": " + String.join(", ", cal.describe()));
+            }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The measured crossovers of the first device become its dispatch thresholds in the home (merged with those of
+     * operations not measured this time, when the file is for the same device); null when no device was measured.
+     */
+    private static io.backplane.accel.Calibration saveCalibration(NodeHome nodeHome, List<AccelBackend> devices, List<Report> reports)
+            throws IOException {
+        if (devices == null || devices.isEmpty()) {
+            return null;
+        }
+        AccelBackend d = devices.get(0);
+        Map<String, Integer> crossovers = new LinkedHashMap<>();
+        for (Report r : reports) {
+            if (r.crossovers().containsKey(label(d))) {
+                crossovers.put(r.op(), r.crossovers().get(label(d)));
+            }
+        }
+        if (crossovers.isEmpty()) {
+            return null;
+        }
+        Path file = nodeHome.dir().resolve(io.backplane.accel.Calibration.FILE);
+        Map<String, Integer> merged = new LinkedHashMap<>();
+        java.util.Optional<io.backplane.accel.Calibration> old;
+        try {
+            old = io.backplane.accel.Calibration.load(file);
+        } catch (IOException e) {
+            old = java.util.Optional.empty(); // a damaged file is replaced by this measurement
+        }
+        old.flatMap(c -> c.thresholdsFor(d.describe())).ifPresent(merged::putAll);
+        io.backplane.accel.Calibration fresh = io.backplane.accel.Calibration.fromCrossovers(d.describe(), java.time.Instant.now(),
+                "backplane bench", crossovers);
+        merged.putAll(fresh.thresholds());
+        io.backplane.accel.Calibration cal = new io.backplane.accel.Calibration(d.describe(), fresh.measuredAt(), fresh.source(), merged);
+        cal.save(file);
+        return cal;
     }
 
     private List<AccelBackend> openDevices(NodeHome nodeHome) {
@@ -268,6 +311,8 @@ public final class BenchCommand implements Callable<Integer> {
             List<AccelBenchmark.Point> cpuPoints = new ArrayList<>();
             Map<AccelBackend, List<AccelBenchmark.Point>> devPoints = new LinkedHashMap<>();
             Map<AccelBackend, AccelBenchmark.Point> last = new LinkedHashMap<>();
+            Map<String, List<String>> baselineRatios = new LinkedHashMap<>();
+            Map<String, AccelBenchmark.Point> lastBaseline = new LinkedHashMap<>();
             long minNanos = s.minTimeMillis() * 1_000_000L;
             Integer cappedAt = null;
             sizes:
@@ -277,6 +322,12 @@ public final class BenchCommand implements Callable<Integer> {
                 for (AccelBackend b : backends) {
                     AccelBenchmark.Point p = last.get(b);
                     if (p != null && estimateMillis(p, batch) > s.maxPointMillis()) {
+                        cappedAt = batch;
+                        break sizes;
+                    }
+                }
+                for (AccelBenchmark.Point p : lastBaseline.values()) {
+                    if (estimateMillis(p, batch) > s.maxPointMillis()) {
                         cappedAt = batch;
                         break sizes;
                     }
@@ -300,6 +351,26 @@ public final class BenchCommand implements Callable<Integer> {
                     rows.add(new Row(label(b), batch, p.iterations(), p.medianMillis(), p.itemsPerSecond(),
                             c == null ? null : p.itemsPerSecond() / c.itemsPerSecond(), probe.transferShare()));
                 }
+                for (AccelBenchmark.Baseline base : op.baselines()) {
+                    // Measured against the CPU path again, call for call alternately, so the ratio is not the load of
+                    // the moment: the cpu row above stays as it is, the ratio comes from this pair.
+                    s.progress().printf("bench: %s batch %d on %s, alternating with cpu...%n", op.name(), batch, base.name());
+                    s.progress().flush();
+                    AccelBenchmark.Point prev = lastBaseline.get(base.name());
+                    int minIterations = prev != null && prev.medianMillis() * batch / prev.batch() > 1000 ? 1 : 3;
+                    AccelBenchmark.Point[] pair = AccelBenchmark.measurePair(op, cpu, op.as(base), cpu, batch, input,
+                            minIterations, 10_000, minNanos, System::nanoTime);
+                    AccelBenchmark.Point p = pair[1];
+                    lastBaseline.put(base.name(), p);
+                    double ratio = p.itemsPerSecond() / pair[0].itemsPerSecond();
+                    rows.add(new Row(base.name(), batch, p.iterations(), p.medianMillis(), p.itemsPerSecond(), ratio, null));
+                    baselineRatios.computeIfAbsent(base.name(), k -> new ArrayList<>()).add(String.format("%d: %.2fx", batch, 1 / ratio));
+                }
+            }
+            for (AccelBenchmark.Baseline base : op.baselines()) {
+                notes.add(base.name() + " = " + base.description() + "; cpu over " + base.name()
+                        + " (alternating calls, medians) by batch: "
+                        + String.join(", ", baselineRatios.getOrDefault(base.name(), List.of())));
             }
             Map<String, Integer> crossovers = new LinkedHashMap<>();
             for (Map.Entry<AccelBackend, List<AccelBenchmark.Point>> e : devPoints.entrySet()) {
@@ -312,7 +383,7 @@ public final class BenchCommand implements Callable<Integer> {
                 notes.add("batch sizes from " + cappedAt + " up were skipped: a point would take more than --max-point-ms "
                         + s.maxPointMillis() + " ms on at least one backend");
             }
-            if (backends.size() == 1 && notes.isEmpty()) {
+            if (backends.size() == 1 && notes.size() == op.baselines().size()) {
                 notes.add("no OpenCL device selected or found: CPU only");
             }
             String note = String.join("; ", notes);

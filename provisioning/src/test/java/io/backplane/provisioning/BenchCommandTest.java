@@ -75,16 +75,39 @@ class BenchCommandTest {
         for (JsonNode op : ops) {
             boolean onDevice = true; // all four have a device path now
             int backends = 1 + (onDevice ? devices : 0);
-            assertThat(op.get("rows")).as(op.get("op").asText()).hasSize(2 * backends); // batch 1 and 10
+            boolean ed = op.get("op").asText().equals("ed25519-verify");
+            // ed25519-verify: batch 1 only (its sizes are 1, 16, 64, ...), plus the cpu-bc baseline row; BLS: 1 and 10.
+            assertThat(op.get("rows")).as(op.get("op").asText()).hasSize(ed ? backends + 1 : 2 * backends);
             for (JsonNode row : op.get("rows")) {
                 assertThat(row.get("itemsPerSecond").asDouble()).isPositive();
-                if (row.get("backend").asText().equals("cpu")) {
+                if (row.get("backend").asText().equals("cpu-bc")) {
+                    assertThat(row.get("ratioToCpu").asDouble()).isPositive();
+                }
+                if (row.get("backend").asText().startsWith("cpu")) {
                     assertThat(row.get("transferShare").isNull()).isTrue();
                 } else {
                     assertThat(row.get("transferShare").asDouble()).isBetween(0.0, 1.0);
                 }
             }
             assertThat(op.get("note").asText()).doesNotContain("has no kernel");
+            if (ed) {
+                assertThat(op.get("note").asText()).contains("cpu over cpu-bc (alternating calls, medians) by batch: 1: ");
+            }
+        }
+        // The first device's crossovers are saved in the home as its dispatch thresholds (here: never, on PoCL).
+        JsonNode cal = JsonOutput.MAPPER.readTree(r.out()).get("calibration");
+        if (devices == 0) {
+            assertThat(cal.isNull()).isTrue();
+        } else {
+            java.nio.file.Path file = java.nio.file.Path.of(cal.get("file").asText());
+            io.backplane.accel.Calibration saved = io.backplane.accel.Calibration.load(file).orElseThrow();
+            assertThat(saved.device()).isEqualTo(cal.get("device").asText());
+            assertThat(saved.thresholds()).containsKeys("ed25519-verify", "bls-aggregate-pubkeys", "bls-aggregate", "bls-batch-verify");
+            for (JsonNode op : ops) {
+                JsonNode x = op.get("crossovers").elements().next();
+                assertThat(saved.thresholds().get(op.get("op").asText())).as(op.get("op").asText())
+                        .isEqualTo(x.isNull() ? Integer.MAX_VALUE : x.asInt());
+            }
         }
     }
 

@@ -20,8 +20,23 @@ import java.util.function.LongSupplier;
  * and items per second. Inputs are generated from a fixed seed so every backend sees the same bytes.
  */
 public final class AccelBenchmark {
-    /** What one benchmarked operation needs: its batch sizes and a way to run a batch on a backend. */
-    public record Op(String name, String unit, int[] sizes, IntFunction<Object> input, Runner runner) {
+    /**
+     * What one benchmarked operation needs: its batch sizes, a way to run a batch on a backend, and the earlier paths
+     * of the same operation it is compared with in the same run ({@link Baseline}s; none for most operations).
+     */
+    public record Op(String name, String unit, int[] sizes, IntFunction<Object> input, Runner runner, List<Baseline> baselines) {
+        public Op(String name, String unit, int[] sizes, IntFunction<Object> input, Runner runner) {
+            this(name, unit, sizes, input, runner, List.of());
+        }
+
+        /** This operation with its runner replaced by a baseline's (the backend argument is then ignored). */
+        public Op as(Baseline b) {
+            return new Op(b.name(), unit, sizes, input, b.runner(), List.of());
+        }
+    }
+
+    /** A previous implementation of an operation, measured beside the current one (e.g. Ed25519 one verify at a time). */
+    public record Baseline(String name, String description, Runner runner) {
     }
 
     /**
@@ -90,9 +105,14 @@ public final class AccelBenchmark {
         }, (b, in) -> b.blsBatchVerifyEach(cast(in)));
     }
 
-    /** Ed25519 batch verification of valid signatures over 64-byte messages. */
+    private static final io.backplane.accel.ed25519.Ed25519Cpu ED25519_CPU = new io.backplane.accel.ed25519.Ed25519Cpu();
+
+    /**
+     * Ed25519 batch verification of valid signatures over 64-byte messages, with Bouncy Castle one verify per
+     * signature (the CPU path before the MSM batch, spread over the same cores) as the baseline {@code cpu-bc}.
+     */
     public static Op ed25519Verify() {
-        return new Op("ed25519-verify", "Ed25519 signatures (64-byte messages)", SIGNATURE_SIZES, n -> {
+        return new Op("ed25519-verify", "Ed25519 signatures (64-byte messages)", new int[]{1, 16, 64, 256, 1000, 10_000, 100_000}, n -> {
             List<byte[][]> pool = ed25519Pool();
             List<Ed25519Item> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -100,7 +120,9 @@ public final class AccelBenchmark {
                 out.add(new Ed25519Item(t[0], t[1], t[2]));
             }
             return out;
-        }, (b, in) -> b.ed25519BatchVerify(cast(in)));
+        }, (b, in) -> b.ed25519BatchVerify(cast(in)), List.of(new Baseline("cpu-bc",
+                "Bouncy Castle Ed25519.verify per signature (the pre-MSM CPU path), same cores",
+                (b, in) -> ED25519_CPU.verifyEach(cast(in)))));
     }
 
     public static List<Op> all() {
@@ -173,6 +195,36 @@ public final class AccelBenchmark {
             samples.add(nanoClock.getAsLong() - t0);
             sink ^= System.identityHashCode(answer);
         }
+        long[] s = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+        double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+        return new Point(op.name(), backend.name(), batch, s.length, median / 1e6, batch / (median / 1e9));
+    }
+
+    /**
+     * Measures {@code a} and {@code b} on the same input by alternating their calls (a, b, a, b, ...), so that load from
+     * other processes falls on both alike; same stopping rule as {@link #measure}, applied to the pair.
+     */
+    public static Point[] measurePair(Op a, AccelBackend backendA, Op b, AccelBackend backendB, int batch, Object input,
+                                      int minIterations, int maxIterations, long minNanos, LongSupplier nanoClock) {
+        sink ^= System.identityHashCode(a.runner().run(backendA, input));
+        sink ^= System.identityHashCode(b.runner().run(backendB, input));
+        List<Long> sa = new ArrayList<>();
+        List<Long> sb = new ArrayList<>();
+        long start = nanoClock.getAsLong();
+        while (sa.size() < maxIterations && (sa.size() < minIterations || nanoClock.getAsLong() - start < 2 * minNanos)) {
+            long t0 = nanoClock.getAsLong();
+            Object x = a.runner().run(backendA, input);
+            long t1 = nanoClock.getAsLong();
+            Object y = b.runner().run(backendB, input);
+            long t2 = nanoClock.getAsLong();
+            sa.add(t1 - t0);
+            sb.add(t2 - t1);
+            sink ^= System.identityHashCode(x) ^ System.identityHashCode(y);
+        }
+        return new Point[]{point(a, backendA, batch, sa), point(b, backendB, batch, sb)};
+    }
+
+    private static Point point(Op op, AccelBackend backend, int batch, List<Long> samples) {
         long[] s = samples.stream().mapToLong(Long::longValue).sorted().toArray();
         double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
         return new Point(op.name(), backend.name(), batch, s.length, median / 1e6, batch / (median / 1e9));

@@ -19,7 +19,7 @@ import java.util.stream.IntStream;
 /**
  * The reference backend. SHA-256 through the JDK's {@link MessageDigest} (HotSpot compiles it to SHA-NI where the
  * CPU has it); VDF through {@link Wesolowski}; BLS12-381 through blst ({@link BlsCpu}); Ed25519 through Bouncy
- * Castle ({@link Ed25519Cpu}, whose acceptance rule every device must reproduce). Work is split across the common fork-join pool only above a size
+ * Castle's rule ({@link Ed25519Cpu}: an MSM batch from 24 items, whose answers every device must reproduce). Work is split across the common fork-join pool only above a size
  * where the split costs less than it saves (one message or one proof per task is too fine).
  */
 public final class CpuBackend implements AccelBackend {
@@ -40,7 +40,7 @@ public final class CpuBackend implements AccelBackend {
 
     @Override
     public String describe() {
-        return "cpu (JDK MessageDigest/BigInteger, blst, Bouncy Castle Ed25519, " + Runtime.getRuntime().availableProcessors() + " cores)";
+        return "cpu (JDK MessageDigest/BigInteger, blst, Ed25519 MSM batch with Bouncy Castle's rule, " + Runtime.getRuntime().availableProcessors() + " cores)";
     }
 
     @Override

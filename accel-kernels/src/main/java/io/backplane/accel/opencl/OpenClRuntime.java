@@ -5,6 +5,7 @@ import static org.jocl.CL.CL_DEVICE_MAX_COMPUTE_UNITS;
 import static org.jocl.CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE;
 import static org.jocl.CL.CL_DEVICE_NAME;
 import static org.jocl.CL.CL_DEVICE_TYPE;
+import static org.jocl.CL.CL_DRIVER_VERSION;
 import static org.jocl.CL.CL_DEVICE_TYPE_ACCELERATOR;
 import static org.jocl.CL.CL_DEVICE_TYPE_ALL;
 import static org.jocl.CL.CL_DEVICE_TYPE_CPU;
@@ -95,7 +96,7 @@ public final class OpenClRuntime {
                             deviceString(id, CL_DEVICE_NAME).trim(), deviceString(id, CL_DEVICE_VENDOR).trim(),
                             typeName(deviceLong(id, CL_DEVICE_TYPE)), (int) deviceInt(id, CL_DEVICE_MAX_COMPUTE_UNITS),
                             deviceLong(id, CL_DEVICE_GLOBAL_MEM_SIZE), deviceLong(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE),
-                            deviceString(id, CL_DEVICE_VERSION).trim());
+                            deviceString(id, CL_DEVICE_VERSION).trim(), deviceString(id, CL_DRIVER_VERSION).trim());
                     handles.add(new Handle(d, platform, id));
                 }
             }
