@@ -99,6 +99,9 @@ public final class SigningGuard implements AutoCloseable {
     private List<Watermark> required = List.of();
     private String requiredFrom = "";
     private String blocked;
+    private long tornAt;
+    private long tornBytes;
+    private String tornWhy;
     private FileChannel channel;
     private FileChannel lockChannel;
     private java.nio.channels.FileLock lock;
@@ -144,6 +147,7 @@ public final class SigningGuard implements AutoCloseable {
             } else if (!g.keys.isEmpty() && anchor != GuardAnchor.NONE) {
                 LOG.warn("guard store {}: no anchor yet (a log made before anchors, or a new token); anchoring its watermarks now", g.file);
             }
+            g.cutTornTail();
             if (g.blocked == null && g.size > compactAboveBytes) {
                 g.compact();
             }
@@ -196,14 +200,34 @@ public final class SigningGuard implements AutoCloseable {
             keys = p.keys;
             return;
         }
-        if (p.torn != null) {
-            // A torn last write: its signature was never released (release waits for the fsync, then the anchor).
-            LOG.warn("guard store {}: cut a torn last record at offset {} ({}): {} bytes dropped", file, p.end, p.torn, all.length - p.end);
-            channel.truncate(p.end);
-            channel.force(true);
-        }
         keys = p.keys;
         size = p.end;
+        if (p.torn != null) {
+            tornAt = p.end;
+            tornWhy = p.torn;
+            tornBytes = all.length - p.end;
+        }
+    }
+
+    /**
+     * Cuts the torn last record found by {@link #load}, now that the anchor was compared: a torn write's record was
+     * never anchored (the anchor is raised after the record's fsync), so if the log without it is behind the anchor,
+     * the record was complete once and this is damage (a flipped length bit, say): refused, and nothing is cut.
+     */
+    private void cutTornTail() throws IOException {
+        if (tornWhy == null) {
+            return;
+        }
+        if (blocked != null) {
+            String why = tornWhy;
+            throw damaged(file, (int) tornAt, (int) tornBytes, why + ", but without it the log is behind the anchor in the token, so that "
+                    + "record was complete once (not a torn last write)");
+        }
+        // A torn last write: its signature was never released (release waits for the fsync, then the anchor).
+        LOG.warn("guard store {}: cut a torn last record at offset {} ({}): {} bytes dropped", file, tornAt, tornWhy, tornBytes);
+        channel.truncate(tornAt);
+        channel.force(true);
+        tornWhy = null;
     }
 
     /** The result of reading a log: its state, where its intact part ends, and the torn tail after it (if any). */
@@ -545,7 +569,6 @@ public final class SigningGuard implements AutoCloseable {
                 + requiredFrom + " shows more than it holds (" + String.join("; ", missing) + "). Refusing to sign: put back a copy of "
                 + "guard.log that is not older, or run `backplane keys guard-import --in FILE` with a history that covers it "
                 + "(guard-import never lowers a watermark)";
-        LOG.error("{}", blocked);
     }
 
     /**
