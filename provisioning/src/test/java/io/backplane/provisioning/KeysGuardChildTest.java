@@ -33,6 +33,10 @@ class KeysGuardChildTest {
     }
 
     static Child child(Class<?> main, String... args) throws Exception {
+        return child(Map.of(), main, args);
+    }
+
+    static Child child(Map<String, String> env, Class<?> main, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djna.tmpdir=" + dir.resolve("jna"), "-Djava.io.tmpdir=" + dir.resolve("jna"),
                 "-cp", System.getProperty("java.class.path"), main.getName()));
@@ -42,6 +46,7 @@ class KeysGuardChildTest {
         pb.environment().remove("SOFTHSM2_CONF");
         pb.environment().remove("BACKPLANE_HSM_PIN");
         pb.environment().remove("BACKPLANE_HSM_SO_PIN");
+        pb.environment().putAll(env);
         Process p = pb.start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -122,6 +127,26 @@ class KeysGuardChildTest {
         Child verify = child(Main.class, "keys", "audit-verify", "--home", h, "--json");
         assertThat(verify.code()).as(verify.out() + verify.err()).isZero();
         assertThat(verify.out()).contains("\"ok\":true");
+    }
+
+    /** Also found in issue #10: a too-short PIN used to leave a half-made token that every later init-token tripped on. */
+    @Test
+    void initTokenWithATooShortPinSaysTheLimitAndLeavesNothingBehind() throws Exception {
+        assumeTrue(SoftHsm.findLibrary().isPresent(), "SoftHSM2 is not installed (scripts/install-deps installs softhsm2)");
+        Path home = dir.resolve("short-pin");
+        for (Map<String, String> env : List.of(Map.of("BACKPLANE_HSM_PIN", "1"), Map.of("BACKPLANE_HSM_SO_PIN", "12"))) {
+            Child bad = child(env, Main.class, "keys", "init-token", "--home", home.toString());
+            assertThat(bad.code()).as(bad.err()).isEqualTo(ExitCodes.FAILURE);
+            assertThat(bad.err().strip()).as(env.toString()).contains("SoftHSM2 accepts 4 to 255 bytes").contains("nothing was created")
+                    .doesNotContain("\n");
+            assertThat(home.resolve("hsm").resolve("pin")).doesNotExist();
+            try (var tokens = Files.list(home.resolve("hsm").resolve("tokens"))) {
+                assertThat(tokens.toList()).as("no half-made token").isEmpty();
+            }
+        }
+        Child good = child(Main.class, "keys", "init-token", "--home", home.toString(), "--json");
+        assertThat(good.code()).as(good.err()).isZero();
+        assertThat(good.out()).contains("\"created\":true");
     }
 
     static byte[] flip(byte[] b, int offset, int bit) {

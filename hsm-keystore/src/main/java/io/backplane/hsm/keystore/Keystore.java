@@ -124,11 +124,34 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
     /** The PKCS#11 library to use: the configured one, else the installed SoftHSM2 (activated under {@code dir}). */
     public static Path resolveLibrary(Path dir, Path configured) {
         if (configured != null) {
+            checkLibrary(configured);
             return configured;
         }
         new SoftHsm(dir).activate();
         return SoftHsm.findLibrary().orElseThrow(() -> new TokenException(
                 "SoftHSM2 is not installed (no libsofthsm2.so in " + SoftHsm.LIBRARY_PATHS + "); run scripts/install-deps or set hsm.library", false, null));
+    }
+
+    /** One line naming the config key and the file when {@code hsm.library} is not a shared library at all. */
+    static void checkLibrary(Path lib) {
+        String why = null;
+        if (!Files.isRegularFile(lib)) {
+            why = Files.exists(lib) ? "not a regular file" : "no such file";
+        } else if (!Files.isReadable(lib)) {
+            why = "not readable";
+        } else {
+            try (java.io.InputStream in = Files.newInputStream(lib)) {
+                byte[] head = in.readNBytes(4);
+                if (!Arrays.equals(head, new byte[] {0x7f, 'E', 'L', 'F'})) {
+                    why = "not an ELF shared library";
+                }
+            } catch (IOException e) {
+                why = "cannot be read: " + e.getMessage();
+            }
+        }
+        if (why != null) {
+            throw new TokenException("config key hsm.library: " + lib + " is not a PKCS#11 library (" + why + ")", false, null);
+        }
     }
 
     /** Opens the token (by label, with {@code pin}) and everything under {@code dir}. */
@@ -173,7 +196,20 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
             wrotePin = true;
         }
         try {
-            boolean created = soft.ensureToken(lib, label, pin, soPin);
+            boolean created;
+            try {
+                created = soft.ensureToken(lib, label, pin, soPin);
+            } catch (RuntimeException e) {
+                // Nothing left behind: the PIN file this call wrote goes with the half-made token (ensureToken removed it).
+                if (wrotePin) {
+                    try {
+                        Files.deleteIfExists(pinFile);
+                    } catch (IOException again) {
+                        e.addSuppressed(again);
+                    }
+                }
+                throw e;
+            }
             try (Pkcs11Token t = Pkcs11Token.open(lib, label, pin, clock)) {
                 boolean kek = t.ensureKek();
                 return new InitResult(created, kek, wrotePin, soft.configFile());

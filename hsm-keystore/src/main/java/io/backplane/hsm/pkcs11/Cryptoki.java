@@ -87,7 +87,10 @@ final class Cryptoki {
             try {
                 l = Native.load(path, Lib.class);
             } catch (UnsatisfiedLinkError e) {
-                throw new TokenException("PKCS#11 library " + path + " cannot be loaded: " + e.getMessage(), false, e);
+                // JNA's message lists every place it searched (the whole class path): keep dlopen's own reason only.
+                String why = String.valueOf(e.getMessage()).lines().filter(line -> line.startsWith(path + ":")).findFirst()
+                        .orElse(String.valueOf(e.getMessage()).lines().findFirst().orElse("unknown reason"));
+                throw new TokenException("PKCS#11 library " + path + " cannot be loaded (" + why + ")", false, e);
             }
             // CK_C_INITIALIZE_ARGS: four mutex callbacks (NULL), flags = CKF_OS_LOCKING_OK (0x2), pReserved.
             Memory args = new Memory(48);
