@@ -263,10 +263,19 @@ public final class AuditLog implements AuditSink, AutoCloseable {
 
     @Override
     public synchronized void append(String event, String keyId, Map<String, String> detail) {
-        write(event, keyId, detail);
-        if (++sinceCheckpoint >= checkpointEvery) {
-            checkpoint();
+        Line entry = line(event, keyId, detail, nextSeq, head);
+        if (sinceCheckpoint + 1 >= checkpointEvery && checkpointSigner != null) {
+            // The checkpoint that falls due goes out in the same write and fsync as the entry (one anchor write for
+            // both): a checkpoint every N entries then costs one ECDSA signature, not a second fsync and token write.
+            byte[] sig = checkpointSigner.apply(entry.hash().clone());
+            if (sig != null) {
+                commit(List.of(entry, line(CHECKPOINT, signerName, checkpointDetail(entry.hash(), sig), entry.seq() + 1, entry.hash())));
+                sinceCheckpoint = 0;
+                return;
+            }
         }
+        commit(List.of(entry));
+        sinceCheckpoint++;
     }
 
     /** Appends a checkpoint signed by the identity key, if one exists. */
@@ -278,35 +287,68 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         if (sig == null) {
             return;
         }
-        Map<String, String> d = new TreeMap<>();
-        d.put("head", HexFormat.of().formatHex(head));
-        d.put("signature", HexFormat.of().formatHex(sig));
-        write(CHECKPOINT, signerName, d);
+        commit(List.of(line(CHECKPOINT, signerName, checkpointDetail(head, sig), nextSeq, head)));
         sinceCheckpoint = 0;
     }
 
+    private static Map<String, String> checkpointDetail(byte[] head, byte[] sig) {
+        Map<String, String> d = new TreeMap<>();
+        d.put("head", HexFormat.of().formatHex(head));
+        d.put("signature", HexFormat.of().formatHex(sig));
+        return d;
+    }
+
     private void write(String event, String keyId, Map<String, String> detail) {
-        long seq = nextSeq;
+        commit(List.of(line(event, keyId, detail, nextSeq, head)));
+    }
+
+    /** One encoded entry: its sequence number, its hash and its JSON line. */
+    private record Line(long seq, byte[] hash, String event, byte[] bytes) {
+    }
+
+    private Line line(String event, String keyId, Map<String, String> detail, long seq, byte[] prev) {
         String time = clock.instant().toString();
         Map<String, String> sorted = new TreeMap<>(detail);
-        byte[] hash = hash(seq, time, event, keyId, sorted, head);
+        byte[] hash = hash(seq, time, event, keyId, sorted, prev);
         ObjectNode n = MAPPER.createObjectNode().put("seq", seq).put("time", time).put("event", event).put("keyId", keyId);
         ObjectNode d = n.putObject("detail");
         sorted.forEach(d::put);
-        n.put("prev", HexFormat.of().formatHex(head)).put("hash", HexFormat.of().formatHex(hash));
+        n.put("prev", HexFormat.of().formatHex(prev)).put("hash", HexFormat.of().formatHex(hash));
         try {
-            ByteBuffer b = ByteBuffer.wrap((MAPPER.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8));
+            return new Line(seq, hash, event, (MAPPER.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("audit log " + file + ": cannot encode " + event, e);
+        }
+    }
+
+    /** Appends {@code lines} in one write and one fsync, then anchors the last; a failed write is rolled back. */
+    private void commit(List<Line> lines) {
+        Line last = lines.get(lines.size() - 1);
+        long before = -1;
+        try {
+            before = channel.size();
+            int total = lines.stream().mapToInt(l -> l.bytes().length).sum();
+            ByteBuffer b = ByteBuffer.allocate(total);
+            lines.forEach(l -> b.put(l.bytes()));
+            b.flip();
             while (b.hasRemaining()) {
                 channel.write(b);
             }
             channel.force(false);
         } catch (IOException e) {
-            throw new UncheckedIOException("audit log " + file + ": cannot append " + event, e);
+            if (before >= 0) {
+                try {
+                    channel.truncate(before); // no partial entry left for the next append to follow
+                } catch (IOException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            throw new UncheckedIOException("audit log " + file + ": cannot append " + lines.get(0).event(), e);
         }
-        nextSeq = seq + 1;
-        head = hash;
+        nextSeq = last.seq() + 1;
+        head = last.hash();
         // After the log's fsync: the anchor never names an entry the log could lose.
-        anchor.write(new AuditAnchor.Head(seq, hash));
+        anchor.write(new AuditAnchor.Head(last.seq(), last.hash()));
     }
 
     /** The hash of one entry: SHA-256 over the canonical encoding of every field and the previous hash. */
