@@ -164,6 +164,8 @@ public final class KeysCommand implements Callable<Integer> {
         Integer run() {
             try (Keystore ks = openKeystore()) {
                 List<Keystore.KeyInfo> keys = ks.list();
+                // A damaged key file is named on stderr; the other keys are listed (and keep signing).
+                ks.damagedKeys().forEach(d -> spec.commandLine().getErr().println("backplane: warning: " + d));
                 if (json.enabled()) {
                     JsonOutput.line(out(), Map.of("keys", keys));
                 } else {
@@ -244,13 +246,13 @@ public final class KeysCommand implements Callable<Integer> {
                 List<SigningGuard.KeyHistory> history = root.hasNonNull("guardHistory")
                         ? GuardHistoryJson.read(root.get("guardHistory").toString()) : List.of();
                 try (Keystore ks = openKeystore()) {
-                    // Guard history first: the key must never be usable here without its protection.
-                    SigningGuard.ImportResult r = ks.importGuardHistory(history, "import-bls " + sealedFile.getFileName());
-                    SealedBlsKeys.BlsKeyInfo k = ks.importSealedBls(blob);
-                    doc.put("id", k.id());
-                    doc.put("publicKey", k.publicKeyHex());
-                    doc.put("watermarksRaised", r.watermarksRaised());
-                    doc.put("conflicts", r.conflicts());
+                    // Checked first, then its guard history, then stored: never usable here without its protection, and a
+                    // refused import changes nothing.
+                    Keystore.SealedImport r = ks.importSealedBls(blob, history, "import-bls " + sealedFile.getFileName());
+                    doc.put("id", r.key().id());
+                    doc.put("publicKey", r.key().publicKeyHex());
+                    doc.put("watermarksRaised", r.history().watermarksRaised());
+                    doc.put("conflicts", r.history().conflicts());
                 }
             }
             print(doc);
@@ -269,14 +271,20 @@ public final class KeysCommand implements Callable<Integer> {
         @Override
         Integer run() throws IOException {
             try (Keystore ks = openKeystore()) {
-                byte[] blob = ks.exportSealedBls(key);
-                Map<String, Object> doc = new LinkedHashMap<>();
-                doc.put("format", EXPORT_FORMAT);
-                doc.put("id", key);
-                doc.put("publicKey", HexFormat.of().formatHex(ks.publicKey(key)));
-                doc.put("sealed", HexFormat.of().formatHex(blob));
-                doc.put("guardHistory", JsonOutput.MAPPER.readTree(GuardHistoryJson.write(ks.guard().history(key))));
-                Files.writeString(outFile, JsonOutput.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+                // Audited only once the file is written: a failed export leaves no entry claiming one.
+                ks.exportSealedBls(key, blob -> {
+                    try {
+                        Map<String, Object> doc = new LinkedHashMap<>();
+                        doc.put("format", EXPORT_FORMAT);
+                        doc.put("id", key);
+                        doc.put("publicKey", HexFormat.of().formatHex(ks.publicKey(key)));
+                        doc.put("sealed", HexFormat.of().formatHex(blob));
+                        doc.put("guardHistory", JsonOutput.MAPPER.readTree(GuardHistoryJson.write(ks.guard().history(key))));
+                        Files.writeString(outFile, JsonOutput.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException("cannot write " + outFile + ": " + e, e);
+                    }
+                });
                 print(Map.of("id", key, "out", outFile.toString()));
             }
             return ExitCodes.OK;
@@ -338,7 +346,7 @@ public final class KeysCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "guard-export", description = "Print (or write) the guard history as JSON: watermarks and recent signed hashes per key.")
+    @Command(name = "guard-export", description = "Print (or write) the guard history as JSON: watermarks and recent signed hashes per key. Read-only (never changes the guard log).")
     static final class GuardExport extends Base {
         @Option(names = "--key", paramLabel = "ID", description = "Only this key (default: every key).")
         String key;
@@ -348,25 +356,24 @@ public final class KeysCommand implements Callable<Integer> {
 
         @Override
         Integer run() throws IOException {
-            try (SigningGuard g = SigningGuard.open(hsmDir().resolve("guard"))) {
-                var history = g.history(key);
-                if (key != null && history.isEmpty()) {
-                    throw CommandFailure.failure("key '" + key + "' has no guard history in " + hsmDir().resolve("guard")
-                            + " (no such key, or it never signed; `backplane keys list` shows the keys)");
-                }
-                String doc = GuardHistoryJson.write(history);
-                if (outFile != null) {
-                    Files.writeString(outFile, doc);
-                    print(Map.of("out", outFile.toString()));
-                } else {
-                    out().println(json.enabled() ? JsonOutput.MAPPER.readTree(doc).toString() : doc);
-                }
+            // Read-only: no lock, nothing created or cut (works beside a running node; a damaged log is an error).
+            var history = SigningGuard.readHistory(hsmDir().resolve("guard"), key);
+            if (key != null && history.isEmpty()) {
+                throw CommandFailure.failure("key '" + key + "' has no guard history in " + hsmDir().resolve("guard")
+                        + " (no such key, or it never signed; `backplane keys list` shows the keys)");
+            }
+            String doc = GuardHistoryJson.write(history);
+            if (outFile != null) {
+                Files.writeString(outFile, doc);
+                print(Map.of("out", outFile.toString()));
+            } else {
+                out().println(json.enabled() ? JsonOutput.MAPPER.readTree(doc).toString() : doc);
             }
             return ExitCodes.OK;
         }
     }
 
-    @Command(name = "guard-import", description = "Merge a guard history (from guard-export); watermarks are only ever raised. Audited (needs the PIN).")
+    @Command(name = "guard-import", description = "Merge a guard history (from guard-export); watermarks are only ever raised. Audited (needs the PIN). The recovery path when signing is refused for missing guard history.")
     static final class GuardImport extends Base {
         @Option(names = "--in", required = true, paramLabel = "FILE")
         Path inFile;
@@ -387,7 +394,7 @@ public final class KeysCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "audit-verify", description = "Verify the audit trail's hash chain, its identity-key checkpoints (<home>/hsm/identity.pem) and its anchor in the token (needs the PIN; may run beside a running node).")
+    @Command(name = "audit-verify", description = "Verify the audit trail's hash chain, its identity-key checkpoints (<home>/hsm/identity.pem) and its anchor in the token (needs the PIN; may run beside a running node); two different digests signed for one (key, kind, epoch, round) and bytes after the last entry are problems (exit 1).")
     static final class AuditVerify extends Base {
         @Override
         Integer run() throws Exception {

@@ -212,4 +212,17 @@ class KeysCommandTest {
         }
         assertThat(keys("audit-verify").code()).isZero();
     }
+
+    @Test
+    @Order(50)
+    void aLibraryThatIsNotAPkcs11LibraryGivesOneLineNamingTheKeyAndTheFile() throws Exception {
+        Path other = HOME.resolveSibling(HOME.getFileName() + "-badlib");
+        Files.createDirectories(other);
+        // The PIN file of this class's home (made by init-token above): the PIN is read before the library is loaded.
+        Files.writeString(other.resolve("config.yaml"), "hsm:\n  library: /etc/passwd\n  pinFile: " + HOME.resolve("hsm").resolve("pin") + "\n");
+        CliTest.Result r = CliTest.run("keys", "list", "--home", other.toString());
+        assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(r.err().strip()).contains("hsm.library").contains("/etc/passwd").contains("not an ELF shared library").doesNotContain("\n");
+        assertThat(r.err().length()).isLessThan(300);
+    }
 }

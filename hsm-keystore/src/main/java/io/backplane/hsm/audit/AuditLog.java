@@ -55,6 +55,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     private long nextSeq;
     private byte[] head = GENESIS;
     private int sinceCheckpoint;
+    private List<io.backplane.hsm.Watermark> signedWatermarks = List.of();
 
     /**
      * @param checkpointSigner signs a head hash with the identity key (DER ECDSA); it returns null (or is null) while
@@ -71,6 +72,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         try {
             Files.createDirectories(file.getParent());
             byte[] all = recoverTail();
+            signedWatermarks = signedWatermarks(all);
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             checkAnchor(all);
         } catch (IOException e) {
@@ -136,7 +138,11 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         return null;
     }
 
-    /** Reads the last complete entry for the chain head; cuts an incomplete last line left by a crash. */
+    /**
+     * Reads the last complete entry for the chain head. An incomplete last line is cut only when it is a torn write of
+     * the next entry (it begins as that entry must: {@code {"seq":N,}); anything else after the last entry (appended
+     * garbage, a damaged last entry) refuses to open, naming the offset and the reason, rather than being cut unseen.
+     */
     private byte[] recoverTail() throws IOException {
         if (!Files.exists(file)) {
             return new byte[0];
@@ -145,6 +151,19 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         int end = all.length;
         if (end > 0 && all[end - 1] != '\n') {
             int cut = lastIndexOf(all, end - 1) + 1;
+            long expectSeq = 0;
+            if (cut > 0) {
+                expectSeq = lastEntry(all, cut).get("seq").asLong() + 1;
+            }
+            String partial = new String(all, cut, end - cut, StandardCharsets.UTF_8);
+            String expect = "{\"seq\":" + expectSeq + ",";
+            if (!(partial.startsWith(expect) || expect.startsWith(partial))) {
+                throw new IllegalStateException("audit log " + file + ": " + (end - cut) + " bytes at offset " + cut + " after the last complete entry "
+                        + "are not a torn write of entry " + expectSeq + " (they begin '" + printable(partial) + "', an entry begins '" + expect
+                        + "'): garbage was appended or the last entry damaged; refusing to append after it (`backplane keys audit-verify` "
+                        + "names it; keep a copy, then remove the bytes from offset " + cut + ")");
+            }
+            org.slf4j.LoggerFactory.getLogger(AuditLog.class).warn("audit log {}: cut a torn last entry at offset {} ({} bytes)", file, cut, end - cut);
             try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 c.truncate(cut);
                 c.force(true);
@@ -154,8 +173,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         if (end == 0) {
             return new byte[0];
         }
-        int start = lastIndexOf(all, end - 2) + 1;
-        JsonNode last = MAPPER.readTree(new String(all, start, end - start, StandardCharsets.UTF_8));
+        JsonNode last = lastEntry(all, end);
         nextSeq = last.get("seq").asLong() + 1;
         head = HexFormat.of().parseHex(last.get("hash").asText());
         // Entries since the last checkpoint are counted from the tail.
@@ -170,6 +188,64 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         }
         sinceCheckpoint = count;
         return Arrays.copyOf(all, end);
+    }
+
+    /** The complete last entry of {@code all[0, end)} ({@code end} just after its newline); damage throws, naming it. */
+    private JsonNode lastEntry(byte[] all, int end) {
+        int start = lastIndexOf(all, end - 2) + 1;
+        String line = new String(all, start, end - start, StandardCharsets.UTF_8);
+        try {
+            JsonNode n = MAPPER.readTree(line);
+            if (n == null || !n.path("seq").canConvertToLong() || !n.path("seq").isIntegralNumber()) {
+                throw new IOException("no sequence number");
+            }
+            HexFormat.of().parseHex(n.path("hash").asText());
+            if (n.path("hash").asText().length() != 64) {
+                throw new IOException("no 32-byte hash");
+            }
+            return n;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("audit log " + file + ": the last entry (offset " + start + ", '" + printable(line)
+                    + "') is not an audit entry (" + e.getMessage().lines().findFirst().orElse("") + "): garbage was appended or it was "
+                    + "damaged; refusing to append after it (`backplane keys audit-verify` names it)");
+        }
+    }
+
+    private static String printable(String s) {
+        String t = s.length() > 40 ? s.substring(0, 40) + "…" : s;
+        return t.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    /**
+     * The highest (epoch, round) the trail shows signed per (key, kind): its {@code sign} entries. The guard must
+     * cover these (the keystore requires it at open).
+     */
+    public List<io.backplane.hsm.Watermark> signedWatermarks() {
+        return signedWatermarks;
+    }
+
+    private static List<io.backplane.hsm.Watermark> signedWatermarks(byte[] all) {
+        Map<String, io.backplane.hsm.Watermark> max = new TreeMap<>();
+        String text = new String(all, StandardCharsets.UTF_8);
+        for (String line : (Iterable<String>) text.lines()::iterator) {
+            if (!line.contains("\"event\":\"sign\"")) {
+                continue; // cheap filter: only fresh signatures are evidence
+            }
+            try {
+                JsonNode n = MAPPER.readTree(line);
+                if (!"sign".equals(n.path("event").asText())) {
+                    continue;
+                }
+                JsonNode d = n.path("detail");
+                io.backplane.hsm.SigningKind kind = io.backplane.hsm.SigningKind.parse(d.path("kind").asText());
+                io.backplane.hsm.Watermark w = new io.backplane.hsm.Watermark(n.path("keyId").asText(), kind,
+                        Long.parseLong(d.path("epoch").asText()), Long.parseLong(d.path("round").asText()));
+                max.merge(w.keyId() + "/" + kind.wireName(), w, (a, b) -> b.isAbove(a.epoch(), a.round()) ? b : a);
+            } catch (IOException | IllegalArgumentException e) {
+                // A damaged line: the verifier names it; the token anchor covers the guard regardless.
+            }
+        }
+        return List.copyOf(max.values());
     }
 
     private static int lastIndexOf(byte[] b, int from) {
@@ -187,10 +263,19 @@ public final class AuditLog implements AuditSink, AutoCloseable {
 
     @Override
     public synchronized void append(String event, String keyId, Map<String, String> detail) {
-        write(event, keyId, detail);
-        if (++sinceCheckpoint >= checkpointEvery) {
-            checkpoint();
+        Line entry = line(event, keyId, detail, nextSeq, head);
+        if (sinceCheckpoint + 1 >= checkpointEvery && checkpointSigner != null) {
+            // The checkpoint that falls due goes out in the same write and fsync as the entry (one anchor write for
+            // both): a checkpoint every N entries then costs one ECDSA signature, not a second fsync and token write.
+            byte[] sig = checkpointSigner.apply(entry.hash().clone());
+            if (sig != null) {
+                commit(List.of(entry, line(CHECKPOINT, signerName, checkpointDetail(entry.hash(), sig), entry.seq() + 1, entry.hash())));
+                sinceCheckpoint = 0;
+                return;
+            }
         }
+        commit(List.of(entry));
+        sinceCheckpoint++;
     }
 
     /** Appends a checkpoint signed by the identity key, if one exists. */
@@ -202,35 +287,68 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         if (sig == null) {
             return;
         }
-        Map<String, String> d = new TreeMap<>();
-        d.put("head", HexFormat.of().formatHex(head));
-        d.put("signature", HexFormat.of().formatHex(sig));
-        write(CHECKPOINT, signerName, d);
+        commit(List.of(line(CHECKPOINT, signerName, checkpointDetail(head, sig), nextSeq, head)));
         sinceCheckpoint = 0;
     }
 
+    private static Map<String, String> checkpointDetail(byte[] head, byte[] sig) {
+        Map<String, String> d = new TreeMap<>();
+        d.put("head", HexFormat.of().formatHex(head));
+        d.put("signature", HexFormat.of().formatHex(sig));
+        return d;
+    }
+
     private void write(String event, String keyId, Map<String, String> detail) {
-        long seq = nextSeq;
+        commit(List.of(line(event, keyId, detail, nextSeq, head)));
+    }
+
+    /** One encoded entry: its sequence number, its hash and its JSON line. */
+    private record Line(long seq, byte[] hash, String event, byte[] bytes) {
+    }
+
+    private Line line(String event, String keyId, Map<String, String> detail, long seq, byte[] prev) {
         String time = clock.instant().toString();
         Map<String, String> sorted = new TreeMap<>(detail);
-        byte[] hash = hash(seq, time, event, keyId, sorted, head);
+        byte[] hash = hash(seq, time, event, keyId, sorted, prev);
         ObjectNode n = MAPPER.createObjectNode().put("seq", seq).put("time", time).put("event", event).put("keyId", keyId);
         ObjectNode d = n.putObject("detail");
         sorted.forEach(d::put);
-        n.put("prev", HexFormat.of().formatHex(head)).put("hash", HexFormat.of().formatHex(hash));
+        n.put("prev", HexFormat.of().formatHex(prev)).put("hash", HexFormat.of().formatHex(hash));
         try {
-            ByteBuffer b = ByteBuffer.wrap((MAPPER.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8));
+            return new Line(seq, hash, event, (MAPPER.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("audit log " + file + ": cannot encode " + event, e);
+        }
+    }
+
+    /** Appends {@code lines} in one write and one fsync, then anchors the last; a failed write is rolled back. */
+    private void commit(List<Line> lines) {
+        Line last = lines.get(lines.size() - 1);
+        long before = -1;
+        try {
+            before = channel.size();
+            int total = lines.stream().mapToInt(l -> l.bytes().length).sum();
+            ByteBuffer b = ByteBuffer.allocate(total);
+            lines.forEach(l -> b.put(l.bytes()));
+            b.flip();
             while (b.hasRemaining()) {
                 channel.write(b);
             }
             channel.force(false);
         } catch (IOException e) {
-            throw new UncheckedIOException("audit log " + file + ": cannot append " + event, e);
+            if (before >= 0) {
+                try {
+                    channel.truncate(before); // no partial entry left for the next append to follow
+                } catch (IOException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            throw new UncheckedIOException("audit log " + file + ": cannot append " + lines.get(0).event(), e);
         }
-        nextSeq = seq + 1;
-        head = hash;
+        nextSeq = last.seq() + 1;
+        head = last.hash();
         // After the log's fsync: the anchor never names an entry the log could lose.
-        anchor.write(new AuditAnchor.Head(seq, hash));
+        anchor.write(new AuditAnchor.Head(last.seq(), last.hash()));
     }
 
     /** The hash of one entry: SHA-256 over the canonical encoding of every field and the previous hash. */

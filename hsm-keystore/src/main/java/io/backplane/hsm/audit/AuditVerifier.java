@@ -41,13 +41,23 @@ public final class AuditVerifier {
      */
     public static Result verify(Path file, PublicKey identity, Optional<AuditAnchor.Head> anchor) {
         List<String> lines;
+        boolean unterminated;
         try {
-            lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+            byte[] all = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
+            unterminated = all.length > 0 && all[all.length - 1] != '\n';
+            lines = new String(all, StandardCharsets.UTF_8).lines().toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read audit log " + file, e);
         }
         List<byte[]> hashes = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        // (key, kind, epoch, round) -> the first signed digest and where: two different ones are a double sign.
+        java.util.Map<String, String[]> signedAt = new java.util.HashMap<>();
+        if (unterminated) {
+            problems.add("line " + lines.size() + ": the last line has no newline (" + lines.get(lines.size() - 1).length()
+                    + " characters): a torn write (the keystore cuts it at its next open if it begins as the next entry must) "
+                    + "or bytes appended to the log (the keystore refuses to open then)");
+        }
         byte[] prev = AuditLog.GENESIS;
         long checkpoints = 0;
         long sinceCheckpoint = 0;
@@ -77,6 +87,17 @@ public final class AuditVerifier {
             if (!MessageDigest.isEqual(hash, HexFormat.of().parseHex(n.path("hash").asText()))) {
                 problems.add(where + " (seq " + seq + "): content does not match its hash (entry edited)");
                 break;
+            }
+            if ("sign".equals(event)) {
+                JsonNode d = n.path("detail");
+                String slot = n.path("keyId").asText() + " " + d.path("kind").asText() + " at epoch " + d.path("epoch").asText() + " round "
+                        + d.path("round").asText();
+                String digest = d.path("sha256").asText();
+                String[] first = signedAt.putIfAbsent(slot, new String[] {digest, where});
+                if (first != null && !first[0].equals(digest)) {
+                    problems.add(where + " (seq " + seq + "): double sign: " + slot + " was signed for two different digests ("
+                            + first[1] + ": sha256 " + first[0] + "; here: sha256 " + digest + ")");
+                }
             }
             if (AuditLog.ANCHOR_MISMATCH.equals(event)) {
                 problems.add(where + " (seq " + seq + "): at open the keystore found the log without its anchored entry (anchor seq "

@@ -121,23 +121,38 @@ public final class SealedBlsKeys implements RawSigner {
         return new BlsKeyInfo(id, pk);
     }
 
-    /** The sealed blob of {@code id} for moving it to another box of the same operator (same KEK). */
-    public byte[] exportSealed(String id) {
+    /**
+     * The sealed blob of {@code id} for moving it to another box of the same operator (same KEK), handed to
+     * {@code writeOut}; audited ({@code bls-export}) only once {@code writeOut} returned, so a failed write leaves no
+     * entry claiming an export.
+     */
+    public byte[] exportSealed(String id, java.util.function.Consumer<byte[]> writeOut) {
         Blob b = load(id);
+        byte[] encoded = b.encode();
+        writeOut.accept(encoded.clone());
         audit.append("bls-export", id, Map.of("publicKey", HexFormat.of().formatHex(b.publicKey())));
-        return b.encode();
+        return encoded;
     }
 
     /**
-     * Imports a sealed blob. It must unseal under this token's KEK (same token, or tokens sharing the KEK through the
-     * vendor's own cloning) to a secret whose public key is the one it names; otherwise nothing is stored.
+     * Checks a sealed blob without storing anything: it must decode, unseal under this token's KEK (same token, or
+     * tokens sharing the KEK through the vendor's own cloning) to a secret whose public key is the one it names, and
+     * name a key not already here.
      */
-    public BlsKeyInfo importSealed(byte[] encoded) {
+    public BlsKeyInfo checkSealed(byte[] encoded) {
+        Blob b = checked(encoded);
+        return new BlsKeyInfo(b.id(), b.publicKey());
+    }
+
+    private Blob checked(byte[] encoded) {
         Blob b;
         try {
             b = Blob.decode(encoded);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a sealed BLS key blob: " + e.getMessage());
+        }
+        if (!isValidId(b.id())) {
+            throw new IllegalArgumentException("sealed BLS key blob names an invalid key id '" + b.id() + "'");
         }
         byte[] secret;
         try {
@@ -155,25 +170,53 @@ public final class SealedBlsKeys implements RawSigner {
         if (Files.exists(file(b.id()))) {
             throw new SigningException("BLS key " + b.id() + " already exists", false);
         }
+        return b;
+    }
+
+    /** Imports a sealed blob after {@link #checkSealed}'s checks; otherwise nothing is stored. */
+    public BlsKeyInfo importSealed(byte[] encoded) {
+        Blob b = checked(encoded);
         write(b);
         audit.append("bls-import", b.id(), Map.of("publicKey", HexFormat.of().formatHex(b.publicKey()), "from", "sealed"));
         return new BlsKeyInfo(b.id(), b.publicKey());
     }
 
+    /** Every readable key; a damaged key file is left out with a WARN naming it (see {@link #damaged()}). */
     public List<BlsKeyInfo> list() {
+        List<BlsKeyInfo> out = new ArrayList<>();
+        for (String id : ids()) {
+            try {
+                out.add(new BlsKeyInfo(id, load(id).publicKey()));
+            } catch (SigningException e) {
+                org.slf4j.LoggerFactory.getLogger(SealedBlsKeys.class).warn("{}", e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** The key files that cannot be read, each with the reason (the other keys keep working). */
+    public List<String> damaged() {
+        List<String> out = new ArrayList<>();
+        for (String id : ids()) {
+            try {
+                load(id);
+            } catch (SigningException e) {
+                out.add(e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private List<String> ids() {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        List<BlsKeyInfo> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".sealed")).sorted().toList()) {
-                String id = f.getFileName().toString().replace(".sealed", "");
-                out.add(new BlsKeyInfo(id, load(id).publicKey()));
-            }
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".sealed"))
+                    .map(n -> n.substring(0, n.length() - ".sealed".length())).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }
-        return out;
     }
 
     public boolean contains(String id) {
@@ -184,7 +227,14 @@ public final class SealedBlsKeys implements RawSigner {
     @Override
     public byte[] sign(String keyId, byte[] message) {
         Blob b = load(keyId);
-        byte[] secret = token.unseal(b.iv(), b.aad(), b.sealed());
+        byte[] secret;
+        try {
+            secret = token.unseal(b.iv(), b.aad(), b.sealed());
+        } catch (Pkcs11Token.SealedDataRejected e) {
+            throw new SigningException("sealed key file " + file(keyId) + " is damaged: the token answers but the sealed key does not "
+                    + "authenticate under its key-encryption key (" + e.getMessage() + "); restore the file from a backup or a `keys export` "
+                    + "(other keys are not affected)", false, e);
+        }
         try {
             return Bls.sign(secret, message);
         } finally {
@@ -206,15 +256,23 @@ public final class SealedBlsKeys implements RawSigner {
             if (!Files.exists(f)) {
                 throw new SigningException("unknown key '" + k + "' (no " + f + ")", false);
             }
+            byte[] bytes;
             try {
-                Blob b = Blob.decode(Files.readAllBytes(f));
-                if (!b.id().equals(k)) {
-                    throw new SigningException("sealed key file " + f + " names key " + b.id(), false);
-                }
-                return b;
+                bytes = Files.readAllBytes(f);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + f, e);
+                throw new SigningException("cannot read sealed key file " + f + ": " + e.getMessage(), true, e);
             }
+            Blob b;
+            try {
+                b = Blob.decode(bytes);
+            } catch (RuntimeException e) {
+                throw new SigningException("sealed key file " + f + " is damaged (" + bytes.length + " bytes: " + e.getMessage()
+                        + "); restore it from a backup or a `keys export` (other keys are not affected)", false, e);
+            }
+            if (!b.id().equals(k)) {
+                throw new SigningException("sealed key file " + f + " names key " + b.id(), false);
+            }
+            return b;
         });
     }
 

@@ -7,7 +7,7 @@ import io.backplane.hsm.SigningRequest;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The guarded signer: guard check, raw signature, durable record, audit, release, in that order, under one lock per
+ * The guarded signer: guard check, raw signature, durable record, audit, anchor, release, in that order, under one lock per
  * key (so two requests for the same slot cannot both pass the check). Usable on its own over any {@link RawSigner}
  * (for example one BLS key in tests: {@code new GuardedSigning(SigningGuard.open(dir), Bls.inMemory(id, sk), NONE)}).
  */
@@ -53,6 +53,9 @@ public final class GuardedSigning implements GuardedSigner {
                         throw e;
                     }
                     listener.signed(request, hash, sig, false);
+                    // Last before release: the anchor outside the log covers this signature (with the keystore's token
+                    // anchor, the audit entry's anchor write above already did, and this finds nothing to raise).
+                    guard.commitAnchor();
                     return new Signature(sig, false);
                 }
             }

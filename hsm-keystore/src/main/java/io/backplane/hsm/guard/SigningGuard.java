@@ -32,11 +32,21 @@ import java.util.zip.CRC32C;
  * <p>Store: an append-only log, one record per signature, each framed as {@code u32 length, u32 CRC32C, payload}
  * (payload in the canonical encoding) and {@code fsync}ed before {@link #record} returns. Chosen over RocksDB because
  * every write must be synchronous anyway, the format is small enough to reason about after a crash, and a failed write
- * can be rolled back by truncation. After a crash only the last record can be torn (records are written one at a time
- * and each is fsynced before the next); a torn tail is cut off at open, and since its signature was never released,
- * losing it is safe. Damage anywhere else refuses to open, naming the offset. The log is compacted at open when large.
+ * can be rolled back by truncation. After a crash only the last record can be torn (records are written one append at
+ * a time and each append is fsynced before the next), so at open exactly this is cut, with a WARN naming the offset and
+ * the bytes dropped: a truncated record header at the very end, or a last record whose declared length runs past the
+ * end of the file with no complete record inside the bytes it would cover. Anything else (a complete record with a bad
+ * CRC or an out-of-range length, anywhere, the last one included) is damage: the store refuses to open, naming the
+ * file, the offset and what to do.
  *
- * <p>Thread-safe (one monitor); callers serialise check-sign-record per key ({@link GuardedSigning} does).
+ * <p>Missing history (a deleted, emptied, cut-back or rolled-back log) cannot be seen in the log itself; it is seen
+ * against the {@link GuardAnchor} (the watermarks kept in the token) and against {@linkplain #require evidence} from
+ * the signing audit trail. A log behind either opens <em>refusing</em>: every {@link #check} throws, naming what is
+ * missing, until {@link #importHistory} (never lowering a watermark) brings it back to cover them. Export and import
+ * keep working meanwhile.
+ *
+ * <p>Thread-safe (one monitor); callers serialise check-sign-record per key ({@link GuardedSigning} does), and release
+ * a signature only after {@link #commitAnchor()}.
  */
 public final class SigningGuard implements AutoCloseable {
     static final byte[] MAGIC = "BPGUARD1".getBytes(StandardCharsets.US_ASCII);
@@ -80,32 +90,69 @@ public final class SigningGuard implements AutoCloseable {
         };
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SigningGuard.class);
+
     private final Path file;
-    private final Map<String, KeyState> keys = new TreeMap<>();
+    private final GuardAnchor anchor;
+    private Map<String, KeyState> keys = new TreeMap<>();
+    /** What the log must cover (the anchor, audit evidence); while it does not, {@link #blocked} says why. */
+    private List<Watermark> required = List.of();
+    private String requiredFrom = "";
+    private String blocked;
+    private long tornAt;
+    private long tornBytes;
+    private String tornWhy;
     private FileChannel channel;
     private FileChannel lockChannel;
     private java.nio.channels.FileLock lock;
     private long size;
     private boolean poisoned;
 
-    private SigningGuard(Path file) {
+    private SigningGuard(Path file, GuardAnchor anchor) {
         this.file = file;
+        this.anchor = anchor;
     }
 
-    /** Opens (creating if absent) the guard store {@code dir/guard.log}, replaying it; cuts a torn tail. */
+    /**
+     * Opens (creating if absent) the guard store {@code dir/guard.log} without an anchor ({@link GuardAnchor#NONE}:
+     * tests, simulations); damage is detected, missing history is not.
+     */
     public static SigningGuard open(Path dir) {
-        return open(dir, COMPACT_ABOVE_BYTES);
+        return open(dir, GuardAnchor.NONE);
+    }
+
+    /**
+     * Opens (creating if absent) the guard store {@code dir/guard.log}, replaying it (a torn last record is cut, any
+     * other damage refuses to open), and compares it with {@code anchor}: a log behind it opens refusing to sign; a
+     * log ahead of it (the crash window, or an anchor not made yet) raises the anchor. A missing log with no anchored
+     * watermarks is a fresh start.
+     */
+    public static SigningGuard open(Path dir, GuardAnchor anchor) {
+        return open(dir, anchor, COMPACT_ABOVE_BYTES);
     }
 
     static SigningGuard open(Path dir, long compactAboveBytes) {
-        SigningGuard g = new SigningGuard(dir.resolve("guard.log"));
+        return open(dir, GuardAnchor.NONE, compactAboveBytes);
+    }
+
+    static SigningGuard open(Path dir, GuardAnchor anchor, long compactAboveBytes) {
+        SigningGuard g = new SigningGuard(dir.resolve("guard.log"), anchor);
         try {
             Files.createDirectories(dir);
             g.lock(dir.resolve("guard.lock"));
             g.load();
-            if (g.size > compactAboveBytes) {
+            Optional<List<Watermark>> anchored = anchor.read();
+            if (anchored.isPresent()) {
+                g.require(anchored.get(), "the guard anchor in the token");
+            } else if (!g.keys.isEmpty() && anchor != GuardAnchor.NONE) {
+                LOG.warn("guard store {}: no anchor yet (a log made before anchors, or a new token); anchoring its watermarks now", g.file);
+            }
+            g.cutTornTail();
+            if (g.blocked == null && g.size > compactAboveBytes) {
                 g.compact();
             }
+            // Ahead of the anchor (a crash after the log's fsync, before the anchor's update; or no anchor yet): raise it.
+            g.commitAnchor();
         } catch (IOException e) {
             g.closeQuietly();
             throw new GuardStoreException("guard store " + g.file + " cannot be opened: " + e, false, e);
@@ -140,55 +187,147 @@ public final class SigningGuard implements AutoCloseable {
     }
 
     private void load() throws IOException {
-        boolean fresh = !Files.exists(file);
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        if (fresh || channel.size() == 0) {
+        byte[] all = Files.readAllBytes(file);
+        Parsed p = parse(file, all);
+        if (p.magicMissing) {
+            // New (or its creation was torn before the magic was durable: nothing was ever recorded in it).
+            channel.truncate(0);
             channel.write(ByteBuffer.wrap(MAGIC), 0);
             channel.force(true);
             fsyncDir(file.getParent());
             size = MAGIC.length;
+            keys = p.keys;
             return;
         }
-        byte[] all = Files.readAllBytes(file);
+        keys = p.keys;
+        size = p.end;
+        if (p.torn != null) {
+            tornAt = p.end;
+            tornWhy = p.torn;
+            tornBytes = all.length - p.end;
+        }
+    }
+
+    /**
+     * Cuts the torn last record found by {@link #load}, now that the anchor was compared: a torn write's record was
+     * never anchored (the anchor is raised after the record's fsync), so if the log without it is behind the anchor,
+     * the record was complete once and this is damage (a flipped length bit, say): refused, and nothing is cut.
+     */
+    private void cutTornTail() throws IOException {
+        if (tornWhy == null) {
+            return;
+        }
+        if (blocked != null) {
+            String why = tornWhy;
+            throw damaged(file, (int) tornAt, (int) tornBytes, why + ", but without it the log is behind the anchor in the token, so that "
+                    + "record was complete once (not a torn last write)");
+        }
+        // A torn last write: its signature was never released (release waits for the fsync, then the anchor).
+        LOG.warn("guard store {}: cut a torn last record at offset {} ({}): {} bytes dropped", file, tornAt, tornWhy, tornBytes);
+        channel.truncate(tornAt);
+        channel.force(true);
+        tornWhy = null;
+    }
+
+    /** The result of reading a log: its state, where its intact part ends, and the torn tail after it (if any). */
+    private record Parsed(Map<String, KeyState> keys, int end, String torn, boolean magicMissing) {
+    }
+
+    /**
+     * Reads {@code all} (the bytes of {@code file}) strictly. Only a torn last write is tolerated (returned as
+     * {@code torn}, for the caller to cut or ignore); any other damage throws, naming the offset.
+     */
+    private static Parsed parse(Path file, byte[] all) {
+        Map<String, KeyState> keys = new TreeMap<>();
+        if (all.length < MAGIC.length && Arrays.equals(all, Arrays.copyOf(MAGIC, all.length))) {
+            return new Parsed(keys, 0, null, true);
+        }
         if (all.length < MAGIC.length || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
-            throw new GuardStoreException("guard store " + file + " is not a guard log (bad magic); refusing to sign with it", false, null);
+            throw new GuardStoreException("guard store " + file + " is not a guard log (bad magic at offset 0); refusing to sign with it. "
+                    + RECOVERY, false, null);
         }
         ByteBuffer buf = ByteBuffer.wrap(all);
         int pos = MAGIC.length;
         while (pos < all.length) {
-            String problem = null;
-            int len = 0;
-            if (all.length - pos < 8) {
-                problem = "truncated header";
-            } else {
-                len = buf.getInt(pos);
-                int crc = buf.getInt(pos + 4);
-                if (len <= 0 || len > MAX_RECORD) {
-                    problem = "bad length " + len;
-                } else if (pos + 8 + len > all.length) {
-                    problem = "truncated record";
-                } else {
-                    CRC32C c = new CRC32C();
-                    c.update(all, pos + 8, len);
-                    if ((int) c.getValue() != crc) {
-                        problem = "CRC mismatch";
-                    }
-                }
+            int remaining = all.length - pos;
+            if (remaining < 8) {
+                return new Parsed(keys, pos, "truncated record header", false);
             }
-            if (problem != null) {
-                if (all.length - pos <= MAX_RECORD + 8) {
-                    // A torn last write: its signature was never released (release waits for fsync). Cut it off.
-                    channel.truncate(pos);
-                    channel.force(true);
-                    break;
-                }
-                throw new GuardStoreException("guard store " + file + " is damaged at offset " + pos + " (" + problem
-                        + ") with " + (all.length - pos) + " bytes after it; refusing to sign (restore it or import history)", false, null);
+            int len = buf.getInt(pos);
+            int crc = buf.getInt(pos + 4);
+            if (len <= 0 || len > MAX_RECORD) {
+                throw damaged(file, pos, remaining, "record length " + len + " is outside 1.." + MAX_RECORD);
             }
-            apply(decode(Arrays.copyOfRange(all, pos + 8, pos + 8 + len)));
+            if (len > remaining - 8) {
+                if (frameWithin(all, pos + 1)) {
+                    throw damaged(file, pos, remaining, "record length " + len + " runs past the end of the file, but a complete record "
+                            + "follows inside it (not a torn last write)");
+                }
+                return new Parsed(keys, pos, "record of " + len + " bytes with only " + (remaining - 8) + " written", false);
+            }
+            CRC32C c = new CRC32C();
+            c.update(all, pos + 8, len);
+            if ((int) c.getValue() != crc) {
+                throw damaged(file, pos, remaining, "CRC32C mismatch in a complete record");
+            }
+            Entry e;
+            try {
+                e = decode(Arrays.copyOfRange(all, pos + 8, pos + 8 + len));
+            } catch (RuntimeException ex) {
+                throw damaged(file, pos, remaining, "undecodable record: " + ex.getMessage());
+            }
+            apply(keys, e);
             pos += 8 + len;
         }
-        size = Math.min(pos, all.length);
+        return new Parsed(keys, pos, null, false);
+    }
+
+    /** True when a complete, CRC-valid record frame starts at some offset in {@code [from, end)}. */
+    private static boolean frameWithin(byte[] all, int from) {
+        ByteBuffer buf = ByteBuffer.wrap(all);
+        for (int q = from; q + 8 < all.length; q++) {
+            int len = buf.getInt(q);
+            if (len > 0 && len <= MAX_RECORD && len <= all.length - q - 8) {
+                CRC32C c = new CRC32C();
+                c.update(all, q + 8, len);
+                if ((int) c.getValue() == buf.getInt(q + 4)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static final String RECOVERY = "Keep the file for inspection, then put back an intact copy of guard.log, or move it aside and run "
+            + "`backplane keys guard-import --in FILE` with the history of a backup (`keys guard-export`); signing stays refused until "
+            + "the history covers the watermarks anchored in the token";
+
+    private static GuardStoreException damaged(Path file, int pos, int remaining, String why) {
+        return new GuardStoreException("guard store " + file + " is damaged at offset " + pos + " (" + why + "; " + remaining
+                + " bytes from there to the end); refusing to sign with it. " + RECOVERY, false, null);
+    }
+
+    /**
+     * Reads the history in {@code dir/guard.log} without changing anything (no lock, nothing created or cut; a torn
+     * last record is left out). A missing log has no history. Damage throws, as at open. For {@code guard-export}.
+     */
+    public static List<KeyHistory> readHistory(Path dir, String keyId) {
+        Path f = dir.resolve("guard.log");
+        if (!Files.exists(f)) {
+            return List.of();
+        }
+        byte[] all;
+        try {
+            all = Files.readAllBytes(f);
+        } catch (IOException e) {
+            throw new GuardStoreException("guard store " + f + " cannot be read: " + e, false, e);
+        }
+        Parsed p = parse(f, all);
+        if (p.torn() != null) {
+            LOG.warn("guard store {}: a torn last record at offset {} ({}) is left out; the signer cuts it at its next open", f, p.end(), p.torn());
+        }
+        return history(p.keys(), keyId);
     }
 
     /** Decoded log record. */
@@ -224,6 +363,10 @@ public final class SigningGuard implements AutoCloseable {
     }
 
     private void apply(Entry e) {
+        apply(keys, e);
+    }
+
+    private static void apply(Map<String, KeyState> keys, Entry e) {
         KeyState ks = keys.computeIfAbsent(e.keyId(), k -> new KeyState());
         Watermark wm = ks.watermarks.get(e.kind());
         if (wm == null || !wm.covers(e.epoch(), e.round())) {
@@ -237,6 +380,9 @@ public final class SigningGuard implements AutoCloseable {
     /** What to do with {@code request}, whose bytes hash to {@code sha256}. Changes nothing. */
     public synchronized Decision check(SigningRequest request, byte[] sha256) {
         ensureUsable();
+        if (blocked != null) {
+            throw new GuardStoreException(blocked, false, null);
+        }
         KeyState ks = keys.get(request.keyId());
         if (ks == null) {
             return new Fresh();
@@ -319,6 +465,10 @@ public final class SigningGuard implements AutoCloseable {
 
     /** Every key's history (for export), or only {@code keyId}'s when non-null. */
     public synchronized List<KeyHistory> history(String keyId) {
+        return history(keys, keyId);
+    }
+
+    private static List<KeyHistory> history(Map<String, KeyState> keys, String keyId) {
         List<KeyHistory> out = new ArrayList<>();
         for (Map.Entry<String, KeyState> e : keys.entrySet()) {
             if (keyId == null || keyId.equals(e.getKey())) {
@@ -366,7 +516,76 @@ public final class SigningGuard implements AutoCloseable {
             append(entries);
             entries.forEach(this::apply);
         }
+        if (blocked != null) {
+            reevaluate();
+        }
         return new ImportResult(raised, added, conflicts);
+    }
+
+    /** Every watermark, sorted by key id then kind. */
+    public synchronized List<Watermark> watermarks() {
+        List<Watermark> out = new ArrayList<>();
+        keys.values().forEach(k -> out.addAll(k.watermarks.values()));
+        return out;
+    }
+
+    /**
+     * Requires the log to cover {@code evidence} (watermarks some other record says were signed: the anchor, the audit
+     * trail's signatures). Where it does not, the guard refuses every signature, naming {@code source} and what is
+     * missing, until {@link #importHistory} raises the log to cover it.
+     */
+    public synchronized void require(List<Watermark> evidence, String source) {
+        List<Watermark> before = required;
+        required = GuardAnchor.max(required, evidence);
+        if (!required.equals(before)) {
+            requiredFrom = requiredFrom.isEmpty() ? source : requiredFrom + " and " + source;
+        }
+        reevaluate();
+    }
+
+    /** Why the guard refuses to sign (history missing), or empty. */
+    public synchronized Optional<String> refusal() {
+        return Optional.ofNullable(blocked);
+    }
+
+    private void reevaluate() {
+        List<String> missing = new ArrayList<>();
+        for (Watermark w : required) {
+            KeyState ks = keys.get(w.keyId());
+            Watermark local = ks == null ? null : ks.watermarks.get(w.kind());
+            if (local == null || !local.covers(w.epoch(), w.round())) {
+                missing.add(w.keyId() + " " + w.kind().wireName() + " needs epoch " + w.epoch() + " round " + w.round() + ", the log has "
+                        + (local == null ? "none" : "epoch " + local.epoch() + " round " + local.round()));
+            }
+        }
+        if (missing.isEmpty()) {
+            if (blocked != null) {
+                LOG.warn("guard store {}: history restored; it covers {} again", file, requiredFrom);
+            }
+            blocked = null;
+            return;
+        }
+        blocked = "guard store " + file + " is missing signed history (deleted, emptied, cut back or replaced by an older copy): "
+                + requiredFrom + " shows more than it holds (" + String.join("; ", missing) + "). Refusing to sign: put back a copy of "
+                + "guard.log that is not older, or run `backplane keys guard-import --in FILE` with a history that covers it "
+                + "(guard-import never lowers a watermark)";
+    }
+
+    /**
+     * Raises the anchor to this guard's watermarks (a no-op when unanchored or when nothing rose). A signature
+     * recorded by {@link #record} may be released only after this returns; {@link GuardedSigning} calls it last.
+     */
+    public void commitAnchor() {
+        List<Watermark> now;
+        synchronized (this) {
+            if (anchor == GuardAnchor.NONE || keys.isEmpty()) {
+                return;
+            }
+            ensureUsable();
+            now = watermarks();
+        }
+        // Outside the monitor: the anchor keeps the maximum under its own lock, so racing writers never lower it.
+        anchor.write(now);
     }
 
     /** Rewrites the log as its current state (watermarks + recent slots): temp file, fsync, atomic rename, fsync dir. */

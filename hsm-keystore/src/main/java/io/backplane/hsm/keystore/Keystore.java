@@ -64,13 +64,19 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
         this.options = options;
         this.token = token;
         String identityId = Pkcs11Token.IDENTITY_PREFIX + options.nodeId();
+        // One token object anchors both the guard and the audit log (one token write per signature).
+        TokenAnchor anchor = new TokenAnchor(token, auditAnchorLabel(options.nodeId()));
         // The guard's lock first: it makes this process the only writer of the guard store and of the audit log.
-        this.guard = SigningGuard.open(options.dir().resolve("guard"));
+        this.guard = SigningGuard.open(options.dir().resolve("guard"), anchor.guardView());
         try {
+            anchor.guardState(guard::watermarks);
             // Checkpoints are signed once an identity key exists (it may be generated after the log is opened).
             this.audit = new AuditLog(options.dir().resolve("audit").resolve("audit.log"), options.clock(), options.checkpointEvery(),
                     identityId, head -> token.identityCertificate(options.nodeId()).isPresent() ? token.signWithIdentity(options.nodeId(), head) : null,
-                    auditAnchor(token, options.nodeId()));
+                    anchor);
+            // The audit trail's signatures are evidence too: a guard below them lost history (the trail is fsynced
+            // after the guard record, so a crash never leaves the trail ahead of the guard).
+            guard.require(audit.signedWatermarks(), "the signing audit trail " + audit.file());
         } catch (RuntimeException e) {
             guard.close();
             throw e;
@@ -89,19 +95,12 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
      * user PIN), so a person who can edit files under the node home cannot roll it back together with the log.
      */
     public static AuditAnchor auditAnchor(Pkcs11Token token, String nodeId) {
-        String label = auditAnchorLabel(nodeId);
-        return new AuditAnchor() {
-            @Override
-            public Optional<Head> read() {
-                // One object (Cryptoki refuses to write when there are several); max() also reads a token holding none.
-                return token.readDataObjects(label).stream().map(Head::decode).max(java.util.Comparator.comparingLong(Head::seq));
-            }
+        return new TokenAnchor(token, auditAnchorLabel(nodeId));
+    }
 
-            @Override
-            public void write(Head head) {
-                token.writeDataObject(label, head.encode());
-            }
-        };
+    /** The guard's watermarks anchored in {@code token} for {@code nodeId}; empty when none were ever anchored. */
+    public static Optional<List<io.backplane.hsm.Watermark>> guardAnchor(Pkcs11Token token, String nodeId) {
+        return new TokenAnchor(token, auditAnchorLabel(nodeId)).guardView().read();
     }
 
     /**
@@ -118,17 +117,41 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
         d.put("slotsAdded", Integer.toString(r.slotsAdded()));
         d.put("conflicts", Integer.toString(r.conflicts().size()));
         audit.append("guard-import", "guard", d);
+        guard.commitAnchor();
         return r;
     }
 
     /** The PKCS#11 library to use: the configured one, else the installed SoftHSM2 (activated under {@code dir}). */
     public static Path resolveLibrary(Path dir, Path configured) {
         if (configured != null) {
+            checkLibrary(configured);
             return configured;
         }
         new SoftHsm(dir).activate();
         return SoftHsm.findLibrary().orElseThrow(() -> new TokenException(
                 "SoftHSM2 is not installed (no libsofthsm2.so in " + SoftHsm.LIBRARY_PATHS + "); run scripts/install-deps or set hsm.library", false, null));
+    }
+
+    /** One line naming the config key and the file when {@code hsm.library} is not a shared library at all. */
+    static void checkLibrary(Path lib) {
+        String why = null;
+        if (!Files.isRegularFile(lib)) {
+            why = Files.exists(lib) ? "not a regular file" : "no such file";
+        } else if (!Files.isReadable(lib)) {
+            why = "not readable";
+        } else {
+            try (java.io.InputStream in = Files.newInputStream(lib)) {
+                byte[] head = in.readNBytes(4);
+                if (!Arrays.equals(head, new byte[] {0x7f, 'E', 'L', 'F'})) {
+                    why = "not an ELF shared library";
+                }
+            } catch (IOException e) {
+                why = "cannot be read: " + e.getMessage();
+            }
+        }
+        if (why != null) {
+            throw new TokenException("config key hsm.library: " + lib + " is not a PKCS#11 library (" + why + ")", false, null);
+        }
     }
 
     /** Opens the token (by label, with {@code pin}) and everything under {@code dir}. */
@@ -173,7 +196,20 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
             wrotePin = true;
         }
         try {
-            boolean created = soft.ensureToken(lib, label, pin, soPin);
+            boolean created;
+            try {
+                created = soft.ensureToken(lib, label, pin, soPin);
+            } catch (RuntimeException e) {
+                // Nothing left behind: the PIN file this call wrote goes with the half-made token (ensureToken removed it).
+                if (wrotePin) {
+                    try {
+                        Files.deleteIfExists(pinFile);
+                    } catch (IOException again) {
+                        e.addSuppressed(again);
+                    }
+                }
+                throw e;
+            }
             try (Pkcs11Token t = Pkcs11Token.open(lib, label, pin, clock)) {
                 boolean kek = t.ensureKek();
                 return new InitResult(created, kek, wrotePin, soft.configFile());
@@ -235,8 +271,29 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
         return bls.importSealed(blob);
     }
 
-    public byte[] exportSealedBls(String id) {
-        return bls.exportSealed(id);
+    /** What {@link #importSealedBls(byte[], List, String)} did. */
+    public record SealedImport(SealedBlsKeys.BlsKeyInfo key, SigningGuard.ImportResult history) {
+    }
+
+    /**
+     * Imports an export: the blob is checked first (it unseals here, names a new key); only then is its guard history
+     * merged (audited), and only then is the key stored, so the key is never usable here without its protection and a
+     * refused import changes nothing.
+     */
+    public SealedImport importSealedBls(byte[] blob, List<SigningGuard.KeyHistory> history, String source) {
+        bls.checkSealed(blob);
+        SigningGuard.ImportResult r = importGuardHistory(history, source);
+        return new SealedImport(bls.importSealed(blob), r);
+    }
+
+    /** The sealed blob of {@code id}, handed to {@code writeOut}; audited only once {@code writeOut} returned. */
+    public byte[] exportSealedBls(String id, java.util.function.Consumer<byte[]> writeOut) {
+        return bls.exportSealed(id, writeOut);
+    }
+
+    /** The BLS key files that cannot be read, each with the reason. */
+    public List<String> damagedKeys() {
+        return bls.damaged();
     }
 
     /** Every key: the identity key (if any) and the BLS keys. */

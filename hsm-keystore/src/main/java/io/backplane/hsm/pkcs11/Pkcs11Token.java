@@ -424,14 +424,61 @@ public final class Pkcs11Token implements AutoCloseable {
     }
 
     private byte[] gcm(Provider p, KeyStore ks, int mode, byte[] iv, byte[] aad, byte[] in) throws GeneralSecurityException {
+        Key kek = kek(p, ks);
+        Cipher c = Cipher.getInstance("AES/GCM/NoPadding", p);
+        try {
+            c.init(mode, kek, new GCMParameterSpec(128, iv));
+        } catch (GeneralSecurityException | ProviderException e) {
+            // The cached handle may be stale (the object or the token went away): look it up again, once.
+            kekCache = null;
+            c.init(mode, kek(p, ks), new GCMParameterSpec(128, iv));
+        }
+        c.updateAAD(aad);
+        try {
+            return c.doFinal(in);
+        } catch (GeneralSecurityException | ProviderException e) {
+            // SoftHSM answers a wrong tag with CKR_GENERAL_ERROR, which also means "token lost": ask the token something
+            // else to tell a rejected blob (the token answers) from a lost token (it does not).
+            if (mode == Cipher.DECRYPT_MODE && answers(p)) {
+                throw new SealedDataRejected(rootMessage(e), e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The KEK handle, looked up once per provider instance: {@code KeyStore.getKey} is a C_FindObjects round trip
+     * (about half a millisecond with SoftHSM, on every signature otherwise). A reconnect makes a new provider.
+     */
+    private Key kek(Provider p, KeyStore ks) throws GeneralSecurityException {
+        Object[] cached = kekCache;
+        if (cached != null && cached[0] == p) {
+            return (Key) cached[1];
+        }
         Key kek = ks.getKey(KEK_ALIAS, null);
         if (kek == null) {
             throw missingKey("key-encryption key '" + KEK_ALIAS + "' (run `backplane keys init-token`)");
         }
-        Cipher c = Cipher.getInstance("AES/GCM/NoPadding", p);
-        c.init(mode, kek, new GCMParameterSpec(128, iv));
-        c.updateAAD(aad);
-        return c.doFinal(in);
+        kekCache = new Object[] {p, kek};
+        return kek;
+    }
+
+    private volatile Object[] kekCache;
+
+    private static boolean answers(Provider p) {
+        try {
+            java.security.SecureRandom.getInstance("PKCS11", p).nextBytes(new byte[1]);
+            return true;
+        } catch (GeneralSecurityException | ProviderException e) {
+            return false;
+        }
+    }
+
+    /** The token answered, but sealed data does not authenticate under the KEK (a damaged or foreign blob). */
+    public static final class SealedDataRejected extends RuntimeException {
+        SealedDataRejected(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /**

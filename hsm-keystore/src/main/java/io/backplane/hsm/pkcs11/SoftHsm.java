@@ -89,18 +89,72 @@ public final class SoftHsm {
         if (ck.slots().stream().anyMatch(s -> s.initialized() && s.label().equals(label))) {
             return false;
         }
+        checkPinLength("user PIN (" + Pins.ENV + " or the PIN file)", userPin);
+        if (soPin != null && soPin.length > 0) {
+            checkPinLength("SO PIN (" + SO_PIN_ENV + ")", soPin);
+        }
         Cryptoki.Slot free = ck.slots().stream().filter(s -> !s.initialized()).findFirst()
                 .orElseThrow(() -> new TokenException("SoftHSM offers no free slot to create token '" + label + "'", false, null));
         char[] so;
+        boolean wroteSo = false;
         if (soPin != null && soPin.length > 0) {
             so = soPin.clone();
         } else {
             so = HexFormat.of().formatHex(randomBytes(16)).toCharArray();
             Pins.writeSecretFile(soPinFile(label), so);
+            wroteSo = true;
         }
-        ck.initToken(free.id(), label, so, userPin);
-        java.util.Arrays.fill(so, '\0');
+        java.util.Set<Path> before = tokenDirs();
+        try {
+            ck.initToken(free.id(), label, so, userPin);
+        } catch (RuntimeException e) {
+            // A failure after C_InitToken leaves a token without a user PIN that every later init-token trips on: remove
+            // what this call made (the new token directory, the SO PIN file), so a corrected retry starts clean.
+            try {
+                for (Path p : tokenDirs()) {
+                    if (!before.contains(p)) {
+                        deleteTree(p);
+                    }
+                }
+                if (wroteSo) {
+                    Files.deleteIfExists(soPinFile(label));
+                }
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        } finally {
+            java.util.Arrays.fill(so, '\0');
+        }
         return true;
+    }
+
+    /** SoftHSM2's PIN length limits (its MIN_PIN_LEN and MAX_PIN_LEN), checked before anything is created. */
+    public static final int MIN_PIN_BYTES = 4;
+    public static final int MAX_PIN_BYTES = 255;
+
+    static void checkPinLength(String what, char[] pin) {
+        int n = new String(pin).getBytes(StandardCharsets.UTF_8).length;
+        if (n < MIN_PIN_BYTES || n > MAX_PIN_BYTES) {
+            throw new TokenException("the " + what + " is " + n + " bytes long; SoftHSM2 accepts " + MIN_PIN_BYTES + " to " + MAX_PIN_BYTES
+                    + " bytes; nothing was created", false, null);
+        }
+    }
+
+    private java.util.Set<Path> tokenDirs() {
+        try (var s = Files.list(tokenDir())) {
+            return s.collect(java.util.stream.Collectors.toSet());
+        } catch (IOException e) {
+            return java.util.Set.of();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     static byte[] randomBytes(int n) {

@@ -27,6 +27,7 @@ class HsmBenchmarkTest {
             assertThat(r.operations()).isGreaterThanOrEqualTo(10);
             assertThat(r.opsPerSecond()).isPositive();
             assertThat(r.medianMicros()).isPositive();
+            assertThat(r.p99Micros()).isGreaterThanOrEqualTo(r.medianMicros());
         }
         assertThat(rows.get(0).ratio()).isEqualTo(1.0);
         assertThat(rows.get(1).ratio()).isEqualTo(rows.get(1).opsPerSecond() / rows.get(0).opsPerSecond());

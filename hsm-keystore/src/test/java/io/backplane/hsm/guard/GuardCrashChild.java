@@ -18,7 +18,9 @@ import java.util.Random;
  * The child JVM of {@link GuardCrashTest}: opens the guard, checks that every signature the parent saw released
  * before earlier kills is still recorded (identical bytes give the stored signature back, flagged repeated; other
  * bytes are refused), then signs votes in a loop until it is killed. Prints one line per outcome, after the outcome.
- * Args: guardDir releasedFile life startRound seed.
+ * Args: guardDir releasedFile life startRound seed [anchorFile]. With an anchor file the guard is anchored there
+ * ({@link FileGuardAnchor}), as the keystore's is in the token: the log is fsynced, then the anchor raised, then the
+ * signature released, so a kill between any two of them must neither double-sign nor leave a guard that refuses to open.
  */
 public final class GuardCrashChild {
     private GuardCrashChild() {
@@ -31,7 +33,14 @@ public final class GuardCrashChild {
         long start = Long.parseLong(args[3]);
         Random rnd = new Random(Long.parseLong(args[4]) * 31 + life);
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
-        GuardedSigning signer = new GuardedSigning(SigningGuard.open(dir), Bls.inMemory(SigningGuardTest.KEY, SigningGuardTest.SECRET), SigningListener.NONE);
+        GuardAnchor anchor = args.length > 5 ? new FileGuardAnchor(Path.of(args[5])) : GuardAnchor.NONE;
+        SigningGuard guard = SigningGuard.open(dir, anchor);
+        if (guard.refusal().isPresent()) {
+            out.println("FAIL the guard refuses to sign after a crash: " + guard.refusal().get());
+            out.flush();
+            System.exit(1);
+        }
+        GuardedSigning signer = new GuardedSigning(guard, Bls.inMemory(SigningGuardTest.KEY, SigningGuardTest.SECRET), SigningListener.NONE);
 
         List<String> lines = Files.exists(released) ? Files.readAllLines(released) : List.of();
         int checked = 0;

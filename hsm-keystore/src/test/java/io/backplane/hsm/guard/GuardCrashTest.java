@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kills a signing child JVM with SIGKILL at seeded instants, many times, and checks after every restart that the
- * guard still refuses every conflicting request and has recorded every signature it released. Kills:
+ * guard still refuses every conflicting request, has recorded every signature it released, and opens (a crash between
+ * the log's fsync and the anchor's update, or between the anchor and the release, must not leave it refusing). The
+ * guard is anchored in a file ({@link FileGuardAnchor}) as the keystore's is in the token. Kills:
  * {@code -Dbackplane.crash.kills=N} (default 200), seed: {@code -Dbackplane.crash.seed=S} (printed on failure).
  */
 class GuardCrashTest {
@@ -50,7 +52,7 @@ class GuardCrashTest {
             long start = lastReleased + 1 - (rnd.nextInt(4) == 0 ? rnd.nextInt(3) + 1 : 0);
             start = Math.max(0, start);
             int killAfter = 1 + rnd.nextInt(12);
-            Process p = child(guardDir, releasedFile, life, start, seed);
+            Process p = child(guardDir, releasedFile, life, start, seed, null);
             List<String> lines = new ArrayList<>();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
@@ -112,16 +114,61 @@ class GuardCrashTest {
         }
     }
 
-    private Process child(Path guardDir, Path released, int life, long start, long seed) throws IOException {
+    /**
+     * A deterministic kill at each point of the sign path: after the record's fsync and before the anchor, and after the
+     * anchor and before the release. Either way the round's signature was never released, the next life opens without
+     * refusing (a healthy node is not bricked), the anchor covers the record, and conflicting requests are refused.
+     */
+    @Test
+    void aKillBetweenLogAnchorAndReleaseNeitherDoubleSignsNorBricks() throws Exception {
+        for (String point : List.of("haltBeforeAnchor", "haltAfterAnchor")) {
+            Path d = dir.resolve(point);
+            Path guardDir = d.resolve("guard");
+            Path released = d.resolve("released.txt");
+            Files.createDirectories(d);
+            Process p = child(guardDir, released, 0, 0, 1, "-Dbackplane.crash." + point + "=5");
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(point + ": halted as by SIGKILL; " + out).isEqualTo(137);
+            List<String> signed = out.lines().filter(l -> l.startsWith("SIGNED")).toList();
+            assertThat(signed).as(point + ": rounds 0..4 released, 5 never").hasSize(5);
+            StringBuilder lines = new StringBuilder();
+            for (String l : signed) {
+                String[] f = l.split(" ");
+                lines.append(f[1]).append(' ').append(f[2]).append(' ').append(f[3]).append('\n');
+            }
+            Files.writeString(released, lines);
+            // Round 5 was recorded durably (its record precedes the halt) though never released.
+            assertThat(Files.readString(d.resolve("anchor")).strip()).as(point).isEqualTo(SigningGuardTest.KEY + " vote 0 "
+                    + (point.equals("haltBeforeAnchor") ? 4 : 5));
+            Process next = child(guardDir, released, 1, 4, 1, null);
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(next.getInputStream(), StandardCharsets.UTF_8))) {
+                assertThat(r.readLine()).as(point + ": reopens and checks every released round").startsWith("CHECKED 5");
+                assertThat(r.readLine()).as(point + ": a released round asked again with new bytes").isEqualTo("REFUSED 4");
+                assertThat(r.readLine()).as(point + ": the recorded, unreleased round is not signed for other bytes").isEqualTo("REFUSED 5");
+                assertThat(r.readLine()).as(point).startsWith("SIGNED 6 ");
+            } finally {
+                LibC.INSTANCE.kill((int) next.pid(), 9);
+                next.waitFor(30, TimeUnit.SECONDS);
+            }
+            assertThat(Files.readString(d.resolve("anchor")).strip()).as(point + ": the anchor was raised at open").startsWith(SigningGuardTest.KEY + " vote 0 ");
+            assertThat(Long.parseLong(Files.readString(d.resolve("anchor")).strip().split(" ")[3])).isGreaterThanOrEqualTo(6);
+        }
+    }
+
+    private Process child(Path guardDir, Path released, int life, long start, long seed, String property) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         // jblst (and JNA) unpack their native libraries under the temp dir and delete them at exit, which a SIGKILLed
         // JVM never reaches: each child gets this test's @TempDir, so nothing is left behind in /tmp.
         Path tmp = Files.createDirectories(dir.resolve("tmp").resolve(Integer.toString(life)));
-        List<String> cmd = List.of(java.toString(), "-Djava.io.tmpdir=" + tmp, "-Djna.tmpdir=" + tmp, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData",
+        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Djava.io.tmpdir=" + tmp, "-Djna.tmpdir=" + tmp, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData",
                 // (No dynamic AppCDS archive: it needs a jar-only class path, and SIGKILLed JVMs never write one.)
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                GuardCrashChild.class.getName(), guardDir.toString(), released.toString(), Integer.toString(life),
-                Long.toString(start), Long.toString(seed));
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path")));
+        if (property != null) {
+            cmd.add(property);
+        }
+        cmd.addAll(List.of(GuardCrashChild.class.getName(), guardDir.toString(), released.toString(), Integer.toString(life),
+                Long.toString(start), Long.toString(seed), guardDir.resolveSibling("anchor").toString()));
         return new ProcessBuilder(cmd).redirectError(dir.resolve("child.err").toFile()).start();
     }
 }

@@ -214,7 +214,7 @@ class KeystoreConformanceTest {
         try (Keystore ks = open(a, label)) {
             id = ks.generateBls().id();
             s = ks.sign(new SigningRequest(id, 2, 9, SigningKind.PROPOSAL, utf8("p")));
-            blob = ks.exportSealedBls(id);
+            blob = ks.exportSealedBls(id, b2 -> { });
             history = GuardHistoryJson.write(ks.guard().history(id));
         }
         try (Keystore ks = open(b, label)) {

@@ -105,7 +105,14 @@ class Pkcs11TokenTest {
             byte[] sealed = token.seal(iv, "aad".getBytes(StandardCharsets.UTF_8), clear);
             assertThat(sealed).hasSize(clear.length + 16).isNotEqualTo(clear);
             assertThat(token.unseal(iv, "aad".getBytes(StandardCharsets.UTF_8), sealed)).isEqualTo(clear);
-            assertThatThrownBy(() -> token.unseal(iv, "other".getBytes(StandardCharsets.UTF_8), sealed)).isInstanceOf(TokenException.class);
+            // The token answers, so this is a rejected blob (not a lost token to retry).
+            assertThatThrownBy(() -> token.unseal(iv, "other".getBytes(StandardCharsets.UTF_8), sealed))
+                    .isInstanceOf(Pkcs11Token.SealedDataRejected.class);
+            byte[] flipped = sealed.clone();
+            flipped[3] ^= 1;
+            assertThatThrownBy(() -> token.unseal(iv, "aad".getBytes(StandardCharsets.UTF_8), flipped))
+                    .isInstanceOf(Pkcs11Token.SealedDataRejected.class);
+            assertThat(token.unseal(iv, "aad".getBytes(StandardCharsets.UTF_8), sealed)).as("the token keeps working").isEqualTo(clear);
         }
     }
 
