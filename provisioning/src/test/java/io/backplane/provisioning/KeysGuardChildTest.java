@@ -119,7 +119,7 @@ class KeysGuardChildTest {
             assertThat(sign.code()).as(e.getKey() + ": " + sign.out() + sign.err()).isIn(ExitCodes.FAILURE, ExitCodes.REFUSED);
             assertThat(sign.out()).as(e.getKey()).doesNotContain("\"signature\"");
             if (sign.code() == ExitCodes.FAILURE) {
-                assertThat(sign.err().lines().filter(l -> l.startsWith("backplane sign: "))).as(e.getKey() + ": " + sign.err())
+                assertThat(sign.err().lines().filter(l -> l.startsWith("backplane keys sign: "))).as(e.getKey() + ": " + sign.err())
                         .singleElement().asString().contains(log.toString());
             }
             Files.write(log, good);
