@@ -488,6 +488,20 @@ public final class SigningGuard implements AutoCloseable {
      * fsynced append, so an import is all or nothing.
      */
     public synchronized ImportResult importHistory(List<KeyHistory> histories) {
+        for (KeyHistory h : histories) {
+            // What the log (and the token anchor) could not read back would brick the guard at its next open.
+            int idBytes = h.keyId().getBytes(StandardCharsets.UTF_8).length;
+            if (idBytes == 0 || idBytes > 256) {
+                throw new IllegalArgumentException("guard history: key id '" + h.keyId() + "' is " + idBytes
+                        + " UTF-8 bytes; a key id is 1 to 256; nothing imported");
+            }
+            for (Signed s : h.signed()) {
+                if (s.sha256().length != 32 || s.signature().length == 0 || s.signature().length > 1024) {
+                    throw new IllegalArgumentException("guard history: key id '" + h.keyId() + "' slot epoch " + s.epoch() + " round "
+                            + s.round() + " needs a 32-byte sha256 and a 1..1024-byte signature; nothing imported");
+                }
+            }
+        }
         List<Entry> entries = new ArrayList<>();
         List<String> conflicts = new ArrayList<>();
         int raised = 0;
