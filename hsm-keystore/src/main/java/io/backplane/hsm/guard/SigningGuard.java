@@ -105,6 +105,8 @@ public final class SigningGuard implements AutoCloseable {
     private FileChannel channel;
     private FileChannel lockChannel;
     private java.nio.channels.FileLock lock;
+    private Path lockFile;
+    private Object lockKey;
     private long size;
     private boolean poisoned;
 
@@ -183,6 +185,32 @@ public final class SigningGuard implements AutoCloseable {
             lockChannel = null;
             throw new GuardStoreException("guard store " + file + " is in use by another signer (a running node?); "
                     + "stop it first: two signers on one guard store could double-sign", true, null);
+        }
+        this.lockFile = lockFile;
+        this.lockKey = lockKey(lockFile);
+    }
+
+    private static Object lockKey(Path lockFile) throws IOException {
+        return Files.readAttributes(lockFile, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+    }
+
+    /**
+     * The lock only excludes a second signer while {@code guard.lock} is the file we locked: once it is removed or
+     * replaced, another signer gets a lock of its own and appends beside us from a state that misses our signatures.
+     * Checked on every check, record and anchor (one stat), so we stop before releasing anything more.
+     */
+    private void ensureLocked() {
+        Object now;
+        try {
+            now = lockKey(lockFile);
+        } catch (IOException e) {
+            now = null;
+        }
+        if (lockKey == null || !lockKey.equals(now)) {
+            // Not poisoned: the inode we hold open does not come back under that name by accident, so this keeps refusing.
+            throw new GuardStoreException("guard store " + file + ": its lock file " + lockFile + " was removed or replaced while this signer "
+                    + "held it, so another signer may be writing the log; refusing every signature until restart (never remove guard.lock "
+                    + "while a signer runs)", false, null);
         }
     }
 
@@ -451,6 +479,7 @@ public final class SigningGuard implements AutoCloseable {
             throw new GuardStoreException("guard store " + file + " is " + (poisoned ? "in an unknown state after a failed write" : "closed")
                     + "; refusing to sign", false, null);
         }
+        ensureLocked();
     }
 
     /** The watermark of {@code keyId} for {@code kind}, if it ever signed that kind. */
@@ -488,6 +517,20 @@ public final class SigningGuard implements AutoCloseable {
      * fsynced append, so an import is all or nothing.
      */
     public synchronized ImportResult importHistory(List<KeyHistory> histories) {
+        for (KeyHistory h : histories) {
+            // What the log (and the token anchor) could not read back would brick the guard at its next open.
+            int idBytes = h.keyId().getBytes(StandardCharsets.UTF_8).length;
+            if (idBytes == 0 || idBytes > 256) {
+                throw new IllegalArgumentException("guard history: key id '" + h.keyId() + "' is " + idBytes
+                        + " UTF-8 bytes; a key id is 1 to 256; nothing imported");
+            }
+            for (Signed s : h.signed()) {
+                if (s.sha256().length != 32 || s.signature().length == 0 || s.signature().length > 1024) {
+                    throw new IllegalArgumentException("guard history: key id '" + h.keyId() + "' slot epoch " + s.epoch() + " round "
+                            + s.round() + " needs a 32-byte sha256 and a 1..1024-byte signature; nothing imported");
+                }
+            }
+        }
         List<Entry> entries = new ArrayList<>();
         List<String> conflicts = new ArrayList<>();
         int raised = 0;

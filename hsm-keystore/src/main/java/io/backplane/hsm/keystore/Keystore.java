@@ -82,12 +82,27 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
             throw e;
         }
         this.bls = new SealedBlsKeys(options.dir().resolve("bls"), token, audit);
+        try {
+            // The anchor is named after the node id, so a home whose logs are gone and whose node.id was changed would
+            // read an empty one and look new: the other nodes' anchors on this token count for the keys this home holds.
+            for (String other : token.dataObjectNames(ANCHOR_PREFIX)) {
+                if (!other.equals(auditAnchorLabel(options.nodeId()))) {
+                    List<io.backplane.hsm.Watermark> theirs = new TokenAnchor(token, other).guardView().read().orElse(List.of());
+                    guard.require(theirs.stream().filter(w -> bls.contains(w.keyId())).toList(), "the guard anchor '" + other + "' in the token");
+                }
+            }
+        } catch (RuntimeException e) {
+            guard.close();
+            throw e;
+        }
         this.signing = new GuardedSigning(guard, new Raw(), new Audited(audit));
     }
 
+    private static final String ANCHOR_PREFIX = "backplane-audit-anchor-";
+
     /** The name (CKA_APPLICATION) of the token data object holding the audit log's anchor for {@code nodeId}. */
     public static String auditAnchorLabel(String nodeId) {
-        return "backplane-audit-anchor-" + nodeId;
+        return ANCHOR_PREFIX + nodeId;
     }
 
     /**

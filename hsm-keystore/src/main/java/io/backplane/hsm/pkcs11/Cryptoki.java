@@ -196,6 +196,34 @@ final class Cryptoki {
         }
     }
 
+    /**
+     * The names (CKA_APPLICATION) of the private token data objects in {@code slot} that begin with {@code prefix}, each
+     * once; their values are read with {@link #readData}.
+     */
+    List<String> dataNames(long slot, String prefix, char[] pin) throws java.io.IOException {
+        long s = userSession(slot, pin);
+        try {
+            Memory t = template(new long[] {CKA_CLASS, CKA_TOKEN}, new Memory[] {ulong(CKO_DATA), bytes(new byte[] {1})}, new long[] {8, 1});
+            List<Long> handles = find(s, t, 2);
+            java.util.TreeSet<String> out = new java.util.TreeSet<>();
+            for (long obj : handles) {
+                Memory a = template(new long[] {CKA_APPLICATION}, new Memory[] {null}, new long[] {0});
+                checkIo(lib.C_GetAttributeValue(s, obj, a, 1), "C_GetAttributeValue");
+                long len = a.getLong(16);
+                Memory v = new Memory(Math.max(1, len));
+                a = template(new long[] {CKA_APPLICATION}, new Memory[] {v}, new long[] {len});
+                checkIo(lib.C_GetAttributeValue(s, obj, a, 1), "C_GetAttributeValue");
+                String name = new String(v.getByteArray(0, (int) a.getLong(16)), StandardCharsets.UTF_8);
+                if (name.startsWith(prefix)) {
+                    out.add(name);
+                }
+            }
+            return new ArrayList<>(out);
+        } finally {
+            lib.C_CloseSession(s);
+        }
+    }
+
     /** Sets the value of the private token data object {@code name} in {@code slot} (C_SetAttributeValue), creating it once. */
     void writeData(long slot, String name, byte[] value, char[] pin) throws java.io.IOException {
         // Fast path (once per signature: the audit and guard anchor): a kept session and object handle, so one
@@ -277,7 +305,12 @@ final class Cryptoki {
         byte[] l = name.getBytes(StandardCharsets.UTF_8);
         Memory t = template(new long[] {CKA_CLASS, CKA_TOKEN, CKA_APPLICATION}, new Memory[] {ulong(CKO_DATA), bytes(new byte[] {1}), bytes(l)},
                 new long[] {8, 1, l.length});
-        checkIo(lib.C_FindObjectsInit(s, t, 3), "C_FindObjectsInit");
+        return find(s, t, 3);
+    }
+
+    /** The handles of the objects matching the {@code n}-attribute template {@code t}. */
+    private List<Long> find(long s, Memory t, int n0) throws java.io.IOException {
+        checkIo(lib.C_FindObjectsInit(s, t, n0), "C_FindObjectsInit");
         try {
             List<Long> out = new ArrayList<>();
             long[] found = new long[16];

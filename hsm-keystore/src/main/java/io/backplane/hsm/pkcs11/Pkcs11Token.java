@@ -212,6 +212,11 @@ public final class Pkcs11Token implements AutoCloseable {
         return call("read token data object '" + label + "'", (p, ks) -> Cryptoki.open(library.toString()).readData(slotId, label, pin));
     }
 
+    /** The names of the private token data objects that begin with {@code prefix} (for example every node's anchor). */
+    public List<String> dataObjectNames(String prefix) {
+        return call("list token data objects '" + prefix + "*'", (p, ks) -> Cryptoki.open(library.toString()).dataNames(slotId, prefix, pin));
+    }
+
     /** Sets the value of the private token data object named {@code label} (creating it the first time). */
     public void writeDataObject(String label, byte[] value) {
         call("write token data object '" + label + "'", (p, ks) -> {

@@ -276,4 +276,21 @@ class GuardLogDamageTest {
                 .hasMessageContaining("damaged at offset " + SigningGuard.MAGIC.length);
         assertThat(Files.readAllBytes(log)).isEqualTo(damaged);
     }
+    @Test
+    void aSignerWhoseLockFileWasRemovedRefusesSoASecondSignerCannotRaceItToADoubleSign() throws IOException {
+        Path d = dir.resolve("locked");
+        InMemoryGuardAnchor shared = InMemoryGuardAnchor.empty();
+        GuardedSigning first = new GuardedSigning(SigningGuard.open(d, shared), twoKeys(), SigningListener.NONE);
+        first.sign(req(A, SigningKind.VOTE, 1, 1));
+        // Someone "cleans up" the lock file while the first signer runs: a second signer then gets a lock of its own.
+        Files.delete(d.resolve("guard.lock"));
+        try (SigningGuard second = SigningGuard.open(d, shared)) {
+            GuardedSigning other = new GuardedSigning(second, twoKeys(), SigningListener.NONE);
+            assertThatThrownBy(() -> first.sign(req(A, SigningKind.VOTE, 1, 2))).isInstanceOf(GuardStoreException.class)
+                    .hasMessageContaining("guard.lock");
+            assertThat(other.sign(conflicting(req(A, SigningKind.VOTE, 1, 2))).repeated()).isFalse();
+        } finally {
+            first.guard().close();
+        }
+    }
 }

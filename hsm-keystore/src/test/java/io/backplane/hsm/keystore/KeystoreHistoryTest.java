@@ -96,6 +96,57 @@ class KeystoreHistoryTest {
         }
     }
 
+    Keystore open(Path d, String label, String nodeId) {
+        return Keystore.open(new Keystore.Options(d, TestTokens.library(), label, nodeId, Clock.systemUTC(), 4), TestTokens.TEST_PIN.toCharArray());
+    }
+
+    @Test
+    void aHomeThatLostItsLogsIsRefusedEvenUnderAnotherNodeIdOnTheSameToken() throws Exception {
+        String label = freshToken();
+        String id;
+        try (Keystore ks = open(dir, label)) {
+            id = ks.generateBls().id();
+            for (int r = 1; r <= 8; r++) {
+                ks.sign(new SigningRequest(id, 1, r, SigningKind.VOTE, utf8("v" + r)));
+            }
+        }
+        // Guard log and audit trail gone, and node.id changed: the anchor named after node1 is not the one read.
+        Files.delete(dir.resolve("guard").resolve("guard.log"));
+        Files.delete(dir.resolve("audit").resolve("audit.log"));
+        try (Keystore ks = open(dir, label, "node2")) {
+            assertThatThrownBy(() -> ks.sign(new SigningRequest(id, 1, 5, SigningKind.VOTE, utf8("conflicting"))))
+                    .isInstanceOf(GuardStoreException.class).hasMessageContaining(id + " vote needs epoch 1 round 8")
+                    .hasMessageContaining("node1");
+        }
+        // A key this home does not hold is not required of it: a second home on the token with its own key starts clean.
+        try (Keystore ks = open(dir.resolve("other"), label, "node3")) {
+            String mine = ks.generateBls().id();
+            assertThat(ks.sign(new SigningRequest(mine, 1, 1, SigningKind.VOTE, utf8("m"))).repeated()).isFalse();
+        }
+    }
+
+    @Test
+    void aGuardImportWhoseKeyIdTheLogCannotHoldIsRefusedAndChangesNothing() throws Exception {
+        String label = freshToken();
+        String id;
+        try (Keystore ks = open(dir, label)) {
+            id = ks.generateBls().id();
+            ks.sign(new SigningRequest(id, 1, 1, SigningKind.VOTE, utf8("v1")));
+            String longId = "\u00e9".repeat(200); // 200 characters, 400 UTF-8 bytes: over the log's 256-byte key id
+            List<String> before = Files.readAllLines(ks.audit().file());
+            byte[] log = Files.readAllBytes(dir.resolve("guard").resolve("guard.log"));
+            assertThatThrownBy(() -> ks.importGuardHistory(List.of(new SigningGuard.KeyHistory(longId,
+                    List.of(new Watermark(longId, SigningKind.VOTE, 1, 9)), List.of())), "crafted")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("key id");
+            assertThat(Files.readAllBytes(dir.resolve("guard").resolve("guard.log"))).isEqualTo(log);
+            assertThat(Files.readAllLines(ks.audit().file())).isEqualTo(before);
+        }
+        try (Keystore ks = open(dir, label)) {
+            assertThat(ks.guard().refusal()).isEmpty();
+            assertThat(ks.sign(new SigningRequest(id, 1, 2, SigningKind.VOTE, utf8("v2"))).repeated()).isFalse();
+        }
+    }
+
     @Test
     void theAuditTrailIsASecondWitnessWhenTheTokenHasNoGuardAnchorYet() throws Exception {
         String label = freshToken();
