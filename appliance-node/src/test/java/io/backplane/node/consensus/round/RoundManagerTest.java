@@ -49,7 +49,7 @@ class RoundManagerTest {
         List<Validator> vs = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             keys[i] = scheme.keyFromSeed(new byte[] {(byte) i, 1, 2, 3});
-            vs.add(new Validator(keys[i].publicKey(), 1));
+            vs.add(new Validator(keys[i].publicKey(), 1, keys[i].proofOfPossession()));
         }
         validators = new ValidatorSet(1, vs);
         guard = new InMemoryGuardedSigner(keys[SELF]);
@@ -104,7 +104,7 @@ class RoundManagerTest {
                 sent.add(m);
             }
         };
-        return new RoundManager(SELF, validators, crypto, new SafetyRules(guard, SELF, 1),
+        return new RoundManager(SELF, validators, crypto, new SafetyRules(guard, SELF, new io.backplane.node.consensus.safety.CertificateVerifier(validators, crypto)),
                 (e, r) -> forcedLeader != null ? forcedLeader : rr.leader(e, r), b -> verdict, out,
                 (delay, ev) -> timers.add(ev), () -> 1000, r -> new byte[] {1}, (b, h) -> committed.add(b), store,
                 new ConsensusConfig(1000, 3, 16, 64));
