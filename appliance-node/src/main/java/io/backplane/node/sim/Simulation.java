@@ -873,7 +873,7 @@ public final class Simulation {
     private long maxHonestRound() {
         long r = 0;
         for (Instance i : instances) {
-            if (i.honest() && !i.crashed) {
+            if (i.honest() && !i.crashed && i.rm != null) {
                 r = Math.max(r, i.rm.round());
             }
         }

@@ -61,7 +61,7 @@ class SimulationTest {
         for (long s = FIRST_SEED; s < FIRST_SEED + 40; s++) {
             roles.addAll(Simulation.run(SimConfig.of(4, 1, 10, EnumSet.allOf(Fault.class), s)).byzantineRoles().values());
         }
-        assertThat(roles).containsExactly("equivocator", "silent", "twin", "vote_all", "wrong_schedule");
+        assertThat(roles).containsExactly("equivocator", "flooder", "forger", "silent", "twin", "vote_all", "wrong_schedule");
     }
 
     @Test

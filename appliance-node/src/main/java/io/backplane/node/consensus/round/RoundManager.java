@@ -369,6 +369,11 @@ public final class RoundManager {
             count("propose.no-justification");
             return;
         }
+        if (tc != null && qc.round() < tc.highQc().round()) {
+            // Voters would refuse a block below the TC's highest QC; we are still fetching that QC's block.
+            count("propose.behind-tc");
+            return;
+        }
         Block parent = tree.get(qc.blockId());
         long ts = Math.max(clockMs.getAsLong(), parent.timestampMs());
         List<Integer> nextSchedule = List.of();
@@ -658,8 +663,6 @@ public final class RoundManager {
         if (qc.isGenesis()) {
             return;
         }
-        // Only QCs whose block we hold count as "seen" for the timeout rule: a QC we cannot extend must not stop us timing out.
-        safety.observeQc(qc);
         long before = tree.highQc().round();
         tree.updateHighQc(qc);
         if (tree.highQc().round() > before) {

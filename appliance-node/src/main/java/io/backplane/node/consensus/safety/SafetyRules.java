@@ -14,7 +14,8 @@ import java.util.Optional;
  * <ul>
  *   <li>vote in round r for a block whose parent QC has round q: r &gt; last voted round, and r = q + 1, or
  *       r = tc.round + 1 with q &ge; the highest high-QC round in the TC (the round of the QC it carries);</li>
- *   <li>time out of round r with high QC round q: q &ge; the preferred round (highest QC round seen), r &gt;
+ *   <li>time out of round r with high QC round q: q &ge; the preferred round (the highest QC round this key has signed
+ *       over: the parent QCs it voted on and the high QCs it timed out with, as Aptos's one-chain round), r &gt;
  *       max(last voted round - 1, q), and r = q + 1 or r = tc.round + 1; a timeout raises the last voted round to r.
  *       The rule is checked on every request, a repeat of the same round included.</li>
  * </ul>
@@ -43,7 +44,7 @@ public class SafetyRules {
         long epoch = certificates.epoch();
         this.data = signer.safetyData().map(SafetyData::decode)
                 .filter(d -> d.epoch() == epoch)
-                .orElse(new SafetyData(epoch, 0, 0, 0));
+                .orElse(new SafetyData(epoch, 0, 0, 0, 0));
     }
 
     public SafetyData data() {
@@ -55,10 +56,14 @@ public class SafetyRules {
         return certificates;
     }
 
-    /** Records a QC: the preferred round only rises, and only on a QC that verifies. */
+    /**
+     * Records a QC: the preferred round only rises, and only on a QC that verifies. The rules call it for the QCs they
+     * sign over; it is not fed every QC the node sees, so that a restarted node can sign again the very timeout it saved
+     * before a crash (a QC learnt after the restart would otherwise forbid it, and the guard any other timeout).
+     */
     public void observeQc(QuorumCert qc) {
         if (qc.round() > data.preferredRound() && certificates.verifyQc(qc)) {
-            data = new SafetyData(data.epoch(), data.lastVotedRound(), data.highestTimeoutRound(), qc.round());
+            data = new SafetyData(data.epoch(), data.lastVotedRound(), data.highestTimeoutRound(), qc.round(), data.lastProposedRound());
         }
     }
 
@@ -92,7 +97,7 @@ public class SafetyRules {
             return Optional.empty();
         }
         observeQc(block.parentQc());
-        SafetyData next = new SafetyData(data.epoch(), block.round(), data.highestTimeoutRound(), data.preferredRound());
+        SafetyData next = new SafetyData(data.epoch(), block.round(), data.highestTimeoutRound(), data.preferredRound(), data.lastProposedRound());
         byte[] msg = SigningMessages.vote(block.epoch(), block.round(), block.id());
         observer.approvedVote(block, tc);
         try {
@@ -112,7 +117,8 @@ public class SafetyRules {
         if (!verified(highQc, tc) || !safeToTimeout(round, highQc, tc)) {
             return Optional.empty();
         }
-        SafetyData next = new SafetyData(data.epoch(), Math.max(data.lastVotedRound(), round), round, Math.max(data.preferredRound(), highQc.round()));
+        SafetyData next = new SafetyData(data.epoch(), Math.max(data.lastVotedRound(), round), round, Math.max(data.preferredRound(), highQc.round()),
+                data.lastProposedRound());
         byte[] msg = SigningMessages.timeout(data.epoch(), round, highQc.round());
         observer.approvedTimeout(data.epoch(), round, highQc, tc);
         try {
@@ -125,17 +131,22 @@ public class SafetyRules {
     }
 
     /**
-     * The leader's signature over its block: only on a parent QC that verifies and for a round it has not voted or
-     * timed out in yet (so a restarted leader does not propose a second block for a round; the guard, too, allows one).
+     * The leader's signature over its block: only on a parent QC that verifies, for a round it has not voted, timed out
+     * or proposed in yet (so a restarted leader never proposes a second block for a round; the guard, too, allows one).
      */
     public Optional<byte[]> signProposal(Block unsigned) {
-        if (unsigned.epoch() != data.epoch() || unsigned.round() <= data.lastVotedRound() || !certificates.verifyQc(unsigned.parentQc())) {
+        long r = unsigned.round();
+        if (unsigned.epoch() != data.epoch() || r <= data.lastVotedRound() || r <= data.lastProposedRound()
+                || !certificates.verifyQc(unsigned.parentQc())) {
             return Optional.empty();
         }
         observer.approvedProposal(unsigned);
-        byte[] msg = SigningMessages.proposal(unsigned.epoch(), unsigned.round(), unsigned.id());
+        SafetyData next = new SafetyData(data.epoch(), data.lastVotedRound(), data.highestTimeoutRound(), data.preferredRound(), r);
+        byte[] msg = SigningMessages.proposal(unsigned.epoch(), r, unsigned.id());
         try {
-            return Optional.of(signer.sign(new SigningRequest(unsigned.epoch(), unsigned.round(), SigningKind.PROPOSAL, msg, data.encode())));
+            byte[] sig = signer.sign(new SigningRequest(unsigned.epoch(), r, SigningKind.PROPOSAL, msg, next.encode()));
+            data = next;
+            return Optional.of(sig);
         } catch (SigningRefusedException e) {
             return Optional.empty();
         }

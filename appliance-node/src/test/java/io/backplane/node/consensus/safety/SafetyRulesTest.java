@@ -242,7 +242,14 @@ class SafetyRulesTest {
         assertThat(rules.signProposal(block(3, qc(2, 1, 2), "p"))).as("forged parent QC").isEmpty();
         assertThat(rules.signProposal(block(3, qc(2), "p"))).isPresent();
         assertThat(rules.vote(block(3, qc(2), "p"), null)).isPresent();
-        assertThat(rules.signProposal(block(3, qc(2), "second"))).as("a restarted leader must not propose again in round 3").isEmpty();
+        assertThat(rules.signProposal(block(3, qc(2), "second"))).as("not again in a round it voted in").isEmpty();
+        // A leader that crashed after proposing, before voting: the restarted rules remember the proposal.
+        InMemoryGuardedSigner guard = new InMemoryGuardedSigner(keys[1], true);
+        assertThat(rules(guard).signProposal(block(4, qc(3), "p"))).isPresent();
+        SafetyRules restarted = rules(guard);
+        assertThat(restarted.data().lastProposedRound()).isEqualTo(4);
+        assertThat(restarted.signProposal(block(4, qc(3), "other"))).as("a second block for round 4").isEmpty();
+        assertThat(restarted.signProposal(block(5, qc(4), "next"))).isPresent();
     }
 
     @Test
