@@ -133,6 +133,8 @@ public final class Simulation {
     private final Map<Long, Map<BlockId, Map<Integer, Vote>>> seenVotes = new HashMap<>();
     private final Map<Long, Map<Integer, TimeoutMsg>> seenTimeouts = new HashMap<>();
     private final List<ConsensusMessage> replayable = new ArrayList<>();
+    /** Highest vote or timeout round each honest key has signed: its restored safety rules must know at least that. */
+    private final Map<Integer, Long> signedUpTo = new HashMap<>();
 
     private Simulation(SimConfig cfg, CryptoTap tap, SignatureScheme chosen) {
         this.cfg = cfg;
@@ -309,7 +311,20 @@ public final class Simulation {
 
         @Override
         public byte[] sign(SigningRequest request) throws SigningRefusedException {
+            // The safety data made durable with a signature must already cover it (DESIGN.md §4): a crash right after must
+            // not let the restarted rules sign against it.
+            io.backplane.node.consensus.safety.SafetyData d = io.backplane.node.consensus.safety.SafetyData.decode(request.safetyData());
+            boolean covered = switch (request.kind()) {
+                case VOTE -> d.lastVotedRound() >= request.round();
+                case TIMEOUT -> d.lastVotedRound() >= request.round() && d.highestTimeoutRound() >= request.round();
+                case PROPOSAL -> d.lastProposedRound() >= request.round();
+            };
+            if (!covered) {
+                violation("honest validator " + index + " asked for a " + request.kind() + " of round " + request.round()
+                        + " with safety data that does not cover it: " + d);
+            }
             byte[] sig = inner.sign(request);
+            signedUpTo.merge(index, request.kind() == SigningKind.PROPOSAL ? 0 : request.round(), Math::max);
             String key = index + "/" + request.kind() + "/" + request.epoch() + "/" + request.round();
             byte[] earlier = honestSignatures.putIfAbsent(key, request.message());
             // A second timeout of the same round reporting a higher high QC states nothing the first contradicts.
@@ -854,6 +869,11 @@ public final class Simulation {
                 continue;
             }
             RoundManager rm = i.rm;
+            long signed = signedUpTo.getOrDefault(i.index, 0L);
+            if (rm.safetyRules().data().lastVotedRound() < signed) {
+                violation("validator " + i.index + " has signed up to round " + signed + " but its safety rules know only round "
+                        + rm.safetyRules().data().lastVotedRound() + " (safety data lost or not restored)");
+            }
             if (rm.counter("safety.conflicting-commit") > 0) {
                 violation("validator " + i.index + " was asked to commit a block that does not extend its committed chain");
             }
@@ -919,13 +939,6 @@ public final class Simulation {
                 livenessFailed = true;
                 violations.add("event cap of " + MAX_EVENTS + " reached at t=" + scheduler.now() + "ms");
                 break;
-            }
-        }
-        if (Boolean.getBoolean("sim.debug")) {
-            for (Instance i : instances) {
-                System.out.println("node " + i.index + " " + i.role + " crashed=" + i.crashed + " inc=" + i.incarnation
-                        + (i.rm == null ? "" : " round=" + i.rm.round() + " hqc=" + i.rm.highQc().round() + " committed=" + i.rm.committedHeight()
-                        + " safety=" + i.rm.safetyRules().data() + " " + i.rm.counters()));
             }
         }
         long finalRound = maxHonestRound();
