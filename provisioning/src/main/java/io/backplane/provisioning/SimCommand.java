@@ -185,6 +185,7 @@ public final class SimCommand implements Callable<Integer> {
                 run.put("safetyViolations", r.safetyViolations());
                 run.put("committedBlocks", r.committedBlocks());
                 run.put("longestStallRounds", r.longestStallRounds());
+                run.put("replay", replay(r, pluginFlags));
                 run.put("roundsReached", r.rounds());
                 run.put("targetRounds", r.targetRounds());
                 Map<String, Object> liveness = new LinkedHashMap<>();
@@ -192,7 +193,6 @@ public final class SimCommand implements Callable<Integer> {
                 liveness.put("committedAfterHeal", r.committedAfterHeal());
                 liveness.put("ok", !r.livenessViolation());
                 run.put("liveness", liveness);
-                run.put("replay", replay(r, pluginFlags));
                 runs.add(run);
                 if (r.failed()) {
                     err.println("backplane sim: seed " + r.seed() + " failed: " + String.join("; ", r.violations()));

@@ -575,7 +575,7 @@ public final class RoundManager {
                 return;
             }
         }
-        if (v.round() > pacemaker.round() + 1000) {
+        if (v.round() > pacemaker.round() + MAX_ROUNDS_AHEAD) {
             count("rejected.vote-too-far-ahead");
             return;
         }
@@ -685,7 +685,7 @@ public final class RoundManager {
             count("rejected.bad-structure");
             return;
         }
-        if (t.round() > pacemaker.round() + 1000) {
+        if (t.round() > pacemaker.round() + MAX_ROUNDS_AHEAD) {
             count("rejected.timeout-too-far-ahead");
             return;
         }
