@@ -418,36 +418,47 @@ public final class Simulation {
         if (qc.isGenesis()) {
             return qc.equals(genesisQc);
         }
-        return oracle.computeIfAbsent(qc, k -> {
-            if (qc.epoch() != EPOCH) {
-                return false;
-            }
-            BitSet signers = qc.signerSet();
-            return signers.length() <= cfg.nodes() && moreThanTwoThirds(signers)
-                    && crypto.verifyAggregate(signers, qc.signedMessage(), qc.signature());
-        });
+        Boolean known = oracle.get(qc);
+        if (known != null) {
+            return known;
+        }
+        BitSet signers = qc.signerSet();
+        boolean ok = qc.epoch() == EPOCH && signers.length() <= cfg.nodes() && moreThanTwoThirds(signers)
+                && crypto.verifyAggregate(signers, qc.signedMessage(), qc.signature());
+        oracle.put(qc, ok);
+        return ok;
     }
 
     /** A TC is genuine when a quorum's aggregate verifies over each signer's timeout and it carries a genuine QC of its highest reported round. */
     private boolean genuineTc(TimeoutCert tc) {
-        return oracle.computeIfAbsent(List.of(tc.epoch(), tc.round(), tc.highQc(), tc.entries(), java.util.HexFormat.of().formatHex(tc.signature())), k -> {
-            if (tc.epoch() != EPOCH || tc.entries().isEmpty() || !genuineQc(tc.highQc()) || tc.highQc().round() != tc.maxHighQcRound()) {
+        Object key = List.of(tc.epoch(), tc.round(), tc.highQc(), tc.entries(), java.util.HexFormat.of().formatHex(tc.signature()));
+        Boolean known = oracle.get(key);
+        if (known != null) {
+            return known;
+        }
+        // Not computeIfAbsent: the check consults the oracle for the carried QC (a nested update of the same map).
+        boolean ok = checkTc(tc);
+        oracle.put(key, ok);
+        return ok;
+    }
+
+    private boolean checkTc(TimeoutCert tc) {
+        if (tc.epoch() != EPOCH || tc.entries().isEmpty() || !genuineQc(tc.highQc()) || tc.highQc().round() != tc.maxHighQcRound()) {
+            return false;
+        }
+        BitSet signers = new BitSet();
+        int[] idx = new int[tc.entries().size()];
+        List<byte[]> msgs = new ArrayList<>();
+        for (int i = 0; i < idx.length; i++) {
+            TimeoutCert.Entry e = tc.entries().get(i);
+            if (e.signer() < 0 || e.signer() >= cfg.nodes() || e.highQcRound() >= tc.round()) {
                 return false;
             }
-            BitSet signers = new BitSet();
-            int[] idx = new int[tc.entries().size()];
-            List<byte[]> msgs = new ArrayList<>();
-            for (int i = 0; i < idx.length; i++) {
-                TimeoutCert.Entry e = tc.entries().get(i);
-                if (e.signer() < 0 || e.signer() >= cfg.nodes() || e.highQcRound() >= tc.round()) {
-                    return false;
-                }
-                signers.set(e.signer());
-                idx[i] = e.signer();
-                msgs.add(SigningMessages.timeout(EPOCH, tc.round(), e.highQcRound()));
-            }
-            return signers.cardinality() == idx.length && moreThanTwoThirds(signers) && crypto.verifyAggregateDistinct(idx, msgs, tc.signature());
-        });
+            signers.set(e.signer());
+            idx[i] = e.signer();
+            msgs.add(SigningMessages.timeout(EPOCH, tc.round(), e.highQcRound()));
+        }
+        return signers.cardinality() == idx.length && moreThanTwoThirds(signers) && crypto.verifyAggregateDistinct(idx, msgs, tc.signature());
     }
 
     private boolean moreThanTwoThirds(BitSet signers) {
