@@ -41,7 +41,6 @@ public final class CertificateVerifier {
         }
     };
     private long checks;
-    private long failures;
 
     public CertificateVerifier(ValidatorSet validators, QuorumCrypto crypto) {
         this.validators = validators;
@@ -63,32 +62,27 @@ public final class CertificateVerifier {
         return checks;
     }
 
-    /** Certificates refused. */
-    public long failures() {
-        return failures;
-    }
-
     /** Whether {@code qc} is the genesis QC of this epoch or a quorum's valid aggregate vote. */
     public boolean verifyQc(QuorumCert qc) {
         if (qc == null || qc.epoch() != epoch) {
-            return refuse();
+            return false;
         }
         if (qc.isGenesis()) {
-            return qc.equals(genesisQc) || refuse();
+            return qc.equals(genesisQc);
         }
         if (verified.containsKey(qc)) {
             return true;
         }
         if (qc.signers().length != (validators.size() + 7) / 8) {
-            return refuse();
+            return false;
         }
         BitSet signers = qc.signerSet();
         if (signers.length() > validators.size() || !validators.hasQuorum(signers)) {
-            return refuse();
+            return false;
         }
         checks++;
         if (!crypto.verifyAggregate(signers, qc.signedMessage(), qc.signature())) {
-            return refuse();
+            return false;
         }
         verified.put(qc, Boolean.TRUE);
         return true;
@@ -96,8 +90,8 @@ public final class CertificateVerifier {
 
     /** Whether {@code tc} is a quorum's valid aggregate timeout for its round, carrying a valid QC of its highest reported round. */
     public boolean verifyTc(TimeoutCert tc) {
-        if (tc == null || tc.epoch() != epoch || tc.entries().isEmpty()) {
-            return refuse();
+        if (tc == null || tc.epoch() != epoch) {
+            return false;
         }
         TcKey key = new TcKey(tc.epoch(), tc.round(), tc.highQc(), tc.entries(), HexFormat.of().formatHex(tc.signature()));
         if (verified.containsKey(key)) {
@@ -108,26 +102,22 @@ public final class CertificateVerifier {
         List<byte[]> msgs = new java.util.ArrayList<>(idx.length);
         for (int i = 0; i < idx.length; i++) {
             TimeoutCert.Entry e = tc.entries().get(i);
-            if (!validators.contains(e.signer()) || e.highQcRound() >= tc.round() || signers.get(e.signer())) {
-                return refuse();
+            // TimeoutCert's constructor already refuses repeated or unsorted signers.
+            if (!validators.contains(e.signer()) || e.highQcRound() >= tc.round()) {
+                return false;
             }
             signers.set(e.signer());
             idx[i] = e.signer();
             msgs.add(SigningMessages.timeout(epoch, tc.round(), e.highQcRound()));
         }
         if (!validators.hasQuorum(signers) || tc.highQc().round() != tc.maxHighQcRound() || !verifyQc(tc.highQc())) {
-            return refuse();
+            return false;
         }
         checks++;
         if (!crypto.verifyAggregateDistinct(idx, msgs, tc.signature())) {
-            return refuse();
+            return false;
         }
         verified.put(key, Boolean.TRUE);
         return true;
-    }
-
-    private boolean refuse() {
-        failures++;
-        return false;
     }
 }

@@ -62,8 +62,9 @@ public class SafetyRules {
      * before a crash (a QC learnt after the restart would otherwise forbid it, and the guard any other timeout).
      */
     public void observeQc(QuorumCert qc) {
-        if (qc.round() > data.preferredRound() && certificates.verifyQc(qc)) {
-            data = new SafetyData(data.epoch(), data.lastVotedRound(), data.highestTimeoutRound(), qc.round(), data.lastProposedRound());
+        if (certificates.verifyQc(qc)) {
+            data = new SafetyData(data.epoch(), data.lastVotedRound(), data.highestTimeoutRound(), Math.max(data.preferredRound(), qc.round()),
+                    data.lastProposedRound());
         }
     }
 

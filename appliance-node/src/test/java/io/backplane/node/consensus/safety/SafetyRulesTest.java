@@ -196,8 +196,8 @@ class SafetyRulesTest {
                 .as("another epoch").isEmpty();
         assertThat(rules.vote(block(3, new QuorumCert(1, 2, good.blockId(), new byte[] {(byte) 0xf7}, good.signature()), "x"), null))
                 .as("out-of-set signers").isEmpty();
-        assertThat(rules.vote(block(3, new QuorumCert(1, 0, good.blockId(), new byte[0], new byte[0]), "x"), null))
-                .as("a fake genesis QC").isEmpty();
+        assertThat(rules.vote(block(1, new QuorumCert(1, 0, good.blockId(), new byte[0], new byte[0]), "x"), null))
+                .as("a fake genesis QC (round 1 on it would otherwise be fine)").isEmpty();
         assertThat(rules.data().lastVotedRound()).isZero();
         assertThat(rules.vote(block(3, good, "x"), null)).isPresent();
     }
@@ -265,9 +265,95 @@ class SafetyRulesTest {
         assertThat(v.checks()).as("a failure is checked again, never cached as good").isEqualTo(3);
         TimeoutCert t = tc(4, 2, 1, 2);
         assertThat(v.verifyTc(t)).isTrue();
-        long before = v.checks();
+        assertThat(v.checks()).as("the TC's aggregate; the QC it carries (qc(2)) is cached already").isEqualTo(4);
         assertThat(v.verifyTc(t)).isTrue();
-        assertThat(v.checks()).isEqualTo(before);
-        assertThat(v.failures()).isEqualTo(2);
+        assertThat(v.checks()).isEqualTo(4);
+        assertThat(v.verifyQc(null)).isFalse();
+        assertThat(v.verifyTc(null)).isFalse();
+        assertThat(v.verifyTc(new TimeoutCert(2, 4, t.highQc(), t.entries(), t.signature()))).as("another epoch").isFalse();
+        assertThat(v.verifyTc(new TimeoutCert(1, 4, t.highQc(), List.of(), t.signature()))).as("no signers").isFalse();
+        assertThat(v.checks()).as("refused before any signature check").isEqualTo(4);
+        // An entry may not report a high QC of the TC's own round.
+        TimeoutCert sameRound = new TimeoutCert(1, 4, qc(4), List.of(new TimeoutCert.Entry(0, 4), new TimeoutCert.Entry(1, 4), new TimeoutCert.Entry(2, 4)),
+                crypto.aggregate(List.of(keys[0].sign(SigningMessages.timeout(1, 4, 4)), keys[1].sign(SigningMessages.timeout(1, 4, 4)),
+                        keys[2].sign(SigningMessages.timeout(1, 4, 4)))));
+        assertThat(v.verifyTc(sameRound)).isFalse();
+        assertThat(v.verifyTc(new TimeoutCert(1, 4, t.highQc(), List.of(new TimeoutCert.Entry(0, 2), new TimeoutCert.Entry(1, 1),
+                new TimeoutCert.Entry(7, 2)), t.signature()))).as("a signer outside the set").isFalse();
+    }
+
+    @Test
+    void safetyDataOfAnotherEpochIsNotRestored() throws Exception {
+        InMemoryGuardedSigner guard = new InMemoryGuardedSigner(key);
+        guard.sign(new SigningRequest(2, 9, SigningKind.VOTE, "v".getBytes(), new SafetyData(2, 9, 9, 9, 9).encode()));
+        SafetyRules rules = rules(guard);
+        assertThat(rules.data()).isEqualTo(new SafetyData(1, 0, 0, 0, 0));
+    }
+
+    @Test
+    void refusesToTimeOutOfARoundBelowTheLastVote() {
+        SafetyRules rules = rules(new InMemoryGuardedSigner(key, true));
+        assertThat(rules.vote(block(5, qc(4), "x"), null)).isPresent();
+        assertThat(rules.timeout(4, qc(2), tc(3, 2, 2, 2))).as("round 4 = last voted - 1").isEmpty();
+        assertThat(rules.timeout(5, qc(4), null)).as("the round it voted in").isPresent();
+    }
+
+    @Test
+    void refusesToProposeInARoundItVotedInEvenWithoutHavingProposed() {
+        SafetyRules rules = rules(new InMemoryGuardedSigner(key, true));
+        assertThat(rules.vote(block(3, qc(2), "x"), null)).isPresent();
+        assertThat(rules.data().lastProposedRound()).isZero();
+        assertThat(rules.signProposal(block(3, qc(2), "mine"))).isEmpty();
+        assertThat(rules.signProposal(block(4, qc(3), "mine"))).isPresent();
+    }
+
+    @Test
+    void theObserverHearsEveryApprovalBeforeTheSignerAndNothingElse() {
+        List<String> heard = new ArrayList<>();
+        List<String> order = new ArrayList<>();
+        ApprovalObserver observer = new ApprovalObserver() {
+            @Override
+            public void approvedProposal(Block unsigned) {
+                heard.add("proposal " + unsigned.round());
+                order.add("approved");
+            }
+
+            @Override
+            public void approvedVote(Block block, TimeoutCert tc) {
+                heard.add("vote " + block.round());
+                order.add("approved");
+            }
+
+            @Override
+            public void approvedTimeout(long epoch, long round, QuorumCert highQc, TimeoutCert tc) {
+                heard.add("timeout " + round + "/" + highQc.round());
+                order.add("approved");
+            }
+        };
+        InMemoryGuardedSigner guard = new InMemoryGuardedSigner(key);
+        ConsensusSigner signer = new ConsensusSigner() {
+            @Override
+            public byte[] publicKey() {
+                return guard.publicKey();
+            }
+
+            @Override
+            public byte[] sign(SigningRequest r) throws SigningRefusedException {
+                order.add("signed");
+                return guard.sign(r);
+            }
+
+            @Override
+            public Optional<byte[]> safetyData() {
+                return guard.safetyData();
+            }
+        };
+        SafetyRules rules = new SafetyRules(signer, 0, new CertificateVerifier(validators, crypto), observer);
+        rules.signProposal(block(3, qc(2), "p"));
+        rules.vote(block(3, qc(2), "p"), null);
+        rules.vote(block(3, qc(2), "other"), null);
+        rules.timeout(4, qc(3), null);
+        assertThat(heard).containsExactly("proposal 3", "vote 3", "timeout 4/3");
+        assertThat(order).containsExactly("approved", "signed", "approved", "signed", "approved", "signed");
     }
 }
