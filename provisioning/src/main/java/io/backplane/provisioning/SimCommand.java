@@ -83,6 +83,9 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--leader-election-manifest", paramLabel = "M", description = "Its manifest (default: <JAR without .jar>.manifest.json).")
     Path leaderElectionManifest;
 
+    @Option(names = "--pass-through-guard", description = "In-memory guards that refuse nothing: a safety-rule bug shows as a double signature, not a refusal.")
+    boolean passThroughGuard;
+
     @Option(names = "--allow-weak-sandbox", description = "Run the plugin even when bubblewrap cannot create namespaces (weak isolation).")
     boolean allowWeak;
 
@@ -96,7 +99,7 @@ public final class SimCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
             }
             Set<Fault> f = Fault.parse(faults);
-            base = SimConfig.of(nodes, byzantine, rounds, f, firstSeed);
+            base = SimConfig.of(nodes, byzantine, rounds, f, firstSeed).withPassThroughGuard(passThroughGuard);
             if (epochLength == 0) {
                 if (leaderElection != null) {
                     throw new IllegalArgumentException("--leader-election needs schedule epochs: --epoch-length must be at least 1");
@@ -180,14 +183,21 @@ public final class SimCommand implements Callable<Integer> {
                 run.put("committedBlocks", r.committedBlocks());
                 run.put("longestStallRounds", r.longestStallRounds());
                 run.put("replay", replay(r, pluginFlags));
+                run.put("roundsReached", r.rounds());
+                run.put("targetRounds", r.targetRounds());
+                Map<String, Object> liveness = new LinkedHashMap<>();
+                liveness.put("healedAtRound", r.healedAtRound());
+                liveness.put("committedAfterHeal", r.committedAfterHeal());
+                liveness.put("ok", !r.livenessViolation());
+                run.put("liveness", liveness);
                 runs.add(run);
                 if (r.failed()) {
                     err.println("backplane sim: seed " + r.seed() + " failed: " + String.join("; ", r.violations()));
                 }
             } else {
-                out.printf("seed %-8d %-4s safety violations %d%s, rounds %d, committed %d, longest stall %d rounds, byzantine %s%n",
+                out.printf("seed %-8d %-4s safety violations %d%s, rounds %d/%d, healed at round %d, committed %d (%d after heal), longest stall %d rounds, byzantine %s%n",
                         r.seed(), r.failed() ? "FAIL" : "ok", r.safetyViolations(), r.livenessViolation() ? ", LIVENESS FAILED" : "",
-                        r.rounds(), r.committedBlocks(), r.longestStallRounds(), r.byzantineRoles());
+                        r.rounds(), r.targetRounds(), r.healedAtRound(), r.committedBlocks(), r.committedAfterHeal(), r.longestStallRounds(), r.byzantineRoles());
                 if (r.failed()) {
                     r.violations().forEach(v -> out.println("    " + v));
                     out.println("    replay: " + replay(r, pluginFlags));

@@ -20,13 +20,29 @@ class SimCommandTest {
         assertThat(doc.get("runs")).hasSize(3);
         long seed = 1;
         for (JsonNode run : doc.get("runs")) {
-            assertThat(names(run)).containsExactly("seed", "safetyViolations", "committedBlocks", "longestStallRounds", "replay");
+            assertThat(names(run)).containsExactly("seed", "safetyViolations", "committedBlocks", "longestStallRounds", "replay",
+                    "roundsReached", "targetRounds", "liveness");
+            assertThat(names(run.get("liveness"))).containsExactly("healedAtRound", "committedAfterHeal", "ok");
+            assertThat(run.get("liveness").get("ok").asBoolean()).isTrue();
+            assertThat(run.get("liveness").get("committedAfterHeal").asLong()).isPositive();
+            assertThat(run.get("roundsReached").asLong()).isGreaterThanOrEqualTo(run.get("liveness").get("healedAtRound").asLong());
             assertThat(run.get("seed").asLong()).isEqualTo(seed++);
             assertThat(run.get("safetyViolations").asInt()).isZero();
             assertThat(run.get("committedBlocks").asLong()).isPositive();
             assertThat(run.get("longestStallRounds").asLong()).isNotNegative();
             assertThat(run.get("replay").asText()).startsWith("./backplane sim --nodes 4 --byzantine 1 --rounds 30 --faults partitions,drops,crashes,twins --epoch-length 10 --seeds 1 --seed ");
         }
+    }
+
+    @Test
+    void aPassThroughGuardRunSaysSoInItsReplayAndReproduces() throws Exception {
+        JsonNode doc = JsonOutput.MAPPER.readTree(CliTest.run("sim", "--nodes", "4", "--byzantine", "1", "--seeds", "1", "--seed", "5",
+                "--rounds", "30", "--pass-through-guard", "--json").out());
+        JsonNode run = doc.get("runs").get(0);
+        assertThat(run.get("safetyViolations").asInt()).isZero();
+        assertThat(run.get("replay").asText()).contains(" --pass-through-guard ");
+        JsonNode again = JsonOutput.MAPPER.readTree(CliTest.run(run.get("replay").asText().replace("./backplane ", "").split(" ")).out());
+        assertThat(again.get("runs").get(0)).isEqualTo(run);
     }
 
     @Test

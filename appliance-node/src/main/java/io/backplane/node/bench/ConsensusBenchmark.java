@@ -91,6 +91,11 @@ public final class ConsensusBenchmark {
                         nanos += System.nanoTime() - t;
                     }
                 }
+
+                @Override
+                public byte[] proofOfPossession() {
+                    return k.proofOfPossession();
+                }
             };
         }
     }

@@ -13,6 +13,9 @@ import io.backplane.node.consensus.round.EpochConfig;
 import io.backplane.node.consensus.round.InMemoryBlockStore;
 import io.backplane.node.consensus.round.Outbound;
 import io.backplane.node.consensus.round.RoundManager;
+import io.backplane.node.consensus.round.BlockStore;
+import io.backplane.node.consensus.safety.ApprovalObserver;
+import io.backplane.node.consensus.safety.CertificateVerifier;
 import io.backplane.node.consensus.safety.ConsensusSigner;
 import io.backplane.node.consensus.safety.InMemoryGuardedSigner;
 import io.backplane.node.consensus.safety.SigningRefusedException;
@@ -20,10 +23,18 @@ import io.backplane.node.consensus.safety.SigningRequest;
 import io.backplane.node.consensus.types.Block;
 import io.backplane.node.consensus.types.BlockId;
 import io.backplane.node.consensus.types.ConsensusMessage;
+import io.backplane.node.consensus.types.Bitmaps;
+import io.backplane.node.consensus.types.ConsensusMessage.BlockResponse;
 import io.backplane.node.consensus.types.ConsensusMessage.Proposal;
+import io.backplane.node.consensus.types.ConsensusMessage.Sync;
+import io.backplane.node.consensus.types.ConsensusMessage.Timeout;
 import io.backplane.node.consensus.types.ConsensusMessage.VoteMsg;
 import io.backplane.node.consensus.types.QuorumCert;
+import io.backplane.node.consensus.types.SigningKind;
 import io.backplane.node.consensus.types.SigningMessages;
+import io.backplane.node.consensus.types.SyncInfo;
+import io.backplane.node.consensus.types.TimeoutCert;
+import io.backplane.node.consensus.types.TimeoutMsg;
 import io.backplane.node.consensus.types.Validator;
 import io.backplane.node.consensus.types.ValidatorSet;
 import io.backplane.node.consensus.types.Vote;
@@ -31,6 +42,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,10 +62,19 @@ import java.util.TreeMap;
  *       block store: blocks are saved before the node votes for them), then restarts and syncs.</li>
  *   <li>The last f validators are Byzantine: a twin (two instances, one key; with {@link Fault#TWINS}), an
  *       equivocating leader (conflicting blocks to different peers, some extending genesis: a rollback), a node
- *       that signs a vote for every proposal it sees, or a silent node. Byzantine nodes sign with their raw key.</li>
+ *       that signs a vote for every proposal it sees, a silent node, a node proposing a wrong schedule, a
+ *       certificate forger (QCs and TCs one signer short of a quorum built from the genuine votes and timeouts it
+ *       receives, genuine aggregates relabelled for another block, round or epoch, out-of-set signers, TCs with an
+ *       invented high-QC round, stale certificates replayed) and a flooder (many distinct blocks per round, blocks
+ *       for rounds far ahead or unjustified, unrequested block responses). Byzantine nodes sign with their raw key.</li>
  *   <li>After every event: no two honest nodes commit different blocks at one height, each honest executor gets
  *       a gap-free parent-linked chain, no honest key signs two different messages for one (kind, round), no
  *       honest node detects a conflicting commit, and round/commit bookkeeping is consistent.</li>
+ *   <li>In front of the guard: every vote, timeout and proposal an honest node's safety rules approve is checked
+ *       against the protocol's rules by the simulation itself (monotonic votes, no vote in a round timed out of, the
+ *       vote and timeout justification, one proposal per round), and every certificate it approves on, holds as its
+ *       high QC/TC or stores is re-verified by an oracle that counts the stake itself; stores hold at most two blocks
+ *       a round, none far ahead. {@link SimConfig#passThroughGuard()} makes the guards refuse nothing.</li>
  *   <li>Faults stop ("the network heals") half way through the rounds; every honest node must then commit new blocks within
  *       a bound (liveness).</li>
  * </ul>
@@ -69,7 +90,7 @@ public final class Simulation {
     private static final int MAX_VIOLATIONS_KEPT = 10;
     private static final int HISTORY_LENGTH = 8;
 
-    enum Role { HONEST, TWIN, EQUIVOCATOR, VOTE_ALL, SILENT, WRONG_SCHEDULE }
+    enum Role { HONEST, TWIN, EQUIVOCATOR, VOTE_ALL, SILENT, WRONG_SCHEDULE, FORGER, FLOODER }
 
     private final SimConfig cfg;
     private final Random rng;
@@ -77,6 +98,8 @@ public final class Simulation {
     private final SignatureScheme scheme;
     private final ValidatorSet validators;
     private final QuorumCrypto crypto;
+    /** The certificate checks of the honest nodes' safety rules: one verifier (and cache) per node incarnation. */
+    private final QuorumCert genesisQc = QuorumCert.genesis(EPOCH, Block.genesis(EPOCH).id());
     private final LeaderSchedule leaders;
     private final SecretSigner[] keys;
     /** Signers given by the config (kept across crashes: they are the durable state), or null. */
@@ -101,6 +124,17 @@ public final class Simulation {
     private long maxCommittedHeight;
     private long lastCommitRound;
     private long longestStall;
+    private long healedAtRound = -1;
+    /** The oracle's answers, by certificate (equality). */
+    private final Map<Object, Boolean> oracle = new HashMap<>();
+    /** What each honest validator's safety rules approved (kept across its crashes, as its key is). */
+    private final Map<Integer, Approvals> approvals = new HashMap<>();
+    /** Genuine signatures the certificate forger has seen: votes by (round, block), timeouts by round. */
+    private final Map<Long, Map<BlockId, Map<Integer, Vote>>> seenVotes = new HashMap<>();
+    private final Map<Long, Map<Integer, TimeoutMsg>> seenTimeouts = new HashMap<>();
+    private final List<ConsensusMessage> replayable = new ArrayList<>();
+    /** Highest vote or timeout round each honest key has signed: its restored safety rules must know at least that. */
+    private final Map<Integer, Long> signedUpTo = new HashMap<>();
 
     private Simulation(SimConfig cfg, CryptoTap tap, SignatureScheme chosen) {
         this.cfg = cfg;
@@ -114,15 +148,18 @@ public final class Simulation {
         for (int i = 0; i < n; i++) {
             if (external != null) {
                 external[i] = cfg.signers().apply(i);
-                vs.add(new Validator(external[i].publicKey(), 1));
+                vs.add(new Validator(external[i].publicKey(), 1, external[i].proofOfPossession().orElse(new byte[0])));
                 continue;
             }
             byte[] ikm = ByteBuffer.allocate(40).putLong(cfg.seed()).putLong(i).put("backplane-sim-key-material".getBytes(StandardCharsets.US_ASCII), 0, 24).array();
             keys[i] = tap.wrap(scheme.keyFromSeed(ikm));
-            vs.add(new Validator(keys[i].publicKey(), 1));
+            vs.add(new Validator(keys[i].publicKey(), 1, keys[i].proofOfPossession()));
         }
         this.validators = new ValidatorSet(EPOCH, vs);
-        this.crypto = tap.wrap(scheme.forValidators(validators));
+        // Every key enters the set with a verified proof of possession. hsm-keystore's signer cannot make one yet: for
+        // such external signers (all honest, the HSM test) the keys are admitted as the keystore generated them.
+        boolean unproven = external != null && vs.stream().anyMatch(v -> v.proofOfPossession().length == 0);
+        this.crypto = tap.wrap(unproven ? BlsSignatureScheme.forValidatorsWithoutPossessionCheck(validators) : scheme.forValidators(validators));
         this.leaders = cfg.leaders().apply(n);
         this.epochs = cfg.epochLength() > 0 ? new EpochConfig(cfg.epochLength(), cfg.election(), HISTORY_LENGTH) : null;
         this.roles = new Role[n];
@@ -133,8 +170,12 @@ public final class Simulation {
             boolean twinAllowed = cfg.faults().contains(Fault.TWINS) && !Arrays.asList(roles).contains(Role.TWIN);
             // With schedule epochs a Byzantine leader may also propose a wrong next-epoch schedule.
             int extra = cfg.epochLength() > 0 ? 1 : 0;
+            // Certificate and resource attackers come on top of the older roles, drawn from a separate stream, so that a
+            // third of the Byzantine validators attack certificates or resources (and the older roles keep their share).
+            int attack = rng.nextInt(6);
             int pick = rng.nextInt((twinAllowed ? 4 : 3) + extra);
-            roles[idx] = pick == 0 ? Role.EQUIVOCATOR : pick == 1 ? Role.VOTE_ALL : pick == 2 ? Role.SILENT
+            roles[idx] = attack < 2 ? (attack == 0 ? Role.FORGER : Role.FLOODER)
+                    : pick == 0 ? Role.EQUIVOCATOR : pick == 1 ? Role.VOTE_ALL : pick == 2 ? Role.SILENT
                     : pick == 3 && extra == 1 ? Role.WRONG_SCHEDULE : Role.TWIN;
         }
         if (cfg.faults().contains(Fault.DROPS)) {
@@ -182,7 +223,7 @@ public final class Simulation {
         final int index;
         final Role role;
         final ConsensusSigner signer;
-        final InMemoryBlockStore store = new InMemoryBlockStore();
+        final ObservedStore store;
         final Random payloadRng;
         RoundManager rm;
         int incarnation;
@@ -195,8 +236,9 @@ public final class Simulation {
         Instance(int index, Role role, int copy) {
             this.index = index;
             this.role = role;
-            ConsensusSigner guard = external != null ? external[index] : new InMemoryGuardedSigner(keys[index]);
+            ConsensusSigner guard = external != null ? external[index] : new InMemoryGuardedSigner(keys[index], cfg.passThroughGuard());
             this.signer = role == Role.HONEST ? new ObservedSigner(index, guard) : guard;
+            this.store = new ObservedStore(this);
             this.payloadRng = new Random(new java.util.SplittableRandom(cfg.seed() * 31 + index * 7L + copy).nextLong());
         }
 
@@ -225,6 +267,9 @@ public final class Simulation {
                     if (m instanceof Proposal p && role == Role.WRONG_SCHEDULE && !p.block().nextSchedule().isEmpty()) {
                         m = wrongSchedule(Instance.this, p);
                     }
+                    if (m instanceof Proposal p && role == Role.FLOODER) {
+                        flood(Instance.this, p);
+                    }
                     for (int j = 0; j < cfg.nodes(); j++) {
                         if (j != index) {
                             outgoing(Instance.this, j, m);
@@ -232,7 +277,8 @@ public final class Simulation {
                     }
                 }
             };
-            rm = new RoundManager(index, validators, crypto, cfg.safetyRules().create(signer, index, EPOCH), leaders,
+            ApprovalObserver observer = honest() ? approvals.computeIfAbsent(index, Approvals::new) : ApprovalObserver.NONE;
+            rm = new RoundManager(index, validators, crypto, cfg.safetyRules().create(signer, index, new CertificateVerifier(validators, crypto), observer), leaders,
                     cfg.proposalValidators().apply(index), out,
                     (delay, ev) -> scheduler.after(delay, () -> deliverLocal(this, inc, ev)),
                     scheduler::now,
@@ -265,10 +311,25 @@ public final class Simulation {
 
         @Override
         public byte[] sign(SigningRequest request) throws SigningRefusedException {
+            // The safety data made durable with a signature must already cover it (DESIGN.md §4): a crash right after must
+            // not let the restarted rules sign against it.
+            io.backplane.node.consensus.safety.SafetyData d = io.backplane.node.consensus.safety.SafetyData.decode(request.safetyData());
+            boolean covered = switch (request.kind()) {
+                case VOTE -> d.lastVotedRound() >= request.round();
+                case TIMEOUT -> d.lastVotedRound() >= request.round() && d.highestTimeoutRound() >= request.round();
+                case PROPOSAL -> d.lastProposedRound() >= request.round();
+            };
+            if (!covered) {
+                violation("honest validator " + index + " asked for a " + request.kind() + " of round " + request.round()
+                        + " with safety data that does not cover it: " + d);
+            }
             byte[] sig = inner.sign(request);
+            signedUpTo.merge(index, request.kind() == SigningKind.PROPOSAL ? 0 : request.round(), Math::max);
             String key = index + "/" + request.kind() + "/" + request.epoch() + "/" + request.round();
             byte[] earlier = honestSignatures.putIfAbsent(key, request.message());
-            if (earlier != null && !Arrays.equals(earlier, request.message())) {
+            // A second timeout of the same round reporting a higher high QC states nothing the first contradicts.
+            boolean raisedTimeout = earlier != null && request.kind() == SigningKind.TIMEOUT && lastU64(request.message()) > lastU64(earlier);
+            if (earlier != null && !Arrays.equals(earlier, request.message()) && !raisedTimeout) {
                 violation("honest validator " + index + " signed two different " + request.kind() + " messages in round " + request.round());
             }
             return sig;
@@ -277,6 +338,205 @@ public final class Simulation {
         @Override
         public Optional<byte[]> safetyData() {
             return inner.safetyData();
+        }
+    }
+
+    private static long lastU64(byte[] m) {
+        return ByteBuffer.wrap(m, m.length - 8, 8).getLong();
+    }
+
+    // ---- rules checked in front of the guard -----------------------------------------------------------------------
+
+    /**
+     * The simulation's own reading of DESIGN.md §4, applied to what one honest validator's safety rules approve (before
+     * the guard can refuse it): every certificate is re-verified by {@link #genuineQc}/{@link #genuineTc}; votes rise
+     * strictly above every earlier vote and timeout round; a vote in round r needs r = q + 1, or r = tc.round + 1 with
+     * q &ge; the TC's highest reported round; a timeout of r needs r = q + 1 or r = tc.round + 1, is not below the last
+     * vote, and does not lower the high QC it reported earlier for r; one proposal per round.
+     */
+    private final class Approvals implements ApprovalObserver {
+        private final int index;
+        private long maxVoteRound;
+        private long maxTimeoutRound;
+        private long timeoutHqcRound = -1;
+        private final Map<Long, BlockId> proposals = new HashMap<>();
+
+        Approvals(int index) {
+            this.index = index;
+        }
+
+        @Override
+        public void approvedProposal(Block unsigned) {
+            if (!genuineQc(unsigned.parentQc())) {
+                violation("honest validator " + index + " approved a proposal for round " + unsigned.round() + " on a QC that is not a quorum's");
+            }
+            BlockId earlier = proposals.putIfAbsent(unsigned.round(), unsigned.id());
+            if (earlier != null && !earlier.equals(unsigned.id())) {
+                violation("honest validator " + index + " approved two different proposals for round " + unsigned.round());
+            }
+        }
+
+        @Override
+        public void approvedVote(Block block, TimeoutCert tc) {
+            long r = block.round();
+            long q = block.parentQc().round();
+            if (!genuineQc(block.parentQc()) || (tc != null && !genuineTc(tc))) {
+                violation("honest validator " + index + " approved a vote in round " + r + " on a certificate that is not a quorum's");
+            }
+            if (r <= maxVoteRound || r <= maxTimeoutRound) {
+                violation("honest validator " + index + " approved a vote in round " + r + " after a vote in round " + maxVoteRound
+                        + " / a timeout of round " + maxTimeoutRound);
+            }
+            if (!(r == q + 1 || (tc != null && r == tc.round() + 1 && q >= tc.maxHighQcRound()))) {
+                violation("honest validator " + index + " approved a vote in round " + r + " with parent QC round " + q + " and " + tc);
+            }
+            maxVoteRound = Math.max(maxVoteRound, r);
+        }
+
+        @Override
+        public void approvedTimeout(long epoch, long round, QuorumCert highQc, TimeoutCert tc) {
+            if (!genuineQc(highQc) || (tc != null && !genuineTc(tc))) {
+                violation("honest validator " + index + " approved a timeout of round " + round + " on a certificate that is not a quorum's");
+            }
+            if (round < maxVoteRound || round < maxTimeoutRound || (round == maxTimeoutRound && highQc.round() < timeoutHqcRound)) {
+                violation("honest validator " + index + " approved a timeout of round " + round + " (high QC " + highQc.round()
+                        + ") after a vote in round " + maxVoteRound + " / a timeout of round " + maxTimeoutRound + " (high QC " + timeoutHqcRound + ")");
+            }
+            if (!(round == highQc.round() + 1 || (tc != null && round == tc.round() + 1))) {
+                violation("honest validator " + index + " approved a timeout of round " + round + " with high QC round " + highQc.round() + " and " + tc);
+            }
+            if (round > maxTimeoutRound) {
+                timeoutHqcRound = -1;
+            }
+            maxTimeoutRound = Math.max(maxTimeoutRound, round);
+            timeoutHqcRound = Math.max(timeoutHqcRound, highQc.round());
+        }
+    }
+
+    /** The oracle: a QC is genuine when its signers (counted here, not by the code under test) hold more than 2/3 of the stake and the aggregate verifies. */
+    private boolean genuineQc(QuorumCert qc) {
+        if (qc.isGenesis()) {
+            return qc.equals(genesisQc);
+        }
+        Boolean known = oracle.get(qc);
+        if (known != null) {
+            return known;
+        }
+        BitSet signers = qc.signerSet();
+        boolean ok = qc.epoch() == EPOCH && signers.length() <= cfg.nodes() && moreThanTwoThirds(signers)
+                && crypto.verifyAggregate(signers, qc.signedMessage(), qc.signature());
+        oracle.put(qc, ok);
+        return ok;
+    }
+
+    /** A TC is genuine when a quorum's aggregate verifies over each signer's timeout and it carries a genuine QC of its highest reported round. */
+    private boolean genuineTc(TimeoutCert tc) {
+        Object key = List.of(tc.epoch(), tc.round(), tc.highQc(), tc.entries(), java.util.HexFormat.of().formatHex(tc.signature()));
+        Boolean known = oracle.get(key);
+        if (known != null) {
+            return known;
+        }
+        // Not computeIfAbsent: the check consults the oracle for the carried QC (a nested update of the same map).
+        boolean ok = checkTc(tc);
+        oracle.put(key, ok);
+        return ok;
+    }
+
+    private boolean checkTc(TimeoutCert tc) {
+        if (tc.epoch() != EPOCH || tc.entries().isEmpty() || !genuineQc(tc.highQc()) || tc.highQc().round() != tc.maxHighQcRound()) {
+            return false;
+        }
+        BitSet signers = new BitSet();
+        int[] idx = new int[tc.entries().size()];
+        List<byte[]> msgs = new ArrayList<>();
+        for (int i = 0; i < idx.length; i++) {
+            TimeoutCert.Entry e = tc.entries().get(i);
+            if (e.signer() < 0 || e.signer() >= cfg.nodes() || e.highQcRound() >= tc.round()) {
+                return false;
+            }
+            signers.set(e.signer());
+            idx[i] = e.signer();
+            msgs.add(SigningMessages.timeout(EPOCH, tc.round(), e.highQcRound()));
+        }
+        return signers.cardinality() == idx.length && moreThanTwoThirds(signers) && crypto.verifyAggregateDistinct(idx, msgs, tc.signature());
+    }
+
+    private boolean moreThanTwoThirds(BitSet signers) {
+        long stake = 0;
+        long total = 0;
+        for (int i = 0; i < cfg.nodes(); i++) {
+            long st = validators.get(i).stake();
+            total += st;
+            if (signers.get(i)) {
+                stake += st;
+            }
+        }
+        return 3 * stake > 2 * total;
+    }
+
+    /** An honest node's durable store, checked as it is written: certificates genuine, blocks not far ahead, at most two a round. */
+    private final class ObservedStore implements BlockStore {
+        private final Instance node;
+        private final InMemoryBlockStore inner = new InMemoryBlockStore();
+        private final Map<String, Integer> perRound = new HashMap<>();
+
+        ObservedStore(Instance node) {
+            this.node = node;
+        }
+
+        @Override
+        public void saveBlock(Block block) {
+            if (node.honest()) {
+                long limit = maxHonestRound() + 1;
+                if (block.round() > limit) {
+                    violation("validator " + node.index + " stored a block for round " + block.round() + ", beyond every honest round (" + limit + ")");
+                }
+                if (perRound.merge(node.incarnation + "/" + block.round(), 1, Integer::sum) > 2) {
+                    violation("validator " + node.index + " stored a third block for round " + block.round());
+                }
+            }
+            inner.saveBlock(block);
+        }
+
+        @Override
+        public void saveHighQc(QuorumCert qc) {
+            if (node.honest() && !genuineQc(qc)) {
+                violation("validator " + node.index + " saved a high QC that is not a quorum's: " + qc);
+            }
+            inner.saveHighQc(qc);
+        }
+
+        @Override
+        public void saveHighTc(TimeoutCert tc) {
+            if (node.honest() && !genuineTc(tc)) {
+                violation("validator " + node.index + " saved a high TC that is not a quorum's: " + tc);
+            }
+            inner.saveHighTc(tc);
+        }
+
+        @Override
+        public void saveOwnTimeout(TimeoutMsg timeout) {
+            inner.saveOwnTimeout(timeout);
+        }
+
+        @Override
+        public List<Block> blocks() {
+            return inner.blocks();
+        }
+
+        @Override
+        public Optional<QuorumCert> highQc() {
+            return inner.highQc();
+        }
+
+        @Override
+        public Optional<TimeoutCert> highTc() {
+            return inner.highTc();
+        }
+
+        @Override
+        public Optional<TimeoutMsg> ownTimeout() {
+            return inner.ownTimeout();
         }
     }
 
@@ -305,6 +565,9 @@ public final class Simulation {
     private void received(Instance target, int from, ConsensusMessage m) {
         if (target.role == Role.VOTE_ALL && m instanceof Proposal p) {
             voteForAnything(target, p.block());
+        }
+        if (target.role == Role.FORGER) {
+            forge(target, m);
         }
         target.rm.handle(new ConsensusEvent.MessageReceived(from, m));
     }
@@ -384,6 +647,147 @@ public final class Simulation {
         }
     }
 
+    /**
+     * The certificate forger: from the genuine votes and timeouts it receives it builds certificates one signer short
+     * of a quorum, relabels genuine aggregates (another block, round or epoch), adds out-of-set signers, reports
+     * high-QC rounds no QC backs, and replays stale certificates, sending them to everyone as sync messages.
+     */
+    private void forge(Instance node, ConsensusMessage m) {
+        switch (m) {
+            case VoteMsg vm -> {
+                Vote v = vm.vote();
+                Map<Integer, Vote> votes = seenVotes.computeIfAbsent(v.round(), r -> new HashMap<>()).computeIfAbsent(v.blockId(), b -> new java.util.TreeMap<>());
+                votes.put(v.voter(), v);
+                votes.putIfAbsent(node.index, new Vote(EPOCH, v.round(), v.blockId(), node.index, keys[node.index].sign(SigningMessages.vote(EPOCH, v.round(), v.blockId()))));
+                BitSet signers = new BitSet();
+                List<byte[]> sigs = new ArrayList<>();
+                for (Vote x : votes.values()) {
+                    signers.set(x.voter());
+                    if (moreThanTwoThirds(signers)) {
+                        signers.clear(x.voter());
+                        break;
+                    }
+                    sigs.add(x.signature());
+                }
+                if (!sigs.isEmpty()) {
+                    // One short of a quorum: only a QC check that counts wrong would accept it.
+                    toAll(node, new Sync(new SyncInfo(new QuorumCert(EPOCH, v.round(), v.blockId(), Bitmaps.encode(signers, cfg.nodes()), crypto.aggregate(sigs)), null)));
+                }
+            }
+            case Timeout tm -> {
+                TimeoutMsg t = tm.timeout();
+                Map<Integer, TimeoutMsg> ts = seenTimeouts.computeIfAbsent(t.round(), r -> new java.util.TreeMap<>());
+                ts.put(t.author(), t);
+                forgeTimeoutCerts(node, t.round(), ts);
+            }
+            case Proposal p -> {
+                Block b = p.block();
+                QuorumCert qc = b.parentQc();
+                if (!qc.isGenesis()) {
+                    // A genuine aggregate relabelled: for this block (a round later), for another epoch, with out-of-set signers.
+                    byte[] wide = qc.signers().clone();
+                    if (cfg.nodes() % 8 != 0) {
+                        wide[wide.length - 1] |= (byte) (0xff << (cfg.nodes() % 8));
+                    }
+                    List<QuorumCert> bad = List.of(
+                            new QuorumCert(EPOCH, b.round(), b.id(), qc.signers(), qc.signature()),
+                            new QuorumCert(EPOCH, qc.round() + 1, qc.blockId(), qc.signers(), qc.signature()),
+                            new QuorumCert(EPOCH + 1, qc.round(), qc.blockId(), qc.signers(), qc.signature()),
+                            new QuorumCert(EPOCH, qc.round(), qc.blockId(), wide, qc.signature()));
+                    toAll(node, new Sync(new SyncInfo(bad.get(rng.nextInt(bad.size())), null)));
+                }
+                if (replayable.size() < 64) {
+                    replayable.add(new Sync(new SyncInfo(qc, p.tc())));
+                } else if (rng.nextInt(4) == 0) {
+                    // A stale certificate replayed (and a proposal of an earlier round).
+                    toAll(node, replayable.get(rng.nextInt(replayable.size())));
+                    toAll(node, p);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void forgeTimeoutCerts(Instance node, long round, Map<Integer, TimeoutMsg> ts) {
+        List<TimeoutMsg> sorted = new ArrayList<>(ts.values());
+        QuorumCert best = sorted.stream().map(TimeoutMsg::highQc).max(java.util.Comparator.comparingLong(QuorumCert::round)).orElseThrow();
+        // One short of a quorum, from genuine timeouts.
+        BitSet signers = new BitSet();
+        List<TimeoutCert.Entry> entries = new ArrayList<>();
+        List<byte[]> sigs = new ArrayList<>();
+        for (TimeoutMsg x : sorted) {
+            signers.set(x.author());
+            if (moreThanTwoThirds(signers)) {
+                signers.clear(x.author());
+                break;
+            }
+            entries.add(new TimeoutCert.Entry(x.author(), x.highQc().round()));
+            sigs.add(x.signature());
+        }
+        QuorumCert entriesBest = sorted.stream().limit(entries.size()).map(TimeoutMsg::highQc).max(java.util.Comparator.comparingLong(QuorumCert::round)).orElseThrow();
+        toAll(node, new Sync(new SyncInfo(best, new TimeoutCert(EPOCH, round, entriesBest, entries, crypto.aggregate(sigs)))));
+        // A full quorum where the forger's own entry reports a high-QC round just below the TC's that no QC backs.
+        if (round >= 2 && ts.size() >= 2) {
+            List<TimeoutCert.Entry> all = new ArrayList<>();
+            List<byte[]> allSigs = new ArrayList<>();
+            BitSet q = new BitSet();
+            for (TimeoutMsg x : sorted) {
+                if (x.author() == node.index || moreThanTwoThirds(q)) {
+                    continue;
+                }
+                q.set(x.author());
+                all.add(new TimeoutCert.Entry(x.author(), x.highQc().round()));
+                allSigs.add(x.signature());
+            }
+            if (!q.get(node.index)) {
+                q.set(node.index);
+                all.add(new TimeoutCert.Entry(node.index, round - 1));
+                allSigs.add(keys[node.index].sign(SigningMessages.timeout(EPOCH, round, round - 1)));
+            }
+            if (moreThanTwoThirds(q) && best.round() < round - 1) {
+                all.sort(java.util.Comparator.comparingInt(TimeoutCert.Entry::signer));
+                toAll(node, new Sync(new SyncInfo(best, new TimeoutCert(EPOCH, round, best, all, crypto.aggregate(allSigs)))));
+            }
+        }
+    }
+
+    /**
+     * The flooder, when it leads: besides its proposal, many distinct blocks for its round, a block for a round far
+     * ahead, an unjustified one a few rounds ahead, and unrequested block responses carrying them.
+     */
+    private void flood(Instance node, Proposal honest) {
+        Block b = honest.block();
+        List<Block> extra = new ArrayList<>();
+        for (int k = 0; k < 8; k++) {
+            extra.add(signed(node, b.round(), b.parentQc(), b.timestampMs(), b.nextSchedule(), "flood/" + k));
+        }
+        extra.add(signed(node, b.round() + 1_000_000_000L, b.parentQc(), b.timestampMs(), List.of(), "far-ahead"));
+        extra.add(signed(node, b.round() + 3, b.parentQc(), b.timestampMs(), List.of(), "unjustified"));
+        for (int j = 0; j < cfg.nodes(); j++) {
+            if (j == node.index) {
+                continue;
+            }
+            for (Block x : extra) {
+                outgoing(node, j, new Proposal(x, honest.tc()));
+            }
+            outgoing(node, j, new BlockResponse(extra));
+        }
+    }
+
+    private Block signed(Instance node, long round, QuorumCert parent, long ts, List<Integer> schedule, String payload) {
+        Block x = new Block(EPOCH, round, parent, (payload + "/" + rng.nextLong()).getBytes(StandardCharsets.US_ASCII), node.index, ts, schedule, new byte[0]);
+        return x.withSignature(keys[node.index].sign(SigningMessages.proposal(EPOCH, round, x.id())));
+    }
+
+    private void toAll(Instance node, ConsensusMessage m) {
+        for (int j = 0; j < cfg.nodes(); j++) {
+            if (j != node.index) {
+                outgoing(node, j, m);
+            }
+        }
+    }
+
     // ---- faults --------------------------------------------------------------------------------------------------
 
     private void schedulePartitions() {
@@ -425,6 +829,7 @@ public final class Simulation {
     private void heal() {
         healed = true;
         healedAt = scheduler.now();
+        healedAtRound = maxHonestRound();
         partitioned = false;
         lossRate = 0;
         duplicateRate = 0;
@@ -475,8 +880,16 @@ public final class Simulation {
                 continue;
             }
             RoundManager rm = i.rm;
+            long signed = signedUpTo.getOrDefault(i.index, 0L);
+            if (rm.safetyRules().data().lastVotedRound() < signed) {
+                violation("validator " + i.index + " has signed up to round " + signed + " but its safety rules know only round "
+                        + rm.safetyRules().data().lastVotedRound() + " (safety data lost or not restored)");
+            }
             if (rm.counter("safety.conflicting-commit") > 0) {
                 violation("validator " + i.index + " was asked to commit a block that does not extend its committed chain");
+            }
+            if (!genuineQc(rm.highQc()) || (rm.blockTree().highTc() != null && !genuineTc(rm.blockTree().highTc()))) {
+                violation("validator " + i.index + " holds a high QC or TC that is not a quorum's: " + rm.highQc() + " / " + rm.blockTree().highTc());
             }
             if (wrongScheduleBlocks.contains(rm.highQc().blockId())) {
                 violation("validator " + i.index + " holds a QC for " + rm.highQc().blockId() + ", which carries a wrong next-epoch schedule");
@@ -491,7 +904,7 @@ public final class Simulation {
     private long maxHonestRound() {
         long r = 0;
         for (Instance i : instances) {
-            if (i.honest() && !i.crashed) {
+            if (i.honest() && !i.crashed && i.rm != null) {
                 r = Math.max(r, i.rm.round());
             }
         }
@@ -539,13 +952,6 @@ public final class Simulation {
                 break;
             }
         }
-        if (Boolean.getBoolean("sim.debug")) {
-            for (Instance i : instances) {
-                System.out.println("node " + i.index + " " + i.role + " crashed=" + i.crashed + " inc=" + i.incarnation
-                        + (i.rm == null ? "" : " round=" + i.rm.round() + " hqc=" + i.rm.highQc().round() + " committed=" + i.rm.committedHeight()
-                        + " safety=" + i.rm.safetyRules().data() + " " + i.rm.counters()));
-            }
-        }
         long finalRound = maxHonestRound();
         longestStall = Math.max(longestStall, finalRound - lastCommitRound);
         if (livenessFailed && violations.size() < MAX_VIOLATIONS_KEPT) {
@@ -564,7 +970,8 @@ public final class Simulation {
             }
         }
         return new SimResult(cfg.seed(), violationCount, livenessFailed, maxCommittedHeight, longestStall, finalRound,
-                scheduler.executed(), scheduler.now(), List.copyOf(violations), byz, counters, cfg.replayCommand());
+                scheduler.executed(), scheduler.now(), List.copyOf(violations), byz, counters, cfg.replayCommand(),
+                cfg.rounds(), healedAtRound, healedAtRound < 0 ? 0 : maxCommittedHeight - heightAtHeal);
     }
 
     /** Every honest node has committed past the highest height any honest node had when the network healed. */

@@ -19,11 +19,41 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Reads the compiled consensus core and simulator class files (ASM) and fails on a reference to a transport,
- * device or token class (Netty, Vert.x, JOCL, PKCS#11), or on an ambient clock, sleep or unseeded random inside
- * protocol code (STYLE.md §3, §11).
+ * device or token class (Netty, Vert.x, JOCL, PKCS#11), or on anything non-deterministic inside protocol code
+ * (STYLE.md §3, §11; DESIGN.md §4 "pure"): ambient clocks and sleeps, unseeded or secure randomness
+ * ({@code SecureRandom}, {@code ThreadLocalRandom}, {@code Math.random}, random UUIDs), files and sockets
+ * ({@code java.io} files and streams, {@code java.nio.file}, channels, {@code java.net}), threads, executors and
+ * parallel streams, the environment and system properties, identity hash codes. The BLS adapters in
+ * {@code consensus/crypto} ({@code BlsSignatureScheme}, {@code AcceleratedBls}) call accel-kernels, whose batch
+ * verification draws random scalars and runs in parallel: that is outside the core (it decides only "valid or not",
+ * the same answer on every node), so they are checked for the transport/device/token rule only.
  */
 class CoreLayeringTest {
     private static final List<String> FORBIDDEN_PACKAGES = List.of("io/netty/", "io/vertx/", "org/jocl/", "sun/security/pkcs11/", "iaik/pkcs/");
+    /** Types the pure core may not name at all: a name ending in '/' is a whole package, any other one exact type (and its nested types). */
+    private static final List<String> IMPURE_TYPES = List.of("java/security/SecureRandom", "java/util/concurrent/", "java/io/File",
+            "java/io/FileInputStream", "java/io/FileOutputStream", "java/io/FileReader", "java/io/FileWriter", "java/io/FileDescriptor",
+            "java/io/RandomAccessFile", "java/io/InputStream", "java/io/OutputStream", "java/io/Reader", "java/io/Writer",
+            "java/io/InputStreamReader", "java/io/BufferedReader", "java/io/BufferedWriter", "java/nio/file/", "java/nio/channels/",
+            "java/net/", "java/lang/Thread", "java/lang/ProcessBuilder", "java/lang/Runtime", "java/time/Clock", "java/util/Timer");
+
+    static boolean names(String s, String type) {
+        if (type.endsWith("/")) {
+            return s.startsWith(type) || s.contains("L" + type);
+        }
+        return s.equals(type) || s.startsWith(type + "$") || s.contains("L" + type + ";") || s.contains("L" + type + "$");
+    }
+    /** Calls the pure core may not make (owner.name, prefix of owner.name+descriptor). */
+    private static final List<String> IMPURE_CALLS = List.of("java/lang/System.currentTimeMillis", "java/lang/System.nanoTime",
+            "java/lang/Thread.sleep", "java/lang/Thread.<init>", "java/time/Instant.now", "java/time/LocalDateTime.now", "java/time/ZonedDateTime.now",
+            "java/lang/Math.random", "java/lang/StrictMath.random", "java/util/UUID.randomUUID", "java/lang/System.getenv",
+            "java/lang/System.getProperty", "java/lang/Boolean.getBoolean", "java/lang/Integer.getInteger", "java/lang/Long.getLong",
+            "java/lang/System.identityHashCode", "java/util/Collection.parallelStream", "java/util/List.parallelStream",
+            "java/util/Set.parallelStream", "java/util/stream/");
+    /** The stream calls that make a pipeline parallel (other stream calls are fine). */
+    private static final List<String> PARALLEL = List.of(".parallel(", ".parallelStream(");
+    /** Adapters outside the pure core (see the class comment). */
+    private static final List<String> ADAPTERS = List.of("io/backplane/node/consensus/crypto/BlsSignatureScheme", "io/backplane/node/consensus/crypto/AcceleratedBls");
 
     record Finding(String clazz, String what) {
     }
@@ -35,6 +65,7 @@ class CoreLayeringTest {
                 try (InputStream in = Files.newInputStream(p)) {
                     ClassReader reader = new ClassReader(in);
                     String name = reader.getClassName();
+                    boolean pure = ADAPTERS.stream().noneMatch(name::startsWith);
                     reader.accept(new ClassVisitor(Opcodes.ASM9) {
                         void ref(String s) {
                             if (s == null) {
@@ -42,6 +73,14 @@ class CoreLayeringTest {
                             }
                             for (String bad : FORBIDDEN_PACKAGES) {
                                 if (s.startsWith(bad) || s.contains("L" + bad)) {
+                                    findings.add(new Finding(name, s));
+                                }
+                            }
+                            if (!pure) {
+                                return;
+                            }
+                            for (String bad : IMPURE_TYPES) {
+                                if (names(s, bad)) {
                                     findings.add(new Finding(name, s));
                                 }
                             }
@@ -78,6 +117,11 @@ class CoreLayeringTest {
                                     if (call.startsWith("java/lang/System.currentTimeMillis") || call.startsWith("java/lang/System.nanoTime")
                                             || call.startsWith("java/lang/Thread.sleep") || call.equals("java/util/Random.<init>()V")
                                             || call.startsWith("java/lang/Thread.<init>") || call.startsWith("java/time/Instant.now")) {
+                                        findings.add(new Finding(name, call));
+                                    } else if (pure && IMPURE_CALLS.stream().anyMatch(c -> call.startsWith(c) && (!c.equals("java/util/stream/")
+                                            || PARALLEL.stream().anyMatch(call::contains)))) {
+                                        findings.add(new Finding(name, call));
+                                    } else if (pure && PARALLEL.stream().anyMatch(call::contains)) {
                                         findings.add(new Finding(name, call));
                                     }
                                 }
@@ -122,10 +166,46 @@ class CoreLayeringTest {
         assertThat(scan(probe)).extracting(Finding::what).contains("java/lang/Thread.sleep(J)V");
     }
 
+    @Test
+    void typeNamesMatchExactlyOrByPackage() {
+        assertThat(names("java/lang/Runtime", "java/lang/Runtime")).isTrue();
+        assertThat(names("Ljava/lang/RuntimeException;", "java/lang/Runtime")).isFalse();
+        assertThat(names("(Ljava/lang/Thread;)V", "java/lang/Thread")).isTrue();
+        assertThat(names("java/lang/ThreadLocal", "java/lang/Thread")).isFalse();
+        assertThat(names("Ljava/util/concurrent/ThreadLocalRandom;", "java/util/concurrent/")).isTrue();
+    }
+
+    @Test
+    void theCheckFindsEveryKindOfNonDeterminism() throws IOException {
+        Path probe = Path.of("target", "test-classes", "io", "backplane", "node", "consensus");
+        List<String> found = scan(probe).stream().filter(f -> f.clazz().endsWith("ImpureProbe")).map(Finding::what).toList();
+        assertThat(found).anyMatch(w -> w.contains("java/security/SecureRandom"));
+        assertThat(found).anyMatch(w -> w.contains("java/util/concurrent/ThreadLocalRandom"));
+        assertThat(found).anyMatch(w -> w.contains("java/nio/file/Files"));
+        assertThat(found).anyMatch(w -> w.contains("java/io/FileInputStream"));
+        assertThat(found).anyMatch(w -> w.contains(".parallelStream("));
+        assertThat(found).anyMatch(w -> w.contains(".parallel("));
+        assertThat(found).anyMatch(w -> w.startsWith("java/lang/Math.random"));
+        assertThat(found).anyMatch(w -> w.startsWith("java/lang/System.getenv"));
+        assertThat(found).anyMatch(w -> w.startsWith("java/lang/System.identityHashCode"));
+        assertThat(found).as("a sequential stream is fine").noneMatch(w -> w.contains(".sum("));
+    }
+
     /** Only here so the scanner has something to find. */
     static final class SleepingProbe {
         void nap() throws InterruptedException {
             Thread.sleep(1);
+        }
+    }
+
+    /** Every impurity the core must not have, for the scanner to find. */
+    static final class ImpureProbe {
+        long all(List<Integer> xs) throws IOException {
+            long n = new java.security.SecureRandom().nextInt() + java.util.concurrent.ThreadLocalRandom.current().nextInt();
+            n += Files.size(Path.of("x")) + new java.io.FileInputStream("x").read();
+            n += xs.parallelStream().count() + xs.stream().parallel().count() + xs.stream().mapToInt(i -> i).sum();
+            n += (long) Math.random() + System.getenv("X").length() + System.identityHashCode(xs);
+            return n;
         }
     }
 }

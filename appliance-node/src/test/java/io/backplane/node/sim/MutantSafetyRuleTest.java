@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 class MutantSafetyRuleTest {
     /** The mutant: only "r &gt; last voted round" is checked. */
     static final class VotesWithoutTheLock extends SafetyRules {
-        VotesWithoutTheLock(io.backplane.node.consensus.safety.ConsensusSigner signer, int self, long epoch) {
-            super(signer, self, epoch);
+        VotesWithoutTheLock(io.backplane.node.consensus.safety.ConsensusSigner signer, int self,
+                            io.backplane.node.consensus.safety.CertificateVerifier certificates, io.backplane.node.consensus.safety.ApprovalObserver observer) {
+            super(signer, self, certificates, observer);
         }
 
         @Override

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 class SimulationTest {
     static final int SEEDS = Integer.getInteger("sim.seeds", 200);
     static final long FIRST_SEED = Long.getLong("sim.firstSeed", 1);
+    /** {@code -Dsim.guard=pass-through} runs the whole suite with guards that refuse nothing (a rule bug becomes a double signature). */
+    static final boolean PASS_THROUGH = "pass-through".equals(System.getProperty("sim.guard"));
 
     static List<SimResult> runSeeds(SimConfig base, int seeds) {
         return runSeeds(base, seeds, "FAILING SEED ");
@@ -24,8 +26,9 @@ class SimulationTest {
 
     static List<SimResult> runSeeds(SimConfig base, int seeds, String label) {
         List<SimResult> failures = new ArrayList<>();
+        SimConfig cfg = PASS_THROUGH ? base.withPassThroughGuard(true) : base;
         for (long s = FIRST_SEED; s < FIRST_SEED + seeds; s++) {
-            SimResult r = Simulation.run(base.withSeed(s));
+            SimResult r = Simulation.run(cfg.withSeed(s));
             if (r.failed()) {
                 failures.add(r);
                 System.err.println(label + r.describe());
@@ -56,12 +59,49 @@ class SimulationTest {
     }
 
     @Test
+    void withAPassThroughGuardTheRulesAloneKeepEveryHonestKeyFromSigningTwice() {
+        List<SimResult> failures = runSeeds(SimConfig.of(4, 1, 60, EnumSet.allOf(Fault.class), 0).withPassThroughGuard(true), Math.max(1, SEEDS / 4));
+        failures.addAll(runSeeds(SimConfig.of(7, 2, 60, EnumSet.allOf(Fault.class), 0).withPassThroughGuard(true), Math.max(1, SEEDS / 8)));
+        assertThat(failures).extracting(SimResult::describe).isEmpty();
+    }
+
+    @Test
+    void theForgerAndTheFlooderReachTheHonestNodesAndAreRefused() {
+        java.util.Map<String, Long> sum = new java.util.TreeMap<>();
+        int forgers = 0;
+        int flooders = 0;
+        for (long s = 1; s <= 30; s++) {
+            SimResult r = Simulation.run(SimConfig.of(4, 1, 40, EnumSet.allOf(Fault.class), s));
+            forgers += r.byzantineRoles().containsValue("forger") ? 1 : 0;
+            flooders += r.byzantineRoles().containsValue("flooder") ? 1 : 0;
+            assertThat(r.failed()).as(r.describe()).isFalse();
+            r.counters().forEach((k, v) -> sum.merge(k, v, Long::sum));
+        }
+        assertThat(forgers).isPositive();
+        assertThat(flooders).isPositive();
+        assertThat(sum.getOrDefault("rejected.bad-qc", 0L)).as("forged certificates refused").isPositive();
+        assertThat(sum.getOrDefault("rejected.proposal-too-far-ahead", 0L)).isPositive();
+        assertThat(sum.getOrDefault("rejected.unjustified-round", 0L)).isPositive();
+        assertThat(sum.getOrDefault("rejected.equivocating-leader", 0L)).isPositive();
+        assertThat(sum.getOrDefault("ignored.unrequested-block", 0L)).isPositive();
+    }
+
+    @Test
+    void theResultSaysWhatRoundsItReachedAndWhenTheNetworkHealed() {
+        SimResult r = Simulation.run(SimConfig.of(4, 1, 60, EnumSet.allOf(Fault.class), 3));
+        assertThat(r.targetRounds()).isEqualTo(60);
+        assertThat(r.healedAtRound()).isBetween(1L, r.rounds());
+        assertThat(r.committedAfterHeal()).isPositive();
+        assertThat(r.reachedTargetRound()).isEqualTo(r.rounds() >= 60);
+    }
+
+    @Test
     void everyByzantineBehaviourAppearsInTheSuite() {
         java.util.Set<String> roles = new java.util.TreeSet<>();
         for (long s = FIRST_SEED; s < FIRST_SEED + 40; s++) {
             roles.addAll(Simulation.run(SimConfig.of(4, 1, 10, EnumSet.allOf(Fault.class), s)).byzantineRoles().values());
         }
-        assertThat(roles).containsExactly("equivocator", "silent", "twin", "vote_all", "wrong_schedule");
+        assertThat(roles).containsExactly("equivocator", "flooder", "forger", "silent", "twin", "vote_all", "wrong_schedule");
     }
 
     @Test

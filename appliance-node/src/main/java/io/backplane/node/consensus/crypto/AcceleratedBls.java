@@ -46,7 +46,7 @@ public final class AcceleratedBls implements SignatureScheme {
     public QuorumCrypto forValidators(ValidatorSet validators) {
         byte[][] pks = new byte[validators.size()][];
         for (int i = 0; i < pks.length; i++) {
-            pks[i] = BlsSignatureScheme.decodePublicKey(validators.get(i).publicKey(), i).toBytes();
+            pks[i] = BlsSignatureScheme.admit(validators, i).toBytes();
         }
         return new Quorum(accelerator, pks);
     }

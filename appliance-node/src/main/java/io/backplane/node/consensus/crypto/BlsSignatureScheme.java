@@ -6,6 +6,11 @@ import io.backplane.accel.bls.BlsPublicKey;
 import io.backplane.accel.bls.BlsSignature;
 import io.backplane.node.consensus.types.ValidatorSet;
 import java.util.ArrayList;
+import supranational.blst.BLST_ERROR;
+import supranational.blst.P1_Affine;
+import supranational.blst.P2;
+import supranational.blst.P2_Affine;
+import supranational.blst.SecretKey;
 import java.util.BitSet;
 import java.util.List;
 
@@ -13,11 +18,15 @@ import java.util.List;
  * Real BLS12-381, Ethereum ciphersuite {@value #DST} (public keys in G1, 48 bytes compressed; signatures in G2, 96
  * bytes), delegating to accel-kernels' {@link BlsCpu} so that the project has one BLS implementation. Public keys are
  * decoded and validated ({@code KeyValidate}) once per validator set; signatures are subgroup-checked on every decode.
- * Aggregate-verify of a TC relies on the proof-of-possession ciphersuite (keys are admitted with a PoP), so repeated
- * messages are safe. This is the CPU reference; {@link AcceleratedBls} gives the same answers through the {@code Accelerator}.
+ * Every key enters a validator set only with a verified proof of possession ({@code PopProve}/{@code PopVerify} of the
+ * IETF BLS draft with the Ethereum ciphersuite's POP tag {@value #POP_DST}, through blst directly because accel-kernels'
+ * {@link BlsCpu} exposes only the signature tag): that is what makes fast-aggregate-verify of a QC safe against rogue
+ * keys, and aggregate-verify of a TC safe with repeated messages. This is the CPU reference; {@link AcceleratedBls} gives the same answers through the {@code Accelerator}.
  */
 public final class BlsSignatureScheme implements SignatureScheme {
     public static final String DST = BlsCpu.DST;
+    /** The proof-of-possession tag of the same ciphersuite (IETF BLS draft §4.2.3, as Ethereum uses it). */
+    public static final String POP_DST = "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
     static final int SIGNATURE_LENGTH = BlsSignature.SIZE;
     private static final BlsCpu BLS = new BlsCpu();
 
@@ -44,9 +53,54 @@ public final class BlsSignatureScheme implements SignatureScheme {
     public QuorumCrypto forValidators(ValidatorSet validators) {
         BlsPublicKey[] keys = new BlsPublicKey[validators.size()];
         for (int i = 0; i < keys.length; i++) {
+            keys[i] = admit(validators, i);
+        }
+        return new Quorum(keys);
+    }
+
+    /**
+     * The set's keys decoded and validated WITHOUT proofs of possession: only for keys whose possession is settled
+     * elsewhere — keys a keystore generated itself (hsm-keystore has no proof-of-possession operation yet: the
+     * simulation's HSM-signer runs, every validator honest) and the Ethereum vectors' keys in tests (no secret keys,
+     * so no proofs). A node must never form a set this way.
+     */
+    public static QuorumCrypto forValidatorsWithoutPossessionCheck(ValidatorSet validators) {
+        BlsPublicKey[] keys = new BlsPublicKey[validators.size()];
+        for (int i = 0; i < keys.length; i++) {
             keys[i] = decodePublicKey(validators.get(i).publicKey(), i);
         }
         return new Quorum(keys);
+    }
+
+    /** Validator {@code i}'s key, decoded and validated, once its proof of possession verified. */
+    static BlsPublicKey admit(ValidatorSet validators, int i) {
+        BlsPublicKey pk = decodePublicKey(validators.get(i).publicKey(), i);
+        if (!verifyPossession(pk.toBytes(), validators.get(i).proofOfPossession())) {
+            throw new IllegalArgumentException("validator " + i + ": proof of possession does not verify for its BLS public key"
+                    + " (" + POP_DST + ")");
+        }
+        return pk;
+    }
+
+    /** {@code PopProve(SK)}: the signature over the compressed public key under {@link #POP_DST}. */
+    static byte[] provePossession(byte[] sk) {
+        SecretKey key = new SecretKey();
+        key.from_bendian(sk);
+        return new P2().hash_to(BLS.publicKey(sk), POP_DST).sign_with(key).compress();
+    }
+
+    /** {@code PopVerify(PK, proof)} for a public key that passed {@code KeyValidate}; false for any malformed proof. */
+    public static boolean verifyPossession(byte[] validatedPublicKey, byte[] proof) {
+        BlsSignature sig = decodeSignature(proof);
+        if (sig == null) {
+            return false;
+        }
+        try {
+            P2_Affine point = new P2_Affine(proof);
+            return point.core_verify(new P1_Affine(validatedPublicKey), true, validatedPublicKey, POP_DST) == BLST_ERROR.BLST_SUCCESS;
+        } catch (RuntimeException e) { // blst refuses an encoding: not a proof
+            return false;
+        }
     }
 
     static BlsPublicKey decodePublicKey(byte[] bytes, int index) {
@@ -79,6 +133,11 @@ public final class BlsSignatureScheme implements SignatureScheme {
         @Override
         public byte[] sign(byte[] message) {
             return BLS.sign(sk, message);
+        }
+
+        @Override
+        public byte[] proofOfPossession() {
+            return provePossession(sk);
         }
     }
 

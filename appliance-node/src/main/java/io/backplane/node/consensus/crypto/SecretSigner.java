@@ -8,4 +8,11 @@ public interface SecretSigner {
     byte[] publicKey();
 
     byte[] sign(byte[] message);
+
+    /**
+     * A proof of possession of this key: the scheme's signature over {@link #publicKey()} under its own POP domain
+     * (for BLS, the Ethereum ciphersuite's {@code BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_}). A key enters a
+     * validator set only with it (DESIGN.md §4), which defeats rogue-key attacks on fast-aggregate-verify.
+     */
+    byte[] proofOfPossession();
 }

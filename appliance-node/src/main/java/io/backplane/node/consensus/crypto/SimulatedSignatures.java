@@ -18,9 +18,11 @@ import javax.crypto.spec.SecretKeySpec;
  * points). Verification needs the secrets, so this scheme object is the simulation's trusted oracle: it keeps
  * every key it made, while each simulated validator only gets its own {@link SecretSigner}. Within the
  * simulation a validator therefore cannot forge another's signature: a Byzantine node can sign only with its own
- * key. Production code uses {@link BlsSignatureScheme}; a separate test runs the consensus with it.
+ * key. A proof of possession is HMAC(secret, {@value #POP_DOMAIN} ‖ public key), checked by {@link #forValidators}
+ * like the BLS one (a stand-in too: it only shows that a set is refused without a valid one). Production code uses {@link BlsSignatureScheme}; a separate test runs the consensus with it.
  */
 public final class SimulatedSignatures implements SignatureScheme {
+    static final String POP_DOMAIN = "backplane-sim-pop/v1";
     private final Map<String, byte[]> secretsByPublicKey = new HashMap<>();
 
     @Override
@@ -45,6 +47,9 @@ public final class SimulatedSignatures implements SignatureScheme {
                 throw new IllegalArgumentException("validator " + i + ": public key was not made by this simulated scheme");
             }
             macs[i] = mac(secret);
+            if (!MessageDigest.isEqual(pop(macs[i], validators.get(i).publicKey()), validators.get(i).proofOfPossession())) {
+                throw new IllegalArgumentException("validator " + i + ": proof of possession does not verify for its public key (" + POP_DOMAIN + ")");
+            }
         }
         return new Quorum(macs);
     }
@@ -55,6 +60,11 @@ public final class SimulatedSignatures implements SignatureScheme {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    static byte[] pop(Mac mac, byte[] publicKey) {
+        mac.update(POP_DOMAIN.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return mac.doFinal(publicKey);
     }
 
     static Mac mac(byte[] secret) {
@@ -84,6 +94,11 @@ public final class SimulatedSignatures implements SignatureScheme {
         @Override
         public byte[] sign(byte[] message) {
             return mac.doFinal(message);
+        }
+
+        @Override
+        public byte[] proofOfPossession() {
+            return pop(mac, publicKey);
         }
     }
 

@@ -20,6 +20,10 @@ public interface BlockStore {
 
     void saveHighTc(TimeoutCert tc);
 
+    /**
+     * Saves this node's timeout of its round: first what it is about to sign (an empty signature), then, once signed, the
+     * signed message. A later save of the same or a higher round replaces the earlier one.
+     */
     void saveOwnTimeout(TimeoutMsg timeout);
 
     /** Every saved block, in any order. */

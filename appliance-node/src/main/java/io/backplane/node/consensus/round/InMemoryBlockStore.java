@@ -38,7 +38,7 @@ public final class InMemoryBlockStore implements BlockStore {
 
     @Override
     public void saveOwnTimeout(TimeoutMsg timeout) {
-        if (ownTimeout == null || timeout.round() > ownTimeout.round()) {
+        if (ownTimeout == null || timeout.round() >= ownTimeout.round()) {
             ownTimeout = timeout;
         }
     }

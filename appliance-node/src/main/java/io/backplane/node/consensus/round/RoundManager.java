@@ -7,6 +7,7 @@ import io.backplane.node.consensus.liveness.Pacemaker;
 import io.backplane.node.consensus.liveness.ProposalValidator;
 import io.backplane.node.consensus.round.ConsensusEvent.MessageReceived;
 import io.backplane.node.consensus.round.ConsensusEvent.RoundTimeout;
+import io.backplane.node.consensus.safety.CertificateVerifier;
 import io.backplane.node.consensus.safety.SafetyRules;
 import io.backplane.node.consensus.types.Bitmaps;
 import io.backplane.node.consensus.types.Block;
@@ -33,7 +34,6 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,6 +58,8 @@ import java.util.function.LongSupplier;
  */
 public final class RoundManager {
     private static final int MAX_STASHED = 256;
+    /** Most rounds ahead of its own a node accepts a proposal, vote or timeout for (more is dropped before any check). */
+    static final long MAX_ROUNDS_AHEAD = 1000;
 
     private final int self;
     private final long epoch;
@@ -89,14 +91,8 @@ public final class RoundManager {
     private final Map<Integer, Long> syncSentAtRound = new HashMap<>();
     /** Vote signatures checked ahead in one batch by {@link #handleAll}; consumed as each vote is handled. */
     private final Map<Vote, Boolean> preVerified = new IdentityHashMap<>();
-    private final Map<Object, Boolean> verifiedCerts = new LinkedHashMap<>(512, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Object, Boolean> eldest) {
-            return size() > 512;
-        }
-    };
+    /** The safety rules' certificate verifier: its cache holds only certificates it checked itself. */
+    private final CertificateVerifier certs;
     private final Deque<MessageReceived> selfQueue = new ArrayDeque<>();
     private TimeoutMsg myTimeout;
     private boolean timedOut;
@@ -124,6 +120,11 @@ public final class RoundManager {
         this.validators = validators;
         this.crypto = crypto;
         this.safety = safety;
+        this.certs = safety.certificates();
+        if (certs.epoch() != epoch || certs.validators().size() != validators.size()) {
+            throw new IllegalArgumentException("the safety rules verify certificates of epoch " + certs.epoch() + " (" + certs.validators().size()
+                    + " validators), the round manager runs epoch " + epoch + " (" + validators.size() + ")");
+        }
         this.leaders = leaders;
         this.validator = validator;
         this.out = out;
@@ -281,7 +282,7 @@ public final class RoundManager {
         waitingForParent.values().forEach(list -> list.removeIf(m -> m.message() instanceof Proposal p && p.block().round() < round));
         waitingForParent.values().removeIf(List::isEmpty);
         // After a restart in a round we already timed out of: resend that exact timeout (a new one would be refused).
-        store.ownTimeout().filter(t -> t.round() == round).ifPresent(t -> myTimeout = t);
+        store.ownTimeout().filter(t -> t.round() == round && t.signature().length > 0).ifPresent(t -> myTimeout = t);
         armTimer();
         OptionalInt leader = leaderOf(round, tree.highQc().blockId());
         if (leader.isEmpty()) {
@@ -326,8 +327,7 @@ public final class RoundManager {
         long round = pacemaker.round();
         timedOut = true;
         if (myTimeout == null || myTimeout.round() != round) {
-            TimeoutCert tc = tree.highTc() != null && tree.highTc().round() == round - 1 ? tree.highTc() : null;
-            Optional<TimeoutMsg> t = safety.timeout(round, tree.highQc(), tc);
+            Optional<TimeoutMsg> t = signTimeout(round);
             if (t.isEmpty()) {
                 count("timeout.refused");
                 return;
@@ -343,11 +343,35 @@ public final class RoundManager {
         out.broadcast(new Timeout(myTimeout));
     }
 
+    /**
+     * Signs this round's timeout. What it will sign (round, high QC, TC) is saved <em>before</em> signing: after a crash
+     * between the signature and the save, the restarted node signs those very bytes again (the guard returns the same
+     * signature) instead of a timeout with a changed high QC, which the guard would refuse.
+     */
+    private Optional<TimeoutMsg> signTimeout(long round) {
+        Optional<TimeoutMsg> saved = store.ownTimeout().filter(x -> x.round() == round);
+        if (saved.isPresent()) {
+            Optional<TimeoutMsg> again = safety.timeout(round, saved.get().highQc(), saved.get().highTc());
+            if (again.isPresent()) {
+                count("timeouts.resigned");
+                return again;
+            }
+        }
+        TimeoutCert tc = tree.highTc() != null && tree.highTc().round() == round - 1 ? tree.highTc() : null;
+        store.saveOwnTimeout(new TimeoutMsg(epoch, round, tree.highQc(), tc, self, new byte[0]));
+        return safety.timeout(round, tree.highQc(), tc);
+    }
+
     private void propose(long round) {
         QuorumCert qc = tree.highQc();
         TimeoutCert tc = tree.highTc() != null && tree.highTc().round() == round - 1 ? tree.highTc() : null;
         if (qc.round() + 1 != round && tc == null) {
             count("propose.no-justification");
+            return;
+        }
+        if (tc != null && qc.round() < tc.highQc().round()) {
+            // Voters would refuse a block below the TC's highest QC; we are still fetching that QC's block.
+            count("propose.behind-tc");
             return;
         }
         Block parent = tree.get(qc.blockId());
@@ -375,10 +399,20 @@ public final class RoundManager {
 
     // ---- proposals ---------------------------------------------------------------------------------------------
 
+    /**
+     * A proposal is checked before anything of it is kept: rounds bounded ahead, the author is the leader, the
+     * signature, a justified round (r = q + 1 or r = tc.round + 1), its certificates, the current round, one block
+     * per round (equivocation), the payload and schedule checks; only then is it stored and voted for. A proposal
+     * whose parent is missing waits in a bounded stash (at most one per round) while the parent is fetched.
+     */
     private void onProposal(int from, Proposal p, MessageReceived original) {
         Block b = p.block();
         if (b.epoch() != epoch || b.isGenesis()) {
             count("rejected.wrong-epoch");
+            return;
+        }
+        if (b.round() > pacemaker.round() + MAX_ROUNDS_AHEAD) {
+            count("rejected.proposal-too-far-ahead");
             return;
         }
         if (b.payloadSize() > config.maxPayloadBytes()) {
@@ -397,6 +431,11 @@ public final class RoundManager {
                 return;
             }
         }
+        boolean byQc = b.round() == b.parentQc().round() + 1;
+        if (!byQc && (p.tc() == null || p.tc().round() + 1 != b.round())) {
+            count("rejected.unjustified-round");
+            return;
+        }
         if (!crypto.verify(b.author(), SigningMessages.proposal(epoch, b.round(), b.id()), b.signature())) {
             count("rejected.bad-signature");
             return;
@@ -405,43 +444,38 @@ public final class RoundManager {
             count("rejected.bad-qc");
             return;
         }
-        if (p.tc() != null && (p.tc().round() + 1 != b.round() || !verifyTc(p.tc()))) {
+        if (p.tc() != null && !verifyTc(p.tc())) {
             count("rejected.bad-tc");
             return;
         }
         processQc(b.parentQc(), from);
         if (p.tc() != null) {
-            processTc(p.tc());
+            processTc(p.tc(), from);
         }
-        switch (tree.insert(b)) {
-            case MISSING_PARENT -> {
-                stash(b.parentId(), original);
-                fetch(b.parentId(), from);
-                return;
-            }
-            case INVALID -> {
-                count("rejected.bad-structure");
-                return;
-            }
-            case STALE -> {
-                count("ignored.stale-proposal");
-                return;
-            }
-            case DUPLICATE -> count("ignored.duplicate-proposal");
-            case INSERTED -> inserted(b);
-        }
-        if (b.round() != pacemaker.round()) {
+        if (b.round() < pacemaker.round()) {
             count("ignored.proposal-not-current-round");
-            if (b.round() < pacemaker.round()) {
-                sendSync(from);
-            }
+            sendSync(from);
+            return;
+        }
+        boolean parentKnown = tree.contains(b.parentId());
+        if (b.round() > pacemaker.round() && parentKnown) {
+            // Its certificates would have brought us to its round had they been enough: nothing to vote for.
+            count("ignored.proposal-not-current-round");
             return;
         }
         BlockId seen = proposalSeen.putIfAbsent(b.round(), b.id());
-        if (seen != null) {
-            if (!seen.equals(b.id())) {
-                count("rejected.equivocating-leader");
-            }
+        if (seen != null && !seen.equals(b.id())) {
+            count("rejected.equivocating-leader");
+            return;
+        }
+        if (!parentKnown) {
+            // Round ahead of ours only because the QC's block is being fetched: wait for it (bounded, one per round).
+            stash(b.parentId(), original);
+            fetch(b.parentId(), from);
+            return;
+        }
+        if (seen != null && tree.contains(b.id())) {
+            count("ignored.duplicate-proposal");
             return;
         }
         switch (validator.validate(b)) {
@@ -470,6 +504,19 @@ public final class RoundManager {
                 }
             }
         }
+        switch (tree.insert(b)) {
+            case MISSING_PARENT, STALE -> {
+                count("ignored.stale-proposal");
+                return;
+            }
+            case INVALID -> {
+                count("rejected.bad-structure");
+                return;
+            }
+            case DUPLICATE -> {
+            }
+            case INSERTED -> inserted(b);
+        }
         Optional<Vote> vote = safety.vote(b, p.tc());
         if (vote.isEmpty()) {
             count("vote.refused");
@@ -492,6 +539,7 @@ public final class RoundManager {
         QuorumCert qc = pendingQcs.remove(b.id());
         if (qc != null) {
             applyQc(qc);
+            advance(qc.round() + 1, true);
         }
         List<MessageReceived> waiting = waitingForParent.remove(b.id());
         if (waiting != null) {
@@ -527,7 +575,7 @@ public final class RoundManager {
                 return;
             }
         }
-        if (v.round() > pacemaker.round() + 1000) {
+        if (v.round() > pacemaker.round() + MAX_ROUNDS_AHEAD) {
             count("rejected.vote-too-far-ahead");
             return;
         }
@@ -567,50 +615,38 @@ public final class RoundManager {
         done.put(v.blockId(), signers);
         QuorumCert qc = new QuorumCert(epoch, v.round(), v.blockId(), Bitmaps.encode(signers, validators.size()), crypto.aggregate(sigs));
         count("qcs.formed");
-        verifiedCerts.put(qc, Boolean.TRUE);
         processQc(qc, from);
     }
 
     private boolean verifyQc(QuorumCert qc) {
-        if (qc.epoch() != epoch) {
-            return false;
-        }
-        if (qc.isGenesis()) {
-            return qc.equals(QuorumCert.genesis(epoch, genesis.id()));
-        }
-        if (verifiedCerts.containsKey(qc)) {
-            return true;
-        }
-        if (qc.signers().length != (validators.size() + 7) / 8) {
-            return false;
-        }
-        BitSet signers = qc.signerSet();
-        if (signers.length() > validators.size() || !validators.hasQuorum(signers)) {
-            return false;
-        }
-        boolean ok = crypto.verifyAggregate(signers, qc.signedMessage(), qc.signature());
-        count(ok ? "certs.verified" : "rejected.bad-qc-signature");
-        if (ok) {
-            verifiedCerts.put(qc, Boolean.TRUE);
+        long before = certs.checks();
+        boolean ok = certs.verifyQc(qc);
+        if (certs.checks() > before) {
+            count(ok ? "certs.verified" : "rejected.bad-qc-signature");
         }
         return ok;
     }
 
-    /** A verified QC: remember it, advance, commit, or fetch the block it certifies. */
+    /**
+     * A verified QC: remember it, advance, commit; or, when its block is missing, fetch the block first and advance
+     * only once it is here (a node in a round whose QC block it lacks could neither propose nor vote on it; it keeps
+     * timing out in its round meanwhile).
+     */
     private void processQc(QuorumCert qc, int from) {
         if (qc.isGenesis()) {
             return;
         }
         if (tree.contains(qc.blockId())) {
             applyQc(qc);
+            advance(qc.round() + 1, true);
         } else {
             QuorumCert known = pendingQcs.get(qc.blockId());
-            if (known == null && pendingQcs.size() < MAX_STASHED) {
+            if (known == null && pendingQcs.size() < MAX_STASHED && qc.round() > tree.committedRound()) {
                 pendingQcs.put(qc.blockId(), qc);
             }
+            count("sync.qc-for-missing-block");
             fetch(qc.blockId(), from == self ? firstSigner(qc) : from);
         }
-        advance(qc.round() + 1, true);
     }
 
     private int firstSigner(QuorumCert qc) {
@@ -627,8 +663,6 @@ public final class RoundManager {
         if (qc.isGenesis()) {
             return;
         }
-        // Only QCs whose block we hold count as "seen" for the timeout rule: a QC we cannot extend must not stop us timing out.
-        safety.observeQc(qc);
         long before = tree.highQc().round();
         tree.updateHighQc(qc);
         if (tree.highQc().round() > before) {
@@ -651,7 +685,7 @@ public final class RoundManager {
             count("rejected.bad-structure");
             return;
         }
-        if (t.round() > pacemaker.round() + 1000) {
+        if (t.round() > pacemaker.round() + MAX_ROUNDS_AHEAD) {
             count("rejected.timeout-too-far-ahead");
             return;
         }
@@ -676,7 +710,7 @@ public final class RoundManager {
         count("timeouts.verified");
         processQc(t.highQc(), from);
         if (t.highTc() != null) {
-            processTc(t.highTc());
+            processTc(t.highTc(), from);
         }
         if (t.round() < pacemaker.round()) {
             sendSync(from);
@@ -695,53 +729,32 @@ public final class RoundManager {
         if (stake >= validators.quorumStake() && t.round() >= pacemaker.round()) {
             List<TimeoutCert.Entry> entries = new ArrayList<>();
             List<byte[]> sigs = new ArrayList<>();
+            QuorumCert highest = null;
             for (TimeoutMsg x : forRound.values()) {
                 entries.add(new TimeoutCert.Entry(x.author(), x.highQc().round()));
                 sigs.add(x.signature());
+                if (highest == null || x.highQc().round() > highest.round()) {
+                    highest = x.highQc();
+                }
             }
-            TimeoutCert tc = new TimeoutCert(epoch, t.round(), entries, crypto.aggregate(sigs));
+            TimeoutCert tc = new TimeoutCert(epoch, t.round(), highest, entries, crypto.aggregate(sigs));
             count("tcs.formed");
-            verifiedCerts.put(tcKey(tc), Boolean.TRUE);
-            processTc(tc);
+            processTc(tc, from);
         }
-    }
-
-    private static Object tcKey(TimeoutCert tc) {
-        return List.of(tc.round(), tc.entries(), java.util.HexFormat.of().formatHex(tc.signature()));
     }
 
     private boolean verifyTc(TimeoutCert tc) {
-        if (tc.epoch() != epoch || tc.entries().isEmpty()) {
-            return false;
-        }
-        Object key = tcKey(tc);
-        if (verifiedCerts.containsKey(key)) {
-            return true;
-        }
-        BitSet signers = new BitSet();
-        int[] idx = new int[tc.entries().size()];
-        List<byte[]> msgs = new ArrayList<>(idx.length);
-        for (int i = 0; i < idx.length; i++) {
-            TimeoutCert.Entry e = tc.entries().get(i);
-            if (!validators.contains(e.signer()) || e.highQcRound() >= tc.round()) {
-                return false;
-            }
-            signers.set(e.signer());
-            idx[i] = e.signer();
-            msgs.add(SigningMessages.timeout(epoch, tc.round(), e.highQcRound()));
-        }
-        if (!validators.hasQuorum(signers)) {
-            return false;
-        }
-        boolean ok = crypto.verifyAggregateDistinct(idx, msgs, tc.signature());
-        count(ok ? "certs.verified" : "rejected.bad-tc-signature");
-        if (ok) {
-            verifiedCerts.put(key, Boolean.TRUE);
+        long before = certs.checks();
+        boolean ok = certs.verifyTc(tc);
+        if (certs.checks() > before) {
+            count(ok ? "certs.verified" : "rejected.bad-tc-signature");
         }
         return ok;
     }
 
-    private void processTc(TimeoutCert tc) {
+    /** A verified TC: process the highest QC it carries, remember it, and enter the round after it. */
+    private void processTc(TimeoutCert tc, int from) {
+        processQc(tc.highQc(), from);
         TimeoutCert before = tree.highTc();
         tree.updateHighTc(tc);
         if (tree.highTc() != before) {
@@ -771,7 +784,7 @@ public final class RoundManager {
         }
         processQc(info.highQc(), from);
         if (info.highTc() != null) {
-            processTc(info.highTc());
+            processTc(info.highTc(), from);
         }
     }
 
@@ -799,14 +812,28 @@ public final class RoundManager {
         }
     }
 
+    /**
+     * Keeps only the blocks this node must fetch: one a certificate it holds or a proposal it stashed points at (or
+     * one it asked for), and, walking down, each wanted block's parent. Anything else in a response is dropped
+     * unchecked, so a peer cannot make it store blocks nobody certified.
+     */
     private void onBlockResponse(int from, BlockResponse r) {
-        List<Block> blocks = new ArrayList<>(r.blocks());
-        blocks.sort(Comparator.comparingLong(Block::round));
+        List<Block> byRoundDown = new ArrayList<>(r.blocks());
+        byRoundDown.sort(Comparator.comparingLong(Block::round).reversed());
+        java.util.Set<BlockId> wanted = new java.util.HashSet<>(pendingQcs.keySet());
+        wanted.addAll(waitingForParent.keySet());
+        wanted.addAll(fetchAskedAtRound.keySet());
+        List<Block> blocks = new ArrayList<>();
+        for (Block b : byRoundDown) {
+            if (wanted.contains(b.id()) && !tree.contains(b.id())) {
+                blocks.add(0, b);
+                wanted.add(b.parentId());
+            } else if (!tree.contains(b.id())) {
+                count("ignored.unrequested-block");
+            }
+        }
         Block oldestMissing = null;
         for (Block b : blocks) {
-            if (tree.contains(b.id())) {
-                continue;
-            }
             OptionalInt leader = schedules != null && !tree.contains(b.parentId()) ? OptionalInt.of(b.author()) : leaderOf(b.round(), b.parentId());
             if (b.epoch() != epoch || b.isGenesis() || leader.isEmpty() || leader.getAsInt() != b.author()
                     || !crypto.verify(b.author(), SigningMessages.proposal(epoch, b.round(), b.id()), b.signature())

@@ -16,6 +16,14 @@ public interface ConsensusSigner {
     /** Signs, or refuses with the reason. The watermark and {@code request.safetyData()} are durable before this returns. */
     byte[] sign(SigningRequest request) throws SigningRefusedException;
 
+    /**
+     * The key's proof of possession (DESIGN.md §4), if this signer can make one. hsm-keystore's guarded signer has no
+     * proof-of-possession operation yet, so the HSM adapter has none.
+     */
+    default Optional<byte[]> proofOfPossession() {
+        return Optional.empty();
+    }
+
     /** The safety data stored with the newest released signature, if any. */
     Optional<byte[]> safetyData();
 }

@@ -17,13 +17,23 @@ public final class InMemoryGuardedSigner implements ConsensusSigner {
     }
 
     private final SecretSigner key;
+    private final boolean passThrough;
     private final Map<SigningKind, Mark> watermarks = new EnumMap<>(SigningKind.class);
     private byte[] safetyData;
     private long refusals;
     private long signatures;
 
     public InMemoryGuardedSigner(SecretSigner key) {
+        this(key, false);
+    }
+
+    /**
+     * With {@code passThrough} the guard refuses nothing (it still stores the safety data): the simulation's mode in
+     * which a safety-rule bug shows up as a double signature instead of a refusal. Never for a real node.
+     */
+    public InMemoryGuardedSigner(SecretSigner key, boolean passThrough) {
         this.key = key;
+        this.passThrough = passThrough;
     }
 
     @Override
@@ -34,7 +44,7 @@ public final class InMemoryGuardedSigner implements ConsensusSigner {
     @Override
     public byte[] sign(SigningRequest request) throws SigningRefusedException {
         Mark mark = watermarks.get(request.kind());
-        if (mark != null) {
+        if (mark != null && !passThrough) {
             int cmp = compare(request.epoch(), request.round(), mark.epoch(), mark.round());
             if (cmp == 0 && Arrays.equals(mark.message(), request.message())) {
                 return mark.signature().clone();

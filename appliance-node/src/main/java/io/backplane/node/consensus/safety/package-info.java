@@ -1,5 +1,6 @@
 /**
- * The voting and timeout rules (DESIGN.md §4) and the narrow signer interface they sign through; the double-sign
- * watermark and the durable safety data belong to the signer. It must not send messages, read clocks or keep a block tree.
+ * The voting, timeout and proposal rules (DESIGN.md §4), the certificate verifier they check every QC and TC with (its
+ * cache holds only what it verified), the narrow signer interface and the approval hook; the double-sign watermark and the
+ * durable safety data belong to the signer. It must not send messages, read clocks, keep a block tree or trust a caller's certificate.
  */
 package io.backplane.node.consensus.safety;

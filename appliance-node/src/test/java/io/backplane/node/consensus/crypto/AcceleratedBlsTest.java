@@ -39,7 +39,7 @@ class AcceleratedBlsTest {
             byte[] ikm = new byte[32];
             rnd.nextBytes(ikm);
             keys[i] = CPU.keyFromSeed(ikm);
-            vs.add(new Validator(keys[i].publicKey(), 1));
+            vs.add(new Validator(keys[i].publicKey(), 1, keys[i].proofOfPossession()));
         }
         validators = new ValidatorSet(1, vs);
         reference = CPU.forValidators(validators);
@@ -215,12 +215,22 @@ class AcceleratedBlsTest {
     }
 
     @Test
+    void aValidatorWithoutAValidProofOfPossessionIsRefusedNamingIt() {
+        List<Validator> vs = new ArrayList<>(validators.validators());
+        vs.set(1, new Validator(vs.get(1).publicKey(), 1, vs.get(0).proofOfPossession()));
+        try (Accelerator a = AccelTestSupport.cpuOnly()) {
+            assertThatThrownBy(() -> new AcceleratedBls(a).forValidators(new ValidatorSet(1, vs)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("validator 1: proof of possession does not verify");
+        }
+    }
+
+    @Test
     void aBadValidatorKeyIsRefusedNamingTheValidator() {
         List<Validator> vs = new ArrayList<>(validators.validators());
         byte[] bad = vs.get(2).publicKey().clone();
         bad[0] ^= 0x20; // flips the sign bit: another point or none, never the key
         bad[47] ^= 1;
-        vs.set(2, new Validator(bad, 1));
+        vs.set(2, new Validator(bad, 1, vs.get(2).proofOfPossession()));
         try (Accelerator a = AccelTestSupport.cpuOnly()) {
             assertThatThrownBy(() -> new AcceleratedBls(a).forValidators(new ValidatorSet(1, vs)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("validator 2");

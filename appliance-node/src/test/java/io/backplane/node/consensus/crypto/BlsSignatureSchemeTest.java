@@ -67,7 +67,7 @@ class BlsSignatureSchemeTest {
             boolean expected = c.get("output").asBoolean();
             QuorumCrypto q;
             try {
-                q = vs.isEmpty() ? null : bls.forValidators(new ValidatorSet(1, vs));
+                q = vs.isEmpty() ? null : BlsSignatureScheme.forValidatorsWithoutPossessionCheck(new ValidatorSet(1, vs));
             } catch (IllegalArgumentException badKey) {
                 assertThat(expected).as("a set with an invalid key can verify nothing").isFalse();
                 checked++;
@@ -101,7 +101,7 @@ class BlsSignatureSchemeTest {
             }
             boolean expected = c.get("output").asBoolean();
             try {
-                QuorumCrypto q = bls.forValidators(new ValidatorSet(1, vs));
+                QuorumCrypto q = BlsSignatureScheme.forValidatorsWithoutPossessionCheck(new ValidatorSet(1, vs));
                 int[] idx = new int[vs.size()];
                 for (int i = 0; i < idx.length; i++) {
                     idx[i] = i;
@@ -123,7 +123,7 @@ class BlsSignatureSchemeTest {
             byte[] ikm = new byte[32];
             ikm[0] = (byte) i;
             keys.add(bls.keyFromSeed(ikm));
-            vs.add(new Validator(keys.get(i).publicKey(), 1));
+            vs.add(new Validator(keys.get(i).publicKey(), 1, keys.get(i).proofOfPossession()));
         }
         QuorumCrypto q = bls.forValidators(new ValidatorSet(1, vs));
         byte[] msg = "block".getBytes();
@@ -153,7 +153,8 @@ class BlsSignatureSchemeTest {
         SimulatedSignatures sim = new SimulatedSignatures();
         SecretSigner a = sim.keyFromSeed(new byte[32]);
         SecretSigner b = sim.keyFromSeed(new byte[] {1, 2, 3});
-        QuorumCrypto q = sim.forValidators(new ValidatorSet(1, List.of(new Validator(a.publicKey(), 1), new Validator(b.publicKey(), 1))));
+        QuorumCrypto q = sim.forValidators(new ValidatorSet(1, List.of(new Validator(a.publicKey(), 1, a.proofOfPossession()),
+                new Validator(b.publicKey(), 1, b.proofOfPossession()))));
         byte[] msg = "m".getBytes();
         assertThat(q.verify(0, msg, a.sign(msg))).isTrue();
         assertThat(q.verify(0, msg, b.sign(msg))).isFalse();
@@ -161,7 +162,64 @@ class BlsSignatureSchemeTest {
         both.set(0, 2);
         assertThat(q.verifyAggregate(both, msg, q.aggregate(List.of(a.sign(msg), b.sign(msg))))).isTrue();
         assertThat(q.verifyAggregate(both, msg, q.aggregate(List.of(a.sign(msg), a.sign(msg))))).isFalse();
-        assertThatThrownBy(() -> new SimulatedSignatures().forValidators(new ValidatorSet(1, List.of(new Validator(a.publicKey(), 1)))))
+        assertThatThrownBy(() -> new SimulatedSignatures().forValidators(new ValidatorSet(1, List.of(new Validator(a.publicKey(), 1, a.proofOfPossession())))))
                 .hasMessageContaining("not made by this simulated scheme");
+    }
+
+    /**
+     * The rogue-key attack that proofs of possession stop (DESIGN.md §4): Mallory announces pk_m = pk_rogue - pk_a, so
+     * the aggregate of {pk_a, pk_m} is a key she holds, and "both signed" verifies with her signature alone. No proof of
+     * possession can be made for pk_m, so a set with it is refused; honest keys with their proofs are admitted; a proof
+     * made with the signature tag instead of the POP tag, or another key's proof, is refused. (The Ethereum vectors have no
+     * proof-of-possession cases; blst's hash-to-curve with other tags is covered by the hash_to_G2 vectors.)
+     */
+    @Test
+    void aSetIsFormedOnlyWithVerifiedProofsOfPossessionWhichStopsARogueKey() {
+        SecretSigner alice = bls.keyFromSeed(new byte[32]);
+        byte[] ikm = new byte[32];
+        ikm[0] = 7;
+        SecretSigner mallory = bls.keyFromSeed(ikm);
+        supranational.blst.P1 rogue = new supranational.blst.P1(mallory.publicKey());
+        supranational.blst.P1 minusAlice = new supranational.blst.P1(alice.publicKey()).neg();
+        byte[] roguePk = rogue.add(minusAlice).compress();
+        byte[] msg = "block".getBytes();
+        BitSet both = new BitSet();
+        both.set(0, 2);
+        // Without the check the attack works: Mallory's signature alone passes as "alice and the rogue key signed".
+        QuorumCrypto unchecked = BlsSignatureScheme.forValidatorsWithoutPossessionCheck(new ValidatorSet(1,
+                List.of(new Validator(alice.publicKey(), 1), new Validator(roguePk, 1))));
+        assertThat(unchecked.verifyAggregate(both, msg, mallory.sign(msg))).as("the rogue-key forgery").isTrue();
+        // With it, the rogue key cannot enter: Mallory can prove possession only of the keys she holds.
+        assertThatThrownBy(() -> bls.forValidators(new ValidatorSet(1, List.of(new Validator(alice.publicKey(), 1, alice.proofOfPossession()),
+                new Validator(roguePk, 1, mallory.proofOfPossession())))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("validator 1: proof of possession does not verify");
+        assertThat(bls.forValidators(new ValidatorSet(1, List.of(new Validator(alice.publicKey(), 1, alice.proofOfPossession()),
+                new Validator(mallory.publicKey(), 1, mallory.proofOfPossession()))))).isNotNull();
+        byte[] sigTagProof = alice.sign(alice.publicKey());
+        assertThat(BlsSignatureScheme.verifyPossession(alice.publicKey(), sigTagProof)).as("the signature tag is not the POP tag").isFalse();
+        assertThat(BlsSignatureScheme.verifyPossession(alice.publicKey(), alice.proofOfPossession())).isTrue();
+        assertThat(BlsSignatureScheme.verifyPossession(alice.publicKey(), new byte[96])).as("garbage").isFalse();
+        assertThat(BlsSignatureScheme.verifyPossession(alice.publicKey(), new byte[5])).as("truncated").isFalse();
+        assertThatThrownBy(() -> bls.forValidators(new ValidatorSet(1, List.of(new Validator(alice.publicKey(), 1)))))
+                .as("no proof at all").hasMessageContaining("validator 0: proof of possession");
+        // Every byte of a proof matters.
+        byte[] pop = alice.proofOfPossession();
+        for (int i = 0; i < pop.length; i++) {
+            byte[] bad = pop.clone();
+            bad[i] ^= 0x01;
+            assertThat(BlsSignatureScheme.verifyPossession(alice.publicKey(), bad)).as("byte %d flipped", i).isFalse();
+        }
+    }
+
+    @Test
+    void theSimulatedSchemeRefusesASetWithoutItsStandInProofOfPossession() {
+        SimulatedSignatures sim = new SimulatedSignatures();
+        SecretSigner a = sim.keyFromSeed(new byte[32]);
+        SecretSigner b = sim.keyFromSeed(new byte[] {1, 2, 3});
+        assertThatThrownBy(() -> sim.forValidators(new ValidatorSet(1, List.of(new Validator(a.publicKey(), 1, a.proofOfPossession()),
+                new Validator(b.publicKey(), 1, a.proofOfPossession())))))
+                .hasMessageContaining("validator 1: proof of possession does not verify");
+        assertThatThrownBy(() -> sim.forValidators(new ValidatorSet(1, List.of(new Validator(a.publicKey(), 1, a.sign(a.publicKey()))))))
+                .as("a plain signature over the key is not the proof").hasMessageContaining("validator 0: proof of possession");
     }
 }

@@ -49,13 +49,44 @@ class RoundManagerTest {
         List<Validator> vs = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             keys[i] = scheme.keyFromSeed(new byte[] {(byte) i, 1, 2, 3});
-            vs.add(new Validator(keys[i].publicKey(), 1));
+            vs.add(new Validator(keys[i].publicKey(), 1, keys[i].proofOfPossession()));
         }
         validators = new ValidatorSet(1, vs);
         guard = new InMemoryGuardedSigner(keys[SELF]);
         rm = build();
         rm.start();
     }
+
+    /** Thrown by {@link #crashable} right after a signature: the node dies between signing and anything after it. */
+    static final class Crash extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private boolean crashAfterNextTimeout;
+    private byte[] signedBeforeCrash;
+    /** The guard, able to "crash" the node just after it released a timeout signature. */
+    private final io.backplane.node.consensus.safety.ConsensusSigner crashable = new io.backplane.node.consensus.safety.ConsensusSigner() {
+        @Override
+        public byte[] publicKey() {
+            return guard.publicKey();
+        }
+
+        @Override
+        public byte[] sign(io.backplane.node.consensus.safety.SigningRequest r) throws io.backplane.node.consensus.safety.SigningRefusedException {
+            byte[] sig = guard.sign(r);
+            if (crashAfterNextTimeout && r.kind() == io.backplane.node.consensus.types.SigningKind.TIMEOUT) {
+                crashAfterNextTimeout = false;
+                signedBeforeCrash = sig;
+                throw new Crash();
+            }
+            return sig;
+        }
+
+        @Override
+        public java.util.Optional<byte[]> safetyData() {
+            return guard.safetyData();
+        }
+    };
 
     private RoundManager build() {
         QuorumCrypto real = scheme.forValidators(validators);
@@ -104,7 +135,7 @@ class RoundManagerTest {
                 sent.add(m);
             }
         };
-        return new RoundManager(SELF, validators, crypto, new SafetyRules(guard, SELF, 1),
+        return new RoundManager(SELF, validators, crypto, new SafetyRules(crashable, SELF, new io.backplane.node.consensus.safety.CertificateVerifier(validators, crypto)),
                 (e, r) -> forcedLeader != null ? forcedLeader : rr.leader(e, r), b -> verdict, out,
                 (delay, ev) -> timers.add(ev), () -> 1000, r -> new byte[] {1}, (b, h) -> committed.add(b), store,
                 new ConsensusConfig(1000, 3, 16, 64));
@@ -297,5 +328,144 @@ class RoundManagerTest {
         Proposal p = (Proposal) sent.stream().filter(m -> m instanceof Proposal).findFirst().orElseThrow();
         assertThat(p.tc()).isNotNull();
         assertThat(p.tc().round()).isEqualTo(1);
+    }
+
+    // ---- issue 13: what a node stores, certificates it advances on, timeouts across a crash ---------------------------
+
+    private QuorumCert qcFor(Block b, int... voters) {
+        BitSet set = new BitSet();
+        List<byte[]> sigs = new ArrayList<>();
+        for (int v : voters) {
+            set.set(v);
+            sigs.add(keys[v].sign(SigningMessages.vote(1, b.round(), b.id())));
+        }
+        return new QuorumCert(1, b.round(), b.id(), io.backplane.node.consensus.types.Bitmaps.encode(set, 4), scheme.forValidators(validators).aggregate(sigs));
+    }
+
+    private io.backplane.node.consensus.types.TimeoutCert tcFor(long round, QuorumCert highQc, int... signers) {
+        List<io.backplane.node.consensus.types.TimeoutCert.Entry> entries = new ArrayList<>();
+        List<byte[]> sigs = new ArrayList<>();
+        for (int v : signers) {
+            entries.add(new io.backplane.node.consensus.types.TimeoutCert.Entry(v, highQc.round()));
+            sigs.add(keys[v].sign(SigningMessages.timeout(1, round, highQc.round())));
+        }
+        return new io.backplane.node.consensus.types.TimeoutCert(1, round, highQc, entries, scheme.forValidators(validators).aggregate(sigs));
+    }
+
+    private QuorumCert genesisQc() {
+        return QuorumCert.genesis(1, Block.genesis(1).id());
+    }
+
+    @Test
+    void storesNothingOfAProposalFarAheadUnjustifiedOrASecondOneFromTheSameLeader() {
+        Block far = signed(1, 1_000_000_001L, genesisQc(), "far".getBytes(), keys[1]);
+        deliver(1, new Proposal(far, null));
+        assertThat(rm.counter("rejected.proposal-too-far-ahead")).isEqualTo(1);
+        // Round 5 on the genesis QC, without a TC: nothing justifies it (validator 1 leads round 5 too).
+        deliver(1, new Proposal(signed(1, 5, genesisQc(), "gap".getBytes(), keys[1]), null));
+        assertThat(rm.counter("rejected.unjustified-round")).isEqualTo(1);
+        // A flood of distinct blocks for the current round: only the first is stored.
+        for (int k = 0; k < 50; k++) {
+            deliver(1, new Proposal(round1("flood" + k), null));
+        }
+        assertThat(rm.counter("rejected.equivocating-leader")).isEqualTo(49);
+        assertThat(store.blocks()).hasSize(1);
+        assertThat(rm.blockTree().contains(far.id())).isFalse();
+        assertThat(rm.counter("votes.cast")).isEqualTo(1);
+    }
+
+    @Test
+    void storesNoBlockItDidNotAskForFromABlockResponse() {
+        Block a = round1("a");
+        Block b = round1("b");
+        deliver(1, new ConsensusMessage.BlockResponse(List.of(a, b)));
+        assertThat(store.blocks()).isEmpty();
+        assertThat(rm.counter("ignored.unrequested-block")).isEqualTo(2);
+        // Once a QC points at a, a response carrying it (and b) stores a alone.
+        deliver(0, new ConsensusMessage.Sync(new io.backplane.node.consensus.types.SyncInfo(qcFor(a, 0, 1, 3), null)));
+        assertThat(sent).anySatisfy(m -> assertThat(m).isInstanceOf(ConsensusMessage.BlockRequest.class));
+        deliver(0, new ConsensusMessage.BlockResponse(List.of(a, b)));
+        assertThat(store.blocks()).extracting(Block::id).contains(a.id()).doesNotContain(b.id());
+    }
+
+    @Test
+    void doesNotEnterTheNextRoundOnAQcWhoseBlockItLacksUntilTheBlockArrives() {
+        Block a = round1("a");
+        deliver(0, new ConsensusMessage.Sync(new io.backplane.node.consensus.types.SyncInfo(qcFor(a, 0, 1, 3), null)));
+        assertThat(rm.round()).as("block of the QC missing: still round 1, still timing out").isEqualTo(1);
+        assertThat(rm.counter("sync.qc-for-missing-block")).isEqualTo(1);
+        rm.handle(timers.getLast());
+        assertThat(rm.counter("timeouts.signed")).isEqualTo(1);
+        deliver(0, new ConsensusMessage.BlockResponse(List.of(a)));
+        assertThat(rm.round()).isEqualTo(2);
+        assertThat(rm.highQc().blockId()).isEqualTo(a.id());
+        assertThat(rm.counter("proposals.made")).as("validator 2 leads round 2 and now holds the block it extends").isEqualTo(1);
+    }
+
+    @Test
+    void aTcWhoseReportedHighQcRoundNoQcBacksIsRejected() {
+        Block a = round1("a");
+        deliver(1, new Proposal(a, null));
+        QuorumCert qcA = qcFor(a, 0, 1, 3);
+        // Entries report round 1 for validators 0 and 1, but validator 3 (Byzantine) claims round 2 and the TC carries the round-1 QC.
+        List<io.backplane.node.consensus.types.TimeoutCert.Entry> entries = List.of(new io.backplane.node.consensus.types.TimeoutCert.Entry(0, 1),
+                new io.backplane.node.consensus.types.TimeoutCert.Entry(1, 1), new io.backplane.node.consensus.types.TimeoutCert.Entry(3, 2));
+        byte[] agg = scheme.forValidators(validators).aggregate(List.of(keys[0].sign(SigningMessages.timeout(1, 3, 1)),
+                keys[1].sign(SigningMessages.timeout(1, 3, 1)), keys[3].sign(SigningMessages.timeout(1, 3, 2))));
+        io.backplane.node.consensus.types.TimeoutCert invented = new io.backplane.node.consensus.types.TimeoutCert(1, 3, qcA, entries, agg);
+        deliver(0, new ConsensusMessage.Sync(new io.backplane.node.consensus.types.SyncInfo(qcA, invented)));
+        assertThat(rm.counter("rejected.bad-qc")).isEqualTo(1);
+        assertThat(rm.round()).as("the invented TC did not move the node").isEqualTo(1);
+        // The genuine TC of round 3, carrying the round-1 QC, moves it to round 4.
+        deliver(0, new ConsensusMessage.Sync(new io.backplane.node.consensus.types.SyncInfo(qcA, tcFor(3, qcA, 0, 1, 3))));
+        assertThat(rm.round()).isEqualTo(4);
+        assertThat(rm.blockTree().highTc().highQc()).isEqualTo(qcA);
+    }
+
+    @Test
+    void aTcFormedHereCarriesTheHighestQcOfItsTimeouts() {
+        Block a = round1("a");
+        deliver(1, new Proposal(a, null));
+        QuorumCert qcA = qcFor(a, 0, 1, 3);
+        // Round 2 entered through a's QC (delivered with a's block present); then everyone times out of round 2.
+        deliver(0, new ConsensusMessage.Sync(new io.backplane.node.consensus.types.SyncInfo(qcA, null)));
+        assertThat(rm.round()).isEqualTo(2);
+        rm.handle(timers.getLast());
+        QuorumCert g = genesisQc();
+        deliver(0, new ConsensusMessage.Timeout(new io.backplane.node.consensus.types.TimeoutMsg(1, 2, g, null, 0, keys[0].sign(SigningMessages.timeout(1, 2, 0)))));
+        deliver(1, new ConsensusMessage.Timeout(new io.backplane.node.consensus.types.TimeoutMsg(1, 2, qcA, null, 1, keys[1].sign(SigningMessages.timeout(1, 2, 1)))));
+        assertThat(rm.counter("tcs.formed")).isEqualTo(1);
+        assertThat(rm.blockTree().highTc().highQc()).isEqualTo(qcA);
+        assertThat(rm.blockTree().highTc().maxHighQcRound()).isEqualTo(1);
+    }
+
+    @Test
+    void aNodeThatCrashedRightAfterSigningItsTimeoutSignsTheSameTimeoutAfterRestartEvenWithAHigherQc() {
+        Block a = round1("a");
+        QuorumCert g = genesisQc();
+        // Round 3 through a TC of round 2 whose signers all report the genesis QC.
+        deliver(0, new ConsensusMessage.Sync(new io.backplane.node.consensus.types.SyncInfo(g, tcFor(2, g, 0, 1, 3))));
+        assertThat(rm.round()).isEqualTo(3);
+        crashAfterNextTimeout = true;
+        try {
+            rm.handle(timers.getLast());
+            throw new AssertionError("expected the simulated crash");
+        } catch (Crash expected) {
+            // the node died after the guard released its timeout (3, high QC 0)
+        }
+        sent.clear();
+        timers.clear();
+        rm = build();
+        rm.start();
+        assertThat(rm.round()).isEqualTo(3);
+        // After the restart it learns a round-1 QC (and fetches its block): its high QC is now 1, its round still 3.
+        deliver(0, new ConsensusMessage.Sync(new io.backplane.node.consensus.types.SyncInfo(qcFor(a, 0, 1, 3), null)));
+        deliver(0, new ConsensusMessage.BlockResponse(List.of(a)));
+        assertThat(rm.highQc().round()).isEqualTo(1);
+        assertThat(rm.round()).isEqualTo(3);
+        rm.handle(timers.getLast());
+        assertThat(rm.counter("timeout.refused")).as("a timeout reporting QC 1 would be refused by the guard").isZero();
+        assertThat(sent).filteredOn(m -> m instanceof ConsensusMessage.Timeout).first()
+                .satisfies(m -> assertThat(((ConsensusMessage.Timeout) m).timeout().signature()).isEqualTo(signedBeforeCrash));
     }
 }

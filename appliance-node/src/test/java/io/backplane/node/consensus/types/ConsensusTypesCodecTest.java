@@ -100,11 +100,13 @@ class ConsensusTypesCodecTest {
     }
 
     static TimeoutCert tc() {
-        return new TimeoutCert(1, 9, List.of(new TimeoutCert.Entry(0, 7), new TimeoutCert.Entry(2, 8)), HEX.parseHex("dd"));
+        return new TimeoutCert(1, 9, qc(), List.of(new TimeoutCert.Entry(0, 6), new TimeoutCert.Entry(2, 7)), HEX.parseHex("dd"));
     }
 
+    /** epoch, round, the highest QC (issue 13: carried, so its round is checkable), entries (u16 signer, u64 high-QC round), aggregate. */
     static final String TC_HEX = "0000000000000001" + "0000000000000009"
-            + "00000002" + "0000" + "0000000000000007" + "0002" + "0000000000000008"
+            + QC_HEX.replace(" ", "")
+            + "00000002" + "0000" + "0000000000000006" + "0002" + "0000000000000007"
             + "00000001" + "dd";
 
     @Test
@@ -112,12 +114,13 @@ class ConsensusTypesCodecTest {
         assertThat(HEX.formatHex(tc().toCanonicalBytes())).isEqualTo(TC_HEX);
         TimeoutCert back = CanonicalReader.decode(hex(TC_HEX), TimeoutCert::decode);
         assertThat(back.entries()).isEqualTo(tc().entries());
-        assertThat(back.maxHighQcRound()).isEqualTo(8);
+        assertThat(back.highQc()).isEqualTo(qc());
+        assertThat(back.maxHighQcRound()).isEqualTo(7);
     }
 
     @Test
     void timeoutCertRejectsUnsortedOrRepeatedSigners() {
-        String repeated = "0000000000000001" + "0000000000000009" + "00000002" + "0002" + "0000000000000007" + "0002" + "0000000000000008" + "00000001" + "dd";
+        String repeated = "0000000000000001" + "0000000000000009" + QC_HEX.replace(" ", "") + "00000002" + "0002" + "0000000000000006" + "0002" + "0000000000000007" + "00000001" + "dd";
         assertThatThrownBy(() -> CanonicalReader.decode(hex(repeated), TimeoutCert::decode))
                 .isInstanceOf(CodecException.class).hasMessageContaining("strictly increasing");
     }
@@ -138,11 +141,12 @@ class ConsensusTypesCodecTest {
     void validatorSetHasGoldenBytesAndQuorumIsMoreThanTwoThirds() {
         ValidatorSet vs = new ValidatorSet(2, List.of(new Validator(new byte[] {1}, 1), new Validator(new byte[] {2}, 1),
                 new Validator(new byte[] {3}, 1), new Validator(new byte[] {4}, 1)));
+        // Per validator: public key, stake, proof of possession (empty here).
         String golden = "0000000000000002" + "00000004"
-                + "00000001" + "01" + "0000000000000001"
-                + "00000001" + "02" + "0000000000000001"
-                + "00000001" + "03" + "0000000000000001"
-                + "00000001" + "04" + "0000000000000001";
+                + "00000001" + "01" + "0000000000000001" + "00000000"
+                + "00000001" + "02" + "0000000000000001" + "00000000"
+                + "00000001" + "03" + "0000000000000001" + "00000000"
+                + "00000001" + "04" + "0000000000000001" + "00000000";
         assertThat(HEX.formatHex(vs.toCanonicalBytes())).isEqualTo(golden);
         assertThat(CanonicalReader.decode(hex(golden), ValidatorSet::decode).size()).isEqualTo(4);
         assertThat(vs.quorumStake()).isEqualTo(3);
@@ -153,6 +157,19 @@ class ConsensusTypesCodecTest {
         two.set(0, 2);
         assertThat(vs.hasQuorum(three)).isTrue();
         assertThat(vs.hasQuorum(two)).isFalse();
+    }
+
+    @Test
+    void aValidatorCarriesItsProofOfPossession() {
+        Validator v = new Validator(new byte[] {7}, 5, new byte[] {(byte) 0xab, (byte) 0xcd});
+        String golden = "00000001" + "07" + "0000000000000005" + "00000002" + "abcd";
+        io.backplane.codec.CanonicalWriter w = new io.backplane.codec.CanonicalWriter(32);
+        v.encode(w);
+        assertThat(HEX.formatHex(w.toByteArray())).isEqualTo(golden);
+        assertThat(CanonicalReader.decode(hex(golden), Validator::decode).proofOfPossession()).containsExactly(0xab, 0xcd);
+        // A proof longer than any signature is refused before allocation.
+        assertThatThrownBy(() -> CanonicalReader.decode(hex("00000001" + "07" + "0000000000000005" + "00000061"), Validator::decode))
+                .isInstanceOf(CodecException.class).hasMessageContaining("limit 96");
     }
 
     @Test
