@@ -134,6 +134,10 @@ public final class EnclaveLauncher {
                 "-XX:ReservedCodeCacheSize=32m", "-XX:CompressedClassSpaceSize=32m", "-XX:MaxMetaspaceSize=64m",
                 "-XX:MaxDirectMemorySize=16m", "-XX:ActiveProcessorCount=1", "-XX:+ExitOnOutOfMemoryError",
                 "-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:-UsePerfData", "-Xshare:auto",
+                // A StackOverflowError ends the enclave where it is thrown: the depth it occurs at differs from JVM to
+                // JVM, and a finally block (a catch-any handler the scan must allow) could swallow it and report it.
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:AbortVMOnException=java.lang.StackOverflowError",
+                "-XX:+SuppressFatalErrorMessage", "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=/dev/null",
                 // Ambient settings pinned, so two nodes (and two executions) see the same locale, zone and encoding.
                 "-Duser.language=en", "-Duser.country=US", "-Duser.timezone=UTC", "-Dfile.encoding=UTF-8",
                 "-Djava.io.tmpdir=/tmp", "-cp", String.join(":", cp), EnclaveMain.class.getName(), entryClass,

@@ -69,6 +69,7 @@ class HostilePluginsTest {
         sources.putAll(HostileSources.alwaysThrows());
         sources.putAll(HostileSources.procPeek());
         sources.putAll(HostileSources.lambdaName());
+        sources.putAll(HostileSources.finallyDepth());
         jar = new HashMap<>(jars.compileEach("hostile", sources));
         jar.putAll(jars.compileEach("hostile25", HostileSources.syscalls(), "25"));
         jar.putAll(jars.compileEach("hostile25pipes", HostileSources.pipes(), "25"));
@@ -230,6 +231,18 @@ class HostilePluginsTest {
         PluginOutcome<?> out = runBare("fork-bare", "hostile.Fork");
         assertThat(detail(out)).contains("fork failed").doesNotContain("FORKED");
         assertThat(hostFile).doesNotExist();
+        nodeStillWorks();
+    }
+
+    @Test
+    void aStackOverflowSwallowedByAFinallyPassesTheScanButEndsTheEnclave() throws Exception {
+        needSandbox();
+        // The stack depth it reached would be the answer (it differs between two fresh JVMs): the JVM aborts at the throw.
+        try (PluginClient c = guarded.load(manifest("finally-depth", "hostile.FinallyDepth"), jar.get("hostile.FinallyDepth"))) {
+            PluginOutcome<?> out = c.leaderSchedule(input());
+            assertThat(detail(out)).startsWith("CRASHED").doesNotContain("depth=");
+            assertThat(metrics.restarts("finally-depth", UndecidedReason.CRASHED)).isEqualTo(1);
+        }
         nodeStillWorks();
     }
 

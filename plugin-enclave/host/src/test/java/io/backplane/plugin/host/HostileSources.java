@@ -260,6 +260,28 @@ final class HostileSources {
     }
 
     /**
+     * Passes the scan (no catch of the error): a {@code finally} that throws replaces the {@code StackOverflowError},
+     * and its message carries the depth the stack reached, which differs from JVM to JVM.
+     */
+    static Map<String, String> finallyDepth() {
+        return Map.of("hostile.FinallyDepth", plugin("FinallyDepth", "", """
+                final class Down {
+                    int d;
+                    void down() {
+                        d++;
+                        down();
+                    }
+                }
+                Down r = new Down();
+                try {
+                    r.down();
+                } finally {
+                    throw new IllegalStateException(result.append(" depth=").append(r.d).toString());
+                }
+                """));
+    }
+
+    /**
      * Opens pipes until the descriptor limit and fills each (non-blocking): pipe buffers are kernel memory that no
      * address-space limit counts. Reports the pipes and the bytes held in them.
      */
