@@ -130,7 +130,10 @@ public final class BytecodeScanner {
         return Collections.unmodifiableList(unique);
     }
 
-    /** The classes of one jar: their supertypes and the member names each declares. */
+    /**
+     * The classes of one jar: their supertypes and the members each declares, as name and descriptor (the JVM resolves
+     * a call by both: an overload of the same name in the jar does not shadow the JDK's member).
+     */
     private static final class Jar {
         final Map<String, String> superOf = new HashMap<>();
         final Map<String, String[]> interfacesOf = new HashMap<>();
@@ -145,13 +148,13 @@ public final class BytecodeScanner {
                 cr.accept(new ClassVisitor(Opcodes.ASM9) {
                     @Override
                     public MethodVisitor visitMethod(int a, String n, String d, String s, String[] x) {
-                        names.add(n);
+                        names.add(n + d);
                         return null;
                     }
 
                     @Override
                     public org.objectweb.asm.FieldVisitor visitField(int a, String n, String d, String s, Object v) {
-                        names.add(n);
+                        names.add(n + d);
                         return null;
                     }
                 }, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
@@ -189,13 +192,13 @@ public final class BytecodeScanner {
                 return new MethodVisitor(Opcodes.ASM9) {
                     @Override
                     public void visitMethodInsn(int op, String owner, String mName, String mDesc, boolean itf) {
-                        c.member(name, owner, mName);
+                        c.member(name, owner, mName, mDesc);
                         c.descriptor(name, mDesc);
                     }
 
                     @Override
                     public void visitFieldInsn(int op, String owner, String fName, String fDesc) {
-                        c.member(name, owner, fName);
+                        c.member(name, owner, fName, fDesc);
                         c.descriptor(name, fDesc);
                     }
 
@@ -222,7 +225,7 @@ public final class BytecodeScanner {
                         c.descriptor(name, iDesc);
                         for (Object a : args) {
                             if (a instanceof Handle h) {
-                                c.member(name, h.getOwner(), h.getName()); // a lambda's target
+                                c.member(name, h.getOwner(), h.getName(), h.getDesc()); // a lambda's target
                                 c.descriptor(name, h.getDesc());
                             } else if (a instanceof Type t && t.getSort() == Type.METHOD) {
                                 c.descriptor(name, t.getDescriptor());
@@ -302,8 +305,8 @@ public final class BytecodeScanner {
             return true;
         }
 
-        void member(String method, String owner, String name) {
-            if (ALLOWLIST.refusedEverywhere.contains(name) && !(jar.has(owner) && declaredInJar(owner, name))) {
+        void member(String method, String owner, String name, String desc) {
+            if (ALLOWLIST.refusedEverywhere.contains(name) && !(jar.has(owner) && declaredInJar(owner, name + desc))) {
                 out.add(new Finding(cls, method, owner + "." + name, "refused on every type"));
                 return;
             }
@@ -322,9 +325,24 @@ public final class BytecodeScanner {
             }
             if (jar.has(owner)) {
                 // Declared in the jar (scanned itself), or inherited: judge it where the jar's hierarchy leaves the jar.
-                ArrayDeque<String> todo = new ArrayDeque<>(List.of(owner));
-                Set<String> seen = new HashSet<>();
+                // In the JVM's order: the superclass chain first (a JDK superclass's member wins over a default method
+                // of the jar's interfaces), then the interfaces.
+                String key = name + desc;
+                ArrayDeque<String> todo = new ArrayDeque<>();
+                String sup = owner;
+                while (sup != null && jar.has(sup)) {
+                    if (jar.members.get(sup).contains(key)) {
+                        return;
+                    }
+                    todo.addAll(Arrays.asList(jar.interfacesOf.get(sup)));
+                    sup = jar.superOf.get(sup);
+                }
                 List<String> outside = new ArrayList<>();
+                if (sup != null) {
+                    outside.add(sup);
+                }
+                Set<String> seen = new HashSet<>();
+                boolean inJarInterface = false;
                 while (!todo.isEmpty()) {
                     String c = todo.poll();
                     if (!seen.add(c)) {
@@ -334,13 +352,14 @@ public final class BytecodeScanner {
                         outside.add(c);
                         continue;
                     }
-                    if (jar.members.get(c).contains(name)) {
-                        return;
-                    }
-                    if (jar.superOf.get(c) != null) {
-                        todo.add(jar.superOf.get(c));
+                    if (jar.members.get(c).contains(key)) {
+                        inJarInterface = true;
+                        continue;
                     }
                     todo.addAll(Arrays.asList(jar.interfacesOf.get(c)));
+                }
+                if (inJarInterface && (sup == null || ALLOWLIST.declarer(sup, name).isEmpty())) {
+                    return;
                 }
                 for (String c : outside) {
                     if (c.startsWith(API_PACKAGE)) {
@@ -368,8 +387,8 @@ public final class BytecodeScanner {
             }
         }
 
-        private boolean declaredInJar(String owner, String name) {
-            return jar.members.getOrDefault(owner, Set.of()).contains(name);
+        private boolean declaredInJar(String owner, String nameAndDesc) {
+            return jar.members.getOrDefault(owner, Set.of()).contains(nameAndDesc);
         }
 
         /** A member of a JDK type: allowed on the line of the type that declares it. */

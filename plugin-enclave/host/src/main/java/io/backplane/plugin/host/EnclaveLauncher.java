@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
  * <ol>
  * <li>{@code /bin/sh} opens the seccomp program on fd 3 and execs the rest (Java cannot pass a descriptor to a child);
  *     the whole chain starts with an <b>empty environment</b>, so bubblewrap's own {@code /proc/1/environ} is empty;</li>
- * <li>{@code prlimit}: address space, CPU seconds and processes+threads ({@code RLIMIT_NPROC});</li>
+ * <li>{@code prlimit}: address space, CPU seconds, processes+threads ({@code RLIMIT_NPROC}) and open descriptors
+ *     ({@code RLIMIT_NOFILE}: pipe buffers are kernel memory outside the address space);</li>
  * <li>on a root host {@code setpriv} drops to a uid of the enclave's own (one per start, from {@link #UID_BASE}), so
  *     bubblewrap makes an unprivileged user namespace and the process limit counts only that enclave's tasks;</li>
  * <li>{@code bwrap}: every namespace unshared (no network), a user namespace with further ones disabled, every
@@ -41,6 +42,11 @@ public final class EnclaveLauncher {
     /** First uid of the range enclaves drop to on a root host (4096 per host JVM, 4096 hosts). */
     static final int UID_BASE = 1_500_000_000;
     static final int PROBE_UID = UID_BASE - 1;
+    /**
+     * Open descriptors an enclave may hold ({@code RLIMIT_NOFILE}): each pipe can hold 64 KiB of kernel memory that no
+     * address-space limit counts, and the JVM raises its soft limit to the host's hard one (a million on some hosts).
+     */
+    static final int MAX_FILES = 256;
     private static final AtomicInteger NEXT_UID = new AtomicInteger();
     /** What {@code java.base} needs from the JDK's {@code lib}; nothing that helps start a process (no jspawnhelper, jexec). */
     private static final List<String> JDK_LIB_FILES = List.of("jvm.cfg", "libjli.so", "libjava.so", "libjimage.so", "libzip.so",
@@ -95,7 +101,7 @@ public final class EnclaveLauncher {
         if (sandbox.available()) {
             cmd.addAll(wrapper(sandbox.seccompProgram()));
             cmd.addAll(List.of(prlimitPath(), "--as=" + (long) settings.addressSpaceMb() * 1024 * 1024, "--cpu=" + settings.cpuSeconds(),
-                    "--nproc=" + NPROC_SLOT, "--"));
+                    "--nproc=" + NPROC_SLOT, "--nofile=" + MAX_FILES, "--"));
             if (sandbox.rootHost()) {
                 cmd.addAll(List.of(sandbox.setprivPath(), "--reuid=" + UID_SLOT, "--regid=" + UID_SLOT, "--clear-groups", "--inh-caps=-all", "--"));
             }
@@ -117,7 +123,8 @@ public final class EnclaveLauncher {
                     "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8", "--setenv", "TZ", "UTC", "--"));
             java = JDK_IN + "/bin/java";
         } else {
-            cmd.addAll(List.of(prlimitPath(), "--as=" + (long) settings.addressSpaceMb() * 1024 * 1024, "--cpu=" + settings.cpuSeconds(), "--"));
+            cmd.addAll(List.of(prlimitPath(), "--as=" + (long) settings.addressSpaceMb() * 1024 * 1024, "--cpu=" + settings.cpuSeconds(),
+                    "--nofile=" + MAX_FILES, "--"));
             trustedClassPath.forEach(p -> cp.add(p.toString()));
             cp.add(pluginJar.toAbsolutePath().toString());
             java = javaHome.resolve("bin/java").toString();
@@ -127,6 +134,10 @@ public final class EnclaveLauncher {
                 "-XX:ReservedCodeCacheSize=32m", "-XX:CompressedClassSpaceSize=32m", "-XX:MaxMetaspaceSize=64m",
                 "-XX:MaxDirectMemorySize=16m", "-XX:ActiveProcessorCount=1", "-XX:+ExitOnOutOfMemoryError",
                 "-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:-UsePerfData", "-Xshare:auto",
+                // A StackOverflowError ends the enclave where it is thrown: the depth it occurs at differs from JVM to
+                // JVM, and a finally block (a catch-any handler the scan must allow) could swallow it and report it.
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:AbortVMOnException=java.lang.StackOverflowError",
+                "-XX:+SuppressFatalErrorMessage", "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=/dev/null",
                 // Ambient settings pinned, so two nodes (and two executions) see the same locale, zone and encoding.
                 "-Duser.language=en", "-Duser.country=US", "-Duser.timezone=UTC", "-Dfile.encoding=UTF-8",
                 "-Djava.io.tmpdir=/tmp", "-cp", String.join(":", cp), EnclaveMain.class.getName(), entryClass,

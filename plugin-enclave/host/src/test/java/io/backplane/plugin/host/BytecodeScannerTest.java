@@ -62,7 +62,21 @@ class BytecodeScannerTest {
                 "scan.Waits", cls("Waits", "public void run() throws Exception { synchronized (this) { this.wait(1); } }")));
         bypasses = new java.util.HashMap<>(bypasses);
         bypasses.putAll(new TestJars(dir).compileEach("bypass2", Map.of(
-                "scan.ApiInherited", cls("ApiInherited", "public Object run(io.backplane.plugin.api.IncompatiblePluginException e) { return e.getStackTrace(); }"))));
+                "scan.ApiInherited", cls("ApiInherited", "public Object run(io.backplane.plugin.api.IncompatiblePluginException e) { return e.getStackTrace(); }"),
+                // An overload of the same name declared in the jar: the JVM still resolves the call to the JDK's member.
+                "scan.OverloadParallel", cls("OverloadParallel", """
+                        static final class L extends java.util.ArrayList<Integer> { void parallelStream(int x) { } }
+                        public Object run() { L l = new L(); l.add(1); return l.parallelStream().map(x -> x + 1).toList(); }"""),
+                "scan.OverloadWait", cls("OverloadWait", """
+                        static final class W { void wait(int a, int b, int c) { } }
+                        public void run() throws Exception { W w = new W(); synchronized (w) { w.wait(1L); } }"""),
+                "scan.OverloadStack", cls("OverloadStack", """
+                        static final class E extends RuntimeException { void printStackTrace(int x) { } }
+                        public void run() { new E().printStackTrace(); }"""),
+                "scan.InterfaceShadow", cls("InterfaceShadow", """
+                        interface I { default void printStackTrace() { } }
+                        static final class E extends RuntimeException implements I { }
+                        public void run() { new E().printStackTrace(); }"""))));
     }
 
     private String findings(String cls) throws IOException {
@@ -101,6 +115,15 @@ class BytecodeScannerTest {
         assertThat(bypass("scan.ThreadLambda")).contains("java.lang.Thread (not on the allowlist)");
         assertThat(bypass("scan.Waits")).contains("java.lang.Object.wait (refused on every type)");
         assertThat(bypass("scan.ApiInherited")).contains("io.backplane.plugin.api.IncompatiblePluginException.getStackTrace, declared by java.lang.Throwable (not on the allowlist)");
+    }
+
+    @Test
+    void anOverloadDeclaredInTheJarDoesNotLetTheJdksMemberOfThatNameThrough() throws IOException {
+        assertThat(bypass("scan.OverloadParallel")).contains("scan.OverloadParallel$L.parallelStream (refused on every type)");
+        assertThat(bypass("scan.OverloadWait")).contains(".wait (refused on every type)");
+        assertThat(bypass("scan.OverloadStack")).contains("scan.OverloadStack$E.printStackTrace, declared by java.lang.Throwable (not on the allowlist)");
+        // The JVM takes the superclass's member before a default method of the jar's interface.
+        assertThat(bypass("scan.InterfaceShadow")).contains("scan.InterfaceShadow$E.printStackTrace, declared by java.lang.Throwable (not on the allowlist)");
     }
 
     private String bypass(String cls) throws IOException {

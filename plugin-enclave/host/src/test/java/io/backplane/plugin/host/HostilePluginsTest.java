@@ -69,8 +69,10 @@ class HostilePluginsTest {
         sources.putAll(HostileSources.alwaysThrows());
         sources.putAll(HostileSources.procPeek());
         sources.putAll(HostileSources.lambdaName());
+        sources.putAll(HostileSources.finallyDepth());
         jar = new HashMap<>(jars.compileEach("hostile", sources));
         jar.putAll(jars.compileEach("hostile25", HostileSources.syscalls(), "25"));
+        jar.putAll(jars.compileEach("hostile25pipes", HostileSources.pipes(), "25"));
         sandbox = SandboxProbe.probe();
         metrics = PluginMetrics.standalone();
         EnclaveSettings s = EnclaveSettings.defaults().withCallDeadline(Duration.ofMillis(1500));
@@ -233,6 +235,18 @@ class HostilePluginsTest {
     }
 
     @Test
+    void aStackOverflowSwallowedByAFinallyPassesTheScanButEndsTheEnclave() throws Exception {
+        needSandbox();
+        // The stack depth it reached would be the answer (it differs between two fresh JVMs): the JVM aborts at the throw.
+        try (PluginClient c = guarded.load(manifest("finally-depth", "hostile.FinallyDepth"), jar.get("hostile.FinallyDepth"))) {
+            PluginOutcome<?> out = c.leaderSchedule(input());
+            assertThat(detail(out)).startsWith("CRASHED").doesNotContain("depth=");
+            assertThat(metrics.restarts("finally-depth", UndecidedReason.CRASHED)).isEqualTo(1);
+        }
+        nodeStillWorks();
+    }
+
+    @Test
     void systemExitOnlyEndsTheEnclave() throws Exception {
         needSandbox();
         PluginOutcome<?> out = runBare("exit-bare", "hostile.Exit");
@@ -350,6 +364,18 @@ class HostilePluginsTest {
         assertThat(m.find()).as(d).isTrue();
         assertThat(Long.parseLong(m.group(1))).isLessThanOrEqualTo((long) bare.settings().tmpfsMb() << 20);
         assertThat(d).contains("/fill stopped at 0", "/dev/shm/fill stopped at 0").doesNotContain("FILLED");
+        nodeStillWorks();
+    }
+
+    @Test
+    void pipeBuffersCannotHoldMoreKernelMemoryThanTheDescriptorLimitAllowsEvenWithTheScanOff() throws Exception {
+        needSandbox();
+        String d = detail(runBare("pipes-bare", "hostile.Pipes"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("PIPES (\\d+) HELD (\\d+)").matcher(d);
+        assertThat(m.find()).as(d).isTrue();
+        // Each pipe holds up to 64 KiB outside the address-space limit; the descriptor limit caps how many there are.
+        assertThat(Long.parseLong(m.group(1))).as(d).isGreaterThan(8).isLessThanOrEqualTo(EnclaveLauncher.MAX_FILES / 2);
+        assertThat(Long.parseLong(m.group(2))).as(d).isLessThanOrEqualTo((long) EnclaveLauncher.MAX_FILES / 2 << 16);
         nodeStillWorks();
     }
 

@@ -260,6 +260,62 @@ final class HostileSources {
     }
 
     /**
+     * Passes the scan (no catch of the error): a {@code finally} that throws replaces the {@code StackOverflowError},
+     * and its message carries the depth the stack reached, which differs from JVM to JVM.
+     */
+    static Map<String, String> finallyDepth() {
+        return Map.of("hostile.FinallyDepth", plugin("FinallyDepth", "", """
+                final class Down {
+                    int d;
+                    void down() {
+                        d++;
+                        down();
+                    }
+                }
+                Down r = new Down();
+                try {
+                    r.down();
+                } finally {
+                    throw new IllegalStateException(result.append(" depth=").append(r.d).toString());
+                }
+                """));
+    }
+
+    /**
+     * Opens pipes until the descriptor limit and fills each (non-blocking): pipe buffers are kernel memory that no
+     * address-space limit counts. Reports the pipes and the bytes held in them.
+     */
+    static Map<String, String> pipes() {
+        return Map.of("hostile.Pipes", plugin("Pipes", "import java.lang.foreign.*; import java.lang.invoke.MethodHandle;", """
+                long pipes = 0;
+                long held = 0;
+                try {
+                    Linker l = Linker.nativeLinker();
+                    SymbolLookup c = l.defaultLookup();
+                    MethodHandle pipe2 = l.downcallHandle(c.find("pipe2").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+                    MethodHandle write = l.downcallHandle(c.find("write").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+                    try (Arena a = Arena.ofConfined()) {
+                        MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
+                        MemorySegment buf = a.allocate(1 << 16);
+                        while (pipes < 2048 && (int) pipe2.invokeExact(fds, 04000) == 0) {
+                            pipes++;
+                            int sink = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
+                            long w;
+                            while ((w = (long) write.invokeExact(sink, buf, 1L << 16)) > 0) {
+                                held += w;
+                            }
+                        }
+                    }
+                } catch (Throwable t) {
+                    result.append(" native failed: ").append(t);
+                }
+                result.append(" PIPES ").append(pipes).append(" HELD ").append(held);
+                throw new IllegalStateException(result.toString());
+                """));
+    }
+
+    /**
      * Window 2: leaves four threads behind that keep counting (a millisecond nap each turn). Window 3: reports the
      * count. Window 1: starts as many threads as it can (the process limit, or the JVM dies trying).
      */
