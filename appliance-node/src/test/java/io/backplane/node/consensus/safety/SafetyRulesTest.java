@@ -299,6 +299,12 @@ class SafetyRulesTest {
     }
 
     @Test
+    void refusesToTimeOutOfTheRoundOfItsOwnHighQc() {
+        // Round 2 "justified" by a TC of round 1, while reporting a QC of round 2 itself: r must exceed q.
+        assertThat(rules(new InMemoryGuardedSigner(key, true)).timeout(2, qc(2), tc(1, 0, 0, 0))).isEmpty();
+    }
+
+    @Test
     void refusesToProposeInARoundItVotedInEvenWithoutHavingProposed() {
         SafetyRules rules = rules(new InMemoryGuardedSigner(key, true));
         assertThat(rules.vote(block(3, qc(2), "x"), null)).isPresent();
