@@ -98,7 +98,7 @@ class InterruptTest {
     void simWithAPluginInterruptedLeavesNoEnclaveFilesAnywhere() throws Exception {
         Path home = dir.resolve("home");
         Path keys = dir.resolve("keys");
-        Path jar = samplesJar();
+        Path jar = SamplePluginsJar.in(dir);
         Path manifest = dir.resolve("s.manifest.json");
         assertThat(CliTest.run("plugins", "keygen", "--key-id", "me", "--out", keys.toString()).code()).isZero();
         assertThat(CliTest.run("plugins", "trust", "--home", home.toString(), "--key-id", "me", "--public-key", keys.resolve("me.pub").toString()).code()).isZero();
@@ -130,20 +130,4 @@ class InterruptTest {
         assertThat(contents(home.resolve("tmp"))).isEmpty();
     }
 
-    /** The reference plugins as a jar (the build tree's classes packed when they are a directory). */
-    private Path samplesJar() throws Exception {
-        Path classes = Path.of(io.backplane.plugin.samples.RoundRobinLeaderElection.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        if (Files.isRegularFile(classes)) {
-            return classes;
-        }
-        Path jar = dir.resolve("samples.jar");
-        try (OutputStream os = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(os); Stream<Path> walk = Files.walk(classes)) {
-            for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                jos.putNextEntry(new JarEntry(classes.relativize(p).toString()));
-                Files.copy(p, jos);
-                jos.closeEntry();
-            }
-        }
-        return jar;
-    }
 }

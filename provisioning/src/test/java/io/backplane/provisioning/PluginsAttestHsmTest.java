@@ -61,7 +61,7 @@ class PluginsAttestHsmTest {
         home = dir.resolve("hsm-home");
         KeyPair author = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         new AuthorKeys(home.resolve("plugins/authors")).trust("alice-key", author.getPublic());
-        jar = PluginsCommandTest.samplesJar(dir);
+        jar = SamplePluginsJar.in(dir);
         PluginManifest m = new PluginManifest(1, "kary-tree", "1.0.0", "[" + ApiVersion.CURRENT + ",2.0)", List.of("routing"),
                 "io.backplane.plugin.samples.KaryTreeRouting", PluginVerifier.sha256Hex(jar), "alice-key", "");
         manifest = Files.write(dir.resolve("kary.manifest.json"), ManifestCodec.toJson(ManifestCodec.sign(m, author.getPrivate())));

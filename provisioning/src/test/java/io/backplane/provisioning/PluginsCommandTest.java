@@ -58,22 +58,6 @@ class PluginsCommandTest {
         samples = jar("samples", Path.of(io.backplane.plugin.samples.RoundRobinLeaderElection.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
     }
 
-    /** The reference plugins as a jar (the build tree's classes packed when they are a directory). */
-    static Path samplesJar(Path dir) throws Exception {
-        Path classes = Path.of(io.backplane.plugin.samples.RoundRobinLeaderElection.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        if (Files.isRegularFile(classes)) {
-            return classes;
-        }
-        Path jar = dir.resolve("samples.jar");
-        try (OutputStream os = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(os); Stream<Path> walk = Files.walk(classes)) {
-            for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
-                jos.putNextEntry(new JarEntry(classes.relativize(p).toString()));
-                jos.write(Files.readAllBytes(p));
-                jos.closeEntry();
-            }
-        }
-        return jar;
-    }
 
     private Path jar(String name, Path classes) throws IOException {
         if (Files.isRegularFile(classes)) {

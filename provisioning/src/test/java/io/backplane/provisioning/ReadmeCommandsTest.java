@@ -189,7 +189,7 @@ class ReadmeCommandsTest {
         Map<String, CliTest.Result> results = new HashMap<>();
         for (String line : walk) {
             if (line.startsWith("cp provisioning/target/lib/plugin-samples-")) {
-                Files.copy(samplesJar(), Path.of(names.get("J")));
+                Files.copy(SamplePluginsJar.in(dir), Path.of(names.get("J")));
                 continue;
             }
             if (line.startsWith("echo ")) {
@@ -305,19 +305,4 @@ class ReadmeCommandsTest {
         return slash > 0 && names.containsKey(word.substring(0, slash)) ? names.get(word.substring(0, slash)) + word.substring(slash) : word;
     }
 
-    private Path samplesJar() throws Exception {
-        Path classes = Path.of(io.backplane.plugin.samples.RoundRobinLeaderElection.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        if (Files.isRegularFile(classes)) {
-            return classes;
-        }
-        Path jar = dir.resolve("samples-packed.jar");
-        try (OutputStream os = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(os); Stream<Path> walk = Files.walk(classes)) {
-            for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                jos.putNextEntry(new JarEntry(classes.relativize(p).toString()));
-                Files.copy(p, jos);
-                jos.closeEntry();
-            }
-        }
-        return jar;
-    }
 }

@@ -42,19 +42,8 @@ class SimLeaderElectionTest {
         home = dir.resolve("home");
         author = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         new AuthorKeys(home.resolve("plugins/authors")).trust("alice-key", author.getPublic());
-        Path classes = Path.of(io.backplane.plugin.samples.RoundRobinLeaderElection.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         samples = dir.resolve("plugin-samples.jar");
-        if (Files.isRegularFile(classes)) {
-            Files.copy(classes, samples);
-        } else {
-            try (OutputStream os = Files.newOutputStream(samples); JarOutputStream jos = new JarOutputStream(os); Stream<Path> walk = Files.walk(classes)) {
-                for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
-                    jos.putNextEntry(new JarEntry(classes.relativize(p).toString()));
-                    jos.write(Files.readAllBytes(p));
-                    jos.closeEntry();
-                }
-            }
-        }
+        Files.copy(SamplePluginsJar.in(dir), samples);
     }
 
     private Path manifest(Path at, String id, Path jar, String entry) throws IOException {
