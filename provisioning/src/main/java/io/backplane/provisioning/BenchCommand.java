@@ -421,10 +421,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * {@code hsm-ecdsa} and {@code hsm-bls-sign} (issue 4): signatures per second and median latency through the
-     * guarded signer against the bare path (SunPKCS11 ECDSA, blst), on a fresh SoftHSM token under
-     * {@code <home>/bench/softhsm} (or the SoftHSM setup this process already uses) and a throw-away keystore under
-     * {@code <home>/bench}. Each path runs for
-     * {@code --min-time-ms}, at least one second.
+     * guarded signer against the bare path (SunPKCS11 ECDSA, blst), on a fresh SoftHSM token in the process's scratch
+     * directory {@code <home>/tmp/run-<pid>/bench-softhsm-<n>} (or the SoftHSM setup this process already uses) and a
+     * throw-away keystore beside it; nothing stays in the home. Each path runs for {@code --min-time-ms} (any value:
+     * at least 10 timed signatures after 20 warm-up ones).
      */
     static final class HsmSuite implements Suite {
         private final String op;
@@ -440,15 +440,15 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Report run(Settings s) throws IOException {
-            Path benchDir = s.home().dir().resolve("bench");
-            Files.createDirectories(benchDir);
-            // The throw-away keystore lives in the process's scratch directory (<home>/tmp/run-<pid>), removed even on Ctrl-C.
-            Path work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "hsm-keystore-");
-            Duration perPath = Duration.ofMillis(Math.max(1000, s.minTimeMillis()));
-            // SoftHSM reads its config once per process: if this process already chose one (a test JVM, a node), the
-            // bench token goes there, under its own fresh label.
+            // Everything lives in the process's scratch directory (<home>/tmp/run-<pid>), removed on exit, Ctrl-C
+            // included: the throw-away keystore (removed after the suite) and the SoftHSM setup with its tokens.
+            Path scratch = Path.of(System.getProperty("java.io.tmpdir"));
+            Path work = Files.createTempDirectory(scratch, "hsm-keystore-");
+            Duration perPath = Duration.ofMillis(s.minTimeMillis());
+            // SoftHSM reads its config once per process: if this process already chose one (a test JVM, a node, an
+            // earlier HSM suite of this run), the bench token goes there, under its own fresh label.
             Path chosen = io.backplane.hsm.pkcs11.ProcessEnv.chosenSoftHsmConfig();
-            Path softHsmDir = chosen != null ? chosen.getParent() : benchDir.resolve("softhsm");
+            Path softHsmDir = chosen != null ? chosen.getParent() : Files.createTempDirectory(scratch, "bench-softhsm-");
             s.progress().printf("bench: %s, %d ms per path, SoftHSM under %s...%n", op, perPath.toMillis(), softHsmDir);
             s.progress().flush();
             List<HsmBenchmark.Row> hsm;

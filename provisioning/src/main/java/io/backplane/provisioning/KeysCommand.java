@@ -162,15 +162,22 @@ public final class KeysCommand implements Callable<Integer> {
     static final class ListKeys extends Base {
         @Override
         Integer run() {
-            try (Keystore ks = openKeystore()) {
-                List<Keystore.KeyInfo> keys = ks.list();
-                // A damaged key file is named on stderr; the other keys are listed (and keep signing).
-                ks.damagedKeys().forEach(d -> spec.commandLine().getErr().println("backplane: warning: " + d));
-                if (json.enabled()) {
-                    JsonOutput.line(out(), Map.of("keys", keys));
-                } else {
-                    keys.forEach(k -> out().printf("%-24s %-10s %s%n", k.id(), k.type(), k.publicKey()));
-                }
+            // Read-only: no guard lock, no audit log, nothing written under the home (works on a read-only home).
+            Keystore.Listing listing;
+            char[] pin = Pins.read(System.getenv(), pinFile());
+            try {
+                listing = Keystore.listKeys(new Keystore.Options(hsmDir(), library(), config.hsm().tokenLabel(), config.node().id(),
+                        Clock.systemUTC(), CHECKPOINT_EVERY), pin);
+            } finally {
+                Arrays.fill(pin, '\0');
+            }
+            List<Keystore.KeyInfo> keys = listing.keys();
+            // A damaged key file is named on stderr; the other keys are listed (and keep signing).
+            listing.damaged().forEach(d -> spec.commandLine().getErr().println("backplane: warning: " + d));
+            if (json.enabled()) {
+                JsonOutput.line(out(), Map.of("keys", keys));
+            } else {
+                keys.forEach(k -> out().printf("%-24s %-10s %s%n", k.id(), k.type(), k.publicKey()));
             }
             return ExitCodes.OK;
         }
@@ -412,7 +419,7 @@ public final class KeysCommand implements Callable<Integer> {
             // The anchor before the log: a node appending meanwhile only adds entries after the anchored one.
             Optional<AuditAnchor.Head> anchor;
             char[] pin = Pins.read(System.getenv(), pinFile());
-            try (Pkcs11Token token = Pkcs11Token.open(Keystore.resolveLibrary(hsmDir(), library()), config.hsm().tokenLabel(), pin, Clock.systemUTC())) {
+            try (Pkcs11Token token = Pkcs11Token.open(Keystore.resolveLibraryReadOnly(hsmDir(), library()), config.hsm().tokenLabel(), pin, Clock.systemUTC())) {
                 anchor = Keystore.auditAnchor(token, config.node().id()).read();
             } finally {
                 Arrays.fill(pin, '\0');

@@ -147,6 +147,42 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
                 "SoftHSM2 is not installed (no libsofthsm2.so in " + SoftHsm.LIBRARY_PATHS + "); run scripts/install-deps or set hsm.library", false, null));
     }
 
+    /**
+     * As {@link #resolveLibrary}, for commands that only read a home: the SoftHSM setup under {@code dir} must exist
+     * and nothing is written ({@link SoftHsm#activateExisting}).
+     */
+    public static Path resolveLibraryReadOnly(Path dir, Path configured) {
+        if (configured != null) {
+            checkLibrary(configured);
+            return configured;
+        }
+        new SoftHsm(dir).activateExisting();
+        return SoftHsm.findLibrary().orElseThrow(() -> new TokenException(
+                "SoftHSM2 is not installed (no libsofthsm2.so in " + SoftHsm.LIBRARY_PATHS + "); run scripts/install-deps or set hsm.library", false, null));
+    }
+
+    /** What {@link #listKeys} found: the readable keys, and each damaged key file with the reason. */
+    public record Listing(List<KeyInfo> keys, List<String> damaged) {
+    }
+
+    /**
+     * Lists the keys without opening the keystore for writing: no guard lock, no audit log, nothing created or written
+     * under {@code dir} (works on a read-only home and beside a running node). Same rows as {@link #list}.
+     */
+    public static Listing listKeys(Options options, char[] pin) {
+        Path lib = resolveLibraryReadOnly(options.dir(), options.library());
+        try (Pkcs11Token token = Pkcs11Token.open(lib, options.tokenLabel(), pin, options.clock())) {
+            List<KeyInfo> out = new ArrayList<>();
+            token.identityCertificate(options.nodeId()).ifPresent(c -> out.add(new KeyInfo(Pkcs11Token.IDENTITY_PREFIX + options.nodeId(), "ec-p256",
+                    HexFormat.of().formatHex(c.getPublicKey().getEncoded()))));
+            SealedBlsKeys bls = new SealedBlsKeys(options.dir().resolve("bls"), token, null); // no audit: nothing is appended
+            for (SealedBlsKeys.BlsKeyInfo k : bls.list()) {
+                out.add(new KeyInfo(k.id(), "bls12-381", k.publicKeyHex()));
+            }
+            return new Listing(out, bls.damaged());
+        }
+    }
+
     /** One line naming the config key and the file when {@code hsm.library} is not a shared library at all. */
     static void checkLibrary(Path lib) {
         String why = null;

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -44,24 +45,61 @@ public final class SoftHsm {
         return dir.resolve("tokens");
     }
 
-    /** Writes the config (idempotent) and points this process's SoftHSM at it. */
+    /**
+     * Writes the config (idempotent) and points this process's SoftHSM at it. Nothing is written when the directories
+     * exist and the config already has this content; a missing or different config is replaced atomically (written
+     * beside it, then renamed), so a reader never sees half a file.
+     */
     public SoftHsm activate() {
         try {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.createDirectories(tokenDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            String conf = "# Written by Backplane: SoftHSM2 config owned by this node home (never the system one).\n"
-                    + "directories.tokendir = " + tokenDir() + "\n"
-                    + "objectstore.backend = file\n"
-                    + "log.level = ERROR\n"
-                    + "slots.removable = false\n";
-            if (!Files.exists(configFile()) || !Files.readString(configFile()).equals(conf)) {
-                Files.writeString(configFile(), conf, StandardCharsets.UTF_8);
+            for (Path d : List.of(dir, tokenDir())) {
+                if (!Files.isDirectory(d)) {
+                    Files.createDirectories(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                }
+            }
+            if (!configIsCurrent()) {
+                Path part = dir.resolve(configFile().getFileName() + ".part");
+                Files.writeString(part, configText(), StandardCharsets.UTF_8);
+                Files.move(part, configFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write SoftHSM config under " + dir, e);
         }
         ProcessEnv.useSoftHsmConfig(configFile());
         return this;
+    }
+
+    /**
+     * For commands that only read a home ({@code keys list}, {@code keys audit-verify}): uses the existing setup and
+     * writes nothing, so they work on a read-only home; a missing token directory names the first step, and a config
+     * that does not match this directory (a moved home) is an error rather than a write.
+     */
+    public SoftHsm activateExisting() {
+        if (!Files.isDirectory(tokenDir()) || !Files.isRegularFile(configFile())) {
+            throw new TokenException("no SoftHSM token under " + dir + " (the first step is `backplane keys init-token`)", false, null);
+        }
+        if (!configIsCurrent()) {
+            throw new TokenException("the SoftHSM config " + configFile() + " does not point at " + tokenDir()
+                    + " (was the home moved?); a command that writes the home (e.g. `backplane keys init-token`) rewrites it", false, null);
+        }
+        ProcessEnv.useSoftHsmConfig(configFile());
+        return this;
+    }
+
+    private String configText() {
+        return "# Written by Backplane: SoftHSM2 config owned by this node home (never the system one).\n"
+                + "directories.tokendir = " + tokenDir() + "\n"
+                + "objectstore.backend = file\n"
+                + "log.level = ERROR\n"
+                + "slots.removable = false\n";
+    }
+
+    private boolean configIsCurrent() {
+        try {
+            return Files.isRegularFile(configFile()) && Files.readString(configFile(), StandardCharsets.UTF_8).equals(configText());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The environment variable that gives the SO PIN for a new token (then no {@code so-pin-<label>} file is written). */
