@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,24 +23,16 @@ class InterruptTest {
     @TempDir
     Path dir;
 
-    record Child(int code, String out, String err) {
-    }
-
     /**
      * The command line in a child JVM whose java.io.tmpdir is {@code outside}; SIGINT once {@code ready} holds for what
      * it has written to stdout and stderr so far (null: let it finish).
      */
-    private Child run(Path outside, Map<String, String> env, java.util.function.BiPredicate<String, String> ready, String... args) throws Exception {
+    private ChildJvm.Result run(Path outside, Map<String, String> env, java.util.function.BiPredicate<String, String> ready, String... args) throws Exception {
         Files.createDirectories(outside);
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "-XX:-UsePerfData",
-                "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + outside, "-Djna.tmpdir=" + dir.resolve("jna"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        Path out = dir.resolve("child.out");
-        Path err = dir.resolve("child.err");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().putAll(env);
-        Process p = pb.start();
+        ChildJvm jvm = ChildJvm.in(dir).flags("-Djava.io.tmpdir=" + outside).env(env);
+        Path out = jvm.out();
+        Path err = jvm.err();
+        Process p = jvm.start(Main.class.getName(), args);
         if (ready != null) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!ready.test(Files.readString(out), Files.readString(err)) && p.isAlive() && System.nanoTime() < deadline) {
@@ -53,11 +42,7 @@ class InterruptTest {
             assertThat(p.isAlive()).as("the command was still running when interrupted: " + Files.readString(err)).isTrue();
             assertThat(new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor()).isZero();
         }
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("child did not stop within 60 s of SIGINT: " + Files.readString(err));
-        }
-        return new Child(p.exitValue(), Files.readString(out), Files.readString(err));
+        return jvm.waitFor(p, 60, "after SIGINT " + List.of(args));
     }
 
     private static List<Path> contents(Path d) throws IOException {
@@ -77,7 +62,7 @@ class InterruptTest {
         JsonNode doc = null;
         for (long waitMs = 3000; waitMs <= 24000 && (doc == null || doc.has("error")); waitMs *= 2) {
             long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
-            Child c = run(outside, Map.of(), (o, e) -> System.nanoTime() > until, "sim", "--seeds", "1000000", "--rounds", "40", "--json");
+            ChildJvm.Result c = run(outside, Map.of(), (o, e) -> System.nanoTime() > until, "sim", "--seeds", "1000000", "--rounds", "40", "--json");
             assertThat(c.code()).as(c.err()).isEqualTo(ExitCodes.INTERRUPTED);
             assertThat(c.out().strip()).as("one document").doesNotContain("\n");
             doc = JsonOutput.MAPPER.readTree(c.out());
@@ -107,7 +92,7 @@ class InterruptTest {
                 "--key-id", "me", "--out", manifest.toString()).code()).isZero();
         List<Path> before = contents(home);
         Path outside = dir.resolve("outside");
-        Child c = run(outside, Map.of(), (o, e) -> o.contains("seed "), "sim", "--home", home.toString(), "--seeds", "1000000", "--rounds", "40",
+        ChildJvm.Result c = run(outside, Map.of(), (o, e) -> o.contains("seed "), "sim", "--home", home.toString(), "--seeds", "1000000", "--rounds", "40",
                 "--leader-election", jar.toString(), "--leader-election-manifest", manifest.toString(), "--allow-weak-sandbox");
         assertThat(c.code()).as(c.out() + c.err()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(c.out()).contains("sim: interrupted after");
@@ -122,7 +107,7 @@ class InterruptTest {
     void benchInterruptedPrintsTheSuitesItFinished() throws Exception {
         Path home = dir.resolve("bh");
         Path outside = dir.resolve("outside");
-        Child c = run(outside, Map.of(), (o, e) -> e.contains("bench: merkle"), "bench", "--ops", "sha256,merkle,sha256,merkle,sha256,merkle,sha256,merkle", "--device", "cpu",
+        ChildJvm.Result c = run(outside, Map.of(), (o, e) -> e.contains("bench: merkle"), "bench", "--ops", "sha256,merkle,sha256,merkle,sha256,merkle,sha256,merkle", "--device", "cpu",
                 "--min-time-ms", "300", "--max-point-ms", "2000", "--max-batch", "65536", "--home", home.toString());
         assertThat(c.code()).as(c.err()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(c.out()).contains("bench: interrupted after");

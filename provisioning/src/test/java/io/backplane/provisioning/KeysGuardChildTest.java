@@ -13,7 +13,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,37 +21,21 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue #10 as the operator tried it: a home whose BLS key signed votes for rounds 1..8, then one change at a time to
  * {@code hsm/guard/guard.log} (a flipped bit at a sample of offsets, truncations, emptied, deleted, an older copy), and
  * the real {@code keys sign} in a child JVM asked to sign an already-signed round with other bytes: it must never
- * release a signature (exit 1 with the file named, or 3), and {@code keys audit-verify} stays clean. Child JVMs because
+ * release a signature (exit 1 with the file named, or 3), and {@code keys audit-verify} stays clean. ChildJvm.Result JVMs because
  * SoftHSM reads its config once per process and {@link KeysCommandTest} owns this JVM's.
  */
 class KeysGuardChildTest {
     @TempDir
     static Path dir;
 
-    record Child(int code, String out, String err) {
-    }
-
-    static Child child(Class<?> main, String... args) throws Exception {
+    static ChildJvm.Result child(Class<?> main, String... args) throws Exception {
         return child(Map.of(), main, args);
     }
 
-    static Child child(Map<String, String> env, Class<?> main, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djna.tmpdir=" + dir.resolve("jna"), "-Djava.io.tmpdir=" + dir.resolve("jna"),
-                "-cp", System.getProperty("java.class.path"), main.getName()));
-        cmd.addAll(List.of(args));
+    static ChildJvm.Result child(Map<String, String> env, Class<?> main, String... args) throws Exception {
         Files.createDirectories(dir.resolve("jna"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve("child.out").toFile()).redirectError(dir.resolve("child.err").toFile());
-        pb.environment().remove("SOFTHSM2_CONF");
-        pb.environment().remove("BACKPLANE_HSM_PIN");
-        pb.environment().remove("BACKPLANE_HSM_SO_PIN");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("child " + Arrays.toString(args) + " did not finish in 120 s");
-        }
-        return new Child(p.exitValue(), Files.readString(dir.resolve("child.out")), Files.readString(dir.resolve("child.err")));
+        return ChildJvm.in(dir).flags("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + dir.resolve("jna")).env(env)
+                .run(main.getName(), args);
     }
 
     static String msg(String s) {
@@ -66,7 +49,7 @@ class KeysGuardChildTest {
         String h = home.toString();
         List<String> setup = new ArrayList<>(List.of("keys", "init-token", "--home", h, "--;", "keys", "gen-identity", "--home", h, "--;",
                 "keys", "gen-bls", "--home", h, "--json"));
-        Child s = child(KeysScriptChild.class, setup.toArray(String[]::new));
+        ChildJvm.Result s = child(KeysScriptChild.class, setup.toArray(String[]::new));
         assertThat(s.out()).as(s.err()).doesNotContain("EXIT 1");
         String id = s.out().replaceAll("(?s).*\"id\":\"(bls-[0-9a-f]{16})\".*", "$1");
         assertThat(id).matches("bls-[0-9a-f]{16}");
@@ -77,13 +60,13 @@ class KeysGuardChildTest {
             signs.addAll(List.of("keys", "sign", "--home", h, "--key", id, "--epoch", "1", "--round", Integer.toString(r), "--kind", "vote",
                     "--msg", msg("vote " + r), "--;"));
             if (r == 3) {
-                Child c = child(KeysScriptChild.class, signs.toArray(String[]::new));
+                ChildJvm.Result c = child(KeysScriptChild.class, signs.toArray(String[]::new));
                 assertThat(c.out()).as(c.err()).doesNotContain("EXIT 1").doesNotContain("EXIT 3");
                 afterRound3 = Files.readAllBytes(log);
                 signs.clear();
             }
         }
-        Child c = child(KeysScriptChild.class, signs.toArray(String[]::new));
+        ChildJvm.Result c = child(KeysScriptChild.class, signs.toArray(String[]::new));
         assertThat(c.out()).as(c.err()).doesNotContain("EXIT 1").doesNotContain("EXIT 3");
         byte[] good = Files.readAllBytes(log);
         // Record starts, to aim flips at a length field, a CRC, and payloads early and late.
@@ -114,7 +97,7 @@ class KeysGuardChildTest {
                 Files.write(log, changed);
             }
             int round = rounds[i++ % rounds.length];
-            Child sign = child(Main.class, "keys", "sign", "--home", h, "--key", id, "--epoch", "1", "--round", Integer.toString(round),
+            ChildJvm.Result sign = child(Main.class, "keys", "sign", "--home", h, "--key", id, "--epoch", "1", "--round", Integer.toString(round),
                     "--kind", "vote", "--msg", msg("conflicting " + round), "--json");
             assertThat(sign.code()).as(e.getKey() + ": " + sign.out() + sign.err()).isIn(ExitCodes.FAILURE, ExitCodes.REFUSED);
             assertThat(sign.out()).as(e.getKey()).doesNotContain("\"signature\"");
@@ -124,7 +107,7 @@ class KeysGuardChildTest {
             }
             Files.write(log, good);
         }
-        Child verify = child(Main.class, "keys", "audit-verify", "--home", h, "--json");
+        ChildJvm.Result verify = child(Main.class, "keys", "audit-verify", "--home", h, "--json");
         assertThat(verify.code()).as(verify.out() + verify.err()).isZero();
         assertThat(verify.out()).contains("\"ok\":true");
     }
@@ -135,7 +118,7 @@ class KeysGuardChildTest {
         assumeTrue(SoftHsm.findLibrary().isPresent(), "SoftHSM2 is not installed (scripts/install-deps installs softhsm2)");
         Path home = dir.resolve("short-pin");
         for (Map<String, String> env : List.of(Map.of("BACKPLANE_HSM_PIN", "1"), Map.of("BACKPLANE_HSM_SO_PIN", "12"))) {
-            Child bad = child(env, Main.class, "keys", "init-token", "--home", home.toString());
+            ChildJvm.Result bad = child(env, Main.class, "keys", "init-token", "--home", home.toString());
             assertThat(bad.code()).as(bad.err()).isEqualTo(ExitCodes.FAILURE);
             assertThat(bad.err().strip()).as(env.toString()).contains("SoftHSM2 accepts 4 to 255 bytes").contains("nothing was created")
                     .doesNotContain("\n");
@@ -144,7 +127,7 @@ class KeysGuardChildTest {
                 assertThat(tokens.toList()).as("no half-made token").isEmpty();
             }
         }
-        Child good = child(Main.class, "keys", "init-token", "--home", home.toString(), "--json");
+        ChildJvm.Result good = child(Main.class, "keys", "init-token", "--home", home.toString(), "--json");
         assertThat(good.code()).as(good.err()).isZero();
         assertThat(good.out()).contains("\"created\":true");
     }

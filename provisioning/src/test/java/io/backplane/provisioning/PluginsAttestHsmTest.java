@@ -15,9 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -36,23 +34,8 @@ class PluginsAttestHsmTest {
     private Path jar;
     private Path manifest;
 
-    record Child(int code, String out, String err) {
-    }
-
-    static Child child(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
-                "-Djna.tmpdir=" + System.getProperty("jna.tmpdir", dir.resolve("jna").toString()),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve("child.out").toFile()).redirectError(dir.resolve("child.err").toFile());
-        pb.environment().remove("SOFTHSM2_CONF");
-        pb.environment().remove("BACKPLANE_HSM_PIN");
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("child " + args[0] + " " + args[1] + " did not finish in 120 s");
-        }
-        return new Child(p.exitValue(), Files.readString(dir.resolve("child.out")), Files.readString(dir.resolve("child.err")));
+    static ChildJvm.Result child(String... args) throws Exception {
+        return ChildJvm.in(dir).flags("-Djna.tmpdir=" + System.getProperty("jna.tmpdir", dir.resolve("jna").toString())).run(Main.class.getName(), args);
     }
 
     @BeforeAll
@@ -65,21 +48,21 @@ class PluginsAttestHsmTest {
         PluginManifest m = new PluginManifest(1, "kary-tree", "1.0.0", "[" + ApiVersion.CURRENT + ",2.0)", List.of("routing"),
                 "io.backplane.plugin.samples.KaryTreeRouting", PluginVerifier.sha256Hex(jar), "alice-key", "");
         manifest = Files.write(dir.resolve("kary.manifest.json"), ManifestCodec.toJson(ManifestCodec.sign(m, author.getPrivate())));
-        Child init = child("keys", "init-token", "--home", home.toString());
+        ChildJvm.Result init = child("keys", "init-token", "--home", home.toString());
         assertThat(init.code()).as(init.err()).isZero();
         // A node with a token but no identity key refuses to attest rather than fall back to a file key.
-        Child noIdentity = child("plugins", "attest", "--home", home.toString(), "--jar", jar.toString(), "--manifest", manifest.toString());
+        ChildJvm.Result noIdentity = child("plugins", "attest", "--home", home.toString(), "--jar", jar.toString(), "--manifest", manifest.toString());
         assertThat(noIdentity.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(noIdentity.err()).contains("has no identity key").contains("keys gen-identity");
         assertThat(home.resolve("plugins/attestation-key.p8")).doesNotExist();
-        Child id = child("keys", "gen-identity", "--home", home.toString());
+        ChildJvm.Result id = child("keys", "gen-identity", "--home", home.toString());
         assertThat(id.code()).as(id.err()).isZero();
     }
 
     @Test
     void theReportIsSignedInTheTokenVerifiesAgainstTheIdentityCertificateAndAForgeryDoesNot() throws Exception {
         Path report = dir.resolve("report.json");
-        Child issued = child("plugins", "attest", "--home", home.toString(), "--jar", jar.toString(), "--manifest", manifest.toString(),
+        ChildJvm.Result issued = child("plugins", "attest", "--home", home.toString(), "--jar", jar.toString(), "--manifest", manifest.toString(),
                 "--out", report.toString(), "--json");
         assertThat(issued.code()).as(issued.err()).isZero();
         JsonNode r = JsonOutput.MAPPER.readTree(issued.out());

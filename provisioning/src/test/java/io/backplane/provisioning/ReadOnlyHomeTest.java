@@ -15,7 +15,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,41 +31,27 @@ class ReadOnlyHomeTest {
     @TempDir
     Path dir;
 
-    record Child(int code, String out, String err) {
-    }
-
     @BeforeAll
     static void needsSoftHsm() {
         assumeTrue(SoftHsm.findLibrary().isPresent(), "SoftHSM2 is not installed (scripts/install-deps installs softhsm2)");
     }
 
+    private ChildJvm jvm(Path outside) {
+        return ChildJvm.in(dir).flags("-Djava.io.tmpdir=" + outside);
+    }
+
     private List<String> javaCommand(Path outside) {
-        return new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "-XX:-UsePerfData",
-                "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + outside, "-Djna.tmpdir=" + dir.resolve("jna"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        return jvm(outside).command(Main.class.getName());
     }
 
-    private Child run(List<String> cmd, Map<String, String> env) throws Exception {
-        Path out = dir.resolve("child.out");
-        Path err = dir.resolve("child.err");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().remove("BACKPLANE_HOME");
-        pb.environment().remove("BACKPLANE_HSM_PIN");
-        pb.environment().remove("BACKPLANE_HSM_SO_PIN");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("child did not finish within 120 s: " + Files.readString(err));
-        }
-        return new Child(p.exitValue(), Files.readString(out), Files.readString(err));
+    /** A plain process (the {@code unshare} shell lines), with the same output files and environment rules. */
+    private ChildJvm.Result run(List<String> cmd, Map<String, String> env) throws Exception {
+        return ChildJvm.in(dir).env(env).runCommand(cmd);
     }
 
-    private Child cli(Path outside, String... args) throws Exception {
+    private ChildJvm.Result cli(Path outside, String... args) throws Exception {
         Files.createDirectories(outside);
-        List<String> cmd = javaCommand(outside);
-        cmd.addAll(List.of(args));
-        return run(cmd, Map.of());
+        return jvm(outside).run(Main.class.getName(), args);
     }
 
     /** Every path under {@code home} with its inode, and for files their size and SHA-256 (directory times left out). */
@@ -109,7 +94,7 @@ class ReadOnlyHomeTest {
             List<String> args = new ArrayList<>(List.of("keys"));
             args.addAll(List.of(step));
             args.addAll(List.of("--home", home.toString()));
-            Child c = cli(outside, args.toArray(String[]::new));
+            ChildJvm.Result c = cli(outside, args.toArray(String[]::new));
             assertThat(c.code()).as(c.err()).isZero();
         }
         return home;
@@ -121,10 +106,10 @@ class ReadOnlyHomeTest {
         Path home = homeWithKeys(outside);
         Map<String, String> before = listing(home);
 
-        Child list = cli(outside, "keys", "list", "--json", "--home", home.toString());
+        ChildJvm.Result list = cli(outside, "keys", "list", "--json", "--home", home.toString());
         assertThat(list.code()).as(list.err()).isZero();
         assertThat(JsonOutput.MAPPER.readTree(list.out()).get("keys")).hasSize(2);
-        Child verify = cli(outside, "keys", "audit-verify", "--json", "--home", home.toString());
+        ChildJvm.Result verify = cli(outside, "keys", "audit-verify", "--json", "--home", home.toString());
         assertThat(verify.code()).as(verify.err()).isZero();
         assertThat(JsonOutput.MAPPER.readTree(verify.out()).get("ok").asBoolean()).isTrue();
 
@@ -138,7 +123,7 @@ class ReadOnlyHomeTest {
         Files.writeString(home.resolve("config.yaml"), "node:\n  id: node0\n");
         Map<String, String> before = listing(home);
         for (String cmd : List.of("list", "audit-verify")) {
-            Child c = cli(dir.resolve("outside"), "keys", cmd, "--json", "--home", home.toString());
+            ChildJvm.Result c = cli(dir.resolve("outside"), "keys", cmd, "--json", "--home", home.toString());
             assertThat(c.code()).as(c.out() + c.err()).isEqualTo(ExitCodes.FAILURE);
             JsonNode doc = JsonOutput.MAPPER.readTree(c.out());
             assertThat(doc.at("/error/message").asText()).contains("init-token");
@@ -153,7 +138,7 @@ class ReadOnlyHomeTest {
         Map<String, String> before = listing(home);
         // A private mount namespace where the home is a read-only bind mount (needs root or user namespaces).
         String h = home.toString();
-        Child probe = run(List.of("unshare", "-m", "sh", "-c", "mount --bind '" + h + "' '" + h + "' && mount -o remount,bind,ro '" + h + "' && ! touch '"
+        ChildJvm.Result probe = run(List.of("unshare", "-m", "sh", "-c", "mount --bind '" + h + "' '" + h + "' && mount -o remount,bind,ro '" + h + "' && ! touch '"
                 + h + "/probe' 2>/dev/null"), Map.of());
         assumeTrue(probe.code() == 0, "no read-only bind mount here (unshare -m and mount need root): " + probe.err());
         for (String cmd : List.of("list", "audit-verify")) {
@@ -161,7 +146,7 @@ class ReadOnlyHomeTest {
             List<String> java = javaCommand(outside);
             java.addAll(List.of("keys", cmd, "--json", "--home", h));
             java.forEach(a -> line.append(" '").append(a).append("'"));
-            Child c = run(List.of("unshare", "-m", "sh", "-c", line.toString()), Map.of());
+            ChildJvm.Result c = run(List.of("unshare", "-m", "sh", "-c", line.toString()), Map.of());
             assertThat(c.code()).as(cmd + ": " + c.out() + c.err()).isZero();
             assertThat(JsonOutput.MAPPER.readTree(c.out()).isObject()).isTrue();
         }
@@ -172,7 +157,7 @@ class ReadOnlyHomeTest {
     void hsmBenchHonoursMinTimeAndLeavesNoTokenInTheHomeNorOutsideIt() throws Exception {
         Path outside = dir.resolve("outside");
         Path home = dir.resolve("bench-home");
-        Child c = cli(outside, "bench", "--ops", "hsm-ecdsa,hsm-bls-sign", "--min-time-ms", "50", "--json", "--home", home.toString());
+        ChildJvm.Result c = cli(outside, "bench", "--ops", "hsm-ecdsa,hsm-bls-sign", "--min-time-ms", "50", "--json", "--home", home.toString());
         assertThat(c.code()).as(c.err()).isZero();
         JsonNode ops = JsonOutput.MAPPER.readTree(c.out()).get("ops");
         assertThat(ops).hasSize(2);
@@ -186,9 +171,7 @@ class ReadOnlyHomeTest {
     void hsmBenchWithoutHomePutsNoTokenUnderTheDefaultHome() throws Exception {
         Path outside = Files.createDirectories(dir.resolve("outside"));
         Path user = Files.createDirectories(dir.resolve("user"));
-        List<String> cmd = javaCommand(outside);
-        cmd.addAll(List.of("bench", "--ops", "hsm-ecdsa", "--min-time-ms", "0"));
-        Child c = run(cmd, Map.of("HOME", user.toString()));
+        ChildJvm.Result c = jvm(outside).env(Map.of("HOME", user.toString())).run(Main.class.getName(), "bench", "--ops", "hsm-ecdsa", "--min-time-ms", "0");
         assertThat(c.code()).as(c.err()).isZero();
         Path node0 = user.resolve(".backplane").resolve("node0");
         assertThat(contents(user)).containsExactlyInAnyOrder(user.resolve(".backplane"), node0, node0.resolve("tmp"));

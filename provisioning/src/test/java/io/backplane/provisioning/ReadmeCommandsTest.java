@@ -5,16 +5,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -232,7 +228,7 @@ class ReadmeCommandsTest {
         assertThat(order).containsSubsequence("init-token", "gen-identity", "gen-bls", "sign", "audit-verify");
         // One child JVM runs the lines in order (SoftHSM reads its configuration once per process; one JVM is cheaper).
         Path script = Files.write(dir.resolve("walk.tsv"), lines);
-        Child c = child(KeysWalk.class.getName(), script.toString());
+        ChildJvm.Result c = child(KeysWalk.class.getName(), script.toString());
         assertThat(c.code()).as(c.out() + c.err()).isZero();
         List<String> answers = c.out().lines().toList();
         assertThat(answers).hasSize(lines.size());
@@ -266,22 +262,8 @@ class ReadmeCommandsTest {
         }
     }
 
-    record Child(int code, String out, String err) {
-    }
-
-    private Child child(String mainClass, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "-XX:-UsePerfData",
-                "--enable-native-access=ALL-UNNAMED", "-Djna.tmpdir=" + dir.resolve("jna"),
-                "-cp", System.getProperty("java.class.path"), mainClass));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve("c.out").toFile()).redirectError(dir.resolve("c.err").toFile());
-        pb.environment().remove("SOFTHSM2_CONF");
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("child " + List.of(args) + " did not finish in 120 s");
-        }
-        return new Child(p.exitValue(), Files.readString(dir.resolve("c.out")), Files.readString(dir.resolve("c.err")));
+    private ChildJvm.Result child(String mainClass, String... args) throws Exception {
+        return ChildJvm.in(dir).run(mainClass, args);
     }
 
     /** The READMEs' placeholders, as fresh paths under this test's directory. */
