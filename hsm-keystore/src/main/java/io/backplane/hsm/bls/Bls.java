@@ -17,6 +17,8 @@ import supranational.blst.SecretKey;
 public final class Bls {
     /** Domain separation tag of the proof-of-possession ciphersuite Ethereum uses. */
     public static final String DST = "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
+    /** Domain separation tag of proofs of possession in that ciphersuite (IETF BLS draft, PopProve / PopVerify). */
+    public static final String POP_DST = "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
     public static final int SECRET_BYTES = 32;
     public static final int PUBLIC_KEY_BYTES = 48;
     public static final int SIGNATURE_BYTES = 96;
@@ -68,6 +70,30 @@ public final class Bls {
             return new P2().hash_to(message, DST, new byte[0]).sign_with(sk).compress();
         } finally {
             sk.from_bendian(new byte[SECRET_BYTES]);
+        }
+    }
+
+    /** {@code PopProve(SK)}: the 96-byte signature over the key's own compressed public key under {@link #POP_DST}. */
+    public static byte[] provePossession(byte[] secret) {
+        SecretKey sk = load(secret);
+        try {
+            return new P2().hash_to(new P1(sk).compress(), POP_DST, new byte[0]).sign_with(sk).compress();
+        } finally {
+            sk.from_bendian(new byte[SECRET_BYTES]);
+        }
+    }
+
+    /** {@code PopVerify(PK, proof)}: false for a malformed key or proof. */
+    public static boolean verifyPossession(byte[] publicKey, byte[] proof) {
+        try {
+            P1_Affine pk = new P1_Affine(publicKey);
+            P2_Affine sig = new P2_Affine(proof);
+            if (!pk.in_group() || !sig.in_group()) {
+                return false;
+            }
+            return sig.core_verify(pk, true, publicKey, POP_DST) == BLST_ERROR.BLST_SUCCESS;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 

@@ -226,6 +226,18 @@ public final class SealedBlsKeys implements RawSigner {
     /** Unseals in the token, signs with blst, zeroes the clear key. Called by the guarded signer after approval. */
     @Override
     public byte[] sign(String keyId, byte[] message) {
+        return withSecret(keyId, secret -> Bls.sign(secret, message));
+    }
+
+    /**
+     * {@code PopProve}: the proof of possession of key {@code keyId}, a signature over its own compressed public key
+     * under {@link Bls#POP_DST}. It signs nothing a caller chooses, so it needs no guard (a different DST from votes).
+     */
+    public byte[] provePossession(String keyId) {
+        return withSecret(keyId, Bls::provePossession);
+    }
+
+    private byte[] withSecret(String keyId, java.util.function.Function<byte[], byte[]> use) {
         Blob b = load(keyId);
         byte[] secret;
         try {
@@ -236,7 +248,7 @@ public final class SealedBlsKeys implements RawSigner {
                     + "(other keys are not affected)", false, e);
         }
         try {
-            return Bls.sign(secret, message);
+            return use.apply(secret);
         } finally {
             Arrays.fill(secret, (byte) 0);
         }

@@ -368,6 +368,14 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
         return signing.publicKey(keyId);
     }
 
+    /**
+     * The proof of possession of BLS key {@code keyId} (IETF BLS draft PopProve, {@link io.backplane.hsm.bls.Bls#POP_DST}):
+     * the key signs only its own public key, so this bypasses the double-sign guard and writes no audit entry.
+     */
+    public byte[] proofOfPossession(String keyId) {
+        return bls.provePossession(keyId);
+    }
+
     public SigningGuard guard() {
         return guard;
     }
