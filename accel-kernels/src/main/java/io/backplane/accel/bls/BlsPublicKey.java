@@ -55,14 +55,19 @@ public final class BlsPublicKey {
         return p;
     }
 
-    /** A key decoded and validated elsewhere (the device): the caller vouches for the subgroup check. */
-    static BlsPublicKey ofValidated(byte[] compressed, P1_Affine point) {
+    /** A key decoded and validated elsewhere (the device path in {@code opencl.bls}): the caller vouches for the subgroup check. */
+    public static BlsPublicKey ofValidated(byte[] compressed, P1_Affine point) {
         return new BlsPublicKey(compressed.clone(), point);
     }
 
     static BlsPublicKey ofValidated(P1 sum) {
         P1_Affine a = sum.to_affine();
         return new BlsPublicKey(a.compress(), a);
+    }
+
+    /** The validated affine point (for the device path in {@code opencl.bls}); callers must not mutate it. */
+    public P1_Affine affine() {
+        return point;
     }
 
     /** The 48-byte compressed encoding. */

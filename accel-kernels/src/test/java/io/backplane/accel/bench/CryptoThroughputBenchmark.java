@@ -1,13 +1,13 @@
 package io.backplane.accel.bench;
 
 import io.backplane.accel.bls.BlsCpu;
-import io.backplane.accel.bls.BlsG1OpenCl;
+import io.backplane.accel.opencl.bls.BlsG1OpenCl;
 import io.backplane.accel.bls.BlsPublicKey;
 import io.backplane.accel.bls.BlsSignature;
 import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.accel.ed25519.Ed25519Cpu;
 import io.backplane.accel.ed25519.Ed25519Item;
-import io.backplane.accel.ed25519.Ed25519OpenCl;
+import io.backplane.accel.opencl.ed25519.Ed25519OpenCl;
 import io.backplane.accel.opencl.OpenClRuntime;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.backplane.accel.bls;
 
+import io.backplane.accel.opencl.bls.BlsG1OpenCl;
+import io.backplane.accel.opencl.bls.BlsG2OpenCl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;

@@ -1,5 +1,6 @@
 package io.backplane.accel.ed25519;
 
+import io.backplane.accel.opencl.ed25519.Ed25519OpenCl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 

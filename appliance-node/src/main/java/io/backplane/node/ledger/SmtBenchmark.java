@@ -34,9 +34,10 @@ public final class SmtBenchmark {
     double[] ms = new double[blocks];
     for (int b = 0; b < blocks; b++) {
       Map<byte[], byte[]> batch = new HashMap<>();
-      for (int i = 0; i < block; i++) {
+      java.util.Set<Integer> chosen = new java.util.HashSet<>();
+      while (chosen.size() < block) {
         int k = rnd.nextInt(stateKeys * 2); // about half updates, half inserts
-        batch.putIfAbsent(("k" + k).getBytes(), ("b" + b + "-" + i).getBytes());
+        if (chosen.add(k)) batch.put(("k" + k).getBytes(), ("b" + b + "-" + k).getBytes());
       }
       long t0 = System.nanoTime(); // wall clock for the benchmark's figures only
       tree.apply(batch);

@@ -1,5 +1,6 @@
-package io.backplane.accel.bls;
+package io.backplane.accel.opencl.bls;
 
+import io.backplane.accel.bls.*;
 import static org.jocl.CL.CL_MEM_COPY_HOST_PTR;
 import static org.jocl.CL.CL_MEM_READ_ONLY;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
@@ -38,7 +39,7 @@ import supranational.blst.P1_Affine;
  */
 public final class BlsG1OpenCl implements AutoCloseable {
     public static final String KERNEL_RESOURCE = "/kernels/bls12_381_g1.cl";
-    static final BigInteger P = new BigInteger("1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab", 16);
+    public static final BigInteger P = new BigInteger("1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab", 16);
     private static final int NL = 12;
     private static final int POINT_WORDS = 3 * NL;
 
@@ -120,7 +121,7 @@ public final class BlsG1OpenCl implements AutoCloseable {
         }
         int[] affine = new int[25 * n];
         for (int i = 0; i < n; i++) {
-            byte[] xy = keys.get(i).point.serialize(); // 96 bytes, big-endian x then y
+            byte[] xy = keys.get(i).affine().serialize(); // 96 bytes, big-endian x then y
             toLimbs(xy, 0, affine, 25 * i);
             toLimbs(xy, 48, affine, 25 * i + NL);
         }
@@ -304,12 +305,12 @@ public final class BlsG1OpenCl implements AutoCloseable {
     }
 
     /** Field products on the device (through Montgomery form), for equivalence tests against {@link BigInteger}. */
-    synchronized BigInteger[] multiply(List<BigInteger> a, List<BigInteger> b) {
+    public synchronized BigInteger[] multiply(List<BigInteger> a, List<BigInteger> b) {
         return binary(mulPlain, a, b, 1);
     }
 
     /** Sums then differences mod p on the device, for equivalence tests. */
-    synchronized BigInteger[] addSub(List<BigInteger> a, List<BigInteger> b) {
+    public synchronized BigInteger[] addSub(List<BigInteger> a, List<BigInteger> b) {
         return binary(addSubPlain, a, b, 2);
     }
 

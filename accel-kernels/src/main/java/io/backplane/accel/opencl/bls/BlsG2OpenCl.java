@@ -1,5 +1,6 @@
-package io.backplane.accel.bls;
+package io.backplane.accel.opencl.bls;
 
+import io.backplane.accel.bls.*;
 import static org.jocl.CL.CL_MEM_COPY_HOST_PTR;
 import static org.jocl.CL.CL_MEM_READ_ONLY;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
@@ -174,7 +175,7 @@ public final class BlsG2OpenCl implements AutoCloseable {
      * Decoding statuses per signature (0 valid, 1 infinity, 2 bad encoding, 3 not on the curve, 4 not in G2), for the
      * equivalence tests against blst.
      */
-    synchronized int[] decodeStatuses(List<byte[]> signatures) {
+    public synchronized int[] decodeStatuses(List<byte[]> signatures) {
         int n = signatures.size();
         byte[] packed = new byte[96 * n];
         for (int i = 0; i < n; i++) {
@@ -391,7 +392,7 @@ public final class BlsG2OpenCl implements AutoCloseable {
      * For the equivalence tests: the device's rᵢ·pkᵢ (compressed; null for a dead triple) and Σ rᵢ·sigᵢ (compressed,
      * last element) with the given scalars.
      */
-    synchronized byte[][] scaled(List<BlsSignatureSet> sets, long[] r) {
+    public synchronized byte[][] scaled(List<BlsSignatureSet> sets, long[] r) {
         Scaled s = scaleOnDevice(sets, i -> r[i]);
         byte[][] out = new byte[sets.size() + 1][];
         for (int i = 0; i < sets.size(); i++) {

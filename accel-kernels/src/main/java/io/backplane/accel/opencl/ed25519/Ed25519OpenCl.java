@@ -1,5 +1,6 @@
-package io.backplane.accel.ed25519;
+package io.backplane.accel.opencl.ed25519;
 
+import io.backplane.accel.ed25519.*;
 import static org.jocl.CL.CL_MEM_COPY_HOST_PTR;
 import static org.jocl.CL.CL_MEM_READ_ONLY;
 import static org.jocl.CL.CL_MEM_WRITE_ONLY;

@@ -1,5 +1,6 @@
-package io.backplane.accel.bls;
+package io.backplane.accel.opencl.bls;
 
+import io.backplane.accel.bls.*;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
