@@ -1,5 +1,7 @@
 package io.backplane.accel;
 
+import io.backplane.accel.vdf.VdfOutput;
+import io.backplane.accel.vdf.VdfProof;
 import io.backplane.accel.bls.BlsAggregateVerifyInput;
 import io.backplane.accel.bls.BlsFastAggregateInput;
 import io.backplane.accel.bls.BlsSignatureSet;

@@ -1,5 +1,7 @@
 package io.backplane.accel;
 
+import io.backplane.accel.vdf.VdfOutput;
+import io.backplane.accel.vdf.VdfProof;
 import io.backplane.accel.AccelMetrics.FallbackReason;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;

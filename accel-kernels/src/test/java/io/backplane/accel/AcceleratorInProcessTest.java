@@ -1,5 +1,7 @@
 package io.backplane.accel;
 
+import io.backplane.accel.vdf.VdfOutput;
+import io.backplane.accel.vdf.VdfProof;
 import static io.backplane.accel.AccelFixtures.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 

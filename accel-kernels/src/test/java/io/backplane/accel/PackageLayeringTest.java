@@ -10,7 +10,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Reads the accel-kernels sources and fails when JOCL ({@code org.jocl}) is imported outside {@code io/backplane/accel/opencl/}. */
+/**
+ * Reads the accel-kernels sources and fails when JOCL ({@code org.jocl}) is imported outside {@code io/backplane/accel/opencl/},
+ * or when the VDF package imports any other accel package (the VDF types live with the VDF code: no package cycle).
+ */
 class PackageLayeringTest {
     private static final Path MAIN = Path.of("src", "main", "java", "io", "backplane", "accel");
     private static final Pattern JOCL = Pattern.compile("(?m)^\\s*import\\s+(static\\s+)?org\\.jocl\\.");
@@ -34,6 +37,26 @@ class PackageLayeringTest {
     void joclIsImportedOnlyUnderTheOpenClPackage() throws IOException {
         assertThat(MAIN.resolve("opencl")).isDirectory();
         assertThat(joclUsersOutsideOpenCl(MAIN)).isEmpty();
+    }
+
+    private static final Pattern OTHER_ACCEL = Pattern.compile("(?m)^\\s*import\\s+(static\\s+)?io\\.backplane\\.accel\\.(?!vdf\\.)");
+
+    @Test
+    void theVdfPackageImportsNoOtherAccelPackage() throws IOException {
+        try (Stream<Path> files = Files.list(MAIN.resolve("vdf"))) {
+            List<Path> offenders = files.filter(f -> f.toString().endsWith(".java"))
+                    .filter(f -> {
+                        try {
+                            return OTHER_ACCEL.matcher(Files.readString(f)).find();
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(f.toString(), e);
+                        }
+                    })
+                    .toList();
+            assertThat(offenders).isEmpty();
+        }
+        assertThat(MAIN.resolve("vdf/VdfProof.java")).exists();
+        assertThat(MAIN.resolve("VdfProof.java")).doesNotExist();
     }
 
     @Test

@@ -1,8 +1,8 @@
 package io.backplane.accel.bench;
 
 import io.backplane.accel.AccelBackend;
-import io.backplane.accel.VdfOutput;
-import io.backplane.accel.VdfProof;
+import io.backplane.accel.vdf.VdfOutput;
+import io.backplane.accel.vdf.VdfProof;
 import io.backplane.accel.bls.BlsCpu;
 import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.accel.ed25519.Ed25519Item;

@@ -1,7 +1,7 @@
 package io.backplane.accel.cpu;
 
 import io.backplane.accel.AccelBackend;
-import io.backplane.accel.VdfProof;
+import io.backplane.accel.vdf.VdfProof;
 import io.backplane.accel.bls.BlsAggregateVerifyInput;
 import io.backplane.accel.bls.BlsCpu;
 import io.backplane.accel.bls.BlsFastAggregateInput;

@@ -2,7 +2,7 @@ package io.backplane.accel.opencl;
 
 import io.backplane.accel.AccelBackend;
 import io.backplane.accel.AccelOp;
-import io.backplane.accel.VdfProof;
+import io.backplane.accel.vdf.VdfProof;
 import io.backplane.accel.bls.BlsAggregateVerifyInput;
 import io.backplane.accel.bls.BlsFastAggregateInput;
 import io.backplane.accel.opencl.bls.BlsG1OpenCl;

@@ -1,7 +1,5 @@
 package io.backplane.accel.vdf;
 
-import io.backplane.accel.VdfOutput;
-import io.backplane.accel.VdfProof;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.backplane.accel.TestVectors;
-import io.backplane.accel.VdfOutput;
-import io.backplane.accel.VdfProof;
+import io.backplane.accel.vdf.VdfOutput;
+import io.backplane.accel.vdf.VdfProof;
 import io.backplane.accel.cpu.CpuBackend;
 import io.backplane.accel.vdf.Rsa2048;
 import io.backplane.accel.vdf.Wesolowski;

@@ -1,6 +1,5 @@
-package io.backplane.accel;
+package io.backplane.accel.vdf;
 
-import io.backplane.accel.vdf.Wesolowski;
 import java.math.BigInteger;
 
 /**
