@@ -18,18 +18,22 @@ import org.objectweb.asm.FieldVisitor;
 import org.junit.jupiter.api.Test;
 
 /**
- * Reads the compiled consensus core and simulator class files (ASM) and fails on a reference to a transport,
- * device or token class (Netty, Vert.x, JOCL, PKCS#11), or on anything non-deterministic inside protocol code
- * (STYLE.md §3, §11; DESIGN.md §4 "pure"): ambient clocks and sleeps, unseeded or secure randomness
- * ({@code SecureRandom}, {@code ThreadLocalRandom}, {@code Math.random}, random UUIDs), files and sockets
+ * Reads the compiled consensus core's class files (ASM) and fails on a reference to a transport, device, token,
+ * storage or node class (Netty, Vert.x, JOCL, PKCS#11, RocksDB, blst, accel-kernels, hsm-keystore, the plugin host),
+ * or on anything non-deterministic (STYLE.md §3, §11; DESIGN.md §4 "pure"): ambient clocks and sleeps
+ * ({@code java.time} as a whole), any randomness, seeded or not ({@code Random}, {@code SplittableRandom},
+ * {@code SecureRandom}, {@code ThreadLocalRandom}, {@code Math.random}, random UUIDs), files and sockets
  * ({@code java.io} files and streams, {@code java.nio.file}, channels, {@code java.net}), threads, executors and
- * parallel streams, the environment and system properties, identity hash codes. The BLS adapters in
- * {@code consensus/crypto} ({@code BlsSignatureScheme}, {@code AcceleratedBls}) call accel-kernels, whose batch
- * verification draws random scalars and runs in parallel: that is outside the core (it decides only "valid or not",
- * the same answer on every node), so they are checked for the transport/device/token rule only.
+ * parallel streams, the environment and system properties, identity hash codes. The simulation module runs the same
+ * scan over its own classes ({@link #scan(Path, boolean)} with {@code core = false}: seeded randomness and
+ * {@code java.time} allowed, everything else the same). Maven's enforcer forbids the dependencies themselves.
  */
-class CoreLayeringTest {
-    private static final List<String> FORBIDDEN_PACKAGES = List.of("io/netty/", "io/vertx/", "org/jocl/", "sun/security/pkcs11/", "iaik/pkcs/");
+public class CoreLayeringTest {
+    private static final List<String> FORBIDDEN_PACKAGES = List.of("io/netty/", "io/vertx/", "org/jocl/", "sun/security/pkcs11/", "iaik/pkcs/",
+            "org/rocksdb/", "supranational/", "io/backplane/accel/", "io/backplane/hsm/", "io/backplane/plugin/host/");
+    /** Only the core: no randomness at all (the simulation's seeded {@code Random} is fine) and no time types. */
+    private static final List<String> CORE_ONLY_TYPES = List.of("java/util/Random", "java/util/SplittableRandom", "java/time/",
+            "java/util/random/");
     /** Types the pure core may not name at all: a name ending in '/' is a whole package, any other one exact type (and its nested types). */
     private static final List<String> IMPURE_TYPES = List.of("java/security/SecureRandom", "java/util/concurrent/", "java/io/File",
             "java/io/FileInputStream", "java/io/FileOutputStream", "java/io/FileReader", "java/io/FileWriter", "java/io/FileDescriptor",
@@ -52,20 +56,19 @@ class CoreLayeringTest {
             "java/util/Set.parallelStream", "java/util/stream/");
     /** The stream calls that make a pipeline parallel (other stream calls are fine). */
     private static final List<String> PARALLEL = List.of(".parallel(", ".parallelStream(");
-    /** Adapters outside the pure core (see the class comment). */
-    private static final List<String> ADAPTERS = List.of("io/backplane/node/consensus/crypto/BlsSignatureScheme", "io/backplane/node/consensus/crypto/AcceleratedBls");
 
-    record Finding(String clazz, String what) {
+    public record Finding(String clazz, String what) {
     }
 
-    static List<Finding> scan(Path root) throws IOException {
+    /** The core's rules ({@code core}) or the simulation's (seeded randomness and time types allowed). */
+    public static List<Finding> scan(Path root, boolean core) throws IOException {
         List<Finding> findings = new ArrayList<>();
         try (Stream<Path> files = Files.walk(root)) {
             for (Path p : files.filter(f -> f.toString().endsWith(".class")).toList()) {
                 try (InputStream in = Files.newInputStream(p)) {
                     ClassReader reader = new ClassReader(in);
                     String name = reader.getClassName();
-                    boolean pure = ADAPTERS.stream().noneMatch(name::startsWith);
+                    boolean pure = true;
                     reader.accept(new ClassVisitor(Opcodes.ASM9) {
                         void ref(String s) {
                             if (s == null) {
@@ -80,6 +83,11 @@ class CoreLayeringTest {
                                 return;
                             }
                             for (String bad : IMPURE_TYPES) {
+                                if (names(s, bad)) {
+                                    findings.add(new Finding(name, s));
+                                }
+                            }
+                            for (String bad : core ? CORE_ONLY_TYPES : List.<String>of()) {
                                 if (names(s, bad)) {
                                     findings.add(new Finding(name, s));
                                 }
@@ -151,19 +159,17 @@ class CoreLayeringTest {
     }
 
     @Test
-    void consensusCoreAndSimulatorUseNoTransportDeviceTokenClockOrUnseededRandom() throws IOException {
+    void consensusCoreUsesNoTransportDeviceTokenStorageClockThreadOrRandomness() throws IOException {
         Path classes = Path.of("target", "classes", "io", "backplane", "node");
         assertThat(classes.resolve("consensus")).isDirectory();
-        List<Finding> findings = new ArrayList<>(scan(classes.resolve("consensus")));
-        findings.addAll(scan(classes.resolve("sim")));
-        assertThat(findings).isEmpty();
+        assertThat(scan(classes.resolve("consensus"), true)).isEmpty();
     }
 
     @Test
     void theCheckFindsWhatItLooksFor() throws IOException {
         // This test class itself is not protocol code; a probe class that sleeps shows the scanner sees calls.
         Path probe = Path.of("target", "test-classes", "io", "backplane", "node", "consensus");
-        assertThat(scan(probe)).extracting(Finding::what).contains("java/lang/Thread.sleep(J)V");
+        assertThat(scan(probe, true)).extracting(Finding::what).contains("java/lang/Thread.sleep(J)V");
     }
 
     @Test
@@ -178,7 +184,7 @@ class CoreLayeringTest {
     @Test
     void theCheckFindsEveryKindOfNonDeterminism() throws IOException {
         Path probe = Path.of("target", "test-classes", "io", "backplane", "node", "consensus");
-        List<String> found = scan(probe).stream().filter(f -> f.clazz().endsWith("ImpureProbe")).map(Finding::what).toList();
+        List<String> found = scan(probe, true).stream().filter(f -> f.clazz().endsWith("ImpureProbe")).map(Finding::what).toList();
         assertThat(found).anyMatch(w -> w.contains("java/security/SecureRandom"));
         assertThat(found).anyMatch(w -> w.contains("java/util/concurrent/ThreadLocalRandom"));
         assertThat(found).anyMatch(w -> w.contains("java/nio/file/Files"));
@@ -189,6 +195,27 @@ class CoreLayeringTest {
         assertThat(found).anyMatch(w -> w.startsWith("java/lang/System.getenv"));
         assertThat(found).anyMatch(w -> w.startsWith("java/lang/System.identityHashCode"));
         assertThat(found).as("a sequential stream is fine").noneMatch(w -> w.contains(".sum("));
+    }
+
+    @Test
+    void theCoreMayNotUseEvenSeededRandomnessOrTimeTypesAndNoSocketsWhileTheSimulationMayUseTheFormer() throws IOException {
+        Path probe = Path.of("target", "test-classes", "io", "backplane", "node", "consensus");
+        List<String> core = scan(probe, true).stream().filter(f -> f.clazz().endsWith("SeededProbe")).map(Finding::what).toList();
+        assertThat(core).anyMatch(w -> w.contains("java/util/Random"));
+        assertThat(core).anyMatch(w -> w.contains("java/time/Duration"));
+        assertThat(core).anyMatch(w -> w.contains("java/net/Socket"));
+        List<String> sim = scan(probe, false).stream().filter(f -> f.clazz().endsWith("SeededProbe")).map(Finding::what).toList();
+        assertThat(sim).noneMatch(w -> w.contains("java/util/Random") || w.contains("java/time/"));
+        assertThat(sim).as("sockets stay forbidden in the simulation").anyMatch(w -> w.contains("java/net/Socket"));
+    }
+
+    /** Seeded randomness and time types: forbidden in the core, allowed in the simulation; a socket: forbidden in both. */
+    static final class SeededProbe {
+        long draw() throws IOException {
+            try (java.net.Socket s = new java.net.Socket()) {
+                return new java.util.Random(7).nextLong() + java.time.Duration.ofMillis(3).toMillis() + s.getLocalPort();
+            }
+        }
     }
 
     /** Only here so the scanner has something to find. */
