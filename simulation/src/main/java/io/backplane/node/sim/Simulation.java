@@ -520,23 +520,33 @@ public final class Simulation {
         }
 
         @Override
-        public List<Block> blocks() {
-            return inner.blocks();
+        public void saveCommitted(List<Block> blocks, long firstHeight) {
+            inner.saveCommitted(blocks, firstHeight);
         }
 
         @Override
-        public Optional<QuorumCert> highQc() {
-            return inner.highQc();
+        public void pruneBelow(long height) {
+            inner.pruneBelow(height);
         }
 
         @Override
-        public Optional<TimeoutCert> highTc() {
-            return inner.highTc();
+        public List<Block> committedRange(long fromHeight, long toHeight) {
+            return inner.committedRange(fromHeight, toHeight);
+        }
+
+        @Override
+        public java.util.OptionalLong committedHeight(BlockId id) {
+            return inner.committedHeight(id);
         }
 
         @Override
         public Optional<TimeoutMsg> ownTimeout() {
             return inner.ownTimeout();
+        }
+
+        @Override
+        public Snapshot load() {
+            return inner.load();
         }
     }
 
@@ -619,7 +629,7 @@ public final class Simulation {
         byte[] payload = ("conflict/" + rng.nextLong()).getBytes(StandardCharsets.US_ASCII);
         // The conflicting block carries the schedule its own chain calls for, so that only the voting rules can stop it.
         List<Integer> schedule = rollback && epochs != null
-                ? node.rm.scheduleChain().expected(b.round(), Block.genesis(EPOCH), parent).orElse(List.of()) : b.nextSchedule();
+                ? node.rm.view().expectedSchedule(b.round(), Block.genesis(EPOCH), parent).orElse(List.of()) : b.nextSchedule();
         Block other = new Block(EPOCH, b.round(), parent, payload, node.index, Math.max(b.timestampMs(), 0), schedule, new byte[0]);
         other = other.withSignature(keys[node.index].sign(SigningMessages.proposal(EPOCH, other.round(), other.id())));
         Proposal conflicting = new Proposal(other, honest.tc());
@@ -881,15 +891,15 @@ public final class Simulation {
             }
             RoundManager rm = i.rm;
             long signed = signedUpTo.getOrDefault(i.index, 0L);
-            if (rm.safetyRules().data().lastVotedRound() < signed) {
+            if (rm.view().lastVotedRound() < signed) {
                 violation("validator " + i.index + " has signed up to round " + signed + " but its safety rules know only round "
-                        + rm.safetyRules().data().lastVotedRound() + " (safety data lost or not restored)");
+                        + rm.view().lastVotedRound() + " (safety data lost or not restored)");
             }
             if (rm.counter("safety.conflicting-commit") > 0) {
                 violation("validator " + i.index + " was asked to commit a block that does not extend its committed chain");
             }
-            if (!genuineQc(rm.highQc()) || (rm.blockTree().highTc() != null && !genuineTc(rm.blockTree().highTc()))) {
-                violation("validator " + i.index + " holds a high QC or TC that is not a quorum's: " + rm.highQc() + " / " + rm.blockTree().highTc());
+            if (!genuineQc(rm.highQc()) || (rm.view().highTc() != null && !genuineTc(rm.view().highTc()))) {
+                violation("validator " + i.index + " holds a high QC or TC that is not a quorum's: " + rm.highQc() + " / " + rm.view().highTc());
             }
             if (wrongScheduleBlocks.contains(rm.highQc().blockId())) {
                 violation("validator " + i.index + " holds a QC for " + rm.highQc().blockId() + ", which carries a wrong next-epoch schedule");

@@ -11,4 +11,11 @@ public sealed interface ConsensusEvent {
     /** The round timer armed for {@code round} (arming number {@code generation}) fired. */
     record RoundTimeout(long round, long generation) implements ConsensusEvent {
     }
+
+    /**
+     * The ledger took blocks off the {@link LedgerHandoff} (posted by the node's executor thread): committed blocks that
+     * waited for room move on, and the leader may propose again.
+     */
+    record LedgerProgress() implements ConsensusEvent {
+    }
 }

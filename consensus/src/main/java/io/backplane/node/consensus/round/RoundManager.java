@@ -5,14 +5,13 @@ import io.backplane.node.consensus.crypto.QuorumCrypto;
 import io.backplane.node.consensus.liveness.LeaderSchedule;
 import io.backplane.node.consensus.liveness.Pacemaker;
 import io.backplane.node.consensus.liveness.ProposalValidator;
+import io.backplane.node.consensus.round.ConsensusEvent.LedgerProgress;
 import io.backplane.node.consensus.round.ConsensusEvent.MessageReceived;
 import io.backplane.node.consensus.round.ConsensusEvent.RoundTimeout;
 import io.backplane.node.consensus.safety.CertificateVerifier;
 import io.backplane.node.consensus.safety.SafetyRules;
-import io.backplane.node.consensus.types.Bitmaps;
 import io.backplane.node.consensus.types.Block;
 import io.backplane.node.consensus.types.BlockId;
-import io.backplane.node.consensus.types.ConsensusMessage;
 import io.backplane.node.consensus.types.ConsensusMessage.BlockRequest;
 import io.backplane.node.consensus.types.ConsensusMessage.BlockResponse;
 import io.backplane.node.consensus.types.ConsensusMessage.Proposal;
@@ -29,35 +28,32 @@ import io.backplane.node.consensus.types.ValidatorSet;
 import io.backplane.node.consensus.types.Vote;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
+import static io.backplane.node.consensus.round.ConsensusCounter.*;
+
 /**
- * One validator's consensus state machine (2-chain HotStuff, DiemBFT v4 / Jolteon style). Fed one
- * {@link ConsensusEvent} at a time by a single thread; it answers through {@link Outbound} and {@link TimerService}
- * and hands commits to the {@link Executor} via the {@link BlockTree}.
- * <ul>
- *   <li>A leader proposes on entering its round, extending its high QC (with the TC when the round was entered by timeout).</li>
- *   <li>A replica checks the proposal (leader, signature, certificates, payload limit, validation plugin), asks
- *       {@link SafetyRules} for a vote and sends it to the next round's leader, which aggregates a quorum into a QC.</li>
- *   <li>On a round timeout, or when more than 1/3 of the stake has timed out, it broadcasts a signed timeout; a
- *       quorum of timeouts aggregates into a TC.</li>
- *   <li>Blocks it lacks are fetched from the peer that referred to them.</li>
- * </ul>
- * Hostile input (bad signatures, wrong rounds, equivocation, unknown blocks, replays, oversized payloads) is rejected
- * and counted under {@code rejected.*} / {@code ignored.*} in {@link #counters()}; it never throws out of {@link #handle}.
+ * One validator's consensus state machine (2-chain HotStuff, DiemBFT v4 / Jolteon style), fed one {@link ConsensusEvent}
+ * at a time by a single thread. Its handlers below follow DESIGN.md §4: a leader proposes on entering its round; a
+ * replica checks a proposal and votes through {@link SafetyRules}; the next leader aggregates votes into a QC; a node
+ * that gives up on a round broadcasts a timeout and a quorum of timeouts forms a TC; a QC on a child made in the next
+ * round commits the parent (2-chain) and committed blocks go to the {@link LedgerHandoff}; blocks it lacks are fetched.
+ * The jobs around the handlers are its collaborators: {@link VoteAggregator}, {@link TimeoutAggregator},
+ * {@link CertificateChecks}, {@link BlockSync}, {@link LeaderSource}, {@link LedgerFeed} and the {@link BlockTree}.
+ * It talks to the world only through {@link Outbound}, {@link TimerService}, {@link TimeSource}, {@link PayloadSource},
+ * {@link BlockStore}, {@link LedgerHandoff} and {@link ConsensusMetrics}; build it with {@link #builder}.
+ * Hostile input (bad signatures, wrong rounds, equivocation, unknown blocks, replays, oversized payloads) is rejected and
+ * counted ({@link ConsensusCounter}); it never throws out of {@link #handle}.
  */
 public final class RoundManager {
-    private static final int MAX_STASHED = 256;
     /** Most rounds ahead of its own a node accepts a proposal, vote or timeout for (more is dropped before any check). */
     static final long MAX_ROUNDS_AHEAD = 1000;
 
@@ -66,39 +62,42 @@ public final class RoundManager {
     private final ValidatorSet validators;
     private final QuorumCrypto crypto;
     private final SafetyRules safety;
-    private final LeaderSchedule leaders;
+    private final LeaderSource leaders;
     private final ProposalValidator validator;
     private final Outbound out;
     private final TimerService timers;
-    private final LongSupplier clockMs;
+    private final TimeSource clock;
     private final PayloadSource payloads;
     private final BlockStore store;
+    private final LedgerHandoff ledger;
     private final ConsensusConfig config;
+    private final Block genesis;
     private final BlockTree tree;
     private final Pacemaker pacemaker;
-    private final Block genesis;
-    /** Committed leader schedules; null when the fixed {@link LeaderSchedule} decides (no schedule epochs). */
-    private final ScheduleChain schedules;
-
-    private final Map<String, Long> counters = new TreeMap<>();
-    private final Map<Long, Map<Integer, Vote>> votesByRound = new HashMap<>();
-    private final Map<Long, Map<BlockId, BitSet>> doneQcs = new HashMap<>();
-    private final Map<Long, Map<Integer, TimeoutMsg>> timeoutsByRound = new HashMap<>();
-    private final Map<Long, BlockId> proposalSeen = new HashMap<>();
-    private final Map<BlockId, List<MessageReceived>> waitingForParent = new HashMap<>();
-    private final Map<BlockId, QuorumCert> pendingQcs = new HashMap<>();
-    private final Map<BlockId, Long> fetchAskedAtRound = new HashMap<>();
-    private final Map<Integer, Long> syncSentAtRound = new HashMap<>();
-    /** Vote signatures checked ahead in one batch by {@link #handleAll}; consumed as each vote is handled. */
-    private final Map<Vote, Boolean> preVerified = new IdentityHashMap<>();
-    /** The safety rules' certificate verifier: its cache holds only certificates it checked itself. */
-    private final CertificateVerifier certs;
+    private final CountingMetrics totals = new CountingMetrics();
+    private final ConsensusMetrics metrics;
+    private final CertificateChecks certs;
+    private final VoteAggregator votes;
+    private final TimeoutAggregator timeouts;
+    private final BlockSync sync;
+    private LedgerFeed feed;
     private final Deque<MessageReceived> selfQueue = new ArrayDeque<>();
+    /** The first proposal seen per round (a second, different one is equivocation). */
+    private final Map<Long, BlockId> proposalSeen = new HashMap<>();
+    private final View view = new View();
     private TimeoutMsg myTimeout;
     private boolean timedOut;
     private long timerGeneration;
+    /** The round whose proposal was held back because the ledger hand-off was full (-1: none). */
+    private long heldBackRound = -1;
     private boolean started;
 
+    /** The builder: the validator, its keys' rules and crypto here; the world's interfaces on the builder. */
+    public static Builder builder(int self, ValidatorSet validators, QuorumCrypto crypto, SafetyRules safety) {
+        return new Builder(self, validators, crypto, safety);
+    }
+
+    /** As {@link #builder}, with a fixed {@link LeaderSchedule} and every block executed at once by {@code executor}. */
     public RoundManager(int self, ValidatorSet validators, QuorumCrypto crypto, SafetyRules safety, LeaderSchedule leaders,
                         ProposalValidator validator, Outbound out, TimerService timers, LongSupplier clockMs,
                         PayloadSource payloads, Executor executor, BlockStore store, ConsensusConfig config) {
@@ -106,69 +105,96 @@ public final class RoundManager {
     }
 
     /**
-     * As above; with {@code epochs} non-null the leaders come from committed schedules ({@link ScheduleChain}) and
-     * {@code leaders} is not used.
+     * As {@link #builder}; with {@code epochs} non-null the leaders come from committed schedules ({@link ScheduleChain})
+     * and {@code leaders} is not used; every committed block is executed at once by {@code executor}
+     * ({@link LedgerHandoff#direct}).
      */
     public RoundManager(int self, ValidatorSet validators, QuorumCrypto crypto, SafetyRules safety, LeaderSchedule leaders,
                         ProposalValidator validator, Outbound out, TimerService timers, LongSupplier clockMs,
                         PayloadSource payloads, Executor executor, BlockStore store, ConsensusConfig config, EpochConfig epochs) {
-        if (!validators.contains(self)) {
-            throw new IllegalArgumentException("validator index " + self + " is not in a set of " + validators.size());
+        this(legacy(builder(self, validators, crypto, safety), leaders, epochs).proposalValidator(validator).outbound(out).timers(timers)
+                .clock(clockMs::getAsLong).payloads(payloads).ledger(LedgerHandoff.direct(executor)).blockStore(store).config(config));
+    }
+
+    private static Builder legacy(Builder b, LeaderSchedule leaders, EpochConfig epochs) {
+        return epochs == null ? b.leaders(leaders) : b.scheduleEpochs(epochs);
+    }
+
+    private RoundManager(Builder b) {
+        if (!b.validators.contains(b.self)) {
+            throw new IllegalArgumentException("validator index " + b.self + " is not in a set of " + b.validators.size());
         }
-        this.self = self;
-        this.epoch = validators.epoch();
-        this.validators = validators;
-        this.crypto = crypto;
-        this.safety = safety;
-        this.certs = safety.certificates();
-        if (certs.epoch() != epoch || certs.validators().size() != validators.size()) {
-            throw new IllegalArgumentException("the safety rules verify certificates of epoch " + certs.epoch() + " (" + certs.validators().size()
+        this.self = b.self;
+        this.epoch = b.validators.epoch();
+        this.validators = b.validators;
+        this.crypto = b.crypto;
+        this.safety = b.safety;
+        CertificateVerifier verifier = safety.certificates();
+        if (verifier.epoch() != epoch || verifier.validators().size() != validators.size()) {
+            throw new IllegalArgumentException("the safety rules verify certificates of epoch " + verifier.epoch() + " (" + verifier.validators().size()
                     + " validators), the round manager runs epoch " + epoch + " (" + validators.size() + ")");
         }
-        this.leaders = leaders;
-        this.validator = validator;
-        this.out = out;
-        this.timers = timers;
-        this.clockMs = clockMs;
-        this.payloads = payloads;
-        this.store = store;
-        this.config = config;
         this.genesis = Block.genesis(epoch);
-        this.tree = new BlockTree(genesis, executor);
+        this.leaders = b.leaderSchedule != null ? LeaderSource.fixed(epoch, b.leaderSchedule)
+                : LeaderSource.committed(b.epochs, validators, genesis);
+        this.validator = b.validator;
+        this.out = b.out;
+        this.timers = b.timers;
+        this.clock = b.clock;
+        this.payloads = b.payloads;
+        this.store = b.store;
+        this.ledger = b.ledger;
+        this.config = b.config;
+        ConsensusMetrics external = b.metrics;
+        this.metrics = new ConsensusMetrics() {
+            @Override
+            public void count(ConsensusCounter counter, long n) {
+                totals.count(counter, n);
+                external.count(counter, n);
+            }
+
+            @Override
+            public void roundEntered(long round, boolean byQc) {
+                external.roundEntered(round, byQc);
+            }
+
+            @Override
+            public void committed(Block block, long height) {
+                external.committed(block, height);
+            }
+        };
+        this.tree = new BlockTree(genesis, (block, height) -> { });
         this.pacemaker = new Pacemaker(config.baseRoundTimeoutMs(), config.maxBackoffExponent());
-        this.schedules = epochs == null ? null : new ScheduleChain(epochs, validators, genesis);
+        this.certs = new CertificateChecks(verifier, metrics);
+        this.votes = new VoteAggregator(epoch, validators, crypto);
+        this.timeouts = new TimeoutAggregator(epoch, validators, crypto);
+        this.sync = new BlockSync(self, out, config, metrics);
     }
 
-    /** The leader of {@code round} for a block extending {@code parent} (the parent matters only with schedule epochs). */
-    private OptionalInt leaderOf(long round, BlockId parent) {
-        return schedules == null ? leaders.leader(epoch, round) : schedules.leader(round, parent);
-    }
-
-    private void inserted0(Block b) {
-        if (schedules != null) {
-            schedules.inserted(b, tree.get(b.parentId()));
-        }
-    }
+    // ---- start and events ---------------------------------------------------------------------------------------
 
     /**
-     * Restores the blocks and high QC from the {@link BlockStore} (after a restart) and enters the round after the
-     * highest QC. Call once, before any event.
+     * Restores what the {@link BlockStore} kept (after a restart), hands the ledger the committed blocks it has not taken,
+     * and enters the round after the highest certificate. Call once, before any event (the first event calls it).
      */
     public void start() {
         if (started) {
             return;
         }
         started = true;
-        List<Block> saved = new ArrayList<>(store.blocks());
-        saved.sort(Comparator.comparingLong(Block::round));
-        for (Block b : saved) {
+        BlockStore.Snapshot saved = store.load();
+        feed = new LedgerFeed(ledger, store, 0);
+        List<Block> replay = new ArrayList<>(store.committedRange(1, saved.committedHeight()));
+        replay.addAll(saved.uncommitted());
+        replay.sort(Comparator.comparingLong(Block::round));
+        for (Block b : replay) {
             if (tree.insert(b) == BlockTree.InsertResult.INSERTED) {
-                inserted0(b);
+                leaders.inserted(b, tree.get(b.parentId()));
                 applyQc(b.parentQc());
             }
         }
-        store.highQc().filter(qc -> tree.contains(qc.blockId())).ifPresent(this::applyQc);
-        store.highTc().ifPresent(tree::updateHighTc);
+        saved.highQc().filter(qc -> tree.contains(qc.blockId())).ifPresent(this::applyQc);
+        saved.highTc().ifPresent(tree::updateHighTc);
         long tcNext = tree.highTc() == null ? 0 : tree.highTc().round() + 1;
         advance(Math.max(1, Math.max(tree.highQc().round() + 1, tcNext)), tree.highQc().round() + 1 >= tcNext);
         drain();
@@ -199,30 +225,13 @@ public final class RoundManager {
                 }
             }
         }
-        if (batch.size() > 1) {
-            try {
-                int[] signers = new int[batch.size()];
-                List<byte[]> messages = new ArrayList<>(batch.size());
-                List<byte[]> signatures = new ArrayList<>(batch.size());
-                for (int i = 0; i < signers.length; i++) {
-                    signers[i] = batch.get(i).voter();
-                    messages.add(batch.get(i).signedMessage());
-                    signatures.add(batch.get(i).signature());
-                }
-                boolean[] ok = crypto.verifyEach(signers, messages, signatures);
-                for (int i = 0; i < ok.length; i++) {
-                    preVerified.put(batch.get(i), ok[i]);
-                }
-            } catch (CodecException | IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException e) {
-                preVerified.clear(); // a malformed vote spoiled the batch: each vote is checked alone below
-            }
-        }
+        votes.preVerify(batch);
         try {
             for (ConsensusEvent e : events) {
                 handle(e);
             }
         } finally {
-            preVerified.clear();
+            votes.clearPreVerified();
         }
     }
 
@@ -237,17 +246,18 @@ public final class RoundManager {
             switch (event) {
                 case RoundTimeout t -> onRoundTimeout(t);
                 case MessageReceived m -> onMessage(m);
+                case LedgerProgress p -> onLedgerProgress();
             }
         } catch (BlockTree.ConflictingCommitException e) {
-            count("safety.conflicting-commit");
+            count(SAFETY_CONFLICTING_COMMIT);
         } catch (CodecException | IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException e) {
-            count("rejected.malformed");
+            count(REJECTED_MALFORMED);
         }
     }
 
     private void onMessage(MessageReceived m) {
         if (!validators.contains(m.from())) {
-            count("rejected.unknown-sender");
+            count(REJECTED_UNKNOWN_SENDER);
             return;
         }
         switch (m.message()) {
@@ -260,144 +270,71 @@ public final class RoundManager {
         }
     }
 
-    // ---- rounds ----------------------------------------------------------------------------------------------
+    // ---- rounds and proposing -------------------------------------------------------------------------------------
 
     private void advance(long round, boolean byQc) {
         if (!pacemaker.advanceTo(round, byQc)) {
             return;
         }
-        count(byQc ? "rounds.by-qc" : "rounds.by-tc");
+        count(byQc ? ROUNDS_BY_QC : ROUNDS_BY_TC);
+        metrics.roundEntered(round, byQc);
         timedOut = false;
         myTimeout = null;
         long keepFrom = round - 2;
-        votesByRound.keySet().removeIf(r -> r < keepFrom);
-        doneQcs.keySet().removeIf(r -> r < keepFrom);
-        timeoutsByRound.keySet().removeIf(r -> r < keepFrom);
+        votes.pruneBelow(keepFrom);
+        timeouts.pruneBelow(keepFrom);
         proposalSeen.keySet().removeIf(r -> r < keepFrom);
-        pendingQcs.values().removeIf(q -> q.round() <= tree.committedRound());
-        if (schedules != null) {
-            schedules.pruneBelow(tree.root().id(), tree.root().round());
-        }
-        // Stashed proposals of past rounds can no longer get our vote; their blocks come back through fetches.
-        waitingForParent.values().forEach(list -> list.removeIf(m -> m.message() instanceof Proposal p && p.block().round() < round));
-        waitingForParent.values().removeIf(List::isEmpty);
+        sync.enteredRound(round, tree.committedRound());
+        leaders.pruneBelow(tree.root());
         // After a restart in a round we already timed out of: resend that exact timeout (a new one would be refused).
         store.ownTimeout().filter(t -> t.round() == round && t.signature().length > 0).ifPresent(t -> myTimeout = t);
         armTimer();
-        OptionalInt leader = leaderOf(round, tree.highQc().blockId());
+        OptionalInt leader = leaders.leader(round, tree.highQc().blockId());
         if (leader.isEmpty()) {
-            count("abstain.leader-undecided");
+            count(ABSTAIN_LEADER_UNDECIDED);
         } else if (leader.getAsInt() == self) {
             propose(round);
         }
-    }
-
-    private void armTimer() {
-        timers.schedule(pacemaker.currentTimeoutMs(), new RoundTimeout(pacemaker.round(), ++timerGeneration));
-    }
-
-    private void onRoundTimeout(RoundTimeout t) {
-        if (t.round() != pacemaker.round() || t.generation() != timerGeneration) {
-            return;
-        }
-        localTimeout();
-        retryFetches();
-        armTimer();
-    }
-
-    /** Asks again, from another signer each time, for blocks that certificates we hold point at. */
-    private void retryFetches() {
-        int asked = 0;
-        for (QuorumCert qc : List.copyOf(pendingQcs.values())) {
-            if (asked++ == 4) {
-                break;
-            }
-            BitSet s = qc.signerSet();
-            int pick = (int) Math.floorMod(pacemaker.round() + timerGeneration, (long) Math.max(1, s.cardinality()));
-            int signer = s.nextSetBit(0);
-            for (int k = 0; k < pick; k++) {
-                signer = s.nextSetBit(signer + 1);
-            }
-            fetchAskedAtRound.remove(qc.blockId());
-            fetch(qc.blockId(), signer);
-        }
-    }
-
-    private void localTimeout() {
-        long round = pacemaker.round();
-        timedOut = true;
-        if (myTimeout == null || myTimeout.round() != round) {
-            Optional<TimeoutMsg> t = signTimeout(round);
-            if (t.isEmpty()) {
-                count("timeout.refused");
-                return;
-            }
-            myTimeout = t.get();
-            store.saveOwnTimeout(myTimeout);
-            count("timeouts.signed");
-        }
-        Map<Integer, TimeoutMsg> mine = timeoutsByRound.get(round);
-        if (mine == null || !mine.containsKey(self)) {
-            selfQueue.add(new MessageReceived(self, new Timeout(myTimeout)));
-        }
-        out.broadcast(new Timeout(myTimeout));
-    }
-
-    /**
-     * Signs this round's timeout. What it will sign (round, high QC, TC) is saved <em>before</em> signing: after a crash
-     * between the signature and the save, the restarted node signs those very bytes again (the guard returns the same
-     * signature) instead of a timeout with a changed high QC, which the guard would refuse.
-     */
-    private Optional<TimeoutMsg> signTimeout(long round) {
-        Optional<TimeoutMsg> saved = store.ownTimeout().filter(x -> x.round() == round);
-        if (saved.isPresent()) {
-            Optional<TimeoutMsg> again = safety.timeout(round, saved.get().highQc(), saved.get().highTc());
-            if (again.isPresent()) {
-                count("timeouts.resigned");
-                return again;
-            }
-        }
-        TimeoutCert tc = tree.highTc() != null && tree.highTc().round() == round - 1 ? tree.highTc() : null;
-        store.saveOwnTimeout(new TimeoutMsg(epoch, round, tree.highQc(), tc, self, new byte[0]));
-        return safety.timeout(round, tree.highQc(), tc);
     }
 
     private void propose(long round) {
         QuorumCert qc = tree.highQc();
         TimeoutCert tc = tree.highTc() != null && tree.highTc().round() == round - 1 ? tree.highTc() : null;
         if (qc.round() + 1 != round && tc == null) {
-            count("propose.no-justification");
+            count(PROPOSE_NO_JUSTIFICATION);
             return;
         }
         if (tc != null && qc.round() < tc.highQc().round()) {
             // Voters would refuse a block below the TC's highest QC; we are still fetching that QC's block.
-            count("propose.behind-tc");
+            count(PROPOSE_BEHIND_TC);
+            return;
+        }
+        if (feed.full()) {
+            // Back-pressure: the ledger has not taken what committed. No new blocks from us; we keep voting.
+            heldBackRound = round;
+            count(PROPOSE_LEDGER_FULL);
             return;
         }
         Block parent = tree.get(qc.blockId());
-        long ts = Math.max(clockMs.getAsLong(), parent.timestampMs());
-        List<Integer> nextSchedule = List.of();
-        if (schedules != null) {
-            Optional<List<Integer>> s = schedules.expected(round, parent, qc);
-            if (s.isEmpty()) {
-                count("abstain.schedule-undecided");
-                return;
-            }
-            nextSchedule = s.get();
+        long ts = Math.max(clock.nowMs(), parent.timestampMs());
+        Optional<List<Integer>> nextSchedule = leaders.nextSchedule(round, parent, qc);
+        if (nextSchedule.isEmpty()) {
+            count(ABSTAIN_SCHEDULE_UNDECIDED);
+            return;
         }
-        Block unsigned = new Block(epoch, round, qc, payloads.nextPayload(round), self, ts, nextSchedule, new byte[0]);
+        Block unsigned = new Block(epoch, round, qc, payloads.nextPayload(round), self, ts, nextSchedule.get(), new byte[0]);
         Optional<byte[]> sig = safety.signProposal(unsigned);
         if (sig.isEmpty()) {
-            count("propose.refused");
+            count(PROPOSE_REFUSED);
             return;
         }
         Proposal p = new Proposal(unsigned.withSignature(sig.get()), tc);
-        count("proposals.made");
+        count(PROPOSALS_MADE);
         out.broadcast(p);
         selfQueue.add(new MessageReceived(self, p));
     }
 
-    // ---- proposals ---------------------------------------------------------------------------------------------
+    // ---- proposals and voting -------------------------------------------------------------------------------------
 
     /**
      * A proposal is checked before anything of it is kept: rounds bounded ahead, the author is the leader, the
@@ -408,44 +345,44 @@ public final class RoundManager {
     private void onProposal(int from, Proposal p, MessageReceived original) {
         Block b = p.block();
         if (b.epoch() != epoch || b.isGenesis()) {
-            count("rejected.wrong-epoch");
+            count(REJECTED_WRONG_EPOCH);
             return;
         }
         if (b.round() > pacemaker.round() + MAX_ROUNDS_AHEAD) {
-            count("rejected.proposal-too-far-ahead");
+            count(REJECTED_PROPOSAL_TOO_FAR_AHEAD);
             return;
         }
         if (b.payloadSize() > config.maxPayloadBytes()) {
-            count("rejected.oversized-payload");
+            count(REJECTED_OVERSIZED_PAYLOAD);
             return;
         }
-        // With schedule epochs the leader depends on the parent's chain: unknown parent, checked when the parent arrives.
-        if (schedules == null || tree.contains(b.parentId())) {
-            OptionalInt leader = leaderOf(b.round(), b.parentId());
+        // With committed schedules the leader depends on the parent's chain: unknown parent, checked when the parent arrives.
+        if (!leaders.needsParent() || tree.contains(b.parentId())) {
+            OptionalInt leader = leaders.leader(b.round(), b.parentId());
             if (leader.isEmpty()) {
-                count("abstain.leader-undecided");
+                count(ABSTAIN_LEADER_UNDECIDED);
                 return;
             }
             if (leader.getAsInt() != b.author()) {
-                count("rejected.not-leader");
+                count(REJECTED_NOT_LEADER);
                 return;
             }
         }
         boolean byQc = b.round() == b.parentQc().round() + 1;
         if (!byQc && (p.tc() == null || p.tc().round() + 1 != b.round())) {
-            count("rejected.unjustified-round");
+            count(REJECTED_UNJUSTIFIED_ROUND);
             return;
         }
         if (!crypto.verify(b.author(), SigningMessages.proposal(epoch, b.round(), b.id()), b.signature())) {
-            count("rejected.bad-signature");
+            count(REJECTED_BAD_SIGNATURE);
             return;
         }
-        if (!verifyQc(b.parentQc())) {
-            count("rejected.bad-qc");
+        if (!certs.qc(b.parentQc())) {
+            count(REJECTED_BAD_QC);
             return;
         }
-        if (p.tc() != null && !verifyTc(p.tc())) {
-            count("rejected.bad-tc");
+        if (p.tc() != null && !certs.tc(p.tc())) {
+            count(REJECTED_BAD_TC);
             return;
         }
         processQc(b.parentQc(), from);
@@ -453,64 +390,62 @@ public final class RoundManager {
             processTc(p.tc(), from);
         }
         if (b.round() < pacemaker.round()) {
-            count("ignored.proposal-not-current-round");
+            count(IGNORED_PROPOSAL_NOT_CURRENT_ROUND);
             sendSync(from);
             return;
         }
         boolean parentKnown = tree.contains(b.parentId());
         if (b.round() > pacemaker.round() && parentKnown) {
             // Its certificates would have brought us to its round had they been enough: nothing to vote for.
-            count("ignored.proposal-not-current-round");
+            count(IGNORED_PROPOSAL_NOT_CURRENT_ROUND);
             return;
         }
         BlockId seen = proposalSeen.putIfAbsent(b.round(), b.id());
         if (seen != null && !seen.equals(b.id())) {
-            count("rejected.equivocating-leader");
+            count(REJECTED_EQUIVOCATING_LEADER);
             return;
         }
         if (!parentKnown) {
             // Round ahead of ours only because the QC's block is being fetched: wait for it (bounded, one per round).
-            stash(b.parentId(), original);
-            fetch(b.parentId(), from);
+            sync.stash(b.parentId(), original);
+            sync.fetch(b.parentId(), from, pacemaker.round());
             return;
         }
         if (seen != null && tree.contains(b.id())) {
-            count("ignored.duplicate-proposal");
+            count(IGNORED_DUPLICATE_PROPOSAL);
             return;
         }
         switch (validator.validate(b)) {
             case REJECT -> {
-                count("rejected.validator");
+                count(REJECTED_VALIDATOR);
                 return;
             }
             case UNDECIDED -> {
-                count("abstain.validator-undecided");
+                count(ABSTAIN_VALIDATOR_UNDECIDED);
                 return;
             }
             case ACCEPT -> {
             }
         }
-        if (schedules != null) {
-            switch (schedules.check(b, tree.get(b.parentId()))) {
-                case MISMATCH -> {
-                    count("rejected.schedule-mismatch");
-                    return;
-                }
-                case UNDECIDED -> {
-                    count("abstain.schedule-undecided");
-                    return;
-                }
-                case OK -> {
-                }
+        switch (leaders.check(b, tree.get(b.parentId()))) {
+            case MISMATCH -> {
+                count(REJECTED_SCHEDULE_MISMATCH);
+                return;
+            }
+            case UNDECIDED -> {
+                count(ABSTAIN_SCHEDULE_UNDECIDED);
+                return;
+            }
+            case OK -> {
             }
         }
         switch (tree.insert(b)) {
             case MISSING_PARENT, STALE -> {
-                count("ignored.stale-proposal");
+                count(IGNORED_STALE_PROPOSAL);
                 return;
             }
             case INVALID -> {
-                count("rejected.bad-structure");
+                count(REJECTED_BAD_STRUCTURE);
                 return;
             }
             case DUPLICATE -> {
@@ -519,13 +454,13 @@ public final class RoundManager {
         }
         Optional<Vote> vote = safety.vote(b, p.tc());
         if (vote.isEmpty()) {
-            count("vote.refused");
+            count(VOTE_REFUSED);
             return;
         }
-        count("votes.cast");
-        OptionalInt next = leaderOf(b.round() + 1, b.id());
+        count(VOTES_CAST);
+        OptionalInt next = leaders.leader(b.round() + 1, b.id());
         if (next.isEmpty()) {
-            count("abstain.leader-undecided");
+            count(ABSTAIN_LEADER_UNDECIDED);
         } else if (next.getAsInt() == self) {
             selfQueue.add(new MessageReceived(self, new VoteMsg(vote.get())));
         } else {
@@ -533,98 +468,63 @@ public final class RoundManager {
         }
     }
 
+    /** A block entered the tree: saved, its schedule state kept, and whatever waited for it (a QC, proposals) resumes. */
     private void inserted(Block b) {
-        inserted0(b);
+        leaders.inserted(b, tree.get(b.parentId()));
         store.saveBlock(b);
-        QuorumCert qc = pendingQcs.remove(b.id());
+        QuorumCert qc = sync.takeAwaitedQc(b.id());
         if (qc != null) {
             applyQc(qc);
             advance(qc.round() + 1, true);
         }
-        List<MessageReceived> waiting = waitingForParent.remove(b.id());
+        List<MessageReceived> waiting = sync.takeWaiting(b.id());
         if (waiting != null) {
             selfQueue.addAll(waiting);
         }
     }
 
-    private void stash(BlockId parent, MessageReceived m) {
-        int total = waitingForParent.values().stream().mapToInt(List::size).sum();
-        if (total >= MAX_STASHED) {
-            count("ignored.stash-full");
-            return;
-        }
-        waitingForParent.computeIfAbsent(parent, k -> new ArrayList<>()).add(m);
-    }
-
-    // ---- votes and QCs -----------------------------------------------------------------------------------------
+    // ---- votes and QCs ----------------------------------------------------------------------------------------------
 
     private void onVote(int from, Vote v) {
         if (v.epoch() != epoch || !validators.contains(v.voter())) {
-            count("rejected.wrong-epoch");
+            count(REJECTED_WRONG_EPOCH);
             return;
         }
         if (v.round() + 1 < pacemaker.round()) {
-            count("ignored.stale-vote");
+            count(IGNORED_STALE_VOTE);
             return;
         }
-        // With schedule epochs, a vote for a block we do not hold yet cannot be routed-checked; it is kept (and verified).
-        if (schedules == null || tree.contains(v.blockId())) {
-            OptionalInt next = leaderOf(v.round() + 1, v.blockId());
+        // With committed schedules, a vote for a block we do not hold yet cannot be routing-checked; it is kept (and verified).
+        if (!leaders.needsParent() || tree.contains(v.blockId())) {
+            OptionalInt next = leaders.leader(v.round() + 1, v.blockId());
             if (next.isEmpty() || next.getAsInt() != self) {
-                count("rejected.vote-not-for-me");
+                count(REJECTED_VOTE_NOT_FOR_ME);
                 return;
             }
         }
         if (v.round() > pacemaker.round() + MAX_ROUNDS_AHEAD) {
-            count("rejected.vote-too-far-ahead");
+            count(REJECTED_VOTE_TOO_FAR_AHEAD);
             return;
         }
-        Map<Integer, Vote> votes = votesByRound.computeIfAbsent(v.round(), r -> new HashMap<>());
-        Vote earlier = votes.get(v.voter());
+        Vote earlier = votes.earlier(v);
         if (earlier != null) {
-            count(earlier.blockId().equals(v.blockId()) ? "ignored.duplicate-vote" : "rejected.equivocating-vote");
+            count(earlier.blockId().equals(v.blockId()) ? IGNORED_DUPLICATE_VOTE : REJECTED_EQUIVOCATING_VOTE);
             return;
         }
-        Boolean checked = preVerified.remove(v);
-        if (!(checked != null ? checked : crypto.verify(v.voter(), v.signedMessage(), v.signature()))) {
-            count("rejected.bad-signature");
+        if (!votes.signatureValid(v)) {
+            count(REJECTED_BAD_SIGNATURE);
             return;
         }
-        count("votes.verified");
+        count(VOTES_VERIFIED);
         if (!tree.contains(v.blockId())) {
             // Kept: a quorum certifies the block even if its proposal has not reached us yet; we fetch it then.
-            count("votes.for-unknown-block");
+            count(VOTES_FOR_UNKNOWN_BLOCK);
         }
-        votes.put(v.voter(), v);
-        Map<BlockId, BitSet> done = doneQcs.computeIfAbsent(v.round(), r -> new HashMap<>());
-        if (done.containsKey(v.blockId())) {
-            return;
+        Optional<QuorumCert> qc = votes.add(v);
+        if (qc.isPresent()) {
+            count(QCS_FORMED);
+            processQc(qc.get(), from);
         }
-        BitSet signers = new BitSet();
-        List<byte[]> sigs = new ArrayList<>();
-        for (int i = 0; i < validators.size(); i++) {
-            Vote x = votes.get(i);
-            if (x != null && x.blockId().equals(v.blockId())) {
-                signers.set(i);
-                sigs.add(x.signature());
-            }
-        }
-        if (!validators.hasQuorum(signers)) {
-            return;
-        }
-        done.put(v.blockId(), signers);
-        QuorumCert qc = new QuorumCert(epoch, v.round(), v.blockId(), Bitmaps.encode(signers, validators.size()), crypto.aggregate(sigs));
-        count("qcs.formed");
-        processQc(qc, from);
-    }
-
-    private boolean verifyQc(QuorumCert qc) {
-        long before = certs.checks();
-        boolean ok = certs.verifyQc(qc);
-        if (certs.checks() > before) {
-            count(ok ? "certs.verified" : "rejected.bad-qc-signature");
-        }
-        return ok;
     }
 
     /**
@@ -640,25 +540,13 @@ public final class RoundManager {
             applyQc(qc);
             advance(qc.round() + 1, true);
         } else {
-            QuorumCert known = pendingQcs.get(qc.blockId());
-            if (known == null && pendingQcs.size() < MAX_STASHED && qc.round() > tree.committedRound()) {
-                pendingQcs.put(qc.blockId(), qc);
-            }
-            count("sync.qc-for-missing-block");
-            fetch(qc.blockId(), from == self ? firstSigner(qc) : from);
+            sync.awaitBlock(qc, tree.committedRound());
+            count(SYNC_QC_FOR_MISSING_BLOCK);
+            sync.fetch(qc.blockId(), from == self ? sync.otherSigner(qc) : from, pacemaker.round());
         }
     }
 
-    private int firstSigner(QuorumCert qc) {
-        BitSet s = qc.signerSet();
-        for (int i = s.nextSetBit(0); i >= 0; i = s.nextSetBit(i + 1)) {
-            if (i != self) {
-                return i;
-            }
-        }
-        return self;
-    }
-
+    /** Takes a QC whose block is here: the high QC (saved when it rises) and the 2-chain commit rule. */
     private void applyQc(QuorumCert qc) {
         if (qc.isGenesis()) {
             return;
@@ -668,46 +556,93 @@ public final class RoundManager {
         if (tree.highQc().round() > before) {
             store.saveHighQc(qc);
         }
-        List<Block> committed = tree.commitWith(qc);
-        if (!committed.isEmpty()) {
-            count("blocks.committed", committed.size());
-        }
+        commit(tree.commitWith(qc));
     }
 
-    // ---- timeouts and TCs --------------------------------------------------------------------------------------
+    // ---- timeouts and TCs ------------------------------------------------------------------------------------------
+
+    private void armTimer() {
+        timers.schedule(pacemaker.currentTimeoutMs(), new RoundTimeout(pacemaker.round(), ++timerGeneration));
+    }
+
+    private void onRoundTimeout(RoundTimeout t) {
+        if (t.round() != pacemaker.round() || t.generation() != timerGeneration) {
+            return;
+        }
+        localTimeout();
+        sync.retry(pacemaker.round(), timerGeneration);
+        armTimer();
+    }
+
+    private void localTimeout() {
+        long round = pacemaker.round();
+        timedOut = true;
+        if (myTimeout == null || myTimeout.round() != round) {
+            Optional<TimeoutMsg> t = signTimeout(round);
+            if (t.isEmpty()) {
+                count(TIMEOUT_REFUSED);
+                return;
+            }
+            myTimeout = t.get();
+            store.saveOwnTimeout(myTimeout);
+            count(TIMEOUTS_SIGNED);
+        }
+        if (!timeouts.has(round, self)) {
+            selfQueue.add(new MessageReceived(self, new Timeout(myTimeout)));
+        }
+        out.broadcast(new Timeout(myTimeout));
+    }
+
+    /**
+     * Signs this round's timeout. What it will sign (round, high QC, TC) is saved <em>before</em> signing: after a crash
+     * between the signature and the save, the restarted node signs those very bytes again (the guard returns the same
+     * signature) instead of a timeout with a changed high QC, which the guard would refuse.
+     */
+    private Optional<TimeoutMsg> signTimeout(long round) {
+        Optional<TimeoutMsg> saved = store.ownTimeout().filter(x -> x.round() == round);
+        if (saved.isPresent()) {
+            Optional<TimeoutMsg> again = safety.timeout(round, saved.get().highQc(), saved.get().highTc());
+            if (again.isPresent()) {
+                count(TIMEOUTS_RESIGNED);
+                return again;
+            }
+        }
+        TimeoutCert tc = tree.highTc() != null && tree.highTc().round() == round - 1 ? tree.highTc() : null;
+        store.saveOwnTimeout(new TimeoutMsg(epoch, round, tree.highQc(), tc, self, new byte[0]));
+        return safety.timeout(round, tree.highQc(), tc);
+    }
 
     private void onTimeout(int from, TimeoutMsg t) {
         if (t.epoch() != epoch || !validators.contains(t.author())) {
-            count("rejected.wrong-epoch");
+            count(REJECTED_WRONG_EPOCH);
             return;
         }
         if (t.highQc().round() >= t.round()) {
-            count("rejected.bad-structure");
+            count(REJECTED_BAD_STRUCTURE);
             return;
         }
         if (t.round() > pacemaker.round() + MAX_ROUNDS_AHEAD) {
-            count("rejected.timeout-too-far-ahead");
+            count(REJECTED_TIMEOUT_TOO_FAR_AHEAD);
             return;
         }
-        Map<Integer, TimeoutMsg> forRound = timeoutsByRound.get(t.round());
-        if (forRound != null && forRound.containsKey(t.author())) {
-            count("ignored.duplicate-timeout");
+        if (timeouts.has(t.round(), t.author())) {
+            count(IGNORED_DUPLICATE_TIMEOUT);
             return;
         }
         if (t.round() < pacemaker.round() - 1) {
-            count("ignored.stale-timeout");
+            count(IGNORED_STALE_TIMEOUT);
             sendSync(from);
             return;
         }
         if (!crypto.verify(t.author(), t.signedMessage(), t.signature())) {
-            count("rejected.bad-signature");
+            count(REJECTED_BAD_SIGNATURE);
             return;
         }
-        if (!verifyQc(t.highQc()) || (t.highTc() != null && !verifyTc(t.highTc()))) {
-            count("rejected.bad-qc");
+        if (!certs.qc(t.highQc()) || (t.highTc() != null && !certs.tc(t.highTc()))) {
+            count(REJECTED_BAD_QC);
             return;
         }
-        count("timeouts.verified");
+        count(TIMEOUTS_VERIFIED);
         processQc(t.highQc(), from);
         if (t.highTc() != null) {
             processTc(t.highTc(), from);
@@ -716,40 +651,17 @@ public final class RoundManager {
             sendSync(from);
             return;
         }
-        forRound = timeoutsByRound.computeIfAbsent(t.round(), r -> new TreeMap<>());
-        forRound.put(t.author(), t);
-        BitSet signers = new BitSet();
-        forRound.keySet().forEach(signers::set);
-        long stake = validators.stakeOf(signers);
+        long stake = timeouts.add(t);
         if (t.round() == pacemaker.round() && !timedOut && stake >= validators.weakQuorumStake()) {
             // More than 1/3 gave up on this round: at least one honest node did, so join it (Bracha-style).
-            count("timeouts.joined");
+            count(TIMEOUTS_JOINED);
             localTimeout();
         }
         if (stake >= validators.quorumStake() && t.round() >= pacemaker.round()) {
-            List<TimeoutCert.Entry> entries = new ArrayList<>();
-            List<byte[]> sigs = new ArrayList<>();
-            QuorumCert highest = null;
-            for (TimeoutMsg x : forRound.values()) {
-                entries.add(new TimeoutCert.Entry(x.author(), x.highQc().round()));
-                sigs.add(x.signature());
-                if (highest == null || x.highQc().round() > highest.round()) {
-                    highest = x.highQc();
-                }
-            }
-            TimeoutCert tc = new TimeoutCert(epoch, t.round(), highest, entries, crypto.aggregate(sigs));
-            count("tcs.formed");
+            TimeoutCert tc = timeouts.certificate(t.round());
+            count(TCS_FORMED);
             processTc(tc, from);
         }
-    }
-
-    private boolean verifyTc(TimeoutCert tc) {
-        long before = certs.checks();
-        boolean ok = certs.verifyTc(tc);
-        if (certs.checks() > before) {
-            count(ok ? "certs.verified" : "rejected.bad-tc-signature");
-        }
-        return ok;
     }
 
     /** A verified TC: process the highest QC it carries, remember it, and enter the round after it. */
@@ -763,45 +675,46 @@ public final class RoundManager {
         advance(tc.round() + 1, false);
     }
 
-    // ---- sync ---------------------------------------------------------------------------------------------------
+    // ---- commit and the ledger hand-off ----------------------------------------------------------------------------
+
+    /** Blocks the 2-chain rule committed (oldest first): saved committed, counted, then handed to the ledger as it has room. */
+    private void commit(List<Block> committed) {
+        if (committed.isEmpty()) {
+            return;
+        }
+        long first = tree.committedHeight() - committed.size() + 1;
+        store.saveCommitted(committed, first);
+        count(BLOCKS_COMMITTED, committed.size());
+        for (int i = 0; i < committed.size(); i++) {
+            metrics.committed(committed.get(i), first + i);
+        }
+        feed.committed(committed, first);
+    }
+
+    private void onLedgerProgress() {
+        feed.flush();
+        long round = pacemaker.round();
+        if (heldBackRound == round && !feed.full() && !timedOut) {
+            heldBackRound = -1;
+            propose(round);
+        }
+    }
+
+    // ---- sync ----------------------------------------------------------------------------------------------------------
 
     private void sendSync(int to) {
-        if (to == self) {
-            return;
-        }
-        Long last = syncSentAtRound.get(to);
-        if (last != null && last == pacemaker.round()) {
-            return;
-        }
-        syncSentAtRound.put(to, pacemaker.round());
-        out.send(to, new Sync(new SyncInfo(tree.highQc(), tree.highTc())));
+        sync.sendSync(to, pacemaker.round(), () -> new SyncInfo(tree.highQc(), tree.highTc()));
     }
 
     private void onSync(int from, SyncInfo info) {
-        if (!verifyQc(info.highQc()) || (info.highTc() != null && !verifyTc(info.highTc()))) {
-            count("rejected.bad-qc");
+        if (!certs.qc(info.highQc()) || (info.highTc() != null && !certs.tc(info.highTc()))) {
+            count(REJECTED_BAD_QC);
             return;
         }
         processQc(info.highQc(), from);
         if (info.highTc() != null) {
             processTc(info.highTc(), from);
         }
-    }
-
-    private void fetch(BlockId id, int from) {
-        if (from == self) {
-            return;
-        }
-        Long asked = fetchAskedAtRound.get(id);
-        if (asked != null && asked == pacemaker.round()) {
-            return;
-        }
-        if (fetchAskedAtRound.size() > 4 * MAX_STASHED) {
-            fetchAskedAtRound.clear();
-        }
-        fetchAskedAtRound.put(id, pacemaker.round());
-        count("sync.block-requests");
-        out.send(from, new BlockRequest(id, config.fetchBatch()));
     }
 
     private void onBlockRequest(int from, BlockRequest r) {
@@ -812,38 +725,20 @@ public final class RoundManager {
         }
     }
 
-    /**
-     * Keeps only the blocks this node must fetch: one a certificate it holds or a proposal it stashed points at (or
-     * one it asked for), and, walking down, each wanted block's parent. Anything else in a response is dropped
-     * unchecked, so a peer cannot make it store blocks nobody certified.
-     */
+    /** Checks and inserts the fetched blocks this node wanted ({@link BlockSync#wanted}), oldest first; asks for what is still missing. */
     private void onBlockResponse(int from, BlockResponse r) {
-        List<Block> byRoundDown = new ArrayList<>(r.blocks());
-        byRoundDown.sort(Comparator.comparingLong(Block::round).reversed());
-        java.util.Set<BlockId> wanted = new java.util.HashSet<>(pendingQcs.keySet());
-        wanted.addAll(waitingForParent.keySet());
-        wanted.addAll(fetchAskedAtRound.keySet());
-        List<Block> blocks = new ArrayList<>();
-        for (Block b : byRoundDown) {
-            if (wanted.contains(b.id()) && !tree.contains(b.id())) {
-                blocks.add(0, b);
-                wanted.add(b.parentId());
-            } else if (!tree.contains(b.id())) {
-                count("ignored.unrequested-block");
-            }
-        }
         Block oldestMissing = null;
-        for (Block b : blocks) {
-            OptionalInt leader = schedules != null && !tree.contains(b.parentId()) ? OptionalInt.of(b.author()) : leaderOf(b.round(), b.parentId());
+        for (Block b : sync.wanted(r, tree::contains)) {
+            OptionalInt leader = leaders.needsParent() && !tree.contains(b.parentId()) ? OptionalInt.of(b.author()) : leaders.leader(b.round(), b.parentId());
             if (b.epoch() != epoch || b.isGenesis() || leader.isEmpty() || leader.getAsInt() != b.author()
                     || !crypto.verify(b.author(), SigningMessages.proposal(epoch, b.round(), b.id()), b.signature())
-                    || !verifyQc(b.parentQc())) {
-                count("rejected.bad-fetched-block");
+                    || !certs.qc(b.parentQc())) {
+                count(REJECTED_BAD_FETCHED_BLOCK);
                 return;
             }
             switch (tree.insert(b)) {
                 case INSERTED -> {
-                    count("sync.blocks-fetched");
+                    count(SYNC_BLOCKS_FETCHED);
                     processQc(b.parentQc(), from);
                     inserted(b);
                 }
@@ -853,7 +748,7 @@ public final class RoundManager {
                     }
                 }
                 case INVALID -> {
-                    count("rejected.bad-fetched-block");
+                    count(REJECTED_BAD_FETCHED_BLOCK);
                     return;
                 }
                 default -> {
@@ -861,28 +756,33 @@ public final class RoundManager {
             }
         }
         if (oldestMissing != null) {
-            fetchAskedAtRound.remove(oldestMissing.parentId());
-            fetch(oldestMissing.parentId(), from);
+            sync.refetch(oldestMissing.parentId(), from, pacemaker.round());
         }
     }
 
-    // ---- views -----------------------------------------------------------------------------------------------
+    // ---- counters and the view -----------------------------------------------------------------------------------------
 
-    private void count(String name) {
-        count(name, 1);
+    private void count(ConsensusCounter c) {
+        metrics.count(c, 1);
     }
 
-    private void count(String name, long n) {
-        counters.merge(name, n, Long::sum);
+    private void count(ConsensusCounter c, long n) {
+        metrics.count(c, n);
     }
 
-    /** Counters by name (rejections, votes, certificates, commits); a copy. */
+    /** This node's state, read-only. */
+    public ConsensusView view() {
+        return view;
+    }
+
+    /** Counter totals by stable name; a copy (as {@link ConsensusView#counters()}). */
     public Map<String, Long> counters() {
-        return new TreeMap<>(counters);
+        return totals.byName();
     }
 
+    /** One counter's total by stable name (as {@link ConsensusView#counter}). */
     public long counter(String name) {
-        return counters.getOrDefault(name, 0L);
+        return totals.get(name);
     }
 
     public int self() {
@@ -905,21 +805,197 @@ public final class RoundManager {
         return tree.highQc();
     }
 
-    /** The leader of {@code round} for a block extending {@code parent}, as this node sees it (empty: undecided). */
-    public OptionalInt leaderFor(long round, BlockId parent) {
-        return leaderOf(round, parent);
+    private final class View implements ConsensusView {
+        @Override
+        public int self() {
+            return self;
+        }
+
+        @Override
+        public long epoch() {
+            return epoch;
+        }
+
+        @Override
+        public long round() {
+            return pacemaker.round();
+        }
+
+        @Override
+        public QuorumCert highQc() {
+            return tree.highQc();
+        }
+
+        @Override
+        public TimeoutCert highTc() {
+            return tree.highTc();
+        }
+
+        @Override
+        public Block committedBlock() {
+            return tree.root();
+        }
+
+        @Override
+        public long committedRound() {
+            return tree.committedRound();
+        }
+
+        @Override
+        public long committedHeight() {
+            return tree.committedHeight();
+        }
+
+        @Override
+        public long handedOffHeight() {
+            return feed == null ? ledger.acceptedHeight() : feed.handedHeight();
+        }
+
+        @Override
+        public boolean proposingPaused() {
+            return feed != null && feed.full();
+        }
+
+        @Override
+        public long lastVotedRound() {
+            return safety.data().lastVotedRound();
+        }
+
+        @Override
+        public boolean holdsBlock(BlockId id) {
+            return tree.contains(id);
+        }
+
+        @Override
+        public int uncommittedCount() {
+            return tree.pendingCount();
+        }
+
+        @Override
+        public OptionalInt leaderFor(long round, BlockId parent) {
+            return leaders.leader(round, parent);
+        }
+
+        @Override
+        public Optional<List<Integer>> expectedSchedule(long round, Block parent, QuorumCert qc) {
+            return leaders.nextSchedule(round, parent, qc);
+        }
+
+        @Override
+        public Map<String, Long> counters() {
+            return totals.byName();
+        }
+
+        @Override
+        public long counter(ConsensusCounter counter) {
+            return totals.get(counter);
+        }
     }
 
-    /** The committed schedules, or null without schedule epochs. */
-    public ScheduleChain scheduleChain() {
-        return schedules;
-    }
+    /**
+     * How a node builds its round manager. Required: {@link #leaders} or {@link #scheduleEpochs}, {@link #outbound},
+     * {@link #timers}, {@link #clock}, {@link #payloads}, {@link #blockStore}, {@link #ledger}; optional:
+     * {@link #proposalValidator} (accept all), {@link #metrics} (none), {@link #config} ({@link ConsensusConfig#defaults()}).
+     */
+    public static final class Builder {
+        private final int self;
+        private final ValidatorSet validators;
+        private final QuorumCrypto crypto;
+        private final SafetyRules safety;
+        private LeaderSchedule leaderSchedule;
+        private EpochConfig epochs;
+        private ProposalValidator validator = ProposalValidator.ACCEPT_ALL;
+        private Outbound out;
+        private TimerService timers;
+        private TimeSource clock;
+        private PayloadSource payloads;
+        private BlockStore store;
+        private LedgerHandoff ledger;
+        private ConsensusMetrics metrics = ConsensusMetrics.NONE;
+        private ConsensusConfig config = ConsensusConfig.defaults();
 
-    public BlockTree blockTree() {
-        return tree;
-    }
+        private Builder(int self, ValidatorSet validators, QuorumCrypto crypto, SafetyRules safety) {
+            this.self = self;
+            this.validators = Objects.requireNonNull(validators, "validators");
+            this.crypto = Objects.requireNonNull(crypto, "crypto");
+            this.safety = Objects.requireNonNull(safety, "safety rules");
+        }
 
-    public SafetyRules safetyRules() {
-        return safety;
+        /** A fixed schedule of (epoch, round): blocks carry no schedule. */
+        public Builder leaders(LeaderSchedule schedule) {
+            this.leaderSchedule = Objects.requireNonNull(schedule, "leader schedule");
+            this.epochs = null;
+            return this;
+        }
+
+        /** Leaders from schedules committed on chain, per schedule epoch ({@link ScheduleChain}). */
+        public Builder scheduleEpochs(EpochConfig epochConfig) {
+            this.epochs = Objects.requireNonNull(epochConfig, "epoch config");
+            this.leaderSchedule = null;
+            return this;
+        }
+
+        public Builder proposalValidator(ProposalValidator v) {
+            this.validator = Objects.requireNonNull(v, "proposal validator");
+            return this;
+        }
+
+        public Builder outbound(Outbound o) {
+            this.out = Objects.requireNonNull(o, "outbound");
+            return this;
+        }
+
+        public Builder timers(TimerService t) {
+            this.timers = Objects.requireNonNull(t, "timers");
+            return this;
+        }
+
+        public Builder clock(TimeSource c) {
+            this.clock = Objects.requireNonNull(c, "clock");
+            return this;
+        }
+
+        public Builder payloads(PayloadSource p) {
+            this.payloads = Objects.requireNonNull(p, "payloads");
+            return this;
+        }
+
+        public Builder blockStore(BlockStore s) {
+            this.store = Objects.requireNonNull(s, "block store");
+            return this;
+        }
+
+        public Builder ledger(LedgerHandoff l) {
+            this.ledger = Objects.requireNonNull(l, "ledger hand-off");
+            return this;
+        }
+
+        public Builder metrics(ConsensusMetrics m) {
+            this.metrics = Objects.requireNonNull(m, "metrics");
+            return this;
+        }
+
+        public Builder config(ConsensusConfig c) {
+            this.config = Objects.requireNonNull(c, "config");
+            return this;
+        }
+
+        /** The round manager; call {@link RoundManager#start()} (or send it an event) before anything else. */
+        public RoundManager build() {
+            StringBuilder missing = new StringBuilder();
+            if (leaderSchedule == null && epochs == null) {
+                missing.append(" leaders");
+            }
+            for (Object[] p : new Object[][] {{out, "outbound"}, {timers, "timers"}, {clock, "clock"}, {payloads, "payloads"},
+                    {store, "blockStore"}, {ledger, "ledger"}}) {
+                if (p[0] == null) {
+                    missing.append(' ').append(p[1]);
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("round manager builder: missing" + missing);
+            }
+            return new RoundManager(this);
+        }
     }
 }

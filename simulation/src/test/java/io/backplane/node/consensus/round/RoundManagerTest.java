@@ -263,7 +263,7 @@ class RoundManagerTest {
         timers.clear();
         rm = build();
         rm.start();
-        assertThat(rm.blockTree().contains(b.id())).isTrue();
+        assertThat(rm.view().holdsBlock(b.id())).isTrue();
         assertThat(rm.round()).isEqualTo(1);
         deliver(1, new Proposal(b, null));
         assertThat(rm.counter("votes.cast")).as("already voted (and timed out) in round 1").isZero();
@@ -370,7 +370,7 @@ class RoundManagerTest {
         }
         assertThat(rm.counter("rejected.equivocating-leader")).isEqualTo(49);
         assertThat(store.blocks()).hasSize(1);
-        assertThat(rm.blockTree().contains(far.id())).isFalse();
+        assertThat(rm.view().holdsBlock(far.id())).isFalse();
         assertThat(rm.counter("votes.cast")).isEqualTo(1);
     }
 
@@ -419,7 +419,7 @@ class RoundManagerTest {
         // The genuine TC of round 3, carrying the round-1 QC, moves it to round 4.
         deliver(0, new ConsensusMessage.Sync(new io.backplane.node.consensus.types.SyncInfo(qcA, tcFor(3, qcA, 0, 1, 3))));
         assertThat(rm.round()).isEqualTo(4);
-        assertThat(rm.blockTree().highTc().highQc()).isEqualTo(qcA);
+        assertThat(rm.view().highTc().highQc()).isEqualTo(qcA);
     }
 
     @Test
@@ -435,8 +435,8 @@ class RoundManagerTest {
         deliver(0, new ConsensusMessage.Timeout(new io.backplane.node.consensus.types.TimeoutMsg(1, 2, g, null, 0, keys[0].sign(SigningMessages.timeout(1, 2, 0)))));
         deliver(1, new ConsensusMessage.Timeout(new io.backplane.node.consensus.types.TimeoutMsg(1, 2, qcA, null, 1, keys[1].sign(SigningMessages.timeout(1, 2, 1)))));
         assertThat(rm.counter("tcs.formed")).isEqualTo(1);
-        assertThat(rm.blockTree().highTc().highQc()).isEqualTo(qcA);
-        assertThat(rm.blockTree().highTc().maxHighQcRound()).isEqualTo(1);
+        assertThat(rm.view().highTc().highQc()).isEqualTo(qcA);
+        assertThat(rm.view().highTc().maxHighQcRound()).isEqualTo(1);
     }
 
     @Test
