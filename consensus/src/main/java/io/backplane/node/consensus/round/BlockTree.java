@@ -14,10 +14,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Blocks known to this node: the committed chain (kept, so peers can fetch it) and the pending blocks above it;
- * the highest QC and TC; the 2-chain commit rule (block B commits when a QC certifies a child of B made in round
- * B.round + 1). Committed blocks go to the {@link Executor} oldest first, exactly once. Pending blocks at or below
- * the committed round are pruned. Only blocks whose parent is present are inserted, so ancestors are always here.
+ * The uncommitted tail: the last committed block (the root) and the pending blocks above it; the highest QC and TC; the
+ * 2-chain commit rule (block B commits when a QC certifies a child of B made in round B.round + 1). A commit returns the
+ * blocks it committed, oldest first, exactly once; the tree then keeps only the new root of them (the committed chain
+ * lives in the {@link BlockStore}). Pending blocks at or below the committed round are pruned. Only blocks whose parent is
+ * present are inserted, so every held block descends from the root.
  */
 public final class BlockTree {
     /** What {@link #insert} did. */
@@ -28,6 +29,7 @@ public final class BlockTree {
     private final Set<BlockId> committed = new HashSet<>();
     /** Blocks above the committed root that are not committed: the only ones pruning has to look at. */
     private final Set<BlockId> pending = new HashSet<>();
+    /** Null when the caller takes the committed blocks {@link #commitWith} returns. */
     private final Executor executor;
     private final long alreadyExecuted;
     private Block root;
@@ -35,14 +37,32 @@ public final class BlockTree {
     private QuorumCert highQc;
     private TimeoutCert highTc;
 
+    /** A tree from genesis whose commits also go to {@code executor} (heights above its {@link Executor#lastExecutedHeight()}). */
     public BlockTree(Block genesis, Executor executor) {
+        this(genesis, 0, executor);
+    }
+
+    /**
+     * A tree whose root is the committed block {@code root} at {@code rootHeight} (genesis at 0, or the committed tip a
+     * restarted node loaded from its store); the caller takes what commits. The high QC starts at genesis's until a
+     * higher one certifying a held block is applied.
+     */
+    public BlockTree(Block root, long rootHeight) {
+        this(root, rootHeight, null);
+    }
+
+    private BlockTree(Block root, long rootHeight, Executor executor) {
+        if (rootHeight < 0 || (rootHeight == 0) != root.isGenesis()) {
+            throw new IllegalArgumentException("a block tree's root is genesis at height 0 or a committed block above it, not " + root + " at " + rootHeight);
+        }
         this.executor = executor;
-        this.alreadyExecuted = executor.lastExecutedHeight();
-        this.root = genesis;
-        blocks.put(genesis.id(), genesis);
-        heights.put(genesis.id(), 0L);
-        committed.add(genesis.id());
-        this.highQc = QuorumCert.genesis(genesis.epoch(), genesis.id());
+        this.alreadyExecuted = executor == null ? 0 : executor.lastExecutedHeight();
+        this.root = root;
+        this.rootHeight = rootHeight;
+        blocks.put(root.id(), root);
+        heights.put(root.id(), rootHeight);
+        committed.add(root.id());
+        this.highQc = QuorumCert.genesis(root.epoch(), Block.genesis(root.epoch()).id());
     }
 
     public InsertResult insert(Block b) {
@@ -151,9 +171,13 @@ public final class BlockTree {
             long h = heights.get(c.id());
             committed.add(c.id());
             pending.remove(c.id());
+            // Only the newest committed block stays: the committed chain is the block store's.
+            blocks.remove(root.id());
+            heights.remove(root.id());
+            committed.remove(root.id());
             root = c;
             rootHeight = h;
-            if (h > alreadyExecuted) {
+            if (executor != null && h > alreadyExecuted) {
                 executor.execute(c, h);
             }
             done.add(c);
@@ -174,7 +198,7 @@ public final class BlockTree {
         });
     }
 
-    /** Block {@code id} and up to {@code count - 1} ancestors, newest first, never genesis. */
+    /** Block {@code id} and up to {@code count - 1} ancestors held here (down to the root at most), newest first, never genesis. */
     public List<Block> chainFrom(BlockId id, int count) {
         List<Block> out = new ArrayList<>();
         Block cursor = blocks.get(id);

@@ -34,6 +34,12 @@ public interface LeaderSource {
     /** Forget what nothing above the committed {@code root} can use. */
     void pruneBelow(Block root);
 
+    /** How many committed blocks, ending at the committed tip, {@link #restore} wants after a restart (0: none). */
+    int restoreWindow();
+
+    /** After a restart: the last committed blocks (oldest first, ending at the tip; the first one's parent is genesis when {@code fromGenesis}). */
+    void restore(List<Block> committedWindow, boolean fromGenesis);
+
     /** Leaders from {@code schedule}; blocks carry no schedule. */
     static LeaderSource fixed(long epoch, LeaderSchedule schedule) {
         return new LeaderSource() {
@@ -63,6 +69,15 @@ public interface LeaderSource {
 
             @Override
             public void pruneBelow(Block root) {
+            }
+
+            @Override
+            public int restoreWindow() {
+                return 0;
+            }
+
+            @Override
+            public void restore(List<Block> committedWindow, boolean fromGenesis) {
             }
         };
     }
@@ -108,6 +123,16 @@ public interface LeaderSource {
         @Override
         public void pruneBelow(Block root) {
             chain.pruneBelow(root.id(), root.round());
+        }
+
+        @Override
+        public int restoreWindow() {
+            return chain.restoreWindow();
+        }
+
+        @Override
+        public void restore(List<Block> committedWindow, boolean fromGenesis) {
+            chain.restore(committedWindow, fromGenesis);
         }
     }
 }

@@ -72,7 +72,7 @@ public final class RoundManager {
     private final LedgerHandoff ledger;
     private final ConsensusConfig config;
     private final Block genesis;
-    private final BlockTree tree;
+    private BlockTree tree;
     private final Pacemaker pacemaker;
     private final CountingMetrics totals = new CountingMetrics();
     private final ConsensusMetrics metrics;
@@ -163,7 +163,7 @@ public final class RoundManager {
                 external.committed(block, height);
             }
         };
-        this.tree = new BlockTree(genesis, (block, height) -> { });
+        this.tree = new BlockTree(genesis, 0);
         this.pacemaker = new Pacemaker(config.baseRoundTimeoutMs(), config.maxBackoffExponent());
         this.certs = new CertificateChecks(verifier, metrics);
         this.votes = new VoteAggregator(epoch, validators, crypto);
@@ -174,8 +174,10 @@ public final class RoundManager {
     // ---- start and events ---------------------------------------------------------------------------------------
 
     /**
-     * Restores what the {@link BlockStore} kept (after a restart), hands the ledger the committed blocks it has not taken,
-     * and enters the round after the highest certificate. Call once, before any event (the first event calls it).
+     * Restores what the {@link BlockStore} kept (after a restart): the committed tip becomes the tree's root, the leader
+     * schedules are rebuilt from a bounded window of committed blocks, the uncommitted tail is re-inserted, and the ledger
+     * is handed the committed blocks it has not taken (from the store, as it has room); then it enters the round after
+     * the highest certificate. Never reads the whole chain. Call once, before any event (the first event calls it).
      */
     public void start() {
         if (started) {
@@ -183,11 +185,19 @@ public final class RoundManager {
         }
         started = true;
         BlockStore.Snapshot saved = store.load();
-        feed = new LedgerFeed(ledger, store, 0);
-        List<Block> replay = new ArrayList<>(store.committedRange(1, saved.committedHeight()));
-        replay.addAll(saved.uncommitted());
-        replay.sort(Comparator.comparingLong(Block::round));
-        for (Block b : replay) {
+        long height = saved.committedHeight();
+        if (height > 0) {
+            tree = new BlockTree(saved.committedTip().orElseThrow(), height);
+            long from = Math.max(1, height - leaders.restoreWindow() + 1);
+            if (leaders.restoreWindow() > 0) {
+                leaders.restore(store.committedRange(from, height), from == 1);
+            }
+        }
+        feed = new LedgerFeed(ledger, store, height);
+        feed.flush();
+        List<Block> tail = new ArrayList<>(saved.uncommitted());
+        tail.sort(Comparator.comparingLong(Block::round));
+        for (Block b : tail) {
             if (tree.insert(b) == BlockTree.InsertResult.INSERTED) {
                 leaders.inserted(b, tree.get(b.parentId()));
                 applyQc(b.parentQc());
@@ -195,6 +205,10 @@ public final class RoundManager {
         }
         saved.highQc().filter(qc -> tree.contains(qc.blockId())).ifPresent(this::applyQc);
         saved.highTc().ifPresent(tree::updateHighTc);
+        if (!tree.contains(tree.highQc().blockId())) {
+            throw new IllegalStateException("block store: committed up to height " + height + " (round " + tree.committedRound()
+                    + ") but no QC for a block it holds (high QC " + tree.highQc() + ")");
+        }
         long tcNext = tree.highTc() == null ? 0 : tree.highTc().round() + 1;
         advance(Math.max(1, Math.max(tree.highQc().round() + 1, tcNext)), tree.highQc().round() + 1 >= tcNext);
         drain();
@@ -405,6 +419,11 @@ public final class RoundManager {
             count(REJECTED_EQUIVOCATING_LEADER);
             return;
         }
+        if (!parentKnown && b.parentQc().round() <= tree.committedRound()) {
+            // It extends a committed block below the root or a dead fork: it can never commit (and no honest node votes for it).
+            count(IGNORED_STALE_PROPOSAL);
+            return;
+        }
         if (!parentKnown) {
             // Round ahead of ours only because the QC's block is being fetched: wait for it (bounded, one per round).
             sync.stash(b.parentId(), original);
@@ -539,6 +558,9 @@ public final class RoundManager {
         if (tree.contains(qc.blockId())) {
             applyQc(qc);
             advance(qc.round() + 1, true);
+        } else if (qc.round() <= tree.committedRound()) {
+            // A committed block below the root, or a fork that can no longer commit: nothing to fetch or advance to.
+            return;
         } else {
             sync.awaitBlock(qc, tree.committedRound());
             count(SYNC_QC_FOR_MISSING_BLOCK);
@@ -719,7 +741,16 @@ public final class RoundManager {
 
     private void onBlockRequest(int from, BlockRequest r) {
         int n = Math.min(Math.max(r.count(), 1), Limits.MAX_BLOCKS_PER_RESPONSE);
-        List<Block> chain = tree.chainFrom(r.id(), n);
+        List<Block> chain = new ArrayList<>(tree.chainFrom(r.id(), n));
+        // Below the root the committed chain is the store's.
+        long below = chain.isEmpty() ? store.committedHeight(r.id()).orElse(0)
+                : chain.get(chain.size() - 1).id().equals(tree.root().id()) ? tree.committedHeight() - 1 : 0;
+        if (below > 0 && chain.size() < n) {
+            List<Block> older = store.committedRange(Math.max(1, below - (n - chain.size()) + 1), below);
+            for (int i = older.size() - 1; i >= 0; i--) {
+                chain.add(older.get(i));
+            }
+        }
         if (!chain.isEmpty()) {
             out.send(from, new BlockResponse(chain));
         }
@@ -729,6 +760,9 @@ public final class RoundManager {
     private void onBlockResponse(int from, BlockResponse r) {
         Block oldestMissing = null;
         for (Block b : sync.wanted(r, tree::contains)) {
+            if (b.round() <= tree.committedRound()) {
+                continue; // at or below the committed root: committed already or a dead fork
+            }
             OptionalInt leader = leaders.needsParent() && !tree.contains(b.parentId()) ? OptionalInt.of(b.author()) : leaders.leader(b.round(), b.parentId());
             if (b.epoch() != epoch || b.isGenesis() || leader.isEmpty() || leader.getAsInt() != b.author()
                     || !crypto.verify(b.author(), SigningMessages.proposal(epoch, b.round(), b.id()), b.signature())

@@ -140,6 +140,43 @@ public final class ScheduleChain {
     }
 
     /**
+     * How many committed blocks, ending at the committed tip, {@link #restore} needs to rebuild the tip's state exactly:
+     * the schedules that still apply were carried by blocks of the tip's schedule epoch or the one before (at most 2L
+     * rounds back, and a height step is at least a round), and the history is the last {@code historyLength} blocks.
+     */
+    public int restoreWindow() {
+        return 2 * config.length() + config.historyLength() + 2;
+    }
+
+    /**
+     * After a restart: rebuilds the state of the committed chain from {@code window} (consecutive committed blocks, oldest
+     * first, ending at the committed tip; its first block's parent is genesis when {@code fromGenesis}). Without genesis,
+     * the first block stands in as a start with no schedules and no history; from at least {@link #restoreWindow()} blocks
+     * the tip's state is then the same as a replay from genesis would give.
+     */
+    public void restore(List<Block> window, boolean fromGenesis) {
+        if (window.isEmpty()) {
+            return;
+        }
+        Block parent = genesis;
+        int from = 0;
+        if (!fromGenesis) {
+            Block first = window.get(0);
+            states.putIfAbsent(first.id(), new State(new TreeMap<>(), List.of(), first.round(), seed(first.parentQc())));
+            parent = first;
+            from = 1;
+        }
+        for (int i = from; i < window.size(); i++) {
+            Block b = window.get(i);
+            if (!b.parentId().equals(parent.id())) {
+                throw new IllegalArgumentException("committed window is not a chain: " + b + " does not extend " + parent);
+            }
+            inserted(b, parent);
+            parent = b;
+        }
+    }
+
+    /**
      * Drops the state of blocks below the committed root (nothing can extend them any more). Amortised: runs only
      * when the map has doubled since the last pass, so that it costs O(1) per round.
      */

@@ -42,7 +42,29 @@ class BlockTreeTest {
         assertThat(executed).containsExactly(b1, b2, b4);
         assertThat(heights).containsExactly(1L, 2L, 3L);
         assertThat(tree.commitWith(certify(b5))).as("exactly once").isEmpty();
-        assertThat(tree.chainFrom(b4.id(), 10)).containsExactly(b4, b2, b1);
+        // Issue 12: the tree holds only the uncommitted tail; the committed root b4 is the oldest block it serves.
+        assertThat(tree.chainFrom(b5.id(), 10)).containsExactly(b5, b4);
+        assertThat(tree.contains(b2.id())).as("committed below the root: the block store's").isFalse();
+        assertThat(tree.root()).isEqualTo(b4);
+        assertThat(tree.committedHeight()).isEqualTo(3);
+    }
+
+    @Test
+    void aTreeRestartedFromACommittedTipHoldsOnlyItAndTheTailAboveIt() {
+        Block b1 = child(genesis, 1, "a");
+        Block b2 = child(b1, 2, "b");
+        Block b3 = child(b2, 3, "c");
+        BlockTree restarted = new BlockTree(b2, 2);
+        assertThat(restarted.insert(b1)).as("below the root").isEqualTo(BlockTree.InsertResult.STALE);
+        assertThat(restarted.insert(b3)).isEqualTo(BlockTree.InsertResult.INSERTED);
+        assertThat(restarted.commitWith(certify(b3))).isEmpty();
+        Block b4 = child(b3, 4, "d");
+        restarted.insert(b4);
+        assertThat(restarted.commitWith(certify(b4))).containsExactly(b3);
+        assertThat(restarted.committedHeight()).isEqualTo(3);
+        assertThat(restarted.contains(b2.id())).isFalse();
+        assertThatThrownBy(() -> new BlockTree(b2, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new BlockTree(genesis, 1)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
