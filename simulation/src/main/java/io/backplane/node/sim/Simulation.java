@@ -133,6 +133,8 @@ public final class Simulation {
     private final Map<Long, Map<BlockId, Map<Integer, Vote>>> seenVotes = new HashMap<>();
     private final Map<Long, Map<Integer, TimeoutMsg>> seenTimeouts = new HashMap<>();
     private final List<ConsensusMessage> replayable = new ArrayList<>();
+    /** Every block proposed in the run, by id (the equivocator rolls back onto one of them). */
+    private final Map<BlockId, Block> proposedBlocks = new HashMap<>();
     /** Highest vote or timeout round each honest key has signed: its restored safety rules must know at least that. */
     private final Map<Integer, Long> signedUpTo = new HashMap<>();
 
@@ -553,6 +555,9 @@ public final class Simulation {
     // ---- network -------------------------------------------------------------------------------------------------
 
     private void outgoing(Instance from, int to, ConsensusMessage m) {
+        if (m instanceof Proposal p) {
+            proposedBlocks.putIfAbsent(p.block().id(), p.block());
+        }
         if (from.crashed || from.role == Role.SILENT) {
             return;
         }
@@ -626,10 +631,18 @@ public final class Simulation {
         int mode = rng.nextInt(3);
         boolean rollback = mode != 0;
         QuorumCert parent = rollback ? QuorumCert.genesis(EPOCH, Block.genesis(EPOCH).id()) : b.parentQc();
+        Block parentBlock = Block.genesis(EPOCH);
+        // Half the rollbacks go back one block only, onto the grandparent's QC: honest nodes still hold that block (a
+        // rollback onto a block below their committed root cannot be stored, so it never reaches their voting rules).
+        Block certified = proposedBlocks.get(b.parentQc().blockId());
+        if (rollback && rng.nextBoolean() && certified != null && proposedBlocks.containsKey(certified.parentQc().blockId())) {
+            parent = certified.parentQc();
+            parentBlock = proposedBlocks.get(parent.blockId());
+        }
         byte[] payload = ("conflict/" + rng.nextLong()).getBytes(StandardCharsets.US_ASCII);
         // The conflicting block carries the schedule its own chain calls for, so that only the voting rules can stop it.
         List<Integer> schedule = rollback && epochs != null
-                ? node.rm.view().expectedSchedule(b.round(), Block.genesis(EPOCH), parent).orElse(List.of()) : b.nextSchedule();
+                ? node.rm.view().expectedSchedule(b.round(), parentBlock, parent).orElse(List.of()) : b.nextSchedule();
         Block other = new Block(EPOCH, b.round(), parent, payload, node.index, Math.max(b.timestampMs(), 0), schedule, new byte[0]);
         other = other.withSignature(keys[node.index].sign(SigningMessages.proposal(EPOCH, other.round(), other.id())));
         Proposal conflicting = new Proposal(other, honest.tc());

@@ -3,10 +3,10 @@ package io.backplane.node.consensus.round;
 import io.backplane.node.consensus.types.Block;
 
 /**
- * Receives committed blocks in chain order, each exactly once, starting at height 1 (the block after genesis). After
- * a restart the block tree recommits from its store and skips heights up to {@link #lastExecutedHeight()}, so an
- * executor with durable state never sees a block twice. The ledger application (part 2) implements it; it must not
- * call back into consensus.
+ * Executes committed blocks synchronously, in chain order, each exactly once, starting at height 1 (the block after
+ * genesis): the simulation's and tests' ledger, wrapped by {@link LedgerHandoff#direct}, which hands it every committed
+ * height above {@link #lastExecutedHeight()} (after a restart too). The node's ledger runs on its own thread behind a
+ * bounded {@link LedgerHandoff} instead. It must not call back into consensus.
  */
 public interface Executor {
     void execute(Block block, long height);

@@ -36,7 +36,7 @@ final class LedgerFeed {
     void committed(List<Block> blocks, long firstHeight) {
         for (int i = 0; i < blocks.size(); i++) {
             long h = firstHeight + i;
-            if (h > handed + buffered.size() && h == handed + buffered.size() + 1 && buffered.size() < MAX_BUFFERED) {
+            if (h == handed + buffered.size() + 1 && buffered.size() < MAX_BUFFERED) {
                 buffered.addLast(blocks.get(i));
             }
             committedHeight = Math.max(committedHeight, h);

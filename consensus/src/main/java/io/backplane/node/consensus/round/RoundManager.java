@@ -97,7 +97,10 @@ public final class RoundManager {
         return new Builder(self, validators, crypto, safety);
     }
 
-    /** As {@link #builder}, with a fixed {@link LeaderSchedule} and every block executed at once by {@code executor}. */
+    /**
+     * As {@link #builder}, with a fixed {@link LeaderSchedule} and every block executed at once, on this thread, by
+     * {@code executor} (the simulation's and tests' shape; a node uses the builder and a bounded {@link LedgerHandoff}).
+     */
     public RoundManager(int self, ValidatorSet validators, QuorumCrypto crypto, SafetyRules safety, LeaderSchedule leaders,
                         ProposalValidator validator, Outbound out, TimerService timers, LongSupplier clockMs,
                         PayloadSource payloads, Executor executor, BlockStore store, ConsensusConfig config) {

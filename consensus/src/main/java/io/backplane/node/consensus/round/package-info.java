@@ -1,6 +1,5 @@
 /**
- * The round manager (event handlers fed by one thread) with its collaborators, the block tree (uncommitted tail, 2-chain commit),
- * the committed leader schedules and the seams the node implements (outbound, timers, time, payloads, block store, ledger hand-off, metrics).
- * It must not touch sockets, files, threads, clocks or keys, nor wait on execution: the world comes in through those interfaces only.
+ * The round manager's event handlers and collaborators, the block tree (uncommitted tail, 2-chain commit), committed leader schedules, and the seams the node implements.
+ * It must not touch sockets, files, threads, clocks or keys, nor wait on execution: outbound, timers, time, payloads, block store, ledger hand-off and metrics are interfaces.
  */
 package io.backplane.node.consensus.round;
