@@ -16,15 +16,21 @@ import org.junit.jupiter.api.Test;
  */
 class PackageLayeringTest {
     private static final Path MAIN = Path.of("src", "main", "java", "io", "backplane", "accel");
+    /** An import of an accel type outside the VDF package. */
+    private static final Pattern OTHER_ACCEL = Pattern.compile("(?m)^\\s*import\\s+(static\\s+)?io\\.backplane\\.accel\\.(?!vdf\\.)");
     private static final Pattern JOCL = Pattern.compile("(?m)^\\s*import\\s+(static\\s+)?org\\.jocl\\.");
 
     static List<Path> joclUsersOutsideOpenCl(Path root) throws IOException {
+        return sourcesMatching(root, JOCL).stream().filter(f -> !root.relativize(f).startsWith("opencl")).toList();
+    }
+
+    /** The Java sources under {@code root} whose text {@code pattern} finds. */
+    private static List<Path> sourcesMatching(Path root, Pattern pattern) throws IOException {
         try (Stream<Path> files = Files.walk(root)) {
             return files.filter(f -> f.toString().endsWith(".java"))
-                    .filter(f -> !root.relativize(f).startsWith("opencl"))
                     .filter(f -> {
                         try {
-                            return JOCL.matcher(Files.readString(f)).find();
+                            return pattern.matcher(Files.readString(f)).find();
                         } catch (IOException e) {
                             throw new java.io.UncheckedIOException(f.toString(), e);
                         }
@@ -39,22 +45,9 @@ class PackageLayeringTest {
         assertThat(joclUsersOutsideOpenCl(MAIN)).isEmpty();
     }
 
-    private static final Pattern OTHER_ACCEL = Pattern.compile("(?m)^\\s*import\\s+(static\\s+)?io\\.backplane\\.accel\\.(?!vdf\\.)");
-
     @Test
     void theVdfPackageImportsNoOtherAccelPackage() throws IOException {
-        try (Stream<Path> files = Files.list(MAIN.resolve("vdf"))) {
-            List<Path> offenders = files.filter(f -> f.toString().endsWith(".java"))
-                    .filter(f -> {
-                        try {
-                            return OTHER_ACCEL.matcher(Files.readString(f)).find();
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(f.toString(), e);
-                        }
-                    })
-                    .toList();
-            assertThat(offenders).isEmpty();
-        }
+        assertThat(sourcesMatching(MAIN.resolve("vdf"), OTHER_ACCEL)).isEmpty();
         assertThat(MAIN.resolve("vdf/VdfProof.java")).exists();
         assertThat(MAIN.resolve("VdfProof.java")).doesNotExist();
     }

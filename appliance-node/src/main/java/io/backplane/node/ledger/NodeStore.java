@@ -5,13 +5,13 @@ package io.backplane.node.ledger;
  * The in-memory {@link InMemoryNodeStore} serves tests and benchmarks; a RocksDB store comes later.
  */
 public interface NodeStore {
-  /** The value stored under {@code id}, or null when none. */
-  byte[] get(byte[] id);
+    /** The value stored under {@code id}, or null when none. */
+    byte[] get(byte[] id);
 
-  void put(byte[] id, byte[] value);
+    void put(byte[] id, byte[] value);
 
-  void delete(byte[] id);
+    void delete(byte[] id);
 
-  /** How many entries are stored (for tests and benchmarks). */
-  long size();
+    /** How many entries are stored (for tests and benchmarks). */
+    long size();
 }

@@ -38,6 +38,10 @@ public final class Bls {
         return out;
     }
 
+    /** r, the order of the BLS12-381 groups: a secret scalar must be below it. */
+    private static final java.math.BigInteger GROUP_ORDER =
+            new java.math.BigInteger("73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001", 16);
+
     /** Checks that {@code secret} is a valid non-zero scalar; throws a clear error otherwise. */
     public static void checkSecret(byte[] secret) {
         if (secret.length != SECRET_BYTES) {
@@ -46,9 +50,7 @@ public final class Bls {
         if (Arrays.equals(secret, new byte[SECRET_BYTES])) {
             throw new IllegalArgumentException("a BLS secret key cannot be zero");
         }
-        // r, the order of the BLS12-381 groups: a scalar must be below it.
-        java.math.BigInteger r = new java.math.BigInteger("73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001", 16);
-        if (new java.math.BigInteger(1, secret).compareTo(r) >= 0) {
+        if (new java.math.BigInteger(1, secret).compareTo(GROUP_ORDER) >= 0) {
             throw new IllegalArgumentException("a BLS secret key must be below the group order");
         }
     }
@@ -65,19 +67,18 @@ public final class Bls {
 
     /** The 96-byte compressed G2 signature of exactly {@code message}. */
     public static byte[] sign(byte[] secret, byte[] message) {
-        SecretKey sk = load(secret);
-        try {
-            return new P2().hash_to(message, DST, new byte[0]).sign_with(sk).compress();
-        } finally {
-            sk.from_bendian(new byte[SECRET_BYTES]);
-        }
+        return signUnder(secret, message, DST);
     }
 
     /** {@code PopProve(SK)}: the 96-byte signature over the key's own compressed public key under {@link #POP_DST}. */
     public static byte[] provePossession(byte[] secret) {
+        return signUnder(secret, publicKey(secret), POP_DST);
+    }
+
+    private static byte[] signUnder(byte[] secret, byte[] message, String dst) {
         SecretKey sk = load(secret);
         try {
-            return new P2().hash_to(new P1(sk).compress(), POP_DST, new byte[0]).sign_with(sk).compress();
+            return new P2().hash_to(message, dst, new byte[0]).sign_with(sk).compress();
         } finally {
             sk.from_bendian(new byte[SECRET_BYTES]);
         }
@@ -85,27 +86,22 @@ public final class Bls {
 
     /** {@code PopVerify(PK, proof)}: false for a malformed key or proof. */
     public static boolean verifyPossession(byte[] publicKey, byte[] proof) {
-        try {
-            P1_Affine pk = new P1_Affine(publicKey);
-            P2_Affine sig = new P2_Affine(proof);
-            if (!pk.in_group() || !sig.in_group()) {
-                return false;
-            }
-            return sig.core_verify(pk, true, publicKey, POP_DST) == BLST_ERROR.BLST_SUCCESS;
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return verifyUnder(publicKey, publicKey, proof, POP_DST);
     }
 
     /** True when {@code signature} is a valid signature of {@code message} by {@code publicKey}; false for malformed input. */
     public static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
+        return verifyUnder(publicKey, message, signature, DST);
+    }
+
+    private static boolean verifyUnder(byte[] publicKey, byte[] message, byte[] signature, String dst) {
         try {
             P1_Affine pk = new P1_Affine(publicKey);
             P2_Affine sig = new P2_Affine(signature);
             if (!pk.in_group() || !sig.in_group()) {
                 return false;
             }
-            return sig.core_verify(pk, true, message, DST) == BLST_ERROR.BLST_SUCCESS;
+            return sig.core_verify(pk, true, message, dst) == BLST_ERROR.BLST_SUCCESS;
         } catch (RuntimeException e) {
             return false;
         }

@@ -10,6 +10,7 @@ import io.backplane.node.consensus.liveness.ProposalValidator;
 import io.backplane.node.consensus.round.ConsensusConfig;
 import io.backplane.node.consensus.round.ConsensusEvent;
 import io.backplane.node.consensus.round.EpochConfig;
+import io.backplane.node.consensus.round.ForwardingBlockStore;
 import io.backplane.node.consensus.round.InMemoryBlockStore;
 import io.backplane.node.consensus.round.Outbound;
 import io.backplane.node.consensus.round.RoundManager;
@@ -477,12 +478,12 @@ public final class Simulation {
     }
 
     /** An honest node's durable store, checked as it is written: certificates genuine, blocks not far ahead, at most two a round. */
-    private final class ObservedStore implements BlockStore {
+    private final class ObservedStore extends ForwardingBlockStore {
         private final Instance node;
-        private final InMemoryBlockStore inner = new InMemoryBlockStore();
         private final Map<String, Integer> perRound = new HashMap<>();
 
         ObservedStore(Instance node) {
+            super(new InMemoryBlockStore());
             this.node = node;
         }
 
@@ -514,41 +515,6 @@ public final class Simulation {
                 violation("validator " + node.index + " saved a high TC that is not a quorum's: " + tc);
             }
             inner.saveHighTc(tc);
-        }
-
-        @Override
-        public void saveOwnTimeout(TimeoutMsg timeout) {
-            inner.saveOwnTimeout(timeout);
-        }
-
-        @Override
-        public void saveCommitted(List<Block> blocks, long firstHeight) {
-            inner.saveCommitted(blocks, firstHeight);
-        }
-
-        @Override
-        public void pruneBelow(long height) {
-            inner.pruneBelow(height);
-        }
-
-        @Override
-        public List<Block> committedRange(long fromHeight, long toHeight) {
-            return inner.committedRange(fromHeight, toHeight);
-        }
-
-        @Override
-        public java.util.OptionalLong committedHeight(BlockId id) {
-            return inner.committedHeight(id);
-        }
-
-        @Override
-        public Optional<TimeoutMsg> ownTimeout() {
-            return inner.ownTimeout();
-        }
-
-        @Override
-        public Snapshot load() {
-            return inner.load();
         }
     }
 

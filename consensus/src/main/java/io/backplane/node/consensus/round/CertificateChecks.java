@@ -18,19 +18,19 @@ final class CertificateChecks {
     }
 
     boolean qc(QuorumCert qc) {
-        long before = certs.checks();
-        boolean ok = certs.verifyQc(qc);
-        if (certs.checks() > before) {
-            metrics.count(ok ? ConsensusCounter.CERTS_VERIFIED : ConsensusCounter.REJECTED_BAD_QC_SIGNATURE, 1);
-        }
-        return ok;
+        return counted(() -> certs.verifyQc(qc), ConsensusCounter.REJECTED_BAD_QC_SIGNATURE);
     }
 
     boolean tc(TimeoutCert tc) {
+        return counted(() -> certs.verifyTc(tc), ConsensusCounter.REJECTED_BAD_TC_SIGNATURE);
+    }
+
+    /** Runs one check and counts it only when the verifier really checked a signature (not a cache hit). */
+    private boolean counted(java.util.function.BooleanSupplier check, ConsensusCounter rejected) {
         long before = certs.checks();
-        boolean ok = certs.verifyTc(tc);
+        boolean ok = check.getAsBoolean();
         if (certs.checks() > before) {
-            metrics.count(ok ? ConsensusCounter.CERTS_VERIFIED : ConsensusCounter.REJECTED_BAD_TC_SIGNATURE, 1);
+            metrics.count(ok ? ConsensusCounter.CERTS_VERIFIED : rejected, 1);
         }
         return ok;
     }

@@ -249,42 +249,11 @@ class LedgerHandoffTest {
     }
 
     /** A store that counts the committed blocks a start reads. */
-    static final class CountingStore implements BlockStore {
-        final InMemoryBlockStore inner;
+    static final class CountingStore extends ForwardingBlockStore {
         long committedRead;
 
         CountingStore(InMemoryBlockStore inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public void saveBlock(Block block) {
-            inner.saveBlock(block);
-        }
-
-        @Override
-        public void saveHighQc(io.backplane.node.consensus.types.QuorumCert qc) {
-            inner.saveHighQc(qc);
-        }
-
-        @Override
-        public void saveHighTc(io.backplane.node.consensus.types.TimeoutCert tc) {
-            inner.saveHighTc(tc);
-        }
-
-        @Override
-        public void saveOwnTimeout(io.backplane.node.consensus.types.TimeoutMsg timeout) {
-            inner.saveOwnTimeout(timeout);
-        }
-
-        @Override
-        public void saveCommitted(List<Block> blocks, long firstHeight) {
-            inner.saveCommitted(blocks, firstHeight);
-        }
-
-        @Override
-        public void pruneBelow(long height) {
-            inner.pruneBelow(height);
+            super(inner);
         }
 
         @Override
@@ -292,21 +261,6 @@ class LedgerHandoffTest {
             List<Block> r = inner.committedRange(fromHeight, toHeight);
             committedRead += r.size();
             return r;
-        }
-
-        @Override
-        public OptionalLong committedHeight(BlockId id) {
-            return inner.committedHeight(id);
-        }
-
-        @Override
-        public Optional<io.backplane.node.consensus.types.TimeoutMsg> ownTimeout() {
-            return inner.ownTimeout();
-        }
-
-        @Override
-        public Snapshot load() {
-            return inner.load();
         }
     }
 
