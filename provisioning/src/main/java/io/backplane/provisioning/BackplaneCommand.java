@@ -20,6 +20,10 @@ import picocli.CommandLine.Spec;
                 PluginsCommand.class,
                 SimCommand.class,
                 KeysCommand.class,
+                NodeGroupCommand.class,
+                GenesisCommand.class,
+                TxCommand.class,
+                UpCommand.class,
         })
 public final class BackplaneCommand implements Callable<Integer> {
     @Spec

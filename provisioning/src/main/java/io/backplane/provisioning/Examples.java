@@ -50,7 +50,19 @@ final class Examples {
             Map.entry("plugins veto", "./backplane plugins veto --home H round-robin 1.0.0 --as bob"),
             Map.entry("plugins rollback", "./backplane plugins rollback --home H round-robin --as bob"),
             Map.entry("plugins retire", "./backplane plugins retire --home H round-robin 1.0.0 --as bob"),
-            Map.entry("plugins audit-verify", "./backplane plugins audit-verify --home H --json"));
+            Map.entry("plugins audit-verify", "./backplane plugins audit-verify --home H --json"),
+            Map.entry("up", "./backplane up --nodes 4 --duration 60s --tx-rate max --json"),
+            Map.entry("node", "./backplane node init --home H --id node0 --listen 127.0.0.1:7100 --client 127.0.0.1:7200"),
+            Map.entry("node init", "./backplane node init --home H --id node0 --listen 127.0.0.1:7100 --client 127.0.0.1:7200 --json"),
+            Map.entry("node run", "./backplane node run --home H --genesis genesis.json"),
+            Map.entry("genesis", "./backplane genesis --validator H/validator.json --governance-key GOV.hex --governance-threshold 1 --out genesis.json"),
+            Map.entry("tx", "./backplane tx keygen --out alice.key"),
+            Map.entry("tx keygen", "./backplane tx keygen --out alice.key --json"),
+            Map.entry("tx put", "./backplane tx put --node 127.0.0.1:7200 --key-file alice.key --key color --value blue"),
+            Map.entry("tx delete", "./backplane tx delete --node 127.0.0.1:7200 --key-file alice.key --key color"),
+            Map.entry("tx transfer", "./backplane tx transfer --node 127.0.0.1:7200 --key-file alice.key --to PUBKEY --amount 5"),
+            Map.entry("tx status", "./backplane tx status --node 127.0.0.1:7200 --hash HASH --json"),
+            Map.entry("tx get", "./backplane tx get --node 127.0.0.1:7200 --key-file alice.key --key color --json"));
 
     private Examples() {
     }

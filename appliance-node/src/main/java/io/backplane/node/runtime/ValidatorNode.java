@@ -1,0 +1,368 @@
+package io.backplane.node.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.backplane.accel.Accelerator;
+import io.backplane.hsm.keystore.Keystore;
+import io.backplane.node.app.BlockResult;
+import io.backplane.node.app.LedgerApp;
+import io.backplane.node.consensus.crypto.AcceleratedBls;
+import io.backplane.node.consensus.crypto.QuorumCrypto;
+import io.backplane.node.consensus.liveness.RoundRobinLeaderSchedule;
+import io.backplane.node.consensus.round.ConsensusConfig;
+import io.backplane.node.consensus.round.ConsensusEvent;
+import io.backplane.node.consensus.round.Outbound;
+import io.backplane.node.consensus.round.RoundManager;
+import io.backplane.node.consensus.safety.CertificateVerifier;
+import io.backplane.node.consensus.safety.SafetyRules;
+import io.backplane.node.consensus.types.Block;
+import io.backplane.node.consensus.types.ConsensusMessage;
+import io.backplane.node.consensus.types.ValidatorSet;
+import io.backplane.node.keys.HsmConsensusSigner;
+import io.backplane.node.keys.SafetyDataFile;
+import io.backplane.node.ledger.LedgerStore;
+import io.backplane.node.ledger.SparseMerkleTree;
+import io.backplane.node.mempool.Mempool;
+import io.backplane.node.mempool.MempoolLimits;
+import io.backplane.node.mempool.SubmitResult;
+import io.backplane.node.net.Lane;
+import io.backplane.node.net.PeerStats;
+import io.backplane.node.net.PeerTransport;
+import io.backplane.node.net.TransportConfig;
+import io.backplane.node.store.NodeDatabase;
+import io.backplane.node.tx.Transaction;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One validator, assembled: the composition root of the running node. It wires the consensus core (round manager,
+ * safety rules over the HSM-guarded signer) to the node's parts: the TLS peer transport, the RocksDB stores, the
+ * mempool and the ledger app on its own thread, the client and metrics servers. Threads: the transport's event loops
+ * (decode, then queue), the consensus thread ({@link ConsensusLoop}), the ledger thread ({@link LedgerExecutor}), the
+ * client server's pool. {@link #close} stops them in the order that loses nothing: ingress, consensus, ledger, stores.
+ */
+public final class ValidatorNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ValidatorNode.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Client transactions whose accept time is kept for the commit latency. */
+    private static final int MAX_TRACKED = 200_000;
+
+    /** Everything a node needs besides its token and accelerator. */
+    public record Settings(Path dataDir, String nodeId, Genesis genesis, String blsKeyId, InetSocketAddress metricsAddress,
+                           String nativeTransport, MempoolLimits mempool, ConsensusConfig consensus, String backend) {
+    }
+
+    private final Settings settings;
+    private final int self;
+    private final ValidatorSet validators;
+    private final NodeDatabase db;
+    private final LedgerStore ledgerStore;
+    private final LedgerApp app;
+    private final Mempool mempool;
+    private final NodeMetrics metrics;
+    private final ConsensusLoop loop;
+    private final LedgerExecutor executor;
+    private final Proposals proposals;
+    private final PeerTransport transport;
+    private final ClientServer server;
+    private final RoundRobinLeaderSchedule schedule;
+    private final Map<String, Long> acceptedAt = new ConcurrentHashMap<>();
+    private final Object ledgerLock = new Object();
+    private final long[] rate = new long[2];
+    private volatile long round;
+    private volatile long committedHeight;
+    private volatile long committedTx;
+    private volatile double txPerSec;
+    private volatile long lastCommitNanos;
+
+    private ValidatorNode(Settings s, Keystore keystore, Accelerator accel) throws IOException {
+        this.settings = s;
+        Genesis g = s.genesis();
+        this.self = g.indexOf(s.nodeId()).orElseThrow(() -> new IllegalArgumentException(
+                "node '" + s.nodeId() + "' is not a validator of this genesis (validators: " + g.validators().stream().map(ValidatorRecord::id).toList() + ")"));
+        ValidatorRecord me = g.validators().get(self);
+        if (!Arrays.equals(keystore.publicKey(s.blsKeyId()), me.blsKey())) {
+            throw new IllegalArgumentException("the BLS key " + s.blsKeyId() + " in this home's token is not validator '" + s.nodeId() + "''s key in the genesis");
+        }
+        this.validators = g.validatorSet();
+        QuorumCrypto crypto = new AcceleratedBls(accel).forValidators(validators);
+        Files.createDirectories(s.dataDir());
+        this.db = NodeDatabase.open(s.dataDir().resolve("db"));
+        this.ledgerStore = db.ledgerStore();
+        this.app = new LedgerApp(g.chainId(), ledgerStore, accel);
+        if (ledgerStore.executedHeight() == 0 && ledgerStore.stateRootAt(0).isEmpty()) {
+            Map<byte[], Long> balances = new LinkedHashMap<>();
+            g.accounts().forEach((pk, amount) -> balances.put(HexFormat.of().parseHex(pk), amount));
+            app.initGenesis(balances);
+        }
+        this.metrics = new NodeMetrics(new PrometheusRegistry());
+        this.mempool = new Mempool(g.chainId(), s.mempool(), accel, sender -> {
+            synchronized (ledgerLock) {
+                return app.nextNonce(sender);
+            }
+        });
+        this.loop = new ConsensusLoop();
+        this.executor = new LedgerExecutor(app, ledgerStore, ledgerLock, mempool, loop::post, this::executed);
+        this.proposals = new Proposals(mempool, ledgerStore, accel);
+        this.schedule = new RoundRobinLeaderSchedule(validators.size());
+
+        HsmConsensusSigner signer = new HsmConsensusSigner(keystore, s.blsKeyId(), new SafetyDataFile(s.dataDir().resolve("safety-data")));
+        SafetyRules safety = new SafetyRules(signer, self, new CertificateVerifier(validators, crypto));
+
+        Map<Integer, InetSocketAddress> peers = new HashMap<>();
+        Map<String, Integer> directory = new HashMap<>();
+        for (int i = 0; i < g.validators().size(); i++) {
+            ValidatorRecord v = g.validators().get(i);
+            directory.put(HexFormat.of().formatHex(v.identityKey().getEncoded()), i);
+            if (i != self) {
+                peers.put(i, resolved(v.listenAddress()));
+            }
+        }
+        TransportConfig tc = TransportConfig.defaults(self, resolved(me.listenAddress()), peers);
+        tc = new TransportConfig(tc.self(), tc.listen(), tc.peers(), tc.maxFrameBytes(), tc.queueCapacity(), tc.backoffMin(), tc.backoffMax(),
+                s.nativeTransport());
+        this.transport = PeerTransport.start(tc, keystore.tlsKeyManagerFactory(),
+                (PublicKey pk) -> {
+                    Integer i = directory.get(HexFormat.of().formatHex(pk.getEncoded()));
+                    return i == null ? OptionalInt.empty() : OptionalInt.of(i);
+                },
+                this::received);
+        RoundManager rm = RoundManager.builder(self, validators, crypto, safety)
+                .leaders(schedule)
+                .proposalValidator(proposals)
+                .outbound(new Outbound() {
+                    @Override
+                    public void send(int to, ConsensusMessage message) {
+                        transport.send(to, lane(message), message.toCanonicalBytes());
+                    }
+
+                    @Override
+                    public void broadcast(ConsensusMessage message) {
+                        transport.broadcast(lane(message), message.toCanonicalBytes());
+                    }
+                })
+                .timers(loop)
+                .clock(System::currentTimeMillis)
+                .payloads(proposals)
+                .blockStore(db.blockStore())
+                .ledger(executor)
+                .config(s.consensus())
+                .build();
+        loop.start(rm, this::afterBatch);
+        this.server = new ClientServer(resolved(me.clientAddress()), s.metricsAddress(), new Api());
+        LOG.info("node {} (validator {} of {}) up: transport {} ({}), client {}, metrics {}, backend {}", s.nodeId(), self, validators.size(),
+                transport.localAddress(), transport.nativeTransport(), server.clientAddress(), server.metricsAddress(), s.backend());
+    }
+
+    /** Opens the stores, joins the network and starts serving; the caller keeps {@code keystore} and {@code accel} open until {@link #close}. */
+    public static ValidatorNode start(Settings settings, Keystore keystore, Accelerator accel) throws IOException {
+        return new ValidatorNode(settings, keystore, accel);
+    }
+
+    private static InetSocketAddress resolved(InetSocketAddress a) {
+        return a.isUnresolved() ? new InetSocketAddress(a.getHostString(), a.getPort()) : a;
+    }
+
+    private static Lane lane(ConsensusMessage m) {
+        return m instanceof ConsensusMessage.BlockRequest || m instanceof ConsensusMessage.BlockResponse ? Lane.SYNC : Lane.CONSENSUS;
+    }
+
+    /** On a transport thread: decode, then queue for the consensus thread. Undecodable messages are counted and dropped. */
+    private void received(int from, Lane lane, byte[] payload) {
+        ConsensusMessage m;
+        try {
+            m = ConsensusMessage.decode(payload);
+        } catch (RuntimeException e) {
+            metrics.rejected("peer-undecodable");
+            return;
+        }
+        loop.offer(new ConsensusEvent.MessageReceived(from, m));
+    }
+
+    private void afterBatch(RoundManager rm) {
+        round = rm.round();
+        metrics.round(round);
+    }
+
+    private void executed(Block block, long height, BlockResult result, List<Transaction> txs) {
+        long now = System.nanoTime();
+        int applied = 0;
+        for (var o : result.outcomes()) {
+            if (o.applied()) {
+                applied++;
+                Long t = acceptedAt.remove(HexFormat.of().formatHex(o.hash()));
+                if (t != null) {
+                    metrics.commitLatency((now - t) / 1e9);
+                }
+            }
+        }
+        double interval = lastCommitNanos == 0 ? -1 : (now - lastCommitNanos) / 1e9;
+        lastCommitNanos = now;
+        committedHeight = height;
+        committedTx += applied;
+        metrics.committed(height, applied, interval);
+        metrics.mempool(mempool.size());
+        synchronized (rate) {
+            if (rate[0] == 0) {
+                rate[0] = now;
+                rate[1] = committedTx;
+            } else if (now - rate[0] >= 2_000_000_000L) {
+                txPerSec = (committedTx - rate[1]) / ((now - rate[0]) / 1e9);
+                rate[0] = now;
+                rate[1] = committedTx;
+            }
+        }
+    }
+
+    public NodeStatus status() {
+        Map<Integer, PeerStats> peers = transport.stats();
+        int connected = (int) peers.values().stream().filter(PeerStats::connected).count();
+        long h = ledgerStore.executedHeight();
+        String root = ledgerStore.stateRootAt(h).map(HexFormat.of()::formatHex).orElse("");
+        return new NodeStatus(settings.nodeId(), settings.genesis().chainId(), self, committedHeight, round, schedule.leader(Genesis.EPOCH, round).orElse(-1), committedTx,
+                stale() ? 0 : txPerSec, metrics.latencyQuantileMs(0.5), metrics.latencyQuantileMs(0.99), mempool.size(), settings.backend(),
+                "round-robin (built-in)", transport.nativeTransport(), connected, new ArrayList<>(new java.util.TreeSet<>(peers.keySet())),
+                h, root, executor.divergences(), loop.running());
+    }
+
+    private boolean stale() {
+        return lastCommitNanos == 0 || System.nanoTime() - lastCommitNanos > 5_000_000_000L;
+    }
+
+    public InetSocketAddress clientAddress() {
+        return server.clientAddress();
+    }
+
+    public InetSocketAddress metricsAddress() {
+        return server.metricsAddress();
+    }
+
+    public InetSocketAddress transportAddress() {
+        return transport.localAddress();
+    }
+
+    /** The fault hook of the partition tests: drop all traffic to and from these validators. */
+    public void block(java.util.Set<Integer> peers) {
+        transport.block(peers);
+    }
+
+    private final class Api implements ClientServer.Api {
+        @Override
+        public ArrayNode submit(JsonNode txs) {
+            List<byte[]> encoded = new ArrayList<>();
+            for (JsonNode t : txs) {
+                encoded.add(ClientServer.hex(t.asText(), "transaction"));
+            }
+            long now = System.nanoTime();
+            List<SubmitResult> results = mempool.submit(encoded);
+            ArrayNode out = JSON.createArrayNode();
+            for (SubmitResult r : results) {
+                ObjectNode o = out.addObject();
+                switch (r) {
+                    case SubmitResult.Accepted a -> {
+                        o.put("status", "accepted").put("hash", HexFormat.of().formatHex(a.hash()));
+                        if (acceptedAt.size() < MAX_TRACKED) {
+                            acceptedAt.put(HexFormat.of().formatHex(a.hash()), now);
+                        }
+                    }
+                    case SubmitResult.Rejected x -> {
+                        o.put("status", "rejected").put("reason", x.reason());
+                        metrics.rejected(x.reason().split("[ :]", 2)[0]);
+                    }
+                    case SubmitResult.Busy b -> o.put("status", "busy").put("retryAfterMs", b.retryAfterMs());
+                }
+            }
+            metrics.mempool(mempool.size());
+            return out;
+        }
+
+        @Override
+        public ObjectNode txStatus(byte[] hash) {
+            ObjectNode o = JSON.createObjectNode().put("hash", HexFormat.of().formatHex(hash));
+            var h = ledgerStore.txHeight(hash);
+            if (h.isPresent()) {
+                return o.put("status", "committed").put("height", h.getAsLong());
+            }
+            return o.put("status", mempool.pending(hash) ? "pending" : "unknown");
+        }
+
+        @Override
+        public ObjectNode read(byte[] key) {
+            SparseMerkleTree.Proven p;
+            long h;
+            byte[] root;
+            synchronized (ledgerLock) {
+                p = app.read(key);
+                h = app.executedHeight();
+                root = app.stateRoot();
+            }
+            ObjectNode o = JSON.createObjectNode().put("key", HexFormat.of().formatHex(key));
+            if (p.value() == null) {
+                o.putNull("value");
+            } else {
+                o.put("value", HexFormat.of().formatHex(p.value()));
+            }
+            return o.put("proof", HexFormat.of().formatHex(p.proof().encode())).put("stateRoot", HexFormat.of().formatHex(root)).put("height", h);
+        }
+
+        @Override
+        public ObjectNode account(byte[] pk) {
+            if (pk.length != 32) {
+                throw new ClientServer.BadRequest("an account is a 32-byte Ed25519 public key, got " + pk.length + " bytes");
+            }
+            synchronized (ledgerLock) {
+                return JSON.createObjectNode().put("account", HexFormat.of().formatHex(pk)).put("balance", app.balance(pk))
+                        .put("nonce", app.nextNonce(pk)).put("height", app.executedHeight());
+            }
+        }
+
+        @Override
+        public NodeStatus status() {
+            return ValidatorNode.this.status();
+        }
+
+        @Override
+        public ObjectNode block(long height) {
+            ObjectNode o = JSON.createObjectNode().put("height", height);
+            List<Block> b = db.blockStore().committedRange(height, height);
+            if (b.isEmpty()) {
+                throw new ClientServer.BadRequest("no committed block at height " + height + " (committed up to " + committedHeight + ", or pruned)");
+            }
+            o.put("id", b.get(0).id().toString());
+            ledgerStore.stateRootAt(height).ifPresent(r -> o.put("stateRoot", HexFormat.of().formatHex(r)));
+            return o;
+        }
+
+        @Override
+        public byte[] metrics() {
+            return metrics.scrape();
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        transport.close();
+        loop.close();
+        executor.close();
+        db.close();
+        LOG.info("node {} stopped at height {}", settings.nodeId(), committedHeight);
+    }
+}

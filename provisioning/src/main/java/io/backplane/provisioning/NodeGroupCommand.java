@@ -1,0 +1,157 @@
+package io.backplane.provisioning;
+
+import io.backplane.accel.Accelerator;
+import io.backplane.accel.Backends;
+import io.backplane.hsm.keystore.Keystore;
+import io.backplane.hsm.pkcs11.Pins;
+import io.backplane.node.consensus.round.ConsensusConfig;
+import io.backplane.node.mempool.MempoolLimits;
+import io.backplane.node.runtime.Genesis;
+import io.backplane.node.runtime.ValidatorNode;
+import io.backplane.node.runtime.ValidatorRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code backplane node init|run}: make a validator's home, and run the validator. */
+@Command(name = "node", description = "Make a validator's home (init) and run the validator (run).",
+        subcommands = {NodeGroupCommand.Init.class, NodeGroupCommand.Run.class})
+final class NodeGroupCommand implements Callable<Integer> {
+    /** The file {@code node init} writes: this validator's public record, the input of {@code genesis}. */
+    static final String RECORD_FILE = "validator.json";
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw BackplaneCommand.missingSubcommand(spec);
+    }
+
+    @Command(name = "init", description = "Create the home: SoftHSM token, identity key and certificate, BLS key with its proof of possession; "
+            + "writes <home>/validator.json (this validator's record, for `genesis`) and prints it. Idempotent: a home that has its keys keeps them.")
+    static final class Init extends KeysCommand.Base {
+        @Option(names = "--id", required = true, paramLabel = "ID", description = "This validator's id (lower-case letters, digits, '-', '_').")
+        String id;
+
+        @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Peer transport address (TLS 1.3).")
+        String listen;
+
+        @Option(names = "--client", required = true, paramLabel = "HOST:PORT", description = "Client ingress address (HTTP/JSON).")
+        String client;
+
+        @Override
+        Integer run() throws IOException {
+            try {
+                ValidatorRecord.address(listen, "--listen");
+                ValidatorRecord.address(client, "--client");
+                new io.backplane.config.NodeSection(id);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+            home.ensureExists();
+            Path configFile = home.configFile();
+            if (!Files.exists(configFile)) {
+                Files.writeString(configFile, "node:\n  id: " + id + "\n");
+            }
+            config = homeOption.loadConfig(home);
+            if (!config.node().id().equals(id)) {
+                throw CommandFailure.failure("the home " + home.dir() + " belongs to node '" + config.node().id() + "' (" + configFile + "), not '" + id + "'");
+            }
+            if (library() == null) {
+                String envPin = System.getenv(Pins.ENV);
+                Keystore.initToken(hsmDir(), config.hsm().tokenLabel(), envPin == null || envPin.isEmpty() ? null : envPin.toCharArray(),
+                        pinFile(), Clock.systemUTC());
+            }
+            ValidatorRecord record;
+            try (Keystore ks = openKeystore()) {
+                var cert = ks.identityCertificate().orElseGet(ks::generateIdentity);
+                var bls = NodeKeys.blsKey(ks).orElseGet(ks::generateBls);
+                record = new ValidatorRecord(id, listen, client, HexFormat.of().formatHex(cert.getPublicKey().getEncoded()),
+                        bls.publicKeyHex(), HexFormat.of().formatHex(ks.proofOfPossession(bls.id())), 1);
+            }
+            Path recordFile = home.dir().resolve(RECORD_FILE);
+            Files.write(recordFile, JsonOutput.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("id", record.id());
+            doc.put("listen", record.listen());
+            doc.put("client", record.client());
+            doc.put("identityPublicKey", record.identityPublicKey());
+            doc.put("blsPublicKey", record.blsPublicKey());
+            doc.put("proofOfPossession", record.proofOfPossession());
+            doc.put("record", recordFile.toString());
+            print(doc);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "run", description = "Run this validator in the foreground until SIGTERM or SIGINT, which stop it cleanly (the stores closed, nothing half-written).")
+    static final class Run extends KeysCommand.Base {
+        @Option(names = "--genesis", required = true, paramLabel = "FILE", description = "The network's genesis file (from `backplane genesis`).")
+        Path genesisFile;
+
+        @Option(names = "--metrics", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
+                description = "Prometheus metrics address (default: ${DEFAULT-VALUE}, loopback, any free port; the log names it).")
+        String metrics;
+
+        @Option(names = "--native-transport", paramLabel = "auto|io_uring|epoll|nio", defaultValue = "auto",
+                description = "Netty transport (default: ${DEFAULT-VALUE}: io_uring, then epoll, then NIO).")
+        String nativeTransport;
+
+        @Option(names = "--round-timeout-ms", paramLabel = "MS", defaultValue = "1000", description = "Base round timeout (default: ${DEFAULT-VALUE}).")
+        long roundTimeoutMs;
+
+        @Override
+        Integer run() throws Exception {
+            if (!java.util.Set.of("auto", "io_uring", "epoll", "nio").contains(nativeTransport)) {
+                throw usage("--native-transport must be auto, io_uring, epoll or nio, got '" + nativeTransport + "'");
+            }
+            var metricsAddr = ValidatorRecord.address(metrics, "--metrics");
+            Genesis genesis;
+            try {
+                genesis = Genesis.read(genesisFile);
+            } catch (IllegalArgumentException e) {
+                throw CommandFailure.failure(e.getMessage());
+            }
+            String device = config.accel().device();
+            CountDownLatch stopped = new CountDownLatch(1);
+            try (Keystore ks = openKeystore();
+                 Accelerator accel = Backends.open(device, home.dir().resolve("cache"), Accelerator.Options.defaults())) {
+                String keyId = NodeKeys.blsKey(ks).orElseThrow(() -> CommandFailure.failure(
+                        "no BLS key in " + hsmDir() + "; the first step is `backplane node init --home " + home.dir() + " --id ...`")).id();
+                String backend = accel.device().map(d -> "opencl:" + d.name()).orElse("cpu");
+                ConsensusConfig cc = ConsensusConfig.defaults();
+                cc = new ConsensusConfig(roundTimeoutMs, cc.maxBackoffExponent(), cc.maxPayloadBytes(), cc.fetchBatch());
+                ValidatorNode node = ValidatorNode.start(new ValidatorNode.Settings(home.dataDir(), config.node().id(), genesis, keyId,
+                        new java.net.InetSocketAddress(metricsAddr.getHostString(), metricsAddr.getPort()), nativeTransport,
+                        MempoolLimits.defaults(), cc, backend), ks, accel);
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("id", config.node().id());
+                doc.put("transport", node.transportAddress().toString());
+                doc.put("client", node.clientAddress().toString());
+                doc.put("metrics", node.metricsAddress().toString());
+                doc.put("backend", backend);
+                print(doc);
+                out().flush();
+                try (Interrupts.Registration stop = Interrupts.whileRunning(() -> {
+                    node.close();
+                    stopped.countDown();
+                })) {
+                    stopped.await();
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,467 @@
+package io.backplane.provisioning;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.backplane.node.runtime.Genesis;
+import io.backplane.provisioning.cluster.LoadGenerator;
+import io.backplane.provisioning.cluster.NodeClient;
+import io.backplane.provisioning.cluster.NodeProcesses;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code backplane up}, the main job: a local cluster of validators on loopback, provisioned on first use (a SoftHSM
+ * token, keys and certificate per node, a genesis), each node a separate OS process with its own token, RocksDB and
+ * transport, a load generator of pre-signed transactions, and live progress; at the end (the duration, or Ctrl-C) a
+ * summary and the consistency check (every node holds the same block and state root at the highest height they all
+ * reached). A second {@code up} on the same home reuses the keys and the chain.
+ */
+@Command(name = "up", description = "Run a local multi-node cluster (the main job): provision on first use, start N validators as processes on loopback, "
+        + "drive them with pre-signed transactions and show progress until --duration or Ctrl-C, then stop them cleanly and check they agree.")
+final class UpCommand implements Callable<Integer> {
+    static final int SENDERS = 4096;
+    static final long SENDER_BALANCE = 1_000_000_000L;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    JsonOutput json;
+
+    @Option(names = "--home", paramLabel = "DIR", description = "The cluster's home (default: ~/.backplane/cluster).")
+    Path home;
+
+    @Option(names = "--nodes", paramLabel = "N", defaultValue = "4", description = "Validators (default: ${DEFAULT-VALUE}; 1 to 16).")
+    int nodes;
+
+    @Option(names = "--duration", paramLabel = "D", description = "Run this long (e.g. 60s, 2m, 500ms); default: until Ctrl-C.")
+    String duration;
+
+    @Option(names = "--tx-rate", paramLabel = "N|max", defaultValue = "200", description = "Transactions per second offered, or max (default: ${DEFAULT-VALUE}).")
+    String txRate;
+
+    @Option(names = "--backend", paramLabel = "cpu|opencl|auto", defaultValue = "auto", description = "The nodes' crypto backend (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    private PrintWriter progress;
+
+    @Override
+    public Integer call() throws Exception {
+        long durationMs = duration == null ? -1 : parseDuration(duration);
+        double rate = parseRate(txRate);
+        if (nodes < 1 || nodes > 16) {
+            throw CommandFailure.usage("--nodes must be 1..16, got " + nodes);
+        }
+        if (!List.of("cpu", "opencl", "auto").contains(backend)) {
+            throw CommandFailure.usage("--backend must be cpu, opencl or auto, got '" + backend + "'");
+        }
+        if (home != null && home.toString().isBlank()) {
+            throw CommandFailure.usage("--home is empty; give a directory (or leave --home out for ~/.backplane/cluster)");
+        }
+        Path dir = home != null ? expand(home) : Path.of(System.getProperty("user.home"), ".backplane", "cluster");
+        Files.createDirectories(dir);
+        progress = json.enabled() ? spec.commandLine().getErr() : spec.commandLine().getOut();
+        try (FileChannel lockFile = FileChannel.open(dir.resolve(".up.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = lockFile.tryLock()) {
+            if (lock == null) {
+                throw CommandFailure.failure("another `backplane up` runs on " + dir + " (it holds " + dir.resolve(".up.lock") + ")");
+            }
+            ClusterHome cluster = provision(dir);
+            return run(cluster, durationMs, rate);
+        }
+    }
+
+    /** What a provisioned cluster home holds. */
+    record ClusterHome(Path dir, Path genesisFile, Genesis genesis, List<Path> nodeHomes, List<String> metrics, byte[] loadSeed) {
+    }
+
+    private ClusterHome provision(Path dir) throws IOException {
+        Path genesisFile = dir.resolve("genesis.json");
+        Path seedFile = dir.resolve("load-seed");
+        Path metricsFile = dir.resolve("metrics-ports");
+        if (Files.exists(genesisFile)) {
+            Genesis g;
+            try {
+                g = Genesis.read(genesisFile);
+            } catch (IllegalArgumentException e) {
+                throw CommandFailure.failure(e.getMessage() + " (remove " + dir + " to provision a new cluster)");
+            }
+            if (g.validators().size() != nodes) {
+                throw CommandFailure.failure("the cluster at " + dir + " has " + g.validators().size() + " nodes; run with --nodes "
+                        + g.validators().size() + ", or give a new --home");
+            }
+            List<Path> homes = new ArrayList<>();
+            for (var v : g.validators()) {
+                homes.add(dir.resolve(v.id()));
+            }
+            return new ClusterHome(dir, genesisFile, g, homes, Files.readAllLines(metricsFile), HexFormat.of().parseHex(Files.readString(seedFile).trim()));
+        }
+        progress.println("up: provisioning " + nodes + " validators under " + dir + " (SoftHSM tokens, identity and BLS keys, genesis)...");
+        progress.flush();
+        byte[] seed = new byte[32];
+        new SecureRandom().nextBytes(seed);
+        List<Path> homes = new ArrayList<>();
+        List<String> records = new ArrayList<>();
+        List<String> metrics = new ArrayList<>();
+        int[] ports = freePorts(nodes * 3);
+        for (int i = 0; i < nodes; i++) {
+            String id = "node" + i;
+            Path h = dir.resolve(id);
+            homes.add(h);
+            subcommand("node", "init", "--home", h.toString(), "--id", id, "--listen", "127.0.0.1:" + ports[3 * i],
+                    "--client", "127.0.0.1:" + ports[3 * i + 1], "--json");
+            records.add(h.resolve(NodeGroupCommand.RECORD_FILE).toString());
+            metrics.add("127.0.0.1:" + ports[3 * i + 2]);
+        }
+        List<String> args = new ArrayList<>(List.of("genesis", "--chain-id", "backplane-local", "--out", genesisFile.toString(), "--json"));
+        args.add("--validator");
+        args.addAll(records);
+        for (var k : LoadGenerator.keys(seed, SENDERS)) {
+            args.add("--account");
+            args.add(HexFormat.of().formatHex(LoadGenerator.publicKey(k)) + "=" + SENDER_BALANCE);
+        }
+        Files.writeString(seedFile, HexFormat.of().formatHex(seed) + "\n");
+        Files.write(metricsFile, metrics);
+        subcommand(args.toArray(String[]::new));
+        return new ClusterHome(dir, genesisFile, Genesis.read(genesisFile), homes, metrics, seed);
+    }
+
+    /** Runs one of this command line's own subcommands in this process; its failure is this command's. */
+    private static void subcommand(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        if (code != ExitCodes.OK) {
+            throw CommandFailure.failure("`backplane " + String.join(" ", Arrays.copyOf(args, Math.min(args.length, 6))) + " …` failed ("
+                    + code + "): " + (out + " " + err).trim());
+        }
+    }
+
+    private int run(ClusterHome c, long durationMs, double rate) throws Exception {
+        List<NodeClient> clients = new ArrayList<>();
+        for (var v : c.genesis().validators()) {
+            clients.add(new NodeClient(v.client()));
+        }
+        NodeProcesses procs = new NodeProcesses();
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        Map<String, Object>[] summary = new Map[1];
+        long[] startedAt = new long[1];
+        LoadGenerator[] load = new LoadGenerator[1];
+        long[] startTx = new long[nodes];
+        Runnable finish = () -> {
+            synchronized (summary) {
+                if (summary[0] == null) {
+                    summary[0] = stop(c, clients, procs, load[0], startedAt[0], startTx);
+                }
+            }
+        };
+        try (Interrupts.Registration reg = Interrupts.whileRunning(() -> {
+            interrupted.set(true);
+            finish.run();
+            summary[0].put("interrupted", true);
+            print(summary[0]);
+            done.countDown();
+        })) {
+            for (int i = 0; i < nodes; i++) {
+                procs.start(new NodeProcesses.Spec(c.genesis().validators().get(i).id(), c.nodeHomes().get(i), c.genesisFile(), c.metrics().get(i), backend));
+            }
+            writeClusterFile(c, procs);
+            progress.println("up: started " + nodes + " validators (" + c.dir().resolve("cluster.json") + "); waiting for them to answer...");
+            progress.flush();
+            waitUntilUp(c, clients, procs);
+            long[] nonces = new long[SENDERS];
+            var keys = LoadGenerator.keys(c.loadSeed(), SENDERS);
+            for (int s = 0; s < SENDERS; s++) {
+                final int sender = s;
+                nonces[s] = clients.get(s % nodes).get("/v1/account/" + HexFormat.of().formatHex(LoadGenerator.publicKey(keys.get(sender))))
+                        .map(j -> j.path("nonce").asLong()).orElse(0L);
+            }
+            for (int i = 0; i < nodes; i++) {
+                startTx[i] = clients.get(i).get("/v1/status").map(j -> j.path("committedTx").asLong()).orElse(0L);
+            }
+            load[0] = new LoadGenerator(c.genesis().chainId(), clients, c.loadSeed(), SENDERS, nonces, rate);
+            startedAt[0] = System.nanoTime();
+            load[0].start();
+            progress.println("up: load " + (Double.isInfinite(rate) ? "max" : (long) rate + " tx/s") + " over " + SENDERS + " accounts; "
+                    + (durationMs < 0 ? "Ctrl-C stops" : "running " + duration));
+            boolean tty = System.console() != null && !json.enabled();
+            long end = durationMs < 0 ? Long.MAX_VALUE : System.nanoTime() + durationMs * 1_000_000L;
+            long nextShow = System.nanoTime();
+            while (System.nanoTime() < end && !interrupted.get()) {
+                Optional<NodeProcesses.Spec> dead = procs.firstExited();
+                if (dead.isPresent()) {
+                    progress.println("up: validator " + dead.get().id() + " exited; its log ends:\n" + NodeProcesses.logTail(dead.get().home(), 20));
+                    break;
+                }
+                if (System.nanoTime() >= nextShow) {
+                    show(clients, load[0], startedAt[0], tty);
+                    nextShow = System.nanoTime() + (tty ? 1_000_000_000L : 5_000_000_000L);
+                }
+                Thread.sleep(Math.max(1, Math.min(200, (end - System.nanoTime()) / 1_000_000L)));
+            }
+            if (interrupted.get()) {
+                done.await(120, TimeUnit.SECONDS);
+                return ExitCodes.INTERRUPTED;
+            }
+            finish.run();
+        }
+        print(summary[0]);
+        return Boolean.TRUE.equals(summary[0].get("consistent")) ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    private void waitUntilUp(ClusterHome c, List<NodeClient> clients, NodeProcesses procs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        for (int i = 0; i < nodes; i++) {
+            while (clients.get(i).get("/v1/status").isEmpty()) {
+                Optional<NodeProcesses.Spec> dead = procs.firstExited();
+                if (dead.isPresent()) {
+                    procs.stop(20);
+                    throw CommandFailure.failure("validator " + dead.get().id() + " exited while starting; its log ("
+                            + dead.get().home().resolve("logs/node.log") + ") ends:\n" + NodeProcesses.logTail(dead.get().home(), 20));
+                }
+                if (System.nanoTime() > deadline) {
+                    procs.stop(20);
+                    throw CommandFailure.failure("validator " + c.genesis().validators().get(i).id() + " did not answer on "
+                            + c.genesis().validators().get(i).client() + " within 120 s; see " + c.nodeHomes().get(i).resolve("logs/node.log"));
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private void show(List<NodeClient> clients, LoadGenerator load, long startedAt, boolean tty) {
+        StringBuilder b = new StringBuilder();
+        long secs = (System.nanoTime() - startedAt) / 1_000_000_000L;
+        if (tty) {
+            b.append("\033[H\033[2J");
+            b.append(String.format(Locale.ROOT, "backplane up: %d validators, %ds, load accepted %d, rejected %d, busy %d%n", clients.size(), secs,
+                    load.accepted(), load.rejected(), load.busy()));
+            b.append(String.format(Locale.ROOT, "%-8s %8s %8s %7s %9s %9s %-14s %-22s %6s%n", "node", "height", "round", "leader", "tx/s", "p50 ms",
+                    "backend", "leader election", "peers"));
+        }
+        List<String> compact = new ArrayList<>();
+        for (int i = 0; i < clients.size(); i++) {
+            Optional<JsonNode> s = clients.get(i).get("/v1/status");
+            if (s.isEmpty()) {
+                if (tty) {
+                    b.append(String.format(Locale.ROOT, "%-8s (not answering)%n", "node" + i));
+                }
+                compact.add("node" + i + " down");
+                continue;
+            }
+            JsonNode j = s.get();
+            if (tty) {
+                b.append(String.format(Locale.ROOT, "%-8s %8d %8d %7d %9.0f %9.1f %-14s %-22s %3d/%d%n", j.path("id").asText(), j.path("height").asLong(),
+                        j.path("round").asLong(), j.path("leader").asInt(), j.path("txPerSec").asDouble(), j.path("commitLatencyP50Ms").asDouble(),
+                        j.path("backend").asText(), j.path("leaderElection").asText(), j.path("peersConnected").asInt(), j.path("peers").size()));
+            }
+            compact.add(String.format(Locale.ROOT, "%s h=%d r=%d %.0ftx/s p50=%.0fms peers=%d", j.path("id").asText(), j.path("height").asLong(),
+                    j.path("round").asLong(), j.path("txPerSec").asDouble(), j.path("commitLatencyP50Ms").asDouble(), j.path("peersConnected").asInt()));
+        }
+        if (!tty) {
+            b.append("up ").append(secs).append("s: ").append(String.join(" | ", compact)).append('\n');
+        }
+        progress.print(b);
+        progress.flush();
+    }
+
+    /** Stops the load, lets the chain settle, checks agreement, stops the nodes; the summary document. */
+    private Map<String, Object> stop(ClusterHome c, List<NodeClient> clients, NodeProcesses procs, LoadGenerator load, long startedAt, long[] startTx) {
+        double seconds = startedAt == 0 ? 0 : (System.nanoTime() - startedAt) / 1e9;
+        if (load != null) {
+            load.close();
+        }
+        List<JsonNode> statuses = new ArrayList<>();
+        for (NodeClient n : clients) {
+            statuses.add(n.get("/v1/status").orElse(null));
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        long minHeight = Long.MAX_VALUE;
+        long maxHeight = 0;
+        long committedTx = 0;
+        List<Double> p50 = new ArrayList<>();
+        double p99 = 0;
+        String backendUsed = "";
+        int answering = 0;
+        for (int i = 0; i < statuses.size(); i++) {
+            JsonNode s = statuses.get(i);
+            if (s == null) {
+                continue;
+            }
+            answering++;
+            minHeight = Math.min(minHeight, s.path("height").asLong());
+            maxHeight = Math.max(maxHeight, s.path("height").asLong());
+            committedTx = Math.max(committedTx, s.path("committedTx").asLong() - startTx[i]);
+            if (s.path("commitLatencyP50Ms").asDouble() >= 0) {
+                p50.add(s.path("commitLatencyP50Ms").asDouble());
+                p99 = Math.max(p99, s.path("commitLatencyP99Ms").asDouble());
+            }
+            backendUsed = s.path("backend").asText();
+        }
+        boolean consistent = answering == clients.size() && minHeight != Long.MAX_VALUE;
+        String root = "";
+        String blockId = "";
+        if (consistent && minHeight > 0) {
+            for (NodeClient n : clients) {
+                JsonNode b = n.get("/v1/block/" + minHeight).orElse(null);
+                if (b == null) {
+                    consistent = false;
+                    break;
+                }
+                String id = b.path("id").asText();
+                String r = b.path("stateRoot").asText("");
+                if (blockId.isEmpty()) {
+                    blockId = id;
+                    root = r;
+                } else if (!blockId.equals(id) || !root.equals(r)) {
+                    consistent = false;
+                }
+            }
+            for (JsonNode s : statuses) {
+                consistent &= s != null && s.path("divergences").asLong() == 0;
+            }
+        }
+        int killed = procs.stop(30);
+        p50.sort(Double::compare);
+        doc.put("committedBlocks", maxHeight);
+        doc.put("committedTx", committedTx);
+        doc.put("txPerSec", seconds > 0 ? Math.round(committedTx / seconds * 10) / 10.0 : 0);
+        Map<String, Object> lat = new LinkedHashMap<>();
+        lat.put("p50", p50.isEmpty() ? null : Math.round(p50.get(p50.size() / 2) * 10) / 10.0);
+        lat.put("p99", p50.isEmpty() ? null : Math.round(p99 * 10) / 10.0);
+        doc.put("commitLatencyMs", lat);
+        doc.put("consistent", consistent);
+        doc.put("stateRoot", root);
+        doc.put("backend", backendUsed);
+        doc.put("checkedHeight", minHeight == Long.MAX_VALUE ? 0 : minHeight);
+        doc.put("seconds", Math.round(seconds * 10) / 10.0);
+        doc.put("loadAccepted", load == null ? 0 : load.accepted());
+        doc.put("loadRejected", load == null ? 0 : load.rejected());
+        doc.put("nodesKilled", killed);
+        doc.put("home", c.dir().toString());
+        return doc;
+    }
+
+    private void print(Map<String, Object> doc) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json.enabled()) {
+            JsonOutput.line(out, doc);
+        } else {
+            out.println("up: stopped. summary:");
+            doc.forEach((k, v) -> out.println("  " + k + ": " + v));
+        }
+        out.flush();
+    }
+
+    private void writeClusterFile(ClusterHome c, NodeProcesses procs) throws IOException {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            var v = c.genesis().validators().get(i);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", v.id());
+            m.put("pid", procs.processes().get(i).pid());
+            m.put("transport", v.listen());
+            m.put("client", v.client());
+            m.put("metrics", c.metrics().get(i));
+            m.put("home", c.nodeHomes().get(i).toString());
+            m.put("log", c.nodeHomes().get(i).resolve("logs/node.log").toString());
+            list.add(m);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("genesis", c.genesisFile().toString());
+        doc.put("nodes", list);
+        Path tmp = c.dir().resolve("cluster.json.tmp");
+        Files.write(tmp, JsonOutput.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+        Files.move(tmp, c.dir().resolve("cluster.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static int[] freePorts(int n) throws IOException {
+        int[] ports = new int[n];
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+        return ports;
+    }
+
+    private static Path expand(Path p) {
+        String s = p.toString();
+        return s.equals("~") || s.startsWith("~/") ? Path.of(System.getProperty("user.home") + s.substring(1)) : p;
+    }
+
+    static long parseDuration(String d) {
+        String s = d.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (s.endsWith("ms")) {
+                return positive(Long.parseLong(s.substring(0, s.length() - 2)), d);
+            }
+            if (s.endsWith("s")) {
+                return positive(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000), d);
+            }
+            if (s.endsWith("m")) {
+                return positive(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 60_000), d);
+            }
+            if (s.endsWith("h")) {
+                return positive(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 3_600_000), d);
+            }
+            return positive(Math.round(Double.parseDouble(s) * 1000), d);
+        } catch (NumberFormatException e) {
+            throw CommandFailure.usage("--duration must be like 60s, 2m, 500ms or 1h, got '" + d + "'");
+        }
+    }
+
+    private static long positive(long ms, String d) {
+        if (ms <= 0) {
+            throw CommandFailure.usage("--duration must be positive, got '" + d + "'");
+        }
+        return ms;
+    }
+
+    static double parseRate(String r) {
+        if ("max".equals(r)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        try {
+            double v = Double.parseDouble(r);
+            if (v <= 0 || Double.isNaN(v) || Double.isInfinite(v)) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw CommandFailure.usage("--tx-rate must be a positive number or max, got '" + r + "'");
+        }
+    }
+}
