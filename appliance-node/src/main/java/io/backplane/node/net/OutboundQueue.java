@@ -1,0 +1,104 @@
+package io.backplane.node.net;
+
+import java.util.ArrayDeque;
+
+/**
+ * One peer's bounded outbound queue with lane priority. Full, it makes room by shedding the oldest message of the
+ * lowest-priority lane at or below the new message's lane (BULK first, then SYNC, then old CONSENSUS); when every
+ * queued message outranks the new one, the new one is dropped. Thread-safe; no operation waits for more than the
+ * short monitor held by the others.
+ */
+final class OutboundQueue {
+    /** A queued message. */
+    record Message(Lane lane, byte[] payload) {
+    }
+
+    /** Receives each message the queue drops. */
+    @FunctionalInterface
+    interface DropListener {
+        void dropped(Lane lane);
+    }
+
+    private static final Lane[] LANES = Lane.values();
+
+    private final int capacity;
+    private final DropListener drops;
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<byte[]>[] lanes = new ArrayDeque[LANES.length];
+    private int size;
+
+    OutboundQueue(int capacity, DropListener drops) {
+        this.capacity = capacity;
+        this.drops = drops;
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = new ArrayDeque<>();
+        }
+    }
+
+    /** Queues a message, shedding by lane priority when full. */
+    void offer(Lane lane, byte[] payload) {
+        Lane shed = null;
+        synchronized (this) {
+            if (size >= capacity) {
+                shed = shedFor(lane);
+                if (shed == null) {
+                    shed = lane; // everything queued outranks it: the new message is the one dropped
+                    payload = null;
+                } else {
+                    lanes[shed.ordinal()].pollFirst();
+                    size--;
+                }
+            }
+            if (payload != null) {
+                lanes[lane.ordinal()].addLast(payload);
+                size++;
+            }
+        }
+        if (shed != null) {
+            drops.dropped(shed);
+        }
+    }
+
+    /** The lowest-priority non-empty lane not above {@code incoming}, or null. */
+    private Lane shedFor(Lane incoming) {
+        for (int i = LANES.length - 1; i >= incoming.ordinal(); i--) {
+            if (!lanes[i].isEmpty()) {
+                return LANES[i];
+            }
+        }
+        return null;
+    }
+
+    /** The highest-priority message, oldest first within a lane; null when empty. */
+    synchronized Message poll() {
+        for (int i = 0; i < lanes.length; i++) {
+            byte[] p = lanes[i].pollFirst();
+            if (p != null) {
+                size--;
+                return new Message(LANES[i], p);
+            }
+        }
+        return null;
+    }
+
+    /** Drops everything queued (each counted). */
+    void clear() {
+        int[] counts = new int[LANES.length];
+        synchronized (this) {
+            for (int i = 0; i < lanes.length; i++) {
+                counts[i] = lanes[i].size();
+                lanes[i].clear();
+            }
+            size = 0;
+        }
+        for (int i = 0; i < counts.length; i++) {
+            for (int n = 0; n < counts[i]; n++) {
+                drops.dropped(LANES[i]);
+            }
+        }
+    }
+
+    synchronized int size() {
+        return size;
+    }
+}
