@@ -30,22 +30,26 @@ import java.util.function.ToLongFunction;
  * <p>Admission, in order: strict decode, chain id, signature (one accelerator batch per call), duplicate hash, nonce
  * below the sender's committed next nonce (stale), nonce more than {@code maxPerSender} past it (too far), another
  * pending transaction with the same sender and nonce (taken); then room: the sender's share, the count and the bytes,
- * a full one answering {@link SubmitResult.Busy}. A transaction stays until it is committed or its nonce goes stale, so
- * a payload that a failed leader proposed is proposed again by the next one.
+ * a full one answering {@link SubmitResult.Busy}. A transaction stays until it is committed, its nonce goes stale or it
+ * expires, so a payload that a failed leader proposed is proposed again by the next one.
  */
 public final class Mempool {
     /** Suggested wait before a client retries a Busy transaction: about one block. */
     public static final long RETRY_AFTER_MS = 1_000;
+    /** How many committed blocks a transaction may wait before it expires (see {@link #committed}). */
+    public static final long DEFAULT_TTL_BLOCKS = 600;
 
     private static final class Entry {
         final Transaction tx;
         final byte[] encoded;
         final ByteBuffer hash;
+        final long admittedAtBlock;
 
-        Entry(Transaction tx, byte[] encoded, byte[] hash) {
+        Entry(Transaction tx, byte[] encoded, byte[] hash, long admittedAtBlock) {
             this.tx = tx;
             this.encoded = encoded;
             this.hash = ByteBuffer.wrap(hash);
+            this.admittedAtBlock = admittedAtBlock;
         }
     }
 
@@ -53,18 +57,36 @@ public final class Mempool {
     private final MempoolLimits limits;
     private final Accelerator accel;
     private final ToLongFunction<byte[]> nextNonce;
+    private final long ttlBlocks;
     private final Object lock = new Object();
     private final Map<ByteBuffer, Entry> byHash = new HashMap<>();
     /** Per sender, its pending transactions by nonce; senders in the order they last became pending (fair payloads). */
     private final Map<ByteBuffer, TreeMap<Long, Entry>> bySender = new LinkedHashMap<>();
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+    /** Admission order, oldest first: what expiry scans. */
+    private final Map<ByteBuffer, Entry> byAge = new LinkedHashMap<>();
     private long bytes;
+    /** The mempool's clock: how many times {@link #committed} ran (one per committed block). */
+    private long blocks;
 
+    /** A mempool whose transactions expire after {@link #DEFAULT_TTL_BLOCKS} committed blocks. */
     public Mempool(String chainId, MempoolLimits limits, Accelerator accel, ToLongFunction<byte[]> nextNonce) {
+        this(chainId, limits, accel, nextNonce, DEFAULT_TTL_BLOCKS);
+    }
+
+    /**
+     * @param ttlBlocks how many committed blocks a pending transaction may wait (behind a nonce gap, say) before it is
+     *                  dropped; counted in blocks, not wall time, so no clock is read
+     */
+    public Mempool(String chainId, MempoolLimits limits, Accelerator accel, ToLongFunction<byte[]> nextNonce, long ttlBlocks) {
         this.chainId = Objects.requireNonNull(chainId, "chainId");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.accel = Objects.requireNonNull(accel, "accel");
         this.nextNonce = Objects.requireNonNull(nextNonce, "nextNonce");
+        if (ttlBlocks <= 0) {
+            throw new IllegalArgumentException("mempool ttlBlocks must be positive, got " + ttlBlocks);
+        }
+        this.ttlBlocks = ttlBlocks;
     }
 
     /** One answer per submitted transaction, in order. */
@@ -128,8 +150,9 @@ public final class Mempool {
         if (bytes + encoded.length > limits.maxBytes()) {
             return busy("busy.bytes");
         }
-        Entry e = new Entry(tx, encoded, hash);
+        Entry e = new Entry(tx, encoded, hash, blocks);
         byHash.put(e.hash, e);
+        byAge.put(e.hash, e);
         bySender.computeIfAbsent(sender, s -> new TreeMap<>()).put(tx.nonce(), e);
         bytes += encoded.length;
         count("accepted", 1);
@@ -185,11 +208,14 @@ public final class Mempool {
     }
 
     /**
-     * Removes committed transactions, then every pending one whose nonce is now below its sender's next nonce (it
-     * can never apply).
+     * Called once per committed block with every transaction of its payload, applied or skipped (a skipped one was
+     * included and would only fail again). Removes them, then every pending transaction whose nonce is now below its
+     * sender's next nonce (it can never apply), then those that have waited {@code ttlBlocks} blocks (expired: a
+     * nonce gap that never fills must not hold room forever).
      */
     public void committed(List<Transaction> txs) {
         synchronized (lock) {
+            blocks++;
             Set<ByteBuffer> senders = new HashSet<>();
             for (Transaction tx : txs) {
                 Entry e = byHash.get(ByteBuffer.wrap(tx.hash()));
@@ -210,11 +236,23 @@ public final class Mempool {
                     count("dropped.stale", 1);
                 }
             }
+            List<Entry> expired = new ArrayList<>();
+            for (Entry e : byAge.values()) {
+                if (blocks - e.admittedAtBlock < ttlBlocks) {
+                    break; // oldest first: the rest are younger
+                }
+                expired.add(e);
+            }
+            for (Entry e : expired) {
+                remove(e);
+                count("expired", 1);
+            }
         }
     }
 
     private void remove(Entry e) {
         byHash.remove(e.hash);
+        byAge.remove(e.hash);
         ByteBuffer sender = ByteBuffer.wrap(e.tx.sender());
         TreeMap<Long, Entry> queue = bySender.get(sender);
         queue.remove(e.tx.nonce());
@@ -244,7 +282,7 @@ public final class Mempool {
 
     /**
      * A snapshot: {@code accepted}, {@code rejected.<token>}, {@code busy} (with {@code busy.sender},
-     * {@code busy.count}, {@code busy.bytes}), {@code committed}, {@code dropped.stale}.
+     * {@code busy.count}, {@code busy.bytes}), {@code committed}, {@code dropped.stale}, {@code expired}.
      */
     public Map<String, Long> counters() {
         Map<String, Long> snapshot = new TreeMap<>();

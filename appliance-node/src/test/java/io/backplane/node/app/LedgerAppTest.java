@@ -294,4 +294,64 @@ class LedgerAppTest {
         assertThat(pool.submit(List.of(txs.get(0).encode())).get(0)).isInstanceOf(SubmitResult.Rejected.class)
                 .extracting(x -> ((SubmitResult.Rejected) x).token()).isEqualTo("stale-nonce");
     }
+
+    @Test
+    void commitsEachBlockOnceWithExactlyItsAppliedTransactions() {
+        CountingLedgerStore store = new CountingLedgerStore();
+        LedgerApp app = fresh(store);
+        Transaction a = TxFixtures.transfer(ALICE, 0, CAROL, 1);
+        Transaction bad = TxFixtures.transfer(BOB, 0, CAROL, 500);
+        Transaction b = TxFixtures.put(BOB, 0, "k", "v");
+        run(app, a, bad, b);
+        assertThat(store.commits).hasSize(2); // genesis and block 1
+        assertThat(store.commits.get(1)).containsExactly(java.util.HexFormat.of().formatHex(a.hash()),
+                java.util.HexFormat.of().formatHex(b.hash()));
+    }
+
+    /** The in-memory store, recording what each commit named. */
+    private static final class CountingLedgerStore implements LedgerStore {
+        final InMemoryLedgerStore inner = new InMemoryLedgerStore();
+        final List<List<String>> commits = new ArrayList<>();
+
+        @Override
+        public byte[] get(byte[] id) {
+            return inner.get(id);
+        }
+
+        @Override
+        public void put(byte[] id, byte[] value) {
+            inner.put(id, value);
+        }
+
+        @Override
+        public void delete(byte[] id) {
+            inner.delete(id);
+        }
+
+        @Override
+        public long size() {
+            return inner.size();
+        }
+
+        @Override
+        public long executedHeight() {
+            return inner.executedHeight();
+        }
+
+        @Override
+        public void commit(long height, byte[] stateRoot, List<byte[]> txHashes) {
+            commits.add(txHashes.stream().map(java.util.HexFormat.of()::formatHex).toList());
+            inner.commit(height, stateRoot, txHashes);
+        }
+
+        @Override
+        public java.util.Optional<byte[]> stateRootAt(long height) {
+            return inner.stateRootAt(height);
+        }
+
+        @Override
+        public java.util.OptionalLong txHeight(byte[] txHash) {
+            return inner.txHeight(txHash);
+        }
+    }
 }

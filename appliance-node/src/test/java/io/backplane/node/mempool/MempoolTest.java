@@ -224,4 +224,102 @@ class MempoolTest {
         assertThat(m.counters()).containsEntry("committed", 1L).containsEntry("dropped.stale", 2L);
         assertThat(Payload.decode(m.nextPayload(9))).containsExactlyInAnyOrder(alice.get(3), tx(BOB, 0));
     }
+
+    @Test
+    void expiresTransactionsStuckBehindAGapAfterTheirTtlInBlocks() {
+        Mempool m = new Mempool(CHAIN, MempoolLimits.defaults(), accel,
+                pk -> committedNonce.getOrDefault(ByteBuffer.wrap(pk), 0L), 3);
+        Transaction stuck = tx(ALICE, 1); // nonce 0 never comes
+        m.submit(List.of(stuck.encode()));
+        m.committed(List.of());
+        Transaction younger = tx(BOB, 1);
+        m.submit(List.of(younger.encode()));
+        m.committed(List.of());
+        assertThat(m.pending(stuck.hash())).isTrue();
+        m.committed(List.of());
+        assertThat(m.pending(stuck.hash())).isFalse();
+        assertThat(m.pending(younger.hash())).isTrue();
+        assertThat(m.bytes()).isEqualTo(younger.encode().length);
+        m.committed(List.of());
+        assertThat(m.size()).isZero();
+        assertThat(m.counters()).containsEntry("expired", 2L);
+        assertThat(one(m, stuck)).isInstanceOf(SubmitResult.Accepted.class);
+    }
+
+    @Test
+    void staysConsistentUnderConcurrentSubmitProposeAndCommit() throws Exception {
+        Mempool m = pool(new MempoolLimits(10_000, 64L << 20, 64, 50, 1 << 20));
+        int senders = 4;
+        int perSender = 40;
+        List<List<byte[]>> work = new ArrayList<>();
+        for (int s = 0; s < senders; s++) {
+            List<byte[]> txs = new ArrayList<>();
+            for (int n = 0; n < perSender; n++) {
+                txs.add(tx(key(100 + s), n).encode());
+            }
+            work.add(txs);
+        }
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(senders);
+        try {
+            List<java.util.concurrent.Future<List<SubmitResult>>> answers = new ArrayList<>();
+            for (List<byte[]> w : work) {
+                answers.add(clients.submit(() -> {
+                    List<SubmitResult> all = new ArrayList<>();
+                    for (byte[] t : w) {
+                        all.addAll(m.submit(List.of(t)));
+                    }
+                    return all;
+                }));
+            }
+            // Meanwhile this thread proposes and commits, as the consensus and executor threads would.
+            int committed = 0;
+            while (committed < senders * perSender) {
+                List<Transaction> block = Payload.decode(m.nextPayload(committed));
+                for (Transaction t : block) {
+                    committedNonce.merge(ByteBuffer.wrap(t.sender()), t.nonce() + 1, Math::max);
+                }
+                m.committed(block);
+                committed += block.size();
+                if (block.isEmpty()) {
+                    if (answers.stream().allMatch(java.util.concurrent.Future::isDone)
+                            && Payload.decode(m.nextPayload(committed)).isEmpty()) {
+                        break; // nothing more can come: the assertions below say what went wrong
+                    }
+                    Thread.onSpinWait();
+                }
+            }
+            for (java.util.concurrent.Future<List<SubmitResult>> f : answers) {
+                assertThat(f.get()).allMatch(r -> r instanceof SubmitResult.Accepted);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        assertThat(m.size()).isZero();
+        assertThat(m.bytes()).isZero();
+        assertThat(m.counters()).containsEntry("accepted", (long) senders * perSender)
+                .containsEntry("committed", (long) senders * perSender);
+    }
+
+    @Test
+    void rejectsBadSignaturesOnTheDeviceToo() {
+        try (Accelerator device = AccelTestSupport.deviceForced(io.backplane.accel.DeviceFaultHook.NONE)) {
+            Mempool m = new Mempool(CHAIN, MempoolLimits.defaults(), device, pk -> 0L);
+            List<byte[]> batch = new ArrayList<>();
+            for (int s = 0; s < 8; s++) {
+                byte[] t = tx(key(200 + s), 0).encode();
+                if (s % 2 == 1) {
+                    t[t.length - 40] ^= 0x10; // inside the signature
+                }
+                batch.add(t);
+            }
+            List<SubmitResult> r = m.submit(batch);
+            for (int s = 0; s < 8; s++) {
+                if (s % 2 == 0) {
+                    assertThat(r.get(s)).isInstanceOf(SubmitResult.Accepted.class);
+                } else {
+                    assertThat(token(r.get(s))).isEqualTo("bad-signature");
+                }
+            }
+        }
+    }
 }
