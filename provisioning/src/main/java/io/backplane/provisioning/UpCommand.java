@@ -132,8 +132,18 @@ final class UpCommand implements Callable<Integer> {
             String id = "node" + i;
             Path h = dir.resolve(id);
             homes.add(h);
-            subcommand("node", "init", "--home", h.toString(), "--id", id, "--listen", "127.0.0.1:" + ports[3 * i],
-                    "--client", "127.0.0.1:" + ports[3 * i + 1], "--json");
+            // A child process per node: SoftHSM reads its configuration once per process.
+            NodeProcesses.Result r;
+            try {
+                r = NodeProcesses.runOnce(List.of("node", "init", "--home", h.toString(), "--id", id, "--listen", "127.0.0.1:" + ports[3 * i],
+                        "--client", "127.0.0.1:" + ports[3 * i + 1], "--json"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw CommandFailure.failure("interrupted while provisioning " + id);
+            }
+            if (r.exitCode() != 0) {
+                throw CommandFailure.failure("`backplane node init --home " + h + " --id " + id + "` failed (" + r.exitCode() + "): " + r.output().trim());
+            }
             records.add(h.resolve(NodeGroupCommand.RECORD_FILE).toString());
             metrics.add("127.0.0.1:" + ports[3 * i + 2]);
         }
@@ -196,10 +206,14 @@ final class UpCommand implements Callable<Integer> {
             waitUntilUp(c, clients, procs);
             long[] nonces = new long[SENDERS];
             var keys = LoadGenerator.keys(c.loadSeed(), SENDERS);
+            List<String> accounts = new ArrayList<>();
+            for (var k : keys) {
+                accounts.add(HexFormat.of().formatHex(LoadGenerator.publicKey(k)));
+            }
+            JsonNode known = clients.get(0).post("/v1/accounts", Map.of("accounts", accounts)).orElseThrow(() -> CommandFailure.failure(
+                    "validator " + c.genesis().validators().get(0).id() + " did not answer the load accounts' nonces"));
             for (int s = 0; s < SENDERS; s++) {
-                final int sender = s;
-                nonces[s] = clients.get(s % nodes).get("/v1/account/" + HexFormat.of().formatHex(LoadGenerator.publicKey(keys.get(sender))))
-                        .map(j -> j.path("nonce").asLong()).orElse(0L);
+                nonces[s] = known.path("accounts").path(s).path("nonce").asLong();
             }
             for (int i = 0; i < nodes; i++) {
                 startTx[i] = clients.get(i).get("/v1/status").map(j -> j.path("committedTx").asLong()).orElse(0L);

@@ -165,7 +165,28 @@ public final class Mempool {
      * {@code maxBlockBytes}. Nothing is removed: a transaction leaves only through {@link #committed}.
      */
     public byte[] nextPayload(long round) {
-        List<byte[]> chosen = new ArrayList<>();
+        List<byte[]> encoded = new ArrayList<>();
+        for (Entry e : choose(hash -> false)) {
+            encoded.add(e.encoded);
+        }
+        return Payload.ofEncoded(encoded);
+    }
+
+    /**
+     * As {@link #nextPayload}, for a leader whose earlier transactions are still in uncommitted blocks: those for which
+     * {@code inFlight} (given the hash) answers true are left out but count as present, so a sender's later nonces
+     * follow them.
+     */
+    public List<Transaction> select(java.util.function.Predicate<byte[]> inFlight) {
+        List<Transaction> out = new ArrayList<>();
+        for (Entry e : choose(inFlight)) {
+            out.add(e.tx);
+        }
+        return out;
+    }
+
+    private List<Entry> choose(java.util.function.Predicate<byte[]> inFlight) {
+        List<Entry> chosen = new ArrayList<>();
         synchronized (lock) {
             List<List<Entry>> runs = new ArrayList<>(bySender.size());
             int longest = 0;
@@ -176,7 +197,9 @@ public final class Mempool {
                     if (e.tx.nonce() != expected) {
                         break;
                     }
-                    run.add(e);
+                    if (!inFlight.test(e.hash.array())) {
+                        run.add(e);
+                    }
                     expected++;
                 }
                 runs.add(run);
@@ -194,17 +217,17 @@ public final class Mempool {
                     if (chosen.size() >= limits.maxBlockTx()) {
                         break fill;
                     }
-                    byte[] tx = run.get(level).encoded;
-                    if (size + 4 + tx.length > limits.maxBlockBytes()) {
+                    Entry e = run.get(level);
+                    if (size + 4 + e.encoded.length > limits.maxBlockBytes()) {
                         blocked[s] = true; // its later nonces cannot come without this one
                         continue;
                     }
-                    chosen.add(tx);
-                    size += 4 + tx.length;
+                    chosen.add(e);
+                    size += 4 + e.encoded.length;
                 }
             }
         }
-        return Payload.ofEncoded(chosen);
+        return chosen;
     }
 
     /**

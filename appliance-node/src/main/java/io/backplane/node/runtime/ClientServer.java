@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * {@code retryAfterMs}; HTTP 503 with {@code Retry-After} when every one was busy); {@code GET /v1/tx/HASH}
  * ({@code pending}, {@code committed} with its height, or {@code unknown}); {@code GET /v1/state/KEY} (the value or
  * null, with its inclusion or non-inclusion proof, the state root and the height it is at); {@code GET /v1/account/PK}
- * (balance and next nonce); {@code GET /v1/status};
+ * (balance and next nonce; {@code POST /v1/accounts} {@code {"accounts":[hex…]}} for many); {@code GET /v1/status};
  * {@code GET /v1/block/HEIGHT} (the committed block's id and the state root after it). Bodies are capped; a malformed
  * request gets 400 with the reason and changes nothing. A separate server on the metrics port serves {@code /metrics}.
  */
@@ -80,6 +80,20 @@ final class ClientServer implements AutoCloseable {
         client.createContext("/v1/state/", ex -> handle(ex, () -> {
             requireMethod(ex, "GET");
             return new Reply(200, api.read(hex(ex.getRequestURI().getPath().substring("/v1/state/".length()), "key")));
+        }));
+        client.createContext("/v1/accounts", ex -> handle(ex, () -> {
+            requireMethod(ex, "POST");
+            JsonNode body = JSON.readTree(body(ex));
+            if (body == null || !body.path("accounts").isArray() || body.get("accounts").size() > 65_536) {
+                throw new BadRequest("the body must be {\"accounts\": [hex, ...]} (at most 65536)");
+            }
+            ArrayNode out = JSON.createArrayNode();
+            for (JsonNode a : body.get("accounts")) {
+                out.add(api.account(hex(a.asText(), "account")));
+            }
+            ObjectNode doc = JSON.createObjectNode();
+            doc.set("accounts", out);
+            return new Reply(200, doc);
         }));
         client.createContext("/v1/account/", ex -> handle(ex, () -> {
             requireMethod(ex, "GET");

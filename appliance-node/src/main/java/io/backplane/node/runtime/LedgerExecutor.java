@@ -121,9 +121,9 @@ final class LedgerExecutor implements LedgerHandoff, AutoCloseable {
         BlockResult result;
         synchronized (lock) {
             result = app.execute(c.height(), ledgerPayload);
+            observer.executed(c.block(), c.height(), result, txs);
         }
         mempool.committed(txs);
-        observer.executed(c.block(), c.height(), result, txs);
     }
 
     private void checkRoot(NodePayload p, long height) {

@@ -84,6 +84,7 @@ public final class ValidatorNode implements AutoCloseable {
     private final ClientServer server;
     private final RoundRobinLeaderSchedule schedule;
     private final Map<String, Long> acceptedAt = new ConcurrentHashMap<>();
+    private final Map<String, Long> nonces = new ConcurrentHashMap<>();
     private final Object ledgerLock = new Object();
     private final long[] rate = new long[2];
     private volatile long round;
@@ -113,10 +114,23 @@ public final class ValidatorNode implements AutoCloseable {
             app.initGenesis(balances);
         }
         this.metrics = new NodeMetrics(new PrometheusRegistry());
+        // The mempool asks under its lock, on the consensus thread too: answered from a cache the ledger thread keeps
+        // after each block, so a proposal never waits for a block's execution (a sender seen for the first time is
+        // read from the app, under the ledger lock).
+        // Lock order: the mempool's lock, then the ledger lock; the ledger thread never takes the mempool's lock while it
+        // holds the ledger lock, and nothing blocks inside the map's own locks.
         this.mempool = new Mempool(g.chainId(), s.mempool(), accel, sender -> {
-            synchronized (ledgerLock) {
-                return app.nextNonce(sender);
+            String k = HexFormat.of().formatHex(sender);
+            Long cached = nonces.get(k);
+            if (cached != null) {
+                return cached;
             }
+            long n;
+            synchronized (ledgerLock) {
+                n = app.nextNonce(sender);
+            }
+            Long raced = nonces.putIfAbsent(k, n);
+            return raced != null ? raced : n;
         });
         this.loop = new ConsensusLoop();
         this.executor = new LedgerExecutor(app, ledgerStore, ledgerLock, mempool, loop::post, this::executed);
@@ -201,7 +215,14 @@ public final class ValidatorNode implements AutoCloseable {
         metrics.round(round);
     }
 
+    /**
+     * On the ledger thread, holding the ledger lock, after a block is durable and before its transactions leave the
+     * mempool: must not touch the mempool (lock order).
+     */
     private void executed(Block block, long height, BlockResult result, List<Transaction> txs) {
+        for (Transaction t : txs) {
+            nonces.put(HexFormat.of().formatHex(t.sender()), app.nextNonce(t.sender()));
+        }
         long now = System.nanoTime();
         int applied = 0;
         for (var o : result.outcomes()) {
@@ -218,7 +239,6 @@ public final class ValidatorNode implements AutoCloseable {
         committedHeight = height;
         committedTx += applied;
         metrics.committed(height, applied, interval);
-        metrics.mempool(mempool.size());
         synchronized (rate) {
             if (rate[0] == 0) {
                 rate[0] = now;

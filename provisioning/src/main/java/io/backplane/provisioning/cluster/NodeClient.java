@@ -36,6 +36,21 @@ public final class NodeClient {
         }
     }
 
+    /** POST {@code body} as JSON to {@code path}; empty when the node does not answer or answers an error. */
+    public Optional<JsonNode> post(String path, Object body) {
+        try {
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
     /** Submits encoded transactions (hex); the per-transaction results, or empty when the node did not answer. */
     public Optional<JsonNode> submit(List<String> txsHex) {
         try {

@@ -32,6 +32,25 @@ public final class NodeProcesses {
         if (new File("/usr/bin/setsid").canExecute()) {
             cmd.add("/usr/bin/setsid");
         }
+        cmd.addAll(backplane(List.of("node", "run", "--home", spec.home().toString(), "--genesis", spec.genesis().toString(),
+                "--metrics", spec.metrics(), "--set", "accel.device=" + spec.backend())));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve("node.log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().remove("BACKPLANE_HOME");
+        pb.environment().putIfAbsent("BACKPLANE_LOG_LEVEL", "INFO");
+        Process p = pb.start();
+        processes.add(p);
+        specs.add(spec);
+        return p;
+    }
+
+    /**
+     * The command line that runs {@code backplane ARGS} in a new JVM like this one (its java, class path and JVM
+     * options): what needs a process of its own, such as anything that opens a SoftHSM token (one per process).
+     */
+    public static List<String> backplane(List<String> args) {
+        List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (!a.startsWith("-Xmx") && !a.startsWith("-agentlib") && !a.startsWith("-javaagent") && !a.startsWith("-XX:StartFlightRecording")) {
@@ -42,16 +61,20 @@ public final class NodeProcesses {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.backplane.provisioning.Main");
-        cmd.addAll(List.of("node", "run", "--home", spec.home().toString(), "--genesis", spec.genesis().toString(),
-                "--metrics", spec.metrics(), "--set", "accel.device=" + spec.backend()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve("node.log").toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().remove("BACKPLANE_HOME");
-        Process p = pb.start();
-        processes.add(p);
-        specs.add(spec);
-        return p;
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    /** Runs {@code backplane ARGS} in a child JVM and waits; its exit code and its output (stdout and stderr). */
+    public static Result runOnce(List<String> args) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(backplane(args)).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return new Result(p.waitFor(), out);
+    }
+
+    /** What {@link #runOnce} saw. */
+    public record Result(int exitCode, String output) {
     }
 
     public List<Process> processes() {
