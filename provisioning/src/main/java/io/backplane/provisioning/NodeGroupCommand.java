@@ -130,7 +130,7 @@ final class NodeGroupCommand implements Callable<Integer> {
                  Accelerator accel = Backends.open(device, home.dir().resolve("cache"), Accelerator.Options.defaults())) {
                 String keyId = NodeKeys.blsKey(ks).orElseThrow(() -> CommandFailure.failure(
                         "no BLS key in " + hsmDir() + "; the first step is `backplane node init --home " + home.dir() + " --id ...`")).id();
-                String backend = accel.device().map(d -> "opencl:" + d.name()).orElse("cpu");
+                String backend = accel.device().map(d -> d instanceof io.backplane.accel.opencl.OpenClBackend o ? "opencl:" + o.device().name() : "opencl:" + d.describe()).orElse("cpu");
                 ConsensusConfig cc = ConsensusConfig.defaults();
                 cc = new ConsensusConfig(roundTimeoutMs, cc.maxBackoffExponent(), cc.maxPayloadBytes(), cc.fetchBatch());
                 ValidatorNode node = ValidatorNode.start(new ValidatorNode.Settings(home.dataDir(), config.node().id(), genesis, keyId,

@@ -38,6 +38,7 @@ public final class NodeProcesses {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve("node.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().remove("BACKPLANE_HOME");
+        pb.environment().remove("SOFTHSM2_CONF"); // each node chooses its own token configuration
         pb.environment().putIfAbsent("BACKPLANE_LOG_LEVEL", "INFO");
         Process p = pb.start();
         processes.add(p);

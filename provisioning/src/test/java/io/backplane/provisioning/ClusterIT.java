@@ -1,0 +1,179 @@
+package io.backplane.provisioning;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.backplane.node.runtime.Genesis;
+import io.backplane.provisioning.cluster.LoadGenerator;
+import io.backplane.provisioning.cluster.NodeClient;
+import io.backplane.provisioning.cluster.NodeProcesses;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node as operators run it: real validator processes on loopback (each with its SoftHSM token, RocksDB, TLS
+ * transport), provisioned and driven by {@code backplane up}, then killed with SIGKILL and restarted.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+
+    private static Path home() {
+        return dir.resolve("cluster");
+    }
+
+    private static JsonNode up(String duration) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"up", "--home", home().toString(), "--nodes", "4", "--duration", duration, "--tx-rate", "100",
+                "--backend", "cpu", "--json"}, new PrintWriter(out), new PrintWriter(err));
+        assertEquals(0, code, "up failed: " + out + "\n" + err);
+        return JSON.readTree(out.toString());
+    }
+
+    @Test
+    @Order(1)
+    void upProvisionsCommitsAgreesAndStopsEveryNode() throws Exception {
+        JsonNode first = up("20s");
+        assertTrue(first.path("consistent").asBoolean(), first.toString());
+        assertTrue(first.path("committedTx").asLong() > 0, "no transaction committed: " + first);
+        assertTrue(first.path("committedBlocks").asLong() > 0, first.toString());
+        assertTrue(first.path("stateRoot").asText().matches("[0-9a-f]{64}"), first.toString());
+        assertEquals("cpu", first.path("backend").asText());
+        assertEquals(0, first.path("nodesKilled").asLong(), "a node did not stop on SIGTERM: " + first);
+        assertNoNodeLeft();
+
+        JsonNode second = up("10s");
+        assertTrue(second.path("consistent").asBoolean(), second.toString());
+        assertTrue(second.path("committedBlocks").asLong() > first.path("committedBlocks").asLong(),
+                "the second up did not extend the first one's chain: " + first + " then " + second);
+        assertNotEquals(first.path("stateRoot").asText(), second.path("stateRoot").asText());
+        assertNoNodeLeft();
+    }
+
+    @Test
+    @Order(2)
+    void aKilledFollowerAndAKilledLeaderCatchUpWhileTheOthersKeepCommitting() throws Exception {
+        Genesis g = Genesis.read(home().resolve("genesis.json"));
+        List<String> metrics = Files.readAllLines(home().resolve("metrics-ports"));
+        List<NodeClient> clients = new ArrayList<>();
+        NodeProcesses procs = new NodeProcesses();
+        List<NodeProcesses.Spec> specs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            clients.add(new NodeClient(g.validators().get(i).client()));
+            specs.add(new NodeProcesses.Spec(g.validators().get(i).id(), home().resolve(g.validators().get(i).id()), home().resolve("genesis.json"),
+                    metrics.get(i), "cpu"));
+        }
+        List<Process> running = new ArrayList<>();
+        for (NodeProcesses.Spec s : specs) {
+            running.add(procs.start(s));
+        }
+        LoadGenerator load = null;
+        try {
+            for (NodeClient c : clients) {
+                awaitUntil(() -> height(c), 1, 120_000, "a node to answer");
+            }
+            byte[] seed = HexFormat.of().parseHex(Files.readString(home().resolve("load-seed")).trim());
+            load = new LoadGenerator(g.chainId(), clients, seed, UpCommand.SENDERS, nonces(clients.get(0), seed), 50);
+            load.start();
+
+            // kill -9 a follower (not the current leader)
+            int leader = clients.get(0).get("/v1/status").orElseThrow().path("leader").asInt();
+            int follower = (leader + 1) % 4;
+            killAndRecover(follower, procs, specs, running, clients);
+            // kill -9 the current leader
+            leader = clients.get((follower + 1) % 4).get("/v1/status").orElseThrow().path("leader").asInt();
+            killAndRecover(leader, procs, specs, running, clients);
+        } finally {
+            if (load != null) {
+                load.close();
+            }
+            for (Process p : running) {
+                p.destroy();
+            }
+            for (Process p : running) {
+                p.waitFor();
+            }
+        }
+        assertNoNodeLeft();
+    }
+
+    private static void killAndRecover(int victim, NodeProcesses procs, List<NodeProcesses.Spec> specs, List<Process> running,
+                                       List<NodeClient> clients) throws Exception {
+        int witness = (victim + 1) % 4;
+        running.get(victim).destroyForcibly().waitFor();
+        long atKill = height(clients.get(witness));
+        awaitUntil(() -> height(clients.get(witness)), atKill + 5, 60_000, "the three others to commit 5 blocks without validator " + victim);
+        running.set(victim, procs.start(specs.get(victim)));
+        long target = height(clients.get(witness));
+        awaitUntil(() -> height(clients.get(victim)), target, 120_000, "restarted validator " + victim + " to catch up to height " + target);
+        // it agrees with the others on what it caught up to
+        JsonNode mine = clients.get(victim).get("/v1/block/" + target).orElseThrow();
+        JsonNode theirs = clients.get(witness).get("/v1/block/" + target).orElseThrow();
+        assertEquals(theirs.path("id").asText(), mine.path("id").asText());
+        assertEquals(theirs.path("stateRoot").asText(), mine.path("stateRoot").asText());
+    }
+
+    private static long[] nonces(NodeClient c, byte[] seed) {
+        List<String> accounts = new ArrayList<>();
+        for (var k : LoadGenerator.keys(seed, UpCommand.SENDERS)) {
+            accounts.add(HexFormat.of().formatHex(LoadGenerator.publicKey(k)));
+        }
+        JsonNode r = c.post("/v1/accounts", Map.of("accounts", accounts)).orElseThrow();
+        long[] n = new long[accounts.size()];
+        for (int i = 0; i < n.length; i++) {
+            n[i] = r.path("accounts").path(i).path("nonce").asLong();
+        }
+        return n;
+    }
+
+    private static long height(NodeClient c) {
+        return c.get("/v1/status").map(s -> s.path("height").asLong()).orElse(-1L);
+    }
+
+    private static void awaitUntil(LongSupplier value, long atLeast, long timeoutMs, String what) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        long v = value.getAsLong();
+        while (v < atLeast) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out after " + timeoutMs + " ms waiting for " + what + " (at " + v + ", want " + atLeast + ")");
+            }
+            Thread.sleep(250);
+            v = value.getAsLong();
+        }
+    }
+
+    private static void assertNoNodeLeft() throws Exception {
+        Set<Long> pids = new HashSet<>();
+        Path cluster = home().resolve("cluster.json");
+        if (Files.exists(cluster)) {
+            for (JsonNode n : JSON.readTree(cluster.toFile()).path("nodes")) {
+                pids.add(n.path("pid").asLong());
+            }
+        }
+        for (long pid : pids) {
+            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "validator process " + pid + " is still running");
+        }
+    }
+}
