@@ -63,7 +63,7 @@ class HelpTest {
             while (leaf.hasSubcommand()) {
                 leaf = leaf.subcommand();
             }
-            if (!path.isEmpty() && !path.equals("keys") && !path.equals("plugins")) {
+            if (!path.isEmpty() && !java.util.Set.of("keys", "plugins", "node", "tx").contains(path)) { // groups show a subcommand
                 assertThat(Examples.path(leaf.commandSpec().commandLine())).as(example).isEqualTo(path);
             }
         }
