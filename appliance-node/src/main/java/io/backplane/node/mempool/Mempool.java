@@ -208,10 +208,11 @@ public final class Mempool {
     }
 
     /**
-     * Called once per committed block with every transaction of its payload, applied or skipped (a skipped one was
-     * included and would only fail again). Removes them, then every pending transaction whose nonce is now below its
-     * sender's next nonce (it can never apply), then those that have waited {@code ttlBlocks} blocks (expired: a
-     * nonce gap that never fills must not hold room forever).
+     * Called once per committed block, empty ones included (the calls are the expiry clock), after the ledger
+     * executed it, with every transaction of its payload, applied or skipped (a skipped one was included and would
+     * only fail again). Removes them, then every pending transaction whose nonce is now below its sender's next
+     * nonce (it can never apply), then those that have waited {@code ttlBlocks} blocks (expired: a nonce gap that
+     * never fills must not hold room forever).
      */
     public void committed(List<Transaction> txs) {
         synchronized (lock) {
@@ -248,6 +249,20 @@ public final class Mempool {
                 count("expired", 1);
             }
         }
+    }
+
+    /**
+     * {@link #committed} for a committed block's payload as it came (the block clock ticks even for an empty or
+     * undecodable one, which the ledger executes as empty).
+     */
+    public void committedPayload(byte[] payload) {
+        List<Transaction> txs;
+        try {
+            txs = Payload.decode(payload);
+        } catch (CodecException e) {
+            txs = List.of();
+        }
+        committed(txs);
     }
 
     private void remove(Entry e) {

@@ -313,8 +313,9 @@ class LedgerAppTest {
         byte[] payload = pool.nextPayload(1);
         BlockResult r = app.execute(1, payload);
         assertThat(r.appliedCount()).isEqualTo(3);
-        pool.committed(Payload.decode(payload));
+        pool.committedPayload(payload);
         assertThat(pool.size()).isZero();
+        assertThat(pool.counters()).containsEntry("committed", 3L);
         assertThat(pool.submit(List.of(txs.get(0).encode())).get(0)).isInstanceOf(SubmitResult.Rejected.class)
                 .extracting(x -> ((SubmitResult.Rejected) x).token()).isEqualTo("stale-nonce");
     }
