@@ -127,6 +127,32 @@ class MempoolTest {
     }
 
     @Test
+    void verifiesEachPendingTransactionOnceHoweverOftenItIsResubmitted() {
+        try (Accelerator counted = AccelTestSupport.cpuOnly()) {
+            Mempool m = new Mempool(CHAIN, MempoolLimits.defaults(), counted, pk -> 0L);
+            byte[] t = tx(ALICE, 0).encode();
+            assertThat(one(m, t)).isInstanceOf(SubmitResult.Accepted.class);
+            assertThat(m.submit(List.of(t, t, t))).allMatch(r -> r instanceof SubmitResult.Rejected rj
+                    && rj.token().equals("duplicate"));
+            assertThat(counted.metrics().items("ed25519-verify", "cpu")).isEqualTo(1);
+            assertThat(counted.metrics().calls("ed25519-verify", "cpu")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aNullEntryIsMalformedAndTheCallersArrayIsCopied() {
+        Mempool m = pool();
+        byte[] t = tx(ALICE, 0).encode();
+        List<byte[]> batch = new ArrayList<>();
+        batch.add(null);
+        batch.add(t);
+        List<SubmitResult> r = m.submit(batch);
+        assertThat(token(r.get(0))).isEqualTo("malformed");
+        t[t.length - 1] ^= 1; // the caller reuses its buffer: what is pending must not change
+        assertThat(Payload.decode(m.nextPayload(1))).containsExactly(tx(ALICE, 0));
+    }
+
+    @Test
     void rejectsANonceTooFarAheadOfTheCommittedOne() {
         Mempool m = pool(new MempoolLimits(100, 1 << 20, 4, 100, 1 << 20));
         setNonce(ALICE, 10);
