@@ -94,12 +94,14 @@ public final class Mempool {
         int n = encodedTxs.size();
         SubmitResult[] out = new SubmitResult[n];
         Transaction[] txs = new Transaction[n];
-        List<Integer> verifying = new ArrayList<>(n);
-        List<Ed25519Item> items = new ArrayList<>(n);
+        byte[][] encoded = new byte[n][];
+        byte[][] hashes = new byte[n][];
         for (int i = 0; i < n; i++) {
+            byte[] raw = encodedTxs.get(i);
+            encoded[i] = raw == null ? null : raw.clone(); // the caller's array may change after this call
             Transaction tx;
             try {
-                tx = Transaction.decode(encodedTxs.get(i));
+                tx = Transaction.decode(encoded[i]);
             } catch (CodecException e) {
                 out[i] = reject("malformed", e.getMessage());
                 continue;
@@ -109,23 +111,36 @@ public final class Mempool {
                 continue;
             }
             txs[i] = tx;
-            verifying.add(i);
-            items.add(tx.verifyItem());
+            hashes[i] = sha256(encoded[i]);
+        }
+        boolean[] pendingAlready = new boolean[n];
+        synchronized (lock) {
+            for (int i = 0; i < n; i++) {
+                pendingAlready[i] = txs[i] != null && byHash.containsKey(ByteBuffer.wrap(hashes[i]));
+            }
+        }
+        List<Integer> verifying = new ArrayList<>(n);
+        List<Ed25519Item> items = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            if (pendingAlready[i]) {
+                out[i] = reject("duplicate", null); // these bytes were verified once: resubmitting costs no verification
+            } else if (txs[i] != null) {
+                verifying.add(i);
+                items.add(txs[i].verifyItem());
+            }
         }
         boolean[] valid = items.isEmpty() ? new boolean[0] : accel.ed25519BatchVerify(items);
         synchronized (lock) {
             for (int k = 0; k < verifying.size(); k++) {
                 int i = verifying.get(k);
-                out[i] = valid[k] ? admit(txs[i], encodedTxs.get(i).clone()) : reject("bad-signature", null);
+                out[i] = valid[k] ? admit(txs[i], encoded[i], hashes[i]) : reject("bad-signature", null);
             }
         }
         return List.of(out);
     }
 
-    private SubmitResult admit(Transaction tx, byte[] encoded) {
-        byte[] hash = sha256(encoded);
-        ByteBuffer hashKey = ByteBuffer.wrap(hash);
-        if (byHash.containsKey(hashKey)) {
+    private SubmitResult admit(Transaction tx, byte[] encoded, byte[] hash) {
+        if (byHash.containsKey(ByteBuffer.wrap(hash))) {
             return reject("duplicate", null);
         }
         long next = nextNonce.applyAsLong(tx.sender());
@@ -231,10 +246,11 @@ public final class Mempool {
     }
 
     /**
-     * Called once per committed block with every transaction of its payload, applied or skipped (a skipped one was
-     * included and would only fail again). Removes them, then every pending transaction whose nonce is now below its
-     * sender's next nonce (it can never apply), then those that have waited {@code ttlBlocks} blocks (expired: a
-     * nonce gap that never fills must not hold room forever).
+     * Called once per committed block, empty ones included (the calls are the expiry clock), after the ledger
+     * executed it, with every transaction of its payload, applied or skipped (a skipped one was included and would
+     * only fail again). Removes them, then every pending transaction whose nonce is now below its sender's next
+     * nonce (it can never apply), then those that have waited {@code ttlBlocks} blocks (expired: a nonce gap that
+     * never fills must not hold room forever).
      */
     public void committed(List<Transaction> txs) {
         synchronized (lock) {
@@ -271,6 +287,20 @@ public final class Mempool {
                 count("expired", 1);
             }
         }
+    }
+
+    /**
+     * {@link #committed} for a committed block's payload as it came (the block clock ticks even for an empty or
+     * undecodable one, which the ledger executes as empty).
+     */
+    public void committedPayload(byte[] payload) {
+        List<Transaction> txs;
+        try {
+            txs = Payload.decode(payload);
+        } catch (CodecException e) {
+            txs = List.of();
+        }
+        committed(txs);
     }
 
     private void remove(Entry e) {

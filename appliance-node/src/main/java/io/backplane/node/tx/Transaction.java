@@ -24,7 +24,8 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * The signature is Ed25519 by {@code sender} over {@link #signingMessage()}: the ASCII domain tag
  * {@code "backplane-tx-v1"} followed by the encoding above without the signature, so a transaction's bytes can never be
  * taken for another kind of signed message. Decoding is strict: one encoding per transaction, nothing trailing, every
- * size capped. Arrays are copied in; equality is by content.
+ * size capped. Arrays are copied in, and the accessors hand out the record's own arrays (callers must not modify
+ * them); equality is by content.
  */
 public record Transaction(String chainId, byte[] sender, long nonce, Op op, byte[] signature) {
     /** Encoding version byte. */

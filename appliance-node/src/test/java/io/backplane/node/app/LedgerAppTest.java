@@ -79,6 +79,11 @@ class LedgerAppTest {
                 .hasMessageContaining("not fresh");
         assertThatThrownBy(() -> new LedgerApp(CHAIN, new InMemoryLedgerStore(), accel)
                 .initGenesis(Map.of(new byte[31], 1L))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LedgerApp(CHAIN, new InMemoryLedgerStore(), accel)
+                .initGenesis(Map.of(pk(CAROL), -1L))).hasMessageContaining("negative balance");
+        LedgerApp zero = new LedgerApp(CHAIN, new InMemoryLedgerStore(), accel);
+        zero.initGenesis(Map.of(pk(CAROL), 0L));
+        assertThat(zero.stateRoot()).isNotEqualTo(SparseMerkleTree.emptyRoot());
     }
 
     @Test
@@ -97,6 +102,19 @@ class LedgerAppTest {
         assertThat(store.executedHeight()).isEqualTo(1);
         assertThat(store.txHeight(t.hash())).hasValue(1);
         assertThat(store.stateRootAt(1)).hasValueSatisfying(root -> assertThat(root).isEqualTo(r.stateRoot()));
+        // The account entry's golden bytes: u64 balance 700 (0x2bc), u64 nonce 1.
+        assertThat(java.util.HexFormat.of().formatHex(app.read(LedgerApp.accountKey(pk(ALICE))).value()))
+                .isEqualTo("00000000000002bc" + "0000000000000001");
+    }
+
+    @Test
+    void readsFromOtherThreadsSeeCommittedState() throws Exception {
+        LedgerApp app = fresh();
+        run(app, TxFixtures.transfer(ALICE, 0, CAROL, 5));
+        java.util.concurrent.CompletableFuture<Long> read = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> app.balance(pk(CAROL)) + app.nextNonce(pk(ALICE)) + app.stateRoot().length + app.executedHeight()
+                        + (app.read(LedgerApp.accountKey(pk(CAROL))).value() == null ? 0 : 1));
+        assertThat(read.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(5 + 1 + 32 + 1 + 1);
     }
 
     @Test
@@ -166,9 +184,15 @@ class LedgerAppTest {
         assertThat(app.read(LedgerApp.kvKey(pk(ALICE), "k".getBytes())).value()).isEqualTo("alice".getBytes());
         assertThat(app.nextNonce(pk(BOB))).isEqualTo(2);
         assertThat(app.balance(pk(BOB))).isEqualTo(50);
-        assertThat(LedgerApp.kvKey(pk(ALICE), "k".getBytes()))
-                .startsWith("kv/".getBytes()).hasSize(3 + 32 + 1);
-        assertThat(LedgerApp.accountKey(pk(ALICE))).startsWith("acct/".getBytes()).hasSize(5 + 32);
+        byte[] kv = new byte[3 + 32 + 1];
+        System.arraycopy("kv/".getBytes(), 0, kv, 0, 3);
+        System.arraycopy(pk(ALICE), 0, kv, 3, 32);
+        kv[35] = 'k';
+        assertThat(LedgerApp.kvKey(pk(ALICE), "k".getBytes())).isEqualTo(kv);
+        byte[] acct = new byte[5 + 32];
+        System.arraycopy("acct/".getBytes(), 0, acct, 0, 5);
+        System.arraycopy(pk(ALICE), 0, acct, 5, 32);
+        assertThat(LedgerApp.accountKey(pk(ALICE))).isEqualTo(acct);
     }
 
     @Test
@@ -289,8 +313,9 @@ class LedgerAppTest {
         byte[] payload = pool.nextPayload(1);
         BlockResult r = app.execute(1, payload);
         assertThat(r.appliedCount()).isEqualTo(3);
-        pool.committed(Payload.decode(payload));
+        pool.committedPayload(payload);
         assertThat(pool.size()).isZero();
+        assertThat(pool.counters()).containsEntry("committed", 3L);
         assertThat(pool.submit(List.of(txs.get(0).encode())).get(0)).isInstanceOf(SubmitResult.Rejected.class)
                 .extracting(x -> ((SubmitResult.Rejected) x).token()).isEqualTo("stale-nonce");
     }

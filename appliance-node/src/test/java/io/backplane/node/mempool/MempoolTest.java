@@ -4,6 +4,7 @@ import static io.backplane.node.tx.TxFixtures.CHAIN;
 import static io.backplane.node.tx.TxFixtures.key;
 import static io.backplane.node.tx.TxFixtures.pk;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.backplane.accel.Accelerator;
 import io.backplane.node.consensus.crypto.AccelTestSupport;
@@ -126,6 +127,32 @@ class MempoolTest {
     }
 
     @Test
+    void verifiesEachPendingTransactionOnceHoweverOftenItIsResubmitted() {
+        try (Accelerator counted = AccelTestSupport.cpuOnly()) {
+            Mempool m = new Mempool(CHAIN, MempoolLimits.defaults(), counted, pk -> 0L);
+            byte[] t = tx(ALICE, 0).encode();
+            assertThat(one(m, t)).isInstanceOf(SubmitResult.Accepted.class);
+            assertThat(m.submit(List.of(t, t, t))).allMatch(r -> r instanceof SubmitResult.Rejected rj
+                    && rj.token().equals("duplicate"));
+            assertThat(counted.metrics().items("ed25519-verify", "cpu")).isEqualTo(1);
+            assertThat(counted.metrics().calls("ed25519-verify", "cpu")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aNullEntryIsMalformedAndTheCallersArrayIsCopied() {
+        Mempool m = pool();
+        byte[] t = tx(ALICE, 0).encode();
+        List<byte[]> batch = new ArrayList<>();
+        batch.add(null);
+        batch.add(t);
+        List<SubmitResult> r = m.submit(batch);
+        assertThat(token(r.get(0))).isEqualTo("malformed");
+        t[t.length - 1] ^= 1; // the caller reuses its buffer: what is pending must not change
+        assertThat(Payload.decode(m.nextPayload(1))).containsExactly(tx(ALICE, 0));
+    }
+
+    @Test
     void rejectsANonceTooFarAheadOfTheCommittedOne() {
         Mempool m = pool(new MempoolLimits(100, 1 << 20, 4, 100, 1 << 20));
         setNonce(ALICE, 10);
@@ -153,6 +180,25 @@ class MempoolTest {
         assertThat(one(m, tx(CAROL, 0))).isInstanceOf(SubmitResult.Busy.class);
         assertThat(m.bytes()).isEqualTo(2L * len);
         assertThat(m.counters()).containsEntry("busy.bytes", 1L);
+
+        Mempool exact = pool(new MempoolLimits(100, 2L * len, 10, 100, 1 << 20));
+        assertThat(one(exact, tx(ALICE, 0))).isInstanceOf(SubmitResult.Accepted.class);
+        assertThat(one(exact, tx(BOB, 0))).isInstanceOf(SubmitResult.Accepted.class);
+        assertThat(one(exact, tx(CAROL, 0))).isInstanceOf(SubmitResult.Busy.class);
+    }
+
+    @Test
+    void refusesLimitsThatAreNotPositiveOrExceedThePayloadCap() {
+        assertThatThrownBy(() -> new MempoolLimits(0, 1, 1, 1, 1)).hasMessageContaining("maxCount");
+        assertThatThrownBy(() -> new MempoolLimits(1, 0, 1, 1, 1)).hasMessageContaining("maxBytes");
+        assertThatThrownBy(() -> new MempoolLimits(1, 1, 0, 1, 1)).hasMessageContaining("maxPerSender");
+        assertThatThrownBy(() -> new MempoolLimits(1, 1, 1, 0, 1)).hasMessageContaining("maxBlockTx");
+        assertThatThrownBy(() -> new MempoolLimits(1, 1, 1, 1, 0)).hasMessageContaining("maxBlockBytes");
+        assertThatThrownBy(() -> new MempoolLimits(1, 1, 1, Payload.MAX_TXS + 1, 1)).hasMessageContaining("payload limit");
+        assertThat(new MempoolLimits(1, 1, 1, Payload.MAX_TXS, 1).maxBlockTx()).isEqualTo(Payload.MAX_TXS);
+        assertThatThrownBy(() -> new Mempool(CHAIN, MempoolLimits.defaults(), accel, pk -> 0L, 0))
+                .hasMessageContaining("ttlBlocks");
+        assertThat(new Mempool(CHAIN, MempoolLimits.defaults(), accel, pk -> 0L, 1).size()).isZero();
     }
 
     @Test
@@ -191,11 +237,15 @@ class MempoolTest {
         assertThat(Payload.decode(m.nextPayload(1))).containsExactly(tx(ALICE, 0), tx(BOB, 0), tx(ALICE, 1));
 
         int len = tx(ALICE, 0).encode().length;
-        Mempool small = pool(new MempoolLimits(100, 1 << 20, 10, 100, (int) Payload.encodedSize(2, 2L * len)));
+        int oneByteShortOfThree = (int) Payload.encodedSize(3, 3L * len) - 1;
+        Mempool small = pool(new MempoolLimits(100, 1 << 20, 10, 100, oneByteShortOfThree));
         small.submit(List.of(tx(ALICE, 0).encode(), tx(ALICE, 1).encode(), tx(ALICE, 2).encode()));
         byte[] p = small.nextPayload(1);
-        assertThat(p.length).isLessThanOrEqualTo((int) Payload.encodedSize(2, 2L * len));
+        assertThat(p.length).isLessThanOrEqualTo(oneByteShortOfThree);
         assertThat(Payload.decode(p)).containsExactly(tx(ALICE, 0), tx(ALICE, 1));
+        Mempool fits = pool(new MempoolLimits(100, 1 << 20, 10, 100, oneByteShortOfThree + 1));
+        fits.submit(List.of(tx(ALICE, 0).encode(), tx(ALICE, 1).encode(), tx(ALICE, 2).encode()));
+        assertThat(Payload.decode(fits.nextPayload(1))).hasSize(3);
     }
 
     @Test
@@ -240,7 +290,7 @@ class MempoolTest {
         assertThat(m.pending(stuck.hash())).isFalse();
         assertThat(m.pending(younger.hash())).isTrue();
         assertThat(m.bytes()).isEqualTo(younger.encode().length);
-        m.committed(List.of());
+        m.committedPayload(new byte[] {9, 9}); // undecodable: still a committed block, so the clock ticks
         assertThat(m.size()).isZero();
         assertThat(m.counters()).containsEntry("expired", 2L);
         assertThat(one(m, stuck)).isInstanceOf(SubmitResult.Accepted.class);

@@ -45,6 +45,10 @@ class PayloadTest {
         assertThatThrownBy(() -> Payload.decode(trailing)).hasMessageContaining("trailing");
         byte[] lyingCount = new CanonicalWriter().u32(Payload.MAX_TXS + 1).toByteArray();
         assertThatThrownBy(() -> Payload.decode(lyingCount)).hasMessageContaining("more than the limit");
+        List<byte[]> tooMany = java.util.Collections.nCopies(Payload.MAX_TXS + 1, new byte[0]);
+        assertThatThrownBy(() -> Payload.ofEncoded(tooMany)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(String.valueOf(Payload.MAX_TXS));
+        assertThat(Payload.ofEncoded(tooMany.subList(0, Payload.MAX_TXS))).hasSize(4 + 4 * Payload.MAX_TXS);
     }
 
     @Test

@@ -60,6 +60,44 @@ class TransactionTest {
     }
 
     @Test
+    void decodesTheLargestPossibleTransaction() {
+        Transaction max = Transaction.sign("c".repeat(Transaction.MAX_CHAIN_ID_BYTES), ALICE, 0,
+                new Op.Put(new byte[Op.MAX_KEY_BYTES], new byte[Op.MAX_VALUE_BYTES]));
+        byte[] bytes = max.encode();
+        assertThat(bytes).hasSize(Transaction.MAX_ENCODED_BYTES);
+        assertThat(Transaction.decode(bytes)).isEqualTo(max);
+    }
+
+    @Test
+    void equalityIsByContentAndEveryFieldCounts() {
+        Transaction a = TxFixtures.transfer(ALICE, 7, BOB, 42);
+        Transaction same = Transaction.decode(a.encode());
+        assertThat(same).isEqualTo(a).hasSameHashCodeAs(a);
+        assertThat(same.toString()).contains("nonce=7").contains("amount=42");
+        assertThat(List.of(
+                        TxFixtures.transfer(ALICE, 8, BOB, 42), TxFixtures.transfer(ALICE, 7, BOB, 43),
+                        TxFixtures.transfer(ALICE, 7, ALICE, 42), TxFixtures.transfer(BOB, 7, BOB, 42),
+                        Transaction.sign("other", ALICE, 7, a.op()),
+                        new Transaction(CHAIN, a.sender(), 7, a.op(), new byte[64])))
+                .allSatisfy(other -> assertThat(other).isNotEqualTo(a));
+        Op.Put put = new Op.Put("k".getBytes(), "v".getBytes());
+        assertThat(put).isEqualTo(new Op.Put("k".getBytes(), "v".getBytes()))
+                .hasSameHashCodeAs(new Op.Put("k".getBytes(), "v".getBytes()))
+                .isNotEqualTo(new Op.Put("k".getBytes(), "w".getBytes())).isNotEqualTo(new Op.Put("j".getBytes(), "v".getBytes()));
+        assertThat(put.toString()).contains("6b").contains("1 bytes");
+        Op.Delete del = new Op.Delete("k".getBytes());
+        assertThat(del).isEqualTo(new Op.Delete("k".getBytes())).hasSameHashCodeAs(new Op.Delete("k".getBytes()))
+                .isNotEqualTo(new Op.Delete("j".getBytes())).isNotEqualTo(put);
+        assertThat(del.toString()).contains("6b");
+        Op.Transfer t = new Op.Transfer(pk(BOB), 0);
+        assertThat(t).isEqualTo(new Op.Transfer(pk(BOB), 0)).hasSameHashCodeAs(new Op.Transfer(pk(BOB), 0))
+                .isNotEqualTo(new Op.Transfer(pk(ALICE), 0)).isNotEqualTo(new Op.Transfer(pk(BOB), 1));
+        assertThat(t.toString()).contains("amount=0");
+        assertThatThrownBy(() -> new Op.Transfer(pk(BOB), -1)).hasMessageContaining("2^63");
+        assertThatThrownBy(() -> new Op.Transfer(new byte[31], 1)).hasMessageContaining("31 bytes");
+    }
+
+    @Test
     void signsADomainSeparatedMessageThatVerifiesOnlyForItsSender() {
         Transaction tx = TxFixtures.transfer(ALICE, 0, BOB, 5);
         byte[] tag = "backplane-tx-v1".getBytes(StandardCharsets.US_ASCII);
