@@ -128,6 +128,11 @@ public final class NodeDatabase implements AutoCloseable {
         return read(() -> statistics.getTickerCount(TickerType.WAL_FILE_SYNCED));
     }
 
+    /** How many writes (batches) RocksDB has taken since this open (a metric; the tests check atomic batches with it). */
+    public long writes() {
+        return read(() -> statistics.getTickerCount(TickerType.WRITE_WITH_WAL));
+    }
+
     /** Closes the database; pending ledger writes that were not committed are dropped (they were never durable). */
     @Override
     public void close() {
@@ -297,8 +302,11 @@ public final class NodeDatabase implements AutoCloseable {
     private static StoreException openFailure(Path dir, boolean exists, RocksDBException e) {
         String m = String.valueOf(e.getMessage());
         String lower = m.toLowerCase(Locale.ROOT);
-        if (lower.contains("lock")) {
-            return new StoreException("node database " + dir + " is held by another node process (RocksDB lock " + dir.resolve("LOCK")
+        // RocksDB: "While lock file: DIR/LOCK: Resource temporarily unavailable" (another process) or "lock hold by
+        // current process" (this one).
+        if (m.contains("LOCK") || lower.contains("lock hold") || lower.contains("lock file")) {
+            String who = lower.contains("current process") ? "another node process (here: already open in this one)" : "another node process";
+            return new StoreException("node database " + dir + " is held by " + who + " (RocksDB lock " + dir.resolve("LOCK")
                     + "): stop that node first; one process per data directory (RocksDB: " + m + ")", e);
         }
         if (exists && lower.contains("column famil")) {
