@@ -24,6 +24,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Statistics;
 import org.rocksdb.TickerType;
+import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
@@ -80,8 +81,10 @@ public final class NodeDatabase implements AutoCloseable {
     public static NodeDatabase open(Path dir) {
         Path abs = dir.toAbsolutePath();
         boolean exists = prepare(abs);
+        // Recovery tolerates only a torn last write (one never acknowledged: writes are synced); damage before
+        // acknowledged writes fails the open, where RocksDB's default (point in time) would silently drop them.
         DBOptions options = new DBOptions().setCreateIfMissing(!exists).setCreateMissingColumnFamilies(!exists)
-                .setParanoidChecks(true);
+                .setParanoidChecks(true).setWalRecoveryMode(WALRecoveryMode.TolerateCorruptedTailRecords);
         Statistics statistics = new Statistics();
         options.setStatistics(statistics);
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
