@@ -340,11 +340,26 @@ public final class NodeDatabase implements AutoCloseable {
         return new StoreException("node database " + dir + " cannot be opened: damaged or not a node database (RocksDB: " + m + ")", e);
     }
 
+    private boolean isEmpty() {
+        List<ColumnFamilyHandle> all = new ArrayList<>(handles.values());
+        all.add(defaultColumn);
+        for (ColumnFamilyHandle h : all) {
+            try (RocksIterator it = db.newIterator(h, reads)) {
+                it.seekToFirst();
+                if (it.isValid()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     private void checkFormat(boolean existed) {
         byte[] found;
         try {
             found = db.get(defaultColumn, FORMAT_KEY);
-            if (found == null && !existed) {
+            // A database with nothing in it at all: created by a start that died before it wrote the marker.
+            if (found == null && (!existed || isEmpty())) {
                 db.put(defaultColumn, syncWrites, FORMAT_KEY, Keys.name(FORMAT));
                 return;
             }

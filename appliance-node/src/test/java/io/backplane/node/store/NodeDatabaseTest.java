@@ -90,10 +90,22 @@ class NodeDatabaseTest {
 
     @Test
     void aNodeDatabaseWithoutItsFormatMarkerIsRefused() {
-        NodeDatabase.open(db()).close();
+        try (NodeDatabase nd = NodeDatabase.open(db())) {
+            nd.blockStore().saveBlock(child(GENESIS, 1, "a"));
+        }
         RawDb.deleteDefault(db(), NodeDatabase.FORMAT_KEY);
         assertThatThrownBy(() -> NodeDatabase.open(db())).isInstanceOf(StoreCorruptedException.class)
                 .hasMessageContaining("'default'").hasMessageContaining("'format'").hasMessageContaining("not a node database");
+    }
+
+    @Test
+    void anEmptyDatabaseWithoutItsMarkerIsACreationThatDiedAndIsFinished() {
+        NodeDatabase.open(db()).close();
+        RawDb.deleteDefault(db(), NodeDatabase.FORMAT_KEY);
+        NodeDatabase.open(db()).close();
+        try (NodeDatabase nd = NodeDatabase.open(db())) {
+            assertThat(nd.blockStore().load().committedHeight()).isZero();
+        }
     }
 
     @Test
