@@ -15,8 +15,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.rocksdb.AbstractWriteBatch;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -24,6 +27,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Statistics;
 import org.rocksdb.TickerType;
+import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
@@ -38,13 +42,14 @@ public final class NodeDatabase implements AutoCloseable {
     /** What the default column family holds under {@link #FORMAT_KEY}: a foreign RocksDB directory is refused. */
     static final String FORMAT = "backplane-node-db/1";
     static final byte[] FORMAT_KEY = Keys.name("format");
+    private static final long MAX_TOTAL_WAL_BYTES = 256L << 20;
 
     static {
         RocksDB.loadLibrary();
     }
 
     private final Path dir;
-    private final DBOptions options;
+    private final Settings settings;
     private final Statistics statistics;
     private final WriteOptions syncWrites;
     private final ReadOptions reads;
@@ -56,10 +61,10 @@ public final class NodeDatabase implements AutoCloseable {
     private final RocksLedgerStore ledgerStore;
     private boolean closed;
 
-    private NodeDatabase(Path dir, DBOptions options, Statistics statistics, RocksDB db, List<ColumnFamilyHandle> opened) {
+    private NodeDatabase(Path dir, Settings settings, RocksDB db, List<ColumnFamilyHandle> opened) {
         this.dir = dir;
-        this.options = options;
-        this.statistics = statistics;
+        this.settings = settings;
+        this.statistics = settings.statistics();
         this.db = db;
         this.syncWrites = new WriteOptions().setSync(true);
         this.reads = new ReadOptions();
@@ -80,25 +85,21 @@ public final class NodeDatabase implements AutoCloseable {
     public static NodeDatabase open(Path dir) {
         Path abs = dir.toAbsolutePath();
         boolean exists = prepare(abs);
-        DBOptions options = new DBOptions().setCreateIfMissing(!exists).setCreateMissingColumnFamilies(!exists)
-                .setParanoidChecks(true);
-        Statistics statistics = new Statistics();
-        options.setStatistics(statistics);
+        Settings settings = Settings.create(exists);
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-        descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
+        descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, settings.columns()));
         for (Column c : Column.values()) {
-            descriptors.add(new ColumnFamilyDescriptor(Keys.name(c.cfName)));
+            descriptors.add(new ColumnFamilyDescriptor(Keys.name(c.cfName), settings.columns()));
         }
         List<ColumnFamilyHandle> opened = new ArrayList<>();
         RocksDB db;
         try {
-            db = RocksDB.open(options, abs.toString(), descriptors, opened);
+            db = RocksDB.open(settings.options(), abs.toString(), descriptors, opened);
         } catch (RocksDBException e) {
-            statistics.close();
-            options.close();
+            settings.close();
             throw openFailure(abs, exists, e);
         }
-        NodeDatabase nd = new NodeDatabase(abs, options, statistics, db, opened);
+        NodeDatabase nd = new NodeDatabase(abs, settings, db, opened);
         try {
             nd.checkFormat(exists);
         } catch (RuntimeException e) {
@@ -106,6 +107,30 @@ public final class NodeDatabase implements AutoCloseable {
             throw e;
         }
         return nd;
+    }
+
+    /** The RocksDB options of one open, closed with it. */
+    private record Settings(DBOptions options, ColumnFamilyOptions columns, BloomFilter bloom, Statistics statistics) {
+        static Settings create(boolean exists) {
+            Statistics statistics = new Statistics();
+            // Recovery tolerates only a torn last write (one never acknowledged: writes are synced); damage before
+            // acknowledged writes fails the open, where RocksDB's default (point in time) would silently drop them.
+            DBOptions options = new DBOptions().setCreateIfMissing(!exists).setCreateMissingColumnFamilies(!exists)
+                    .setParanoidChecks(true).setWalRecoveryMode(WALRecoveryMode.TolerateCorruptedTailRecords)
+                    // Rarely written column families (certificates, ledger meta) would otherwise keep old logs alive.
+                    .setMaxTotalWalSize(MAX_TOTAL_WAL_BYTES).setStatistics(statistics);
+            // Bloom filters: the tree and the block store look up many keys that are not there.
+            BloomFilter bloom = new BloomFilter(10, false);
+            ColumnFamilyOptions columns = new ColumnFamilyOptions().setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom));
+            return new Settings(options, columns, bloom, statistics);
+        }
+
+        void close() {
+            options.close();
+            columns.close();
+            bloom.close();
+            statistics.close();
+        }
     }
 
     /** The consensus core's storage in this database. */
@@ -126,6 +151,11 @@ public final class NodeDatabase implements AutoCloseable {
     /** How many times RocksDB has fsynced its write-ahead log since this open (a metric; the tests check syncs with it). */
     public long walSyncs() {
         return read(() -> statistics.getTickerCount(TickerType.WAL_FILE_SYNCED));
+    }
+
+    /** How many writes (batches) RocksDB has taken since this open (a metric; the tests check atomic batches with it). */
+    public long writes() {
+        return read(() -> statistics.getTickerCount(TickerType.WRITE_WITH_WAL));
     }
 
     /** Closes the database; pending ledger writes that were not committed are dropped (they were never durable). */
@@ -149,8 +179,7 @@ public final class NodeDatabase implements AutoCloseable {
             } finally {
                 reads.close();
                 syncWrites.close();
-                statistics.close();
-                options.close();
+                settings.close();
             }
         } finally {
             lock.writeLock().unlock();
@@ -297,8 +326,11 @@ public final class NodeDatabase implements AutoCloseable {
     private static StoreException openFailure(Path dir, boolean exists, RocksDBException e) {
         String m = String.valueOf(e.getMessage());
         String lower = m.toLowerCase(Locale.ROOT);
-        if (lower.contains("lock")) {
-            return new StoreException("node database " + dir + " is held by another node process (RocksDB lock " + dir.resolve("LOCK")
+        // RocksDB: "While lock file: DIR/LOCK: Resource temporarily unavailable" (another process) or "lock hold by
+        // current process" (this one).
+        if (m.contains("LOCK") || lower.contains("lock hold") || lower.contains("lock file")) {
+            String who = lower.contains("current process") ? "another node process (here: already open in this one)" : "another node process";
+            return new StoreException("node database " + dir + " is held by " + who + " (RocksDB lock " + dir.resolve("LOCK")
                     + "): stop that node first; one process per data directory (RocksDB: " + m + ")", e);
         }
         if (exists && lower.contains("column famil")) {
@@ -308,11 +340,26 @@ public final class NodeDatabase implements AutoCloseable {
         return new StoreException("node database " + dir + " cannot be opened: damaged or not a node database (RocksDB: " + m + ")", e);
     }
 
+    private boolean isEmpty() {
+        List<ColumnFamilyHandle> all = new ArrayList<>(handles.values());
+        all.add(defaultColumn);
+        for (ColumnFamilyHandle h : all) {
+            try (RocksIterator it = db.newIterator(h, reads)) {
+                it.seekToFirst();
+                if (it.isValid()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     private void checkFormat(boolean existed) {
         byte[] found;
         try {
             found = db.get(defaultColumn, FORMAT_KEY);
-            if (found == null && !existed) {
+            // A database with nothing in it at all: created by a start that died before it wrote the marker.
+            if (found == null && (!existed || isEmpty())) {
                 db.put(defaultColumn, syncWrites, FORMAT_KEY, Keys.name(FORMAT));
                 return;
             }

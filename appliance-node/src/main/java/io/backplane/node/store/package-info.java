@@ -8,6 +8,7 @@
  * it, and a committed range is durable (blocks, height index and tail removal in one batch) before any client hears
  * "committed". The ledger's tree writes are not written at all until {@code commit}, which writes them with the
  * executed height, the root and the transaction index as one synced batch. Reads never wait for the disk beyond
- * RocksDB's own caches; nothing here flushes memtables (the WAL is the durability).
+ * RocksDB's own caches; nothing here flushes memtables (the WAL is the durability). A restart replays the WAL and
+ * drops only a torn last record (a write never acknowledged); damage before acknowledged writes fails the open.
  */
 package io.backplane.node.store;

@@ -89,9 +89,10 @@ abstract class BlockStoreContract {
         restart();
         assertThat(hex(store().ownTimeout())).contains(hex(signed));
         assertThat(hex(store().load().ownTimeout())).contains(hex(signed));
-        store().saveOwnTimeout(timeout(6, qc, new byte[0]));
+        TimeoutMsg viaTc = new TimeoutMsg(1, 6, qc, tc(5, qc), 1, new byte[] {6});
+        store().saveOwnTimeout(viaTc);
         restart();
-        assertThat(store().ownTimeout().orElseThrow().round()).isEqualTo(6);
+        assertThat(hex(store().ownTimeout())).contains(hex(viaTc));
     }
 
     @Test

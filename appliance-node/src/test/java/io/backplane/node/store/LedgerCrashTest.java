@@ -20,7 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A commit written in two parts (nodes, then the height) fails here whenever a kill lands between them.
  */
 class LedgerCrashTest {
-    static final int KILLS = Integer.getInteger("backplane.store.kills", 5);
+    static final int KILLS = Integer.getInteger("backplane.store.kills", 6);
+    /** Few changes a height, so that the commit (the window a split write would open) is a large part of each cycle. */
+    static final int CHANGES = 4;
 
     @TempDir
     Path dir;
@@ -33,11 +35,11 @@ class LedgerCrashTest {
         Path db = dir.resolve("db");
         Path progress = dir.resolve("progress");
         Path err = dir.resolve("child.err");
-        List<byte[]> expected = LedgerWorkload.expectedRoots(seed, 2000);
+        List<byte[]> expected = LedgerWorkload.expectedRoots(seed, 5_000, CHANGES);
         long executed = 0;
         for (int k = 0; k < KILLS; k++) {
             long before = reported(progress);
-            Process p = NodeDatabaseChild.start(err, "ledger", db.toString(), Long.toString(seed), progress.toString());
+            Process p = NodeDatabaseChild.start(err, "ledger", db.toString(), Long.toString(seed), Integer.toString(CHANGES), progress.toString());
             long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (reported(progress) == before && p.isAlive() && System.nanoTime() < waitUntil) {
                 Thread.sleep(5);
@@ -59,6 +61,7 @@ class LedgerCrashTest {
                 assertThat(store.txHeight(LedgerWorkload.tx(h, 1))).isEqualTo(OptionalLong.of(h));
                 assertThat(store.txHeight(LedgerWorkload.tx(h + 1, 0))).as("kill %d: nothing of height %d", k, h + 1).isEmpty();
                 executed = h;
+                System.out.println("LedgerCrashTest kill " + k + ": executed height " + h);
             }
         }
         assertThat(executed).as("the children made progress").isGreaterThanOrEqualTo(KILLS);

@@ -21,6 +21,10 @@ final class LedgerWorkload {
     }
 
     static Map<byte[], byte[]> changes(long seed, long height) {
+        return changes(seed, height, CHANGES);
+    }
+
+    static Map<byte[], byte[]> changes(long seed, long height, int count) {
         Random rng = new Random(seed * 1_000_003L + height);
         List<Integer> keys = new ArrayList<>();
         for (int i = 0; i < KEYS; i++) {
@@ -28,7 +32,7 @@ final class LedgerWorkload {
         }
         java.util.Collections.shuffle(keys, rng);
         Map<byte[], byte[]> out = new HashMap<>();
-        for (int i = 0; i < CHANGES; i++) {
+        for (int i = 0; i < count; i++) {
             byte[] value = null;
             if (rng.nextInt(5) != 0) {
                 value = new byte[1 + rng.nextInt(40)];
@@ -53,11 +57,15 @@ final class LedgerWorkload {
 
     /** The root after each height 0..n over the in-memory store (index 0: the empty tree). */
     static List<byte[]> expectedRoots(long seed, int n) {
+        return expectedRoots(seed, n, CHANGES);
+    }
+
+    static List<byte[]> expectedRoots(long seed, int n, int count) {
         SparseMerkleTree tree = new SparseMerkleTree(new InMemoryNodeStore());
         List<byte[]> roots = new ArrayList<>();
         roots.add(tree.root());
         for (int h = 1; h <= n; h++) {
-            roots.add(tree.apply(changes(seed, h)));
+            roots.add(tree.apply(changes(seed, h, count)));
         }
         return roots;
     }

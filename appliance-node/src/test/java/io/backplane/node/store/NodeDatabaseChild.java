@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Child JVM of the store's process tests. {@code hold DIR SIGNAL}: opens the database, writes SIGNAL and sleeps until
- * killed. {@code ledger DIR SEED PROGRESS}: executes the seeded {@link LedgerWorkload} from the executed height on,
+ * killed. {@code ledger DIR SEED COUNT PROGRESS}: executes the seeded {@link LedgerWorkload} (COUNT changes a height) from the executed height on,
  * committing each height and then appending it to PROGRESS, until killed with -9.
  */
 public final class NodeDatabaseChild {
@@ -27,9 +27,10 @@ public final class NodeDatabaseChild {
         long seed = Long.parseLong(args[2]);
         LedgerStore store = db.ledgerStore();
         SparseMerkleTree tree = new SparseMerkleTree(store);
-        try (FileOutputStream progress = new FileOutputStream(args[3], true)) {
+        int count = Integer.parseInt(args[3]);
+        try (FileOutputStream progress = new FileOutputStream(args[4], true)) {
             for (long h = store.executedHeight() + 1; ; h++) {
-                byte[] root = tree.apply(LedgerWorkload.changes(seed, h));
+                byte[] root = tree.apply(LedgerWorkload.changes(seed, h, count));
                 store.commit(h, root, LedgerWorkload.txs(h));
                 progress.write((h + "\n").getBytes(StandardCharsets.US_ASCII));
             }

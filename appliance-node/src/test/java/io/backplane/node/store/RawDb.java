@@ -22,6 +22,11 @@ final class RawDb {
         edit(dir, column, key, null);
     }
 
+    static void deleteDefault(Path dir, byte[] key) {
+        edit(dir, null, key, null);
+    }
+
+    /** {@code column} null: the default column family. */
     private static void edit(Path dir, Column column, byte[] key, byte[] value) {
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
@@ -30,7 +35,7 @@ final class RawDb {
         }
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try (DBOptions options = new DBOptions(); RocksDB db = RocksDB.open(options, dir.toString(), descriptors, handles)) {
-            ColumnFamilyHandle h = handles.get(column.ordinal() + 1);
+            ColumnFamilyHandle h = handles.get(column == null ? 0 : column.ordinal() + 1);
             if (value == null) {
                 db.delete(h, key);
             } else {

@@ -71,8 +71,10 @@ class RocksBlockStoreTest extends BlockStoreContract {
         }
         store().saveBlock(child(chain.get(0), 2, "fork"));
         long syncs = db.walSyncs();
+        long writes = db.writes();
         store().saveCommitted(chain.subList(0, 5), 1);
         assertThat(db.walSyncs()).as("one synced batch for five blocks, their index and the tail").isEqualTo(syncs + 1);
+        assertThat(db.writes()).as("one batch").isEqualTo(writes + 1);
         assertThat(store().load().uncommitted()).containsExactly(chain.get(5));
     }
 

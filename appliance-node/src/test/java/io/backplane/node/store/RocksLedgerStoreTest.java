@@ -87,8 +87,10 @@ class RocksLedgerStoreTest {
         List<byte[]> roots = LedgerWorkload.expectedRoots(SEED, 1);
         new SparseMerkleTree(store()).apply(LedgerWorkload.changes(SEED, 1));
         long syncs = db.walSyncs();
+        long writes = db.writes();
         store().commit(1, roots.get(1), LedgerWorkload.txs(1));
-        assertThat(db.walSyncs()).isEqualTo(syncs + 1);
+        assertThat(db.walSyncs()).as("synced").isEqualTo(syncs + 1);
+        assertThat(db.writes()).as("one batch").isEqualTo(writes + 1);
         restart();
         assertThat(store().executedHeight()).isEqualTo(1);
         assertThat(store().stateRootAt(1)).hasValueSatisfying(r -> assertThat(r).isEqualTo(roots.get(1)));
