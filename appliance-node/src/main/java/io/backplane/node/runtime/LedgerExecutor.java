@@ -118,9 +118,17 @@ final class LedgerExecutor implements LedgerHandoff, AutoCloseable {
                 LOG.warn("committed block at height {} has an undecodable payload ({}); executed as empty", c.height(), e.getMessage());
             }
         }
+        // Which signatures this node's mempool already verified: asked before taking the ledger lock (lock order).
+        java.util.Set<java.nio.ByteBuffer> verified = new java.util.HashSet<>();
+        for (Transaction t : txs) {
+            byte[] h = t.hash();
+            if (mempool.pending(h)) {
+                verified.add(java.nio.ByteBuffer.wrap(h));
+            }
+        }
         BlockResult result;
         synchronized (lock) {
-            result = app.execute(c.height(), ledgerPayload);
+            result = app.execute(c.height(), ledgerPayload, h -> verified.contains(java.nio.ByteBuffer.wrap(h)));
             observer.executed(c.block(), c.height(), result, txs);
         }
         mempool.committed(txs);

@@ -108,6 +108,25 @@ class LedgerAppTest {
     }
 
     @Test
+    void onlyTheTransactionsTheCallerVerifiedBeforeSkipTheSignatureCheck() {
+        Transaction good = TxFixtures.transfer(ALICE, 0, CAROL, 5);
+        Transaction forged = new Transaction(CHAIN, pk(BOB), 0, new Op.Transfer(pk(CAROL), 50), good.signature());
+        LedgerApp app = fresh();
+        byte[] payload = Payload.encode(List.of(forged, good));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        BlockResult r = app.execute(1, payload, h -> {
+            seen.add(java.util.HexFormat.of().formatHex(h));
+            return java.util.Arrays.equals(h, good.hash());
+        });
+        assertThat(reasons(r)).containsExactly("bad-signature", "applied");
+        assertThat(seen).hasSize(2);
+        // what the caller vouches for is taken as verified: the node's mempool only vouches for what it verified
+        LedgerApp other = fresh();
+        BlockResult trusted = other.execute(1, payload, h -> true);
+        assertThat(reasons(trusted)).containsExactly("applied", "applied");
+    }
+
+    @Test
     void readsFromOtherThreadsSeeCommittedState() throws Exception {
         LedgerApp app = fresh();
         run(app, TxFixtures.transfer(ALICE, 0, CAROL, 5));
