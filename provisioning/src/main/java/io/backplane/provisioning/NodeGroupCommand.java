@@ -112,8 +112,15 @@ final class NodeGroupCommand implements Callable<Integer> {
         @Option(names = "--round-timeout-ms", paramLabel = "MS", defaultValue = "1000", description = "Base round timeout (default: ${DEFAULT-VALUE}).")
         long roundTimeoutMs;
 
+        @Option(names = "--doppelganger-rounds", paramLabel = "N", defaultValue = "3",
+                description = "Rounds to listen for another copy of this validator before the first signature (default: ${DEFAULT-VALUE}; 0: off).")
+        long doppelgangerRounds;
+
         @Override
         Integer run() throws Exception {
+            if (doppelgangerRounds < 0) {
+                throw usage("--doppelganger-rounds must be 0 or more, got " + doppelgangerRounds);
+            }
             if (!java.util.Set.of("auto", "io_uring", "epoll", "nio").contains(nativeTransport)) {
                 throw usage("--native-transport must be auto, io_uring, epoll or nio, got '" + nativeTransport + "'");
             }
@@ -135,7 +142,7 @@ final class NodeGroupCommand implements Callable<Integer> {
                 cc = new ConsensusConfig(roundTimeoutMs, cc.maxBackoffExponent(), cc.maxPayloadBytes(), cc.fetchBatch());
                 ValidatorNode node = ValidatorNode.start(new ValidatorNode.Settings(home.dataDir(), config.node().id(), genesis, keyId,
                         new java.net.InetSocketAddress(metricsAddr.getHostString(), metricsAddr.getPort()), nativeTransport,
-                        MempoolLimits.defaults(), cc, backend), ks, accel);
+                        MempoolLimits.defaults(), cc, backend, doppelgangerRounds), ks, accel);
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("id", config.node().id());
                 doc.put("transport", node.transportAddress().toString());

@@ -66,7 +66,7 @@ public final class ValidatorNode implements AutoCloseable {
 
     /** Everything a node needs besides its token and accelerator. */
     public record Settings(Path dataDir, String nodeId, Genesis genesis, String blsKeyId, InetSocketAddress metricsAddress,
-                           String nativeTransport, MempoolLimits mempool, ConsensusConfig consensus, String backend) {
+                           String nativeTransport, MempoolLimits mempool, ConsensusConfig consensus, String backend, long doppelgangerRounds) {
     }
 
     private final Settings settings;
@@ -83,6 +83,7 @@ public final class ValidatorNode implements AutoCloseable {
     private final PeerTransport transport;
     private final ClientServer server;
     private final RoundRobinLeaderSchedule schedule;
+    private final DoppelgangerGuard doppelganger;
     private final Map<String, Long> acceptedAt = new ConcurrentHashMap<>();
     private final Map<String, Long> nonces = new ConcurrentHashMap<>();
     private final Object ledgerLock = new Object();
@@ -137,8 +138,11 @@ public final class ValidatorNode implements AutoCloseable {
         this.proposals = new Proposals(mempool, ledgerStore, accel);
         this.schedule = new RoundRobinLeaderSchedule(validators.size());
 
-        HsmConsensusSigner signer = new HsmConsensusSigner(keystore, s.blsKeyId(), new SafetyDataFile(s.dataDir().resolve("safety-data")));
-        SafetyRules safety = new SafetyRules(signer, self, new CertificateVerifier(validators, crypto));
+        HsmConsensusSigner hsm = new HsmConsensusSigner(keystore, s.blsKeyId(), new SafetyDataFile(s.dataDir().resolve("safety-data")));
+        io.backplane.node.consensus.safety.SafetyData before = hsm.safetyData().map(io.backplane.node.consensus.safety.SafetyData::decode)
+                .orElse(new io.backplane.node.consensus.safety.SafetyData(Genesis.EPOCH, 0, 0, 0));
+        this.doppelganger = new DoppelgangerGuard(hsm, self, crypto, s.doppelgangerRounds(), s.consensus().baseRoundTimeoutMs(), before.lastVotedRound(), before.highestTimeoutRound());
+        SafetyRules safety = new SafetyRules(doppelganger, self, new CertificateVerifier(validators, crypto));
 
         Map<Integer, InetSocketAddress> peers = new HashMap<>();
         Map<String, Integer> directory = new HashMap<>();
@@ -207,11 +211,13 @@ public final class ValidatorNode implements AutoCloseable {
             metrics.rejected("peer-undecodable");
             return;
         }
+        doppelganger.observe(from, m);
         loop.offer(new ConsensusEvent.MessageReceived(from, m));
     }
 
     private void afterBatch(RoundManager rm) {
         round = rm.round();
+        doppelganger.round(round);
         metrics.round(round);
     }
 
@@ -259,7 +265,7 @@ public final class ValidatorNode implements AutoCloseable {
         return new NodeStatus(settings.nodeId(), settings.genesis().chainId(), self, committedHeight, round, schedule.leader(Genesis.EPOCH, round).orElse(-1), committedTx,
                 stale() ? 0 : txPerSec, metrics.latencyQuantileMs(0.5), metrics.latencyQuantileMs(0.99), mempool.size(), settings.backend(),
                 "round-robin (built-in)", transport.nativeTransport(), connected, new ArrayList<>(new java.util.TreeSet<>(peers.keySet())),
-                h, root, executor.divergences(), loop.running());
+                h, root, executor.divergences(), loop.running(), doppelganger.armed(), doppelganger.detected().orElse(null));
     }
 
     private boolean stale() {
