@@ -101,10 +101,14 @@ class ClusterIT {
             // kill -9 a follower (not the current leader)
             int leader = clients.get(0).get("/v1/status").orElseThrow().path("leader").asInt();
             int follower = (leader + 1) % 4;
-            killAndRecover(follower, procs, specs, running, clients);
+            killAndRecover(follower, procs, specs, running, clients, false);
             // kill -9 the current leader
             leader = clients.get((follower + 1) % 4).get("/v1/status").orElseThrow().path("leader").asInt();
-            killAndRecover(leader, procs, specs, running, clients);
+            killAndRecover(leader, procs, specs, running, clients, false);
+            // a node restarted on an empty data directory (blocks, ledger state and consensus safety data gone; its token
+            // and double-sign guard kept) fetches the chain from its peers, replays it to the same state and signs
+            // nothing the guard has seen it sign
+            killAndRecover((leader + 2) % 4, procs, specs, running, clients, true);
         } finally {
             if (load != null) {
                 load.close();
@@ -120,9 +124,13 @@ class ClusterIT {
     }
 
     private static void killAndRecover(int victim, NodeProcesses procs, List<NodeProcesses.Spec> specs, List<Process> running,
-                                       List<NodeClient> clients) throws Exception {
+                                       List<NodeClient> clients, boolean emptyDisk) throws Exception {
         int witness = (victim + 1) % 4;
         running.get(victim).destroyForcibly().waitFor();
+        if (emptyDisk) {
+            Interrupts.deleteTree(specs.get(victim).home().resolve("data"));
+            assertFalse(Files.exists(specs.get(victim).home().resolve("data")));
+        }
         long atKill = height(clients.get(witness));
         awaitUntil(() -> height(clients.get(witness)), atKill + 5, 60_000, "the three others to commit 5 blocks without validator " + victim);
         running.set(victim, procs.start(specs.get(victim)));

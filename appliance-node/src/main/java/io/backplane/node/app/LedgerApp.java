@@ -225,7 +225,7 @@ public final class LedgerApp {
 
         byte[] get(byte[] key) {
             ByteBuffer k = ByteBuffer.wrap(key);
-            return writes.containsKey(k) ? writes.get(k) : tree.get(key).value();
+            return writes.containsKey(k) ? writes.get(k) : tree.value(key);
         }
 
         void put(byte[] key, byte[] value) {
@@ -253,7 +253,7 @@ public final class LedgerApp {
         byte[] key = accountKey(pk);
         lock.readLock().lock();
         try {
-            return Account.decode(tree.get(key).value());
+            return Account.decode(tree.value(key));
         } finally {
             lock.readLock().unlock();
         }

@@ -69,6 +69,14 @@ public final class SparseMerkleTree {
         return root();
     }
 
+    /**
+     * The value of {@code key}, or null when absent, without a proof: one store read (values are kept by key hash
+     * beside the tree's nodes), for execution and account lookups; {@link #get} when the answer must be provable.
+     */
+    public byte[] value(byte[] key) {
+        return store.get(valueId(SmtHash.sha256(Objects.requireNonNull(key, "key"))));
+    }
+
     /** The value of {@code key} (null when absent) with an inclusion or non-inclusion proof against {@link #root()}. */
     public Proven get(byte[] key) {
         byte[] kh = SmtHash.sha256(Objects.requireNonNull(key, "key"));

@@ -66,6 +66,11 @@ class SparseMerkleTreeTest {
                     if (v == null) model.remove(k); else model.put(k, v);
                 }
                 assertThat(tree.apply(batch)).isEqualTo(referenceRoot(model));
+                for (int k = 0; k < 40; k++) {
+                    // the unproven read agrees with the proven one and with the model, deletes included
+                    byte[] expected = model.get("k" + k);
+                    assertThat(tree.value(b("k" + k))).isEqualTo(expected).isEqualTo(tree.get(b("k" + k)).value());
+                }
             }
         }
     }
