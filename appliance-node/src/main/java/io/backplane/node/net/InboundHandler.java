@@ -76,9 +76,15 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        if (c.inboundConnections.incrementAndGet() > TransportConfig.MAX_INBOUND_PER_PEER) {
+            c.inboundConnections.decrementAndGet();
+            LOG.warn("transport {}: validator {} already holds {} connections; closing the new one", self,
+                    index.getAsInt(), TransportConfig.MAX_INBOUND_PER_PEER);
+            ctx.close();
+            return;
+        }
         from = index.getAsInt();
         peer = c;
-        peer.inboundConnections.incrementAndGet();
         ctx.pipeline().addBefore(ctx.name(), "frames", Frames.decoder(maxFrameBytes));
         LOG.info("transport {}: accepted validator {} from {}", self, from, ctx.channel().remoteAddress());
     }

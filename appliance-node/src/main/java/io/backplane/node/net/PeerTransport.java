@@ -11,6 +11,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.security.PublicKey;
@@ -31,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * for their inbound traffic (one direction per connection), over TLS 1.3 with both sides authenticated against the
  * validator directory. Sending never blocks: each peer has a bounded, lane-prioritised queue drained only while its
  * socket is writable, so a slow or dead peer costs only its own queue.
+ *
+ * <p>Delivery is at most once and in order per peer and lane while a connection lasts: frames queued or in flight
+ * when a connection drops are counted as dropped, and nothing is retransmitted (the consensus layer recovers through
+ * its own timeouts and sync).
  *
  * <p>Threading: {@link #send} and {@link #broadcast} may be called from any thread; {@link Inbound} is called on an
  * event-loop thread.
@@ -234,7 +239,11 @@ public final class PeerTransport implements AutoCloseable {
         }
         accepted.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         var done = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        if (!group.next().inEventLoop()) {
+        boolean onLoop = false;
+        for (EventExecutor e : group) {
+            onLoop |= e.inEventLoop();
+        }
+        if (!onLoop) { // waiting from an event-loop thread (an Inbound closing us) would wait for itself
             done.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         LOG.info("transport {}: closed", config.self());

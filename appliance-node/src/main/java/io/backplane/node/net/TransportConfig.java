@@ -38,6 +38,11 @@ public record TransportConfig(int self, InetSocketAddress listen, Map<Integer, I
     /** The window over which {@link #MALFORMED_LIMIT} is counted. */
     public static final Duration MALFORMED_WINDOW = Duration.ofSeconds(10);
 
+    /** The largest {@link #maxFrameBytes} allowed: 1 GiB. */
+    public static final int MAX_FRAME_BYTES_LIMIT = 1 << 30;
+    /** Authenticated connections one peer may hold open to us at once (a reconnecting peer briefly holds two). */
+    public static final int MAX_INBOUND_PER_PEER = 4;
+
     private static final Set<String> NATIVE = Set.of("auto", "io_uring", "epoll", "nio");
 
     public TransportConfig {
@@ -46,8 +51,9 @@ public record TransportConfig(int self, InetSocketAddress listen, Map<Integer, I
         if (self < 0) {
             throw new IllegalArgumentException("transport config: self index must be >= 0, got " + self);
         }
-        if (maxFrameBytes < 2) {
-            throw new IllegalArgumentException("transport config: maxFrameBytes must be >= 2, got " + maxFrameBytes);
+        if (maxFrameBytes < 2 || maxFrameBytes > MAX_FRAME_BYTES_LIMIT) {
+            throw new IllegalArgumentException("transport config: maxFrameBytes must be in 2.." + MAX_FRAME_BYTES_LIMIT
+                    + ", got " + maxFrameBytes);
         }
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("transport config: queueCapacity must be >= 1, got " + queueCapacity);
