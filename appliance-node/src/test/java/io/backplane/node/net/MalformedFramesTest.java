@@ -47,8 +47,9 @@ class MalformedFramesTest {
         ctx.init(c.ids.get(as).keyManagers().getKeyManagers(), new TrustManager[] {trustAll}, null);
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(to.getAddress(), to.getPort());
         s.setEnabledProtocols(new String[] {"TLSv1.3"});
-        s.setSoTimeout(200);
+        s.setSoTimeout(10_000);
         s.startHandshake();
+        s.setSoTimeout(200); // then short reads: closedByPeer polls
         return s;
     }
 
@@ -103,7 +104,10 @@ class MalformedFramesTest {
     @Test
     void peerOverTheMalformedLimitIsCutOffAndRefusedForAWhile() throws Exception {
         try (TestCluster c = new TestCluster(2)) {
-            PeerTransport zero = c.start(0);
+            TransportConfig b = c.config(0);
+            Duration refusal = Duration.ofSeconds(3); // long enough that a loaded machine reconnects within it
+            PeerTransport zero = c.start(new TransportConfig(0, b.listen(), b.peers(), b.maxFrameBytes(),
+                    b.queueCapacity(), b.backoffMin(), refusal, "auto"), c.ids.get(0), c.inbox(0));
             try (SSLSocket s = rawClient(c, 1, zero.localAddress())) {
                 DataOutputStream out = new DataOutputStream(s.getOutputStream());
                 for (int i = 0; i < TransportConfig.MALFORMED_LIMIT; i++) {
@@ -126,7 +130,7 @@ class MalformedFramesTest {
             }
             assertThat(c.inbox(0).frames).isEmpty();
             // After the refusal period the validator is welcome again.
-            await(c.config(0).backoffMax().plusMillis(100), () -> false);
+            await(refusal.plusMillis(200), () -> false);
             try (SSLSocket later = rawClient(c, 1, zero.localAddress())) {
                 frame(new DataOutputStream(later.getOutputStream()), Lane.CONSENSUS.code(), "welcome back");
                 assertThat(await(WAIT, () -> c.inbox(0).frames.size() == 1)).isTrue();
