@@ -139,7 +139,7 @@ public final class PeerTransport implements AutoCloseable {
     /**
      * Queues a payload for a peer; never blocks and never fails for a slow or down peer (a full queue sheds by lane
      * priority, counted in {@link PeerStats#dropped()}). Sending to {@code self} delivers locally through
-     * {@link Inbound} on an event-loop thread.
+     * {@link Inbound} on an event-loop thread. The payload is not copied: do not change it after the call.
      *
      * @throws IllegalArgumentException for an index that is not a configured validator, or a payload over
      *                                  {@link TransportConfig#maxPayloadBytes()}

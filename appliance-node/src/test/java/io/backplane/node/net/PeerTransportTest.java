@@ -49,8 +49,9 @@ class PeerTransportTest {
                     }
                 }
                 assertThat(got).containsExactlyInAnyOrderElementsOf(expected);
-                PeerStats s = c.node(r).stats().get((r + 1) % 4);
-                assertThat(s.sent(Lane.CONSENSUS)).isEqualTo(1);
+                int next = (r + 1) % 4;
+                assertThat(await(WAIT, () -> c.node(receiver).stats().get(next).sent(Lane.CONSENSUS) == 1)).isTrue();
+                PeerStats s = c.node(r).stats().get(next);
                 assertThat(s.received(Lane.BULK)).isEqualTo(1);
                 assertThat(s.dropped().values()).allMatch(d -> d == 0);
             }
@@ -140,7 +141,9 @@ class PeerTransportTest {
             assertThat(c.inbox(1).list()).containsExactly(new Received(0, Lane.CONSENSUS, "early CONSENSUS"),
                     new Received(0, Lane.SYNC, "early SYNC"), new Received(0, Lane.BULK, "early BULK"));
             assertThat(c.node(0).stats().get(1).connected()).isTrue();
-            assertThat(c.node(0).stats().get(1).sent().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(3);
+            // Counted when the socket write completes, which may be noticed just after the peer has read it.
+            assertThat(await(WAIT, () -> c.node(0).stats().get(1).sent().values().stream()
+                    .mapToLong(Long::longValue).sum() == 3)).as(c.stats()).isTrue();
         }
     }
 
