@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -37,6 +36,8 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
 
     private int from = -1;
     private PeerCounters peer;
+    /** Set when the peer went over its malformed budget: what is already buffered behind that is not delivered. */
+    private boolean cut;
 
     InboundHandler(int self, int maxFrameBytes, Function<PublicKey, OptionalInt> directory,
             Map<Integer, PeerCounters> counters, IntPredicate blocked, Inbound inbound) {
@@ -104,8 +105,15 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (peer == null || !(msg instanceof ByteBuf body)) {
+            if (peer == null || cut) {
                 return; // before authentication nothing reaches here (no decoder yet); be safe anyway
+            }
+            if (msg instanceof Frames.Malformed m) {
+                malformed(ctx, m.reason());
+                return;
+            }
+            if (!(msg instanceof ByteBuf body)) {
+                return;
             }
             Lane lane = body.isReadable() ? Lane.ofCode(body.readUnsignedByte()) : null;
             if (lane == null) {
@@ -130,6 +138,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
 
     private void malformed(ChannelHandlerContext ctx, String what) {
         if (peer.malformed(System.nanoTime())) {
+            cut = true;
             LOG.warn("transport {}: validator {} sent more than {} malformed frames in {}; disconnecting and refusing"
                     + " it for a while", self, from, TransportConfig.MALFORMED_LIMIT, TransportConfig.MALFORMED_WINDOW);
             ctx.close();
@@ -140,10 +149,6 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (peer != null && cause instanceof DecoderException && !(cause.getCause() instanceof javax.net.ssl.SSLException)) {
-            malformed(ctx, cause.getMessage());
-            return;
-        }
         LOG.debug("transport {}: inbound connection from {} failed: {}", self, ctx.channel().remoteAddress(),
                 cause.toString());
         ctx.close();

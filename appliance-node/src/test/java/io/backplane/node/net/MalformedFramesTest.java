@@ -105,7 +105,7 @@ class MalformedFramesTest {
     void peerOverTheMalformedLimitIsCutOffAndRefusedForAWhile() throws Exception {
         try (TestCluster c = new TestCluster(2)) {
             TransportConfig b = c.config(0);
-            Duration refusal = Duration.ofSeconds(3); // long enough that a loaded machine reconnects within it
+            Duration refusal = Duration.ofSeconds(5); // long enough that a loaded machine reconnects within it
             PeerTransport zero = c.start(new TransportConfig(0, b.listen(), b.peers(), b.maxFrameBytes(),
                     b.queueCapacity(), b.backoffMin(), refusal, "auto"), c.ids.get(0), c.inbox(0));
             try (SSLSocket s = rawClient(c, 1, zero.localAddress())) {
@@ -135,6 +135,30 @@ class MalformedFramesTest {
                 frame(new DataOutputStream(later.getOutputStream()), Lane.CONSENSUS.code(), "welcome back");
                 assertThat(await(WAIT, () -> c.inbox(0).frames.size() == 1)).isTrue();
                 assertThat(c.inbox(0).list()).containsExactly(new Received(1, Lane.CONSENSUS, "welcome back"));
+            }
+        }
+    }
+
+    @Test
+    void framesBufferedBehindTheOneOverTheLimitAreNotDelivered() throws Exception {
+        try (TestCluster c = new TestCluster(2)) {
+            PeerTransport zero = c.start(0);
+            try (SSLSocket s = rawClient(c, 1, zero.localAddress())) {
+                DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                frame(out, Lane.SYNC.code(), "fine");
+                assertThat(await(WAIT, () -> c.inbox(0).frames.size() == 1)).isTrue();
+                java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+                DataOutputStream b = new DataOutputStream(burst);
+                for (int i = 0; i <= TransportConfig.MALFORMED_LIMIT; i++) {
+                    b.writeInt(0); // an empty body: not even a lane byte
+                }
+                frame(b, Lane.CONSENSUS.code(), "smuggled behind the limit");
+                out.write(burst.toByteArray()); // one write: one TLS record
+                out.flush();
+                assertThat(await(WAIT, () -> closedByPeer(s))).as(c.stats()).isTrue();
+                assertThat(zero.stats().get(1).malformedFrames()).isEqualTo(TransportConfig.MALFORMED_LIMIT + 1);
+                await(Duration.ofMillis(200), () -> false);
+                assertThat(c.inbox(0).list()).containsExactly(new Received(1, Lane.SYNC, "fine"));
             }
         }
     }

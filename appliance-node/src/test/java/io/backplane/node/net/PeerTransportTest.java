@@ -205,7 +205,7 @@ class PeerTransportTest {
             }
             zero.send(1, Lane.SYNC, utf8("sync 0"));
             long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
-            assertThat(elapsedMs).as("10k sends to a dead peer").isLessThan(2_000);
+            assertThat(elapsedMs).as("10k sends to a dead peer").isLessThan(5_000);
             PeerStats s = zero.stats().get(1);
             assertThat(s.queueDepth()).isEqualTo(8);
             assertThat(s.dropped(Lane.CONSENSUS)).isZero();
