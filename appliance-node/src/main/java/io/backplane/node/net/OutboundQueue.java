@@ -3,9 +3,9 @@ package io.backplane.node.net;
 import java.util.ArrayDeque;
 
 /**
- * One peer's bounded outbound queue with lane priority. Full, it makes room by shedding the oldest message of the
- * lowest-priority lane at or below the new message's lane (BULK first, then SYNC, then old CONSENSUS); when every
- * queued message outranks the new one, the new one is dropped. Thread-safe; no operation waits for more than the
+ * One peer's bounded outbound queue with lane priority, bounded both in messages and in payload bytes. Full, it makes
+ * room by shedding the oldest messages of the lowest-priority lane at or below the new message's lane (BULK first,
+ * then SYNC, then old CONSENSUS); when every queued message outranks the new one, the new one is dropped. Thread-safe; no operation waits for more than the
  * short monitor held by the others.
  */
 final class OutboundQueue {
@@ -22,13 +22,16 @@ final class OutboundQueue {
     private static final Lane[] LANES = Lane.values();
 
     private final int capacity;
+    private final long byteCapacity;
     private final DropListener drops;
     @SuppressWarnings("unchecked")
     private final ArrayDeque<byte[]>[] lanes = new ArrayDeque[LANES.length];
     private int size;
+    private long bytes;
 
-    OutboundQueue(int capacity, DropListener drops) {
+    OutboundQueue(int capacity, long byteCapacity, DropListener drops) {
         this.capacity = capacity;
+        this.byteCapacity = byteCapacity;
         this.drops = drops;
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new ArrayDeque<>();
@@ -37,25 +40,43 @@ final class OutboundQueue {
 
     /** Queues a message, shedding by lane priority when full. */
     void offer(Lane lane, byte[] payload) {
-        Lane shed = null;
+        int[] shed = null;
+        boolean accepted = true;
         synchronized (this) {
-            if (size >= capacity) {
-                shed = shedFor(lane);
-                if (shed == null) {
-                    shed = lane; // everything queued outranks it: the new message is the one dropped
-                    payload = null;
-                } else {
-                    lanes[shed.ordinal()].pollFirst();
-                    size--;
+            while (size >= capacity || bytes + payload.length > byteCapacity) {
+                Lane victim = shedFor(lane);
+                if (victim == null || payload.length > byteCapacity) {
+                    accepted = false; // everything queued outranks it: the new message is the one dropped
+                    break;
                 }
+                byte[] old = lanes[victim.ordinal()].pollFirst();
+                size--;
+                bytes -= old.length;
+                if (shed == null) {
+                    shed = new int[LANES.length];
+                }
+                shed[victim.ordinal()]++;
             }
-            if (payload != null) {
+            if (accepted) {
                 lanes[lane.ordinal()].addLast(payload);
                 size++;
+                bytes += payload.length;
             }
         }
+        if (!accepted) {
+            drops.dropped(lane);
+        }
         if (shed != null) {
-            drops.dropped(shed);
+            report(shed);
+        }
+    }
+
+    /** Reports drops lowest priority first, the order they were shed in. */
+    private void report(int[] counts) {
+        for (int i = counts.length - 1; i >= 0; i--) {
+            for (int n = 0; n < counts[i]; n++) {
+                drops.dropped(LANES[i]);
+            }
         }
     }
 
@@ -75,6 +96,7 @@ final class OutboundQueue {
             byte[] p = lanes[i].pollFirst();
             if (p != null) {
                 size--;
+                bytes -= p.length;
                 return new Message(LANES[i], p);
             }
         }
@@ -90,15 +112,16 @@ final class OutboundQueue {
                 lanes[i].clear();
             }
             size = 0;
+            bytes = 0;
         }
-        for (int i = 0; i < counts.length; i++) {
-            for (int n = 0; n < counts[i]; n++) {
-                drops.dropped(LANES[i]);
-            }
-        }
+        report(counts);
     }
 
     synchronized int size() {
         return size;
+    }
+
+    synchronized long bytes() {
+        return bytes;
     }
 }

@@ -56,7 +56,7 @@ final class PeerLink {
     private volatile boolean blocked;
 
     PeerLink(int self, int peer, InetSocketAddress address, SslContext tls, EventLoop loop,
-            Class<? extends SocketChannel> channelType, int queueCapacity, PeerCounters counters,
+            Class<? extends SocketChannel> channelType, int queueCapacity, long queueBytes, PeerCounters counters,
             Duration backoffMin, Duration backoffMax) {
         this.self = self;
         this.peer = peer;
@@ -65,7 +65,7 @@ final class PeerLink {
         this.loop = loop;
         this.channelType = channelType;
         this.counters = counters;
-        this.queue = new OutboundQueue(queueCapacity, lane -> counters.dropped.incrementAndGet(lane.ordinal()));
+        this.queue = new OutboundQueue(queueCapacity, queueBytes, lane -> counters.dropped.incrementAndGet(lane.ordinal()));
         this.backoff = new ReconnectBackoff(backoffMin.toNanos(), backoffMax.toNanos(), STABLE_NANOS,
                 new SplittableRandom());
         for (Lane lane : Lane.values()) {

@@ -99,7 +99,7 @@ public final class PeerTransport implements AutoCloseable {
                 counters.put(peer, c);
                 links.put(peer, new PeerLink(config.self(), peer, e.getValue(),
                         TlsContexts.client(keys, directory, peer), group.next(), transport.socketChannel(),
-                        config.queueCapacity(), c, config.backoffMin(), config.backoffMax()));
+                        config.queueCapacity(), config.queueBytes(), c, config.backoffMin(), config.backoffMax()));
             }
             PeerTransport t = new PeerTransport(config, transport, group, Map.copyOf(links), Map.copyOf(counters),
                     inbound);
