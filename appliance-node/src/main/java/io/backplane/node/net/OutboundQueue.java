@@ -1,6 +1,8 @@
 package io.backplane.node.net;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One peer's bounded outbound queue with lane priority, bounded both in messages and in payload bytes. Full, it makes
@@ -24,8 +26,7 @@ final class OutboundQueue {
     private final int capacity;
     private final long byteCapacity;
     private final DropListener drops;
-    @SuppressWarnings("unchecked")
-    private final ArrayDeque<byte[]>[] lanes = new ArrayDeque[LANES.length];
+    private final List<ArrayDeque<byte[]>> lanes = new ArrayList<>(LANES.length);
     private int size;
     private long bytes;
 
@@ -33,8 +34,8 @@ final class OutboundQueue {
         this.capacity = capacity;
         this.byteCapacity = byteCapacity;
         this.drops = drops;
-        for (int i = 0; i < lanes.length; i++) {
-            lanes[i] = new ArrayDeque<>();
+        for (int i = 0; i < LANES.length; i++) {
+            lanes.add(new ArrayDeque<>());
         }
     }
 
@@ -49,7 +50,7 @@ final class OutboundQueue {
                     accepted = false; // everything queued outranks it: the new message is the one dropped
                     break;
                 }
-                byte[] old = lanes[victim.ordinal()].pollFirst();
+                byte[] old = lanes.get(victim.ordinal()).pollFirst();
                 size--;
                 bytes -= old.length;
                 if (shed == null) {
@@ -58,7 +59,7 @@ final class OutboundQueue {
                 shed[victim.ordinal()]++;
             }
             if (accepted) {
-                lanes[lane.ordinal()].addLast(payload);
+                lanes.get(lane.ordinal()).addLast(payload);
                 size++;
                 bytes += payload.length;
             }
@@ -83,7 +84,7 @@ final class OutboundQueue {
     /** The lowest-priority non-empty lane not above {@code incoming}, or null. */
     private Lane shedFor(Lane incoming) {
         for (int i = LANES.length - 1; i >= incoming.ordinal(); i--) {
-            if (!lanes[i].isEmpty()) {
+            if (!lanes.get(i).isEmpty()) {
                 return LANES[i];
             }
         }
@@ -92,8 +93,8 @@ final class OutboundQueue {
 
     /** The highest-priority message, oldest first within a lane; null when empty. */
     synchronized Message poll() {
-        for (int i = 0; i < lanes.length; i++) {
-            byte[] p = lanes[i].pollFirst();
+        for (int i = 0; i < LANES.length; i++) {
+            byte[] p = lanes.get(i).pollFirst();
             if (p != null) {
                 size--;
                 bytes -= p.length;
@@ -107,9 +108,9 @@ final class OutboundQueue {
     void clear() {
         int[] counts = new int[LANES.length];
         synchronized (this) {
-            for (int i = 0; i < lanes.length; i++) {
-                counts[i] = lanes[i].size();
-                lanes[i].clear();
+            for (int i = 0; i < LANES.length; i++) {
+                counts[i] = lanes.get(i).size();
+                lanes.get(i).clear();
             }
             size = 0;
             bytes = 0;
