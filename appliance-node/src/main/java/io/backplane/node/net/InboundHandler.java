@@ -2,6 +2,7 @@ package io.backplane.node.net;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
@@ -77,15 +78,19 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        if (c.inboundConnections.incrementAndGet() > TransportConfig.MAX_INBOUND_PER_PEER) {
-            c.inboundConnections.decrementAndGet();
-            LOG.warn("transport {}: validator {} already holds {} connections; closing the new one", self,
-                    index.getAsInt(), TransportConfig.MAX_INBOUND_PER_PEER);
-            ctx.close();
-            return;
-        }
         from = index.getAsInt();
         peer = c;
+        c.inbound.addLast(ctx.channel());
+        // Over the cap the oldest goes, not the new one: a peer that crashed without closing (we never write on
+        // these connections, so we would not notice) must not lock itself out when it comes back.
+        while (c.inbound.size() > TransportConfig.MAX_INBOUND_PER_PEER) {
+            Channel oldest = c.inbound.pollFirst();
+            if (oldest != null) {
+                LOG.info("transport {}: validator {} opened more than {} connections; closing its oldest", self,
+                        from, TransportConfig.MAX_INBOUND_PER_PEER);
+                oldest.close();
+            }
+        }
         ctx.pipeline().addBefore(ctx.name(), "frames", Frames.decoder(maxFrameBytes));
         LOG.info("transport {}: accepted validator {} from {}", self, from, ctx.channel().remoteAddress());
     }
@@ -157,7 +162,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (peer != null) {
-            peer.inboundConnections.decrementAndGet();
+            peer.inbound.remove(ctx.channel());
             peer = null;
         }
         super.channelInactive(ctx);

@@ -118,6 +118,7 @@ public final class PeerTransport implements AutoCloseable {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -219,7 +220,7 @@ public final class PeerTransport implements AutoCloseable {
         Map<Integer, PeerStats> out = new TreeMap<>();
         links.forEach((peer, link) -> {
             PeerCounters c = counters.get(peer);
-            out.put(peer, new PeerStats(link.connected(), c.inboundConnections.get(), link.queueDepth(),
+            out.put(peer, new PeerStats(link.connected(), c.inbound.size(), link.queueDepth(),
                     PeerCounters.perLane(c.sent), PeerCounters.perLane(c.dropped), PeerCounters.perLane(c.received),
                     c.malformed.get(), c.inboundErrors.get(), c.reconnects.get()));
         });

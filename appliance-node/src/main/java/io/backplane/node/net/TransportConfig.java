@@ -46,7 +46,10 @@ public record TransportConfig(int self, InetSocketAddress listen, Map<Integer, I
      * that is more.
      */
     public static final long QUEUE_BYTES_PER_PEER = 64L << 20;
-    /** Authenticated connections one peer may hold open to us at once (a reconnecting peer briefly holds two). */
+    /**
+     * Authenticated connections one peer may hold open to us at once (a reconnecting peer briefly holds two); a new
+     * one over the cap closes its oldest.
+     */
     public static final int MAX_INBOUND_PER_PEER = 4;
 
     private static final Set<String> NATIVE = Set.of("auto", "io_uring", "epoll", "nio");

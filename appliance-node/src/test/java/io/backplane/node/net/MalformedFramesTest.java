@@ -162,4 +162,31 @@ class MalformedFramesTest {
             }
         }
     }
+
+    @Test
+    void aPeerOverTheConnectionCapLosesItsOldestConnectionNotTheNewOne() throws Exception {
+        try (TestCluster c = new TestCluster(2)) {
+            PeerTransport zero = c.start(0);
+            java.util.List<SSLSocket> stale = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < TransportConfig.MAX_INBOUND_PER_PEER; i++) {
+                    stale.add(rawClient(c, 1, zero.localAddress())); // left open, as by a peer that crashed
+                }
+                assertThat(await(WAIT, () -> zero.stats().get(1).inboundConnections()
+                        == TransportConfig.MAX_INBOUND_PER_PEER)).isTrue();
+                try (SSLSocket fresh = rawClient(c, 1, zero.localAddress())) {
+                    frame(new DataOutputStream(fresh.getOutputStream()), Lane.CONSENSUS.code(), "back again");
+                    assertThat(await(WAIT, () -> c.inbox(0).frames.size() == 1)).isTrue();
+                    assertThat(c.inbox(0).list()).containsExactly(new Received(1, Lane.CONSENSUS, "back again"));
+                    assertThat(await(WAIT, () -> closedByPeer(stale.get(0)))).as("the oldest is closed").isTrue();
+                    assertThat(closedByPeer(stale.get(1))).isFalse();
+                    assertThat(zero.stats().get(1).inboundConnections()).isEqualTo(TransportConfig.MAX_INBOUND_PER_PEER);
+                }
+            } finally {
+                for (SSLSocket s : stale) {
+                    s.close();
+                }
+            }
+        }
+    }
 }
