@@ -270,4 +270,17 @@ class PeerTransportTest {
             assertThat(t.stats()).isEmpty();
         }
     }
+
+    @Test
+    void addressInUseFailsStartNamingTheAddressAndCloseIsIdempotent() {
+        try (TestCluster c = new TestCluster(2)) {
+            PeerTransport zero = c.start(0);
+            assertThatThrownBy(() -> PeerTransport.start(c.config(0), c.ids.get(0).keyManagers(), c.directory(),
+                    c.inbox(0))).isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot listen on")
+                    .hasMessageContaining(String.valueOf(c.addresses.get(0).getPort()));
+            zero.close();
+            zero.close();
+            zero.send(1, Lane.BULK, utf8("after close: ignored"));
+        }
+    }
 }
