@@ -2,9 +2,9 @@ package io.backplane.node.net;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -37,6 +37,8 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
 
     private int from = -1;
     private PeerCounters peer;
+    /** Set when the peer went over its malformed budget: what is already buffered behind that is not delivered. */
+    private boolean cut;
 
     InboundHandler(int self, int maxFrameBytes, Function<PublicKey, OptionalInt> directory,
             Map<Integer, PeerCounters> counters, IntPredicate blocked, Inbound inbound) {
@@ -78,7 +80,17 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         }
         from = index.getAsInt();
         peer = c;
-        peer.inboundConnections.incrementAndGet();
+        c.inbound.addLast(ctx.channel());
+        // Over the cap the oldest goes, not the new one: a peer that crashed without closing (we never write on
+        // these connections, so we would not notice) must not lock itself out when it comes back.
+        while (c.inbound.size() > TransportConfig.MAX_INBOUND_PER_PEER) {
+            Channel oldest = c.inbound.pollFirst();
+            if (oldest != null) {
+                LOG.info("transport {}: validator {} opened more than {} connections; closing its oldest", self,
+                        from, TransportConfig.MAX_INBOUND_PER_PEER);
+                oldest.close();
+            }
+        }
         ctx.pipeline().addBefore(ctx.name(), "frames", Frames.decoder(maxFrameBytes));
         LOG.info("transport {}: accepted validator {} from {}", self, from, ctx.channel().remoteAddress());
     }
@@ -98,8 +110,15 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (peer == null || !(msg instanceof ByteBuf body)) {
+            if (peer == null || cut) {
                 return; // before authentication nothing reaches here (no decoder yet); be safe anyway
+            }
+            if (msg instanceof Frames.Malformed m) {
+                malformed(ctx, m.reason());
+                return;
+            }
+            if (!(msg instanceof ByteBuf body)) {
+                return;
             }
             Lane lane = body.isReadable() ? Lane.ofCode(body.readUnsignedByte()) : null;
             if (lane == null) {
@@ -124,6 +143,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
 
     private void malformed(ChannelHandlerContext ctx, String what) {
         if (peer.malformed(System.nanoTime())) {
+            cut = true;
             LOG.warn("transport {}: validator {} sent more than {} malformed frames in {}; disconnecting and refusing"
                     + " it for a while", self, from, TransportConfig.MALFORMED_LIMIT, TransportConfig.MALFORMED_WINDOW);
             ctx.close();
@@ -134,10 +154,6 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (peer != null && cause instanceof DecoderException && !(cause.getCause() instanceof javax.net.ssl.SSLException)) {
-            malformed(ctx, cause.getMessage());
-            return;
-        }
         LOG.debug("transport {}: inbound connection from {} failed: {}", self, ctx.channel().remoteAddress(),
                 cause.toString());
         ctx.close();
@@ -146,7 +162,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (peer != null) {
-            peer.inboundConnections.decrementAndGet();
+            peer.inbound.remove(ctx.channel());
             peer = null;
         }
         super.channelInactive(ctx);

@@ -57,6 +57,16 @@ record NativeTransport(String name, String reason, Supplier<IoHandlerFactory> io
         }
     }
 
+    /** Null when the named transport can be used in this JVM, else why not. */
+    static String unavailabilityCause(String name) {
+        return switch (name) {
+            case "io_uring" -> ioUringCause();
+            case "epoll" -> epollCause();
+            case "nio" -> null;
+            default -> "unknown transport " + name;
+        };
+    }
+
     private static void requireAvailable(String name, String cause) {
         if (cause != null) {
             throw new IllegalStateException("transport config `nativeTransport`: " + name + " was demanded but is"

@@ -1,11 +1,13 @@
 package io.backplane.node.net;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * One peer's bounded outbound queue with lane priority. Full, it makes room by shedding the oldest message of the
- * lowest-priority lane at or below the new message's lane (BULK first, then SYNC, then old CONSENSUS); when every
- * queued message outranks the new one, the new one is dropped. Thread-safe; no operation waits for more than the
+ * One peer's bounded outbound queue with lane priority, bounded both in messages and in payload bytes. Full, it makes
+ * room by shedding the oldest messages of the lowest-priority lane at or below the new message's lane (BULK first,
+ * then SYNC, then old CONSENSUS); when every queued message outranks the new one, the new one is dropped. Thread-safe; no operation waits for more than the
  * short monitor held by the others.
  */
 final class OutboundQueue {
@@ -22,47 +24,67 @@ final class OutboundQueue {
     private static final Lane[] LANES = Lane.values();
 
     private final int capacity;
+    private final long byteCapacity;
     private final DropListener drops;
-    @SuppressWarnings("unchecked")
-    private final ArrayDeque<byte[]>[] lanes = new ArrayDeque[LANES.length];
+    private final List<ArrayDeque<byte[]>> lanes = new ArrayList<>(LANES.length);
     private int size;
+    private long bytes;
 
-    OutboundQueue(int capacity, DropListener drops) {
+    OutboundQueue(int capacity, long byteCapacity, DropListener drops) {
         this.capacity = capacity;
+        this.byteCapacity = byteCapacity;
         this.drops = drops;
-        for (int i = 0; i < lanes.length; i++) {
-            lanes[i] = new ArrayDeque<>();
+        for (int i = 0; i < LANES.length; i++) {
+            lanes.add(new ArrayDeque<>());
         }
     }
 
     /** Queues a message, shedding by lane priority when full. */
     void offer(Lane lane, byte[] payload) {
-        Lane shed = null;
+        int[] shed = null;
+        boolean accepted = true;
         synchronized (this) {
-            if (size >= capacity) {
-                shed = shedFor(lane);
-                if (shed == null) {
-                    shed = lane; // everything queued outranks it: the new message is the one dropped
-                    payload = null;
-                } else {
-                    lanes[shed.ordinal()].pollFirst();
-                    size--;
+            while (size >= capacity || bytes + payload.length > byteCapacity) {
+                Lane victim = shedFor(lane);
+                if (victim == null || payload.length > byteCapacity) {
+                    accepted = false; // everything queued outranks it: the new message is the one dropped
+                    break;
                 }
+                byte[] old = lanes.get(victim.ordinal()).pollFirst();
+                size--;
+                bytes -= old.length;
+                if (shed == null) {
+                    shed = new int[LANES.length];
+                }
+                shed[victim.ordinal()]++;
             }
-            if (payload != null) {
-                lanes[lane.ordinal()].addLast(payload);
+            if (accepted) {
+                lanes.get(lane.ordinal()).addLast(payload);
                 size++;
+                bytes += payload.length;
             }
         }
+        if (!accepted) {
+            drops.dropped(lane);
+        }
         if (shed != null) {
-            drops.dropped(shed);
+            report(shed);
+        }
+    }
+
+    /** Reports drops lowest priority first, the order they were shed in. */
+    private void report(int[] counts) {
+        for (int i = counts.length - 1; i >= 0; i--) {
+            for (int n = 0; n < counts[i]; n++) {
+                drops.dropped(LANES[i]);
+            }
         }
     }
 
     /** The lowest-priority non-empty lane not above {@code incoming}, or null. */
     private Lane shedFor(Lane incoming) {
         for (int i = LANES.length - 1; i >= incoming.ordinal(); i--) {
-            if (!lanes[i].isEmpty()) {
+            if (!lanes.get(i).isEmpty()) {
                 return LANES[i];
             }
         }
@@ -71,10 +93,11 @@ final class OutboundQueue {
 
     /** The highest-priority message, oldest first within a lane; null when empty. */
     synchronized Message poll() {
-        for (int i = 0; i < lanes.length; i++) {
-            byte[] p = lanes[i].pollFirst();
+        for (int i = 0; i < LANES.length; i++) {
+            byte[] p = lanes.get(i).pollFirst();
             if (p != null) {
                 size--;
+                bytes -= p.length;
                 return new Message(LANES[i], p);
             }
         }
@@ -85,20 +108,21 @@ final class OutboundQueue {
     void clear() {
         int[] counts = new int[LANES.length];
         synchronized (this) {
-            for (int i = 0; i < lanes.length; i++) {
-                counts[i] = lanes[i].size();
-                lanes[i].clear();
+            for (int i = 0; i < LANES.length; i++) {
+                counts[i] = lanes.get(i).size();
+                lanes.get(i).clear();
             }
             size = 0;
+            bytes = 0;
         }
-        for (int i = 0; i < counts.length; i++) {
-            for (int n = 0; n < counts[i]; n++) {
-                drops.dropped(LANES[i]);
-            }
-        }
+        report(counts);
     }
 
     synchronized int size() {
         return size;
+    }
+
+    synchronized long bytes() {
+        return bytes;
     }
 }

@@ -1,8 +1,10 @@
 package io.backplane.node.net;
 
+import io.netty.channel.Channel;
+import java.util.Deque;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -19,7 +21,8 @@ final class PeerCounters {
     final AtomicLong malformed = new AtomicLong();
     final AtomicLong inboundErrors = new AtomicLong();
     final AtomicLong reconnects = new AtomicLong();
-    final AtomicInteger inboundConnections = new AtomicInteger();
+    /** Its authenticated connections to us, oldest first. */
+    final Deque<Channel> inbound = new ConcurrentLinkedDeque<>();
 
     private final int malformedLimit;
     private final long windowNanos;

@@ -16,7 +16,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -32,6 +32,8 @@ final class PeerLink {
     /** Flush after this many bytes so the channel's writability reflects what is really pending. */
     private static final int FLUSH_BYTES = 64 * 1024;
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
+    /** A connection must last this long for the reconnect backoff to start again from its minimum. */
+    private static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final int self;
     private final int peer;
@@ -41,8 +43,7 @@ final class PeerLink {
     private final Class<? extends SocketChannel> channelType;
     private final OutboundQueue queue;
     private final PeerCounters counters;
-    private final long backoffMinNanos;
-    private final long backoffMaxNanos;
+    private final ReconnectBackoff backoff;
     private final ChannelFutureListener[] writeListeners = new ChannelFutureListener[Lane.values().length];
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
@@ -50,13 +51,12 @@ final class PeerLink {
     private Channel channel;
     private boolean ready;
     private boolean closed;
-    private int failures;
     private boolean dialedOnce;
     private volatile boolean connected;
     private volatile boolean blocked;
 
     PeerLink(int self, int peer, InetSocketAddress address, SslContext tls, EventLoop loop,
-            Class<? extends SocketChannel> channelType, int queueCapacity, PeerCounters counters,
+            Class<? extends SocketChannel> channelType, int queueCapacity, long queueBytes, PeerCounters counters,
             Duration backoffMin, Duration backoffMax) {
         this.self = self;
         this.peer = peer;
@@ -65,9 +65,9 @@ final class PeerLink {
         this.loop = loop;
         this.channelType = channelType;
         this.counters = counters;
-        this.queue = new OutboundQueue(queueCapacity, lane -> counters.dropped.incrementAndGet(lane.ordinal()));
-        this.backoffMinNanos = backoffMin.toNanos();
-        this.backoffMaxNanos = backoffMax.toNanos();
+        this.queue = new OutboundQueue(queueCapacity, queueBytes, lane -> counters.dropped.incrementAndGet(lane.ordinal()));
+        this.backoff = new ReconnectBackoff(backoffMin.toNanos(), backoffMax.toNanos(), STABLE_NANOS,
+                new SplittableRandom());
         for (Lane lane : Lane.values()) {
             int i = lane.ordinal();
             writeListeners[i] = f -> (f.isSuccess() ? counters.sent : counters.dropped).incrementAndGet(i);
@@ -168,6 +168,7 @@ final class PeerLink {
                 .group(loop)
                 .channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -188,26 +189,22 @@ final class PeerLink {
         if (channel != ch) {
             return;
         }
+        boolean wasReady = ready;
         channel = null;
         ready = false;
         connected = false;
         if (closed) {
             return;
         }
-        long delay = backoffNanos(failures++);
-        LOG.debug("transport {}: connection to validator {} at {} down; re-dialing in {} ms", self, peer, address,
-                TimeUnit.NANOSECONDS.toMillis(delay));
-        loop.schedule(this::dial, delay, TimeUnit.NANOSECONDS);
-    }
-
-    /** Capped exponential backoff with jitter: a uniform delay in [d/2, d], d = min(max, min * 2^failures). */
-    private long backoffNanos(int failures) {
-        long d = backoffMinNanos;
-        for (int i = 0; i < failures && d < backoffMaxNanos; i++) {
-            d = d * 2;
+        long delay = backoff.lost(System.nanoTime());
+        if (wasReady) {
+            LOG.info("transport {}: lost connection to validator {} at {}; re-dialing in {} ms", self, peer, address,
+                    TimeUnit.NANOSECONDS.toMillis(delay));
+        } else {
+            LOG.debug("transport {}: cannot reach validator {} at {}; re-dialing in {} ms", self, peer, address,
+                    TimeUnit.NANOSECONDS.toMillis(delay));
         }
-        d = Math.min(d, backoffMaxNanos);
-        return d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1);
+        loop.schedule(this::dial, delay, TimeUnit.NANOSECONDS);
     }
 
     /** Handshake completion, writability and errors of the outbound channel. */
@@ -217,8 +214,8 @@ final class PeerLink {
             if (evt instanceof SslHandshakeCompletionEvent hs) {
                 if (hs.isSuccess()) {
                     ready = true;
+                    backoff.connected(System.nanoTime());
                     connected = true;
-                    failures = 0;
                     LOG.info("transport {}: connected to validator {} at {}", self, peer, address);
                     drain();
                 } else {

@@ -25,14 +25,17 @@ public record PeerStats(boolean connected, int inboundConnections, int queueDept
         received = Map.copyOf(received);
     }
 
+    /** Frames written to the peer's socket on {@code lane}. */
     public long sent(Lane lane) {
         return sent.getOrDefault(lane, 0L);
     }
 
+    /** Frames for the peer on {@code lane} that were not delivered. */
     public long dropped(Lane lane) {
         return dropped.getOrDefault(lane, 0L);
     }
 
+    /** Frames from the peer on {@code lane} handed to {@link Inbound}. */
     public long received(Lane lane) {
         return received.getOrDefault(lane, 0L);
     }

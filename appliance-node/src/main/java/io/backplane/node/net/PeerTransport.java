@@ -11,6 +11,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.security.PublicKey;
@@ -31,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * for their inbound traffic (one direction per connection), over TLS 1.3 with both sides authenticated against the
  * validator directory. Sending never blocks: each peer has a bounded, lane-prioritised queue drained only while its
  * socket is writable, so a slow or dead peer costs only its own queue.
+ *
+ * <p>Delivery is at most once and in order per peer and lane while a connection lasts: frames queued or in flight
+ * when a connection drops are counted as dropped, and nothing is retransmitted (the consensus layer recovers through
+ * its own timeouts and sync).
  *
  * <p>Threading: {@link #send} and {@link #broadcast} may be called from any thread; {@link Inbound} is called on an
  * event-loop thread.
@@ -94,7 +99,7 @@ public final class PeerTransport implements AutoCloseable {
                 counters.put(peer, c);
                 links.put(peer, new PeerLink(config.self(), peer, e.getValue(),
                         TlsContexts.client(keys, directory, peer), group.next(), transport.socketChannel(),
-                        config.queueCapacity(), c, config.backoffMin(), config.backoffMax()));
+                        config.queueCapacity(), config.queueBytes(), c, config.backoffMin(), config.backoffMax()));
             }
             PeerTransport t = new PeerTransport(config, transport, group, Map.copyOf(links), Map.copyOf(counters),
                     inbound);
@@ -113,6 +118,7 @@ public final class PeerTransport implements AutoCloseable {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -134,7 +140,7 @@ public final class PeerTransport implements AutoCloseable {
     /**
      * Queues a payload for a peer; never blocks and never fails for a slow or down peer (a full queue sheds by lane
      * priority, counted in {@link PeerStats#dropped()}). Sending to {@code self} delivers locally through
-     * {@link Inbound} on an event-loop thread.
+     * {@link Inbound} on an event-loop thread. The payload is not copied: do not change it after the call.
      *
      * @throws IllegalArgumentException for an index that is not a configured validator, or a payload over
      *                                  {@link TransportConfig#maxPayloadBytes()}
@@ -214,7 +220,7 @@ public final class PeerTransport implements AutoCloseable {
         Map<Integer, PeerStats> out = new TreeMap<>();
         links.forEach((peer, link) -> {
             PeerCounters c = counters.get(peer);
-            out.put(peer, new PeerStats(link.connected(), c.inboundConnections.get(), link.queueDepth(),
+            out.put(peer, new PeerStats(link.connected(), c.inbound.size(), link.queueDepth(),
                     PeerCounters.perLane(c.sent), PeerCounters.perLane(c.dropped), PeerCounters.perLane(c.received),
                     c.malformed.get(), c.inboundErrors.get(), c.reconnects.get()));
         });
@@ -234,7 +240,11 @@ public final class PeerTransport implements AutoCloseable {
         }
         accepted.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         var done = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        if (!group.next().inEventLoop()) {
+        boolean onLoop = false;
+        for (EventExecutor e : group) {
+            onLoop |= e.inEventLoop();
+        }
+        if (!onLoop) { // waiting from an event-loop thread (an Inbound closing us) would wait for itself
             done.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         LOG.info("transport {}: closed", config.self());

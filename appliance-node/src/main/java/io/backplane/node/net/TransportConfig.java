@@ -15,7 +15,8 @@ import java.util.Set;
  * @param peers           every validator's dial address by index; an entry for {@code self} is allowed and ignored
  * @param maxFrameBytes   the largest frame body (lane byte + payload) sent or accepted; a larger incoming frame is
  *                        counted as malformed and skipped
- * @param queueCapacity   messages queued per peer (all lanes together) while it is slow or down
+ * @param queueCapacity   messages queued per peer (all lanes together) while it is slow or down; the queue is also
+ *                        bounded in bytes ({@link #queueBytes()})
  * @param backoffMin      first reconnect delay after a failed or lost connection
  * @param backoffMax      cap of the doubling reconnect delay; also how long a peer that sent too many malformed
  *                        frames is refused
@@ -38,6 +39,19 @@ public record TransportConfig(int self, InetSocketAddress listen, Map<Integer, I
     /** The window over which {@link #MALFORMED_LIMIT} is counted. */
     public static final Duration MALFORMED_WINDOW = Duration.ofSeconds(10);
 
+    /** The largest {@link #maxFrameBytes} allowed: 1 GiB. */
+    public static final int MAX_FRAME_BYTES_LIMIT = 1 << 30;
+    /**
+     * Payload bytes queued per peer (all lanes), besides {@link #queueCapacity}: 64 MiB, or one largest frame when
+     * that is more.
+     */
+    public static final long QUEUE_BYTES_PER_PEER = 64L << 20;
+    /**
+     * Authenticated connections one peer may hold open to us at once (a reconnecting peer briefly holds two); a new
+     * one over the cap closes its oldest.
+     */
+    public static final int MAX_INBOUND_PER_PEER = 4;
+
     private static final Set<String> NATIVE = Set.of("auto", "io_uring", "epoll", "nio");
 
     public TransportConfig {
@@ -46,8 +60,9 @@ public record TransportConfig(int self, InetSocketAddress listen, Map<Integer, I
         if (self < 0) {
             throw new IllegalArgumentException("transport config: self index must be >= 0, got " + self);
         }
-        if (maxFrameBytes < 2) {
-            throw new IllegalArgumentException("transport config: maxFrameBytes must be >= 2, got " + maxFrameBytes);
+        if (maxFrameBytes < 2 || maxFrameBytes > MAX_FRAME_BYTES_LIMIT) {
+            throw new IllegalArgumentException("transport config: maxFrameBytes must be in 2.." + MAX_FRAME_BYTES_LIMIT
+                    + ", got " + maxFrameBytes);
         }
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("transport config: queueCapacity must be >= 1, got " + queueCapacity);
@@ -73,6 +88,11 @@ public record TransportConfig(int self, InetSocketAddress listen, Map<Integer, I
     public static TransportConfig defaults(int self, InetSocketAddress listen, Map<Integer, InetSocketAddress> peers) {
         return new TransportConfig(self, listen, peers, DEFAULT_MAX_FRAME_BYTES, DEFAULT_QUEUE_CAPACITY,
                 DEFAULT_BACKOFF_MIN, DEFAULT_BACKOFF_MAX, "auto");
+    }
+
+    /** The payload bytes one peer's queue holds at most. */
+    public long queueBytes() {
+        return Math.max(QUEUE_BYTES_PER_PEER, maxFrameBytes);
     }
 
     /** The largest payload {@link PeerTransport#send} accepts (the frame body less its lane byte). */

@@ -44,10 +44,6 @@ public final class NodeDatabase implements AutoCloseable {
     static final byte[] FORMAT_KEY = Keys.name("format");
     private static final long MAX_TOTAL_WAL_BYTES = 256L << 20;
 
-    static {
-        RocksDB.loadLibrary();
-    }
-
     private final Path dir;
     private final Settings settings;
     private final Statistics statistics;
@@ -84,6 +80,12 @@ public final class NodeDatabase implements AutoCloseable {
      */
     public static NodeDatabase open(Path dir) {
         Path abs = dir.toAbsolutePath();
+        try {
+            RocksDB.loadLibrary();
+        } catch (RuntimeException | LinkageError e) {
+            throw new StoreException("node database " + abs + ": the RocksDB native library (rocksdbjni) cannot be loaded on "
+                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + e, e);
+        }
         boolean exists = prepare(abs);
         Settings settings = Settings.create(exists);
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
@@ -133,12 +135,15 @@ public final class NodeDatabase implements AutoCloseable {
         }
     }
 
-    /** The consensus core's storage in this database. */
+    /** The consensus core's storage in this database (for the consensus thread only, as {@link BlockStore} says). */
     public BlockStore blockStore() {
         return blockStore;
     }
 
-    /** The ledger's storage (sparse Merkle tree nodes, executed height, roots, tx index) in this database. */
+    /**
+     * The ledger's storage (sparse Merkle tree nodes, executed height, roots, tx index) in this database: tree access and
+     * commits from the ledger's executor thread, reads of committed data from any thread.
+     */
     public LedgerStore ledgerStore() {
         return ledgerStore;
     }

@@ -47,8 +47,9 @@ class MalformedFramesTest {
         ctx.init(c.ids.get(as).keyManagers().getKeyManagers(), new TrustManager[] {trustAll}, null);
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(to.getAddress(), to.getPort());
         s.setEnabledProtocols(new String[] {"TLSv1.3"});
-        s.setSoTimeout(200);
+        s.setSoTimeout(10_000);
         s.startHandshake();
+        s.setSoTimeout(200); // then short reads: closedByPeer polls
         return s;
     }
 
@@ -103,7 +104,10 @@ class MalformedFramesTest {
     @Test
     void peerOverTheMalformedLimitIsCutOffAndRefusedForAWhile() throws Exception {
         try (TestCluster c = new TestCluster(2)) {
-            PeerTransport zero = c.start(0);
+            TransportConfig b = c.config(0);
+            Duration refusal = Duration.ofSeconds(5); // long enough that a loaded machine reconnects within it
+            PeerTransport zero = c.start(new TransportConfig(0, b.listen(), b.peers(), b.maxFrameBytes(),
+                    b.queueCapacity(), b.backoffMin(), refusal, "auto"), c.ids.get(0), c.inbox(0));
             try (SSLSocket s = rawClient(c, 1, zero.localAddress())) {
                 DataOutputStream out = new DataOutputStream(s.getOutputStream());
                 for (int i = 0; i < TransportConfig.MALFORMED_LIMIT; i++) {
@@ -126,11 +130,62 @@ class MalformedFramesTest {
             }
             assertThat(c.inbox(0).frames).isEmpty();
             // After the refusal period the validator is welcome again.
-            await(c.config(0).backoffMax().plusMillis(100), () -> false);
+            await(refusal.plusMillis(200), () -> false);
             try (SSLSocket later = rawClient(c, 1, zero.localAddress())) {
                 frame(new DataOutputStream(later.getOutputStream()), Lane.CONSENSUS.code(), "welcome back");
                 assertThat(await(WAIT, () -> c.inbox(0).frames.size() == 1)).isTrue();
                 assertThat(c.inbox(0).list()).containsExactly(new Received(1, Lane.CONSENSUS, "welcome back"));
+            }
+        }
+    }
+
+    @Test
+    void framesBufferedBehindTheOneOverTheLimitAreNotDelivered() throws Exception {
+        try (TestCluster c = new TestCluster(2)) {
+            PeerTransport zero = c.start(0);
+            try (SSLSocket s = rawClient(c, 1, zero.localAddress())) {
+                DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                frame(out, Lane.SYNC.code(), "fine");
+                assertThat(await(WAIT, () -> c.inbox(0).frames.size() == 1)).isTrue();
+                java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+                DataOutputStream b = new DataOutputStream(burst);
+                for (int i = 0; i <= TransportConfig.MALFORMED_LIMIT; i++) {
+                    b.writeInt(0); // an empty body: not even a lane byte
+                }
+                frame(b, Lane.CONSENSUS.code(), "smuggled behind the limit");
+                out.write(burst.toByteArray()); // one write: one TLS record
+                out.flush();
+                assertThat(await(WAIT, () -> closedByPeer(s))).as(c.stats()).isTrue();
+                assertThat(zero.stats().get(1).malformedFrames()).isEqualTo(TransportConfig.MALFORMED_LIMIT + 1);
+                await(Duration.ofMillis(200), () -> false);
+                assertThat(c.inbox(0).list()).containsExactly(new Received(1, Lane.SYNC, "fine"));
+            }
+        }
+    }
+
+    @Test
+    void aPeerOverTheConnectionCapLosesItsOldestConnectionNotTheNewOne() throws Exception {
+        try (TestCluster c = new TestCluster(2)) {
+            PeerTransport zero = c.start(0);
+            java.util.List<SSLSocket> stale = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < TransportConfig.MAX_INBOUND_PER_PEER; i++) {
+                    stale.add(rawClient(c, 1, zero.localAddress())); // left open, as by a peer that crashed
+                }
+                assertThat(await(WAIT, () -> zero.stats().get(1).inboundConnections()
+                        == TransportConfig.MAX_INBOUND_PER_PEER)).isTrue();
+                try (SSLSocket fresh = rawClient(c, 1, zero.localAddress())) {
+                    frame(new DataOutputStream(fresh.getOutputStream()), Lane.CONSENSUS.code(), "back again");
+                    assertThat(await(WAIT, () -> c.inbox(0).frames.size() == 1)).isTrue();
+                    assertThat(c.inbox(0).list()).containsExactly(new Received(1, Lane.CONSENSUS, "back again"));
+                    assertThat(await(WAIT, () -> closedByPeer(stale.get(0)))).as("the oldest is closed").isTrue();
+                    assertThat(closedByPeer(stale.get(1))).isFalse();
+                    assertThat(zero.stats().get(1).inboundConnections()).isEqualTo(TransportConfig.MAX_INBOUND_PER_PEER);
+                }
+            } finally {
+                for (SSLSocket s : stale) {
+                    s.close();
+                }
             }
         }
     }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class OutboundQueueTest {
     private final List<Lane> drops = new ArrayList<>();
-    private final OutboundQueue q = new OutboundQueue(3, drops::add);
+    private final OutboundQueue q = new OutboundQueue(3, 1 << 20, drops::add);
 
     private static byte[] b(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -66,5 +66,24 @@ class OutboundQueueTest {
         assertThat(drops).containsExactlyInAnyOrder(Lane.CONSENSUS, Lane.BULK);
         assertThat(q.size()).isZero();
         assertThat(q.poll()).isNull();
+    }
+
+    @Test
+    void byteBoundShedsAsManyLowerLaneMessagesAsItTakes() {
+        OutboundQueue small = new OutboundQueue(100, 10, drops::add);
+        small.offer(Lane.BULK, new byte[4]);
+        small.offer(Lane.SYNC, new byte[4]);
+        small.offer(Lane.BULK, new byte[2]);
+        assertThat(small.bytes()).isEqualTo(10);
+        small.offer(Lane.CONSENSUS, new byte[7]); // needs both bulk messages and the sync one gone
+        assertThat(drops).containsExactly(Lane.BULK, Lane.BULK, Lane.SYNC);
+        assertThat(small.bytes()).isEqualTo(7);
+        small.offer(Lane.BULK, new byte[4]); // outranked by what is queued: the new one goes
+        assertThat(drops).containsExactly(Lane.BULK, Lane.BULK, Lane.SYNC, Lane.BULK);
+        small.offer(Lane.CONSENSUS, new byte[11]); // larger than the whole queue: dropped, nothing else shed
+        assertThat(drops).containsExactly(Lane.BULK, Lane.BULK, Lane.SYNC, Lane.BULK, Lane.CONSENSUS);
+        assertThat(small.size()).isEqualTo(1);
+        assertThat(small.poll().payload()).hasSize(7);
+        assertThat(small.bytes()).isZero();
     }
 }

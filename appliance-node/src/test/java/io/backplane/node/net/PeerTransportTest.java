@@ -49,8 +49,9 @@ class PeerTransportTest {
                     }
                 }
                 assertThat(got).containsExactlyInAnyOrderElementsOf(expected);
-                PeerStats s = c.node(r).stats().get((r + 1) % 4);
-                assertThat(s.sent(Lane.CONSENSUS)).isEqualTo(1);
+                int next = (r + 1) % 4;
+                assertThat(await(WAIT, () -> c.node(receiver).stats().get(next).sent(Lane.CONSENSUS) == 1)).isTrue();
+                PeerStats s = c.node(r).stats().get(next);
                 assertThat(s.received(Lane.BULK)).isEqualTo(1);
                 assertThat(s.dropped().values()).allMatch(d -> d == 0);
             }
@@ -140,7 +141,9 @@ class PeerTransportTest {
             assertThat(c.inbox(1).list()).containsExactly(new Received(0, Lane.CONSENSUS, "early CONSENSUS"),
                     new Received(0, Lane.SYNC, "early SYNC"), new Received(0, Lane.BULK, "early BULK"));
             assertThat(c.node(0).stats().get(1).connected()).isTrue();
-            assertThat(c.node(0).stats().get(1).sent().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(3);
+            // Counted when the socket write completes, which may be noticed just after the peer has read it.
+            assertThat(await(WAIT, () -> c.node(0).stats().get(1).sent().values().stream()
+                    .mapToLong(Long::longValue).sum() == 3)).as(c.stats()).isTrue();
         }
     }
 
@@ -202,7 +205,7 @@ class PeerTransportTest {
             }
             zero.send(1, Lane.SYNC, utf8("sync 0"));
             long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
-            assertThat(elapsedMs).as("10k sends to a dead peer").isLessThan(2_000);
+            assertThat(elapsedMs).as("10k sends to a dead peer").isLessThan(5_000);
             PeerStats s = zero.stats().get(1);
             assertThat(s.queueDepth()).isEqualTo(8);
             assertThat(s.dropped(Lane.CONSENSUS)).isZero();
@@ -265,6 +268,19 @@ class PeerTransportTest {
         try (PeerTransport t = PeerTransport.start(cfg, id.keyManagers(), k -> OptionalInt.empty(), (f, l, p) -> { })) {
             assertThat(t.localAddress().getPort()).isPositive();
             assertThat(t.stats()).isEmpty();
+        }
+    }
+
+    @Test
+    void addressInUseFailsStartNamingTheAddressAndCloseIsIdempotent() {
+        try (TestCluster c = new TestCluster(2)) {
+            PeerTransport zero = c.start(0);
+            assertThatThrownBy(() -> PeerTransport.start(c.config(0), c.ids.get(0).keyManagers(), c.directory(),
+                    c.inbox(0))).isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot listen on")
+                    .hasMessageContaining(String.valueOf(c.addresses.get(0).getPort()));
+            zero.close();
+            zero.close();
+            zero.send(1, Lane.BULK, utf8("after close: ignored"));
         }
     }
 }

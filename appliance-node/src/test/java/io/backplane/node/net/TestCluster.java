@@ -71,8 +71,12 @@ final class TestCluster implements AutoCloseable {
     }
 
     TransportConfig config(int self) {
+        return config(self, "auto");
+    }
+
+    TransportConfig config(int self, String nativeTransport) {
         return new TransportConfig(self, addresses.get(self), addresses, 1 << 16, queueCapacity,
-                Duration.ofMillis(20), Duration.ofMillis(300), "auto");
+                Duration.ofMillis(20), Duration.ofMillis(300), nativeTransport);
     }
 
     PeerTransport start(int self) {
