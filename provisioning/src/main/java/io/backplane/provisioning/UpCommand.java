@@ -171,7 +171,30 @@ final class UpCommand implements Callable<Integer> {
         }
     }
 
+    /** Validators of an earlier {@code up} of this home that still run (its {@code up} was killed): refused, named. */
+    private static void refuseLeftovers(ClusterHome c) throws IOException {
+        Path file = c.dir().resolve("cluster.json");
+        if (!Files.exists(file)) {
+            return;
+        }
+        List<Long> alive = new ArrayList<>();
+        for (JsonNode n : JsonOutput.MAPPER.readTree(file.toFile()).path("nodes")) {
+            long pid = n.path("pid").asLong();
+            boolean running = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .flatMap(h -> h.info().arguments()).map(a -> String.join(" ", a).contains(n.path("home").asText()))
+                    .orElse(false);
+            if (running) {
+                alive.add(pid);
+            }
+        }
+        if (!alive.isEmpty()) {
+            throw CommandFailure.failure("validators of an earlier `up` of " + c.dir() + " still run (pids " + alive
+                    + "); stop them first (kill " + alive.stream().map(String::valueOf).reduce((a, b) -> a + " " + b).orElse("") + ")");
+        }
+    }
+
     private int run(ClusterHome c, long durationMs, double rate) throws Exception {
+        refuseLeftovers(c);
         List<NodeClient> clients = new ArrayList<>();
         for (var v : c.genesis().validators()) {
             clients.add(new NodeClient(v.client()));
@@ -218,7 +241,28 @@ final class UpCommand implements Callable<Integer> {
             for (int i = 0; i < nodes; i++) {
                 startTx[i] = clients.get(i).get("/v1/status").map(j -> j.path("committedTx").asLong()).orElse(0L);
             }
-            load[0] = new LoadGenerator(c.genesis().chainId(), clients, c.loadSeed(), SENDERS, nonces, rate);
+            // max mode is closed-loop: it learns the committed count from the nodes' status (polled, not per transaction)
+            java.util.concurrent.atomic.AtomicLong committedNow = new java.util.concurrent.atomic.AtomicLong();
+            Thread poller = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    long sum = 0;
+                    for (int i = 0; i < nodes; i++) {
+                        final int n = i;
+                        sum = Math.max(sum, clients.get(i).get("/v1/status").map(j -> j.path("committedTx").asLong() - startTx[n]).orElse(0L));
+                    }
+                    committedNow.set(sum);
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "up-committed");
+            poller.setDaemon(true);
+            if (Double.isInfinite(rate)) {
+                poller.start();
+            }
+            load[0] = new LoadGenerator(c.genesis().chainId(), clients, c.loadSeed(), SENDERS, nonces, rate).committedBy(committedNow::get);
             startedAt[0] = System.nanoTime();
             load[0].start();
             progress.println("up: load " + (Double.isInfinite(rate) ? "max" : (long) rate + " tx/s") + " over " + SENDERS + " accounts; "
@@ -243,6 +287,13 @@ final class UpCommand implements Callable<Integer> {
                 return ExitCodes.INTERRUPTED;
             }
             finish.run();
+        } finally {
+            if (!interrupted.get()) {
+                if (load[0] != null) {
+                    load[0].close();
+                }
+                procs.stop(30); // a failure before the summary must not leave validators behind (a no-op after it)
+            }
         }
         print(summary[0]);
         return Boolean.TRUE.equals(summary[0].get("consistent")) ? ExitCodes.OK : ExitCodes.FAILURE;

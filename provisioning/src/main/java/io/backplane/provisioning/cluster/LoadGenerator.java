@@ -20,7 +20,8 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 /**
  * The load of {@code backplane up}: transactions of {@link #senders} accounts (keys derived from the cluster's seed,
  * funded in its genesis), signed ahead by one thread into a bounded queue and submitted in batches by another, at a
- * fixed rate (token bucket) or as fast as the nodes take them. Each sender's transactions go to one node (sender
+ * fixed rate (token bucket) or, in {@code max} mode, as fast as they commit (closed loop: at most
+ * {@link #MAX_IN_FLIGHT} accepted and not yet committed). Each sender's transactions go to one node (sender
  * index modulo the nodes), so its nonces reach one mempool in order. A transaction answered {@code busy}, or refused
  * as too far ahead of its sender's committed nonce, is retried later, never dropped (a dropped one would leave a nonce
  * gap that stalls its sender). Mostly {@code put}s in the sender's namespace, one in four a {@code transfer}.
@@ -46,7 +47,15 @@ public final class LoadGenerator implements AutoCloseable {
     private record Signed(int sender, String hex) {
     }
 
-    /** {@code rate}: transactions per second, or {@code Double.POSITIVE_INFINITY} for as fast as they are taken. */
+    /**
+     * How many accepted transactions may wait uncommitted in {@code max} mode: the load is closed-loop, so that the
+     * commit latency measures the chain, not a backlog the generator piled into the mempools.
+     */
+    public static final long MAX_IN_FLIGHT = 4096;
+
+    private volatile java.util.function.LongSupplier committed = () -> 0;
+
+    /** {@code rate}: transactions per second, or {@code Double.POSITIVE_INFINITY} for as fast as they commit. */
     public LoadGenerator(String chainId, List<NodeClient> nodes, byte[] seed, int senders, long[] startNonces, double rate) {
         this.chainId = chainId;
         this.nodes = List.copyOf(nodes);
@@ -58,6 +67,12 @@ public final class LoadGenerator implements AutoCloseable {
         signer.setDaemon(true);
         submitter.setDaemon(true);
         signer.setPriority(Thread.MIN_PRIORITY);
+    }
+
+    /** Where {@code max} mode learns how many of its transactions committed so far (this run's count). */
+    public LoadGenerator committedBy(java.util.function.LongSupplier c) {
+        this.committed = c;
+        return this;
     }
 
     public void start() {
@@ -119,6 +134,9 @@ public final class LoadGenerator implements AutoCloseable {
                         Thread.sleep(5);
                         continue;
                     }
+                } else if (accepted.get() - committed.getAsLong() > MAX_IN_FLIGHT) {
+                    Thread.sleep(5);
+                    continue;
                 }
                 List<List<Signed>> perNode = new ArrayList<>();
                 for (int i = 0; i < nodes.size(); i++) {
