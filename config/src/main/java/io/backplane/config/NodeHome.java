@@ -70,12 +70,17 @@ public record NodeHome(Path dir) {
         return dir.resolve("logs");
     }
 
-    /** Creates the directory (owner-only, it holds key material) if missing and returns this. */
+    /**
+     * Creates the directory if missing and returns this: {@code rwx--x--x}, listable and writable by its owner only (the
+     * key material below it sits in owner-only {@code hsm/}); others may only traverse it, which the plugin sandbox
+     * needs (bubblewrap, in its user namespace, opens the jar staged under {@code <home>/tmp}).
+     */
     public NodeHome ensureExists() {
         try {
             Files.createDirectories(dir.getParent());
             try {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectory(dir);
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x")); // exact, whatever the umask
             } catch (FileAlreadyExistsException e) {
                 if (!Files.isDirectory(dir)) {
                     throw new ConfigException("home " + dir + " exists and is not a directory");

@@ -38,10 +38,10 @@ class NodeHomeTest {
     }
 
     @Test
-    void createsAnOwnerOnlyDirectory() throws Exception {
+    void createsADirectoryOnlyItsOwnerCanListOrWrite() throws Exception {
         NodeHome home = new NodeHome(tmp.resolve("a/b")).ensureExists().ensureExists();
         assertThat(home.dir()).isDirectory();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.dir()))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.dir()))).isEqualTo("rwx--x--x");
         assertThat(home.configFile()).isEqualTo(home.dir().resolve("config.yaml"));
     }
 }

@@ -53,6 +53,10 @@ final class GenesisCommand implements Callable<Integer> {
     @Option(names = "--account", arity = "0..*", paramLabel = "PUBKEY=BALANCE", description = "An initial account balance (Ed25519 public key hex; repeatable).")
     List<String> accounts = new ArrayList<>();
 
+    @Option(names = "--leader-election-manifest", paramLabel = "FILE",
+            description = "The signed manifest of the leader-election plugin every validator runs (`plugins manifest`); default: the built-in round robin.")
+    Path leaderElectionManifest;
+
     @Override
     public Integer call() throws IOException {
         List<ValidatorRecord> records = new ArrayList<>();
@@ -79,9 +83,26 @@ final class GenesisCommand implements Callable<Integer> {
                 throw CommandFailure.usage("--account " + a + ": the balance must be a number");
             }
         }
+        Genesis.LeaderElectionPlugin election = null;
+        if (leaderElectionManifest != null) {
+            try {
+                var m = io.backplane.plugin.host.ManifestCodec.parse(Files.readAllBytes(leaderElectionManifest));
+                if (!m.kinds().contains("leader-election")) {
+                    throw CommandFailure.plugin(leaderElectionManifest + ": plugin " + m.id() + " is not a leader-election plugin (kinds " + m.kinds() + ")");
+                }
+                election = new Genesis.LeaderElectionPlugin(m.id(), m.version(), m.jarSha256());
+            } catch (IOException e) {
+                throw CommandFailure.failure("cannot read " + leaderElectionManifest + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                if (e instanceof CommandFailure) {
+                    throw e;
+                }
+                throw CommandFailure.plugin(leaderElectionManifest + ": " + e.getMessage());
+            }
+        }
         Genesis genesis;
         try {
-            genesis = new Genesis(chainId, epochLength, records, gov, threshold, balances).validate();
+            genesis = new Genesis(chainId, epochLength, records, gov, threshold, balances, election).validate();
         } catch (IllegalArgumentException e) {
             throw CommandFailure.failure(e.getMessage());
         }
@@ -91,6 +112,7 @@ final class GenesisCommand implements Callable<Integer> {
         doc.put("chainId", chainId);
         doc.put("validators", records.stream().map(ValidatorRecord::id).toList());
         doc.put("governanceThreshold", threshold);
+        doc.put("leaderElection", election == null ? "round-robin (built-in)" : election.id() + " " + election.version());
         doc.put("hash", HexFormat.of().formatHex(genesis.hash()));
         if (json.enabled()) {
             JsonOutput.line(spec.commandLine().getOut(), doc);

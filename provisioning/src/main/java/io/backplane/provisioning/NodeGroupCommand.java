@@ -112,6 +112,14 @@ final class NodeGroupCommand implements Callable<Integer> {
         @Option(names = "--round-timeout-ms", paramLabel = "MS", defaultValue = "1000", description = "Base round timeout (default: ${DEFAULT-VALUE}).")
         long roundTimeoutMs;
 
+        @Option(names = "--leader-election", paramLabel = "JAR",
+                description = "The leader-election plugin jar the genesis names (default: <home>/plugins/leader-election.jar).")
+        Path leaderElectionJar;
+
+        @Option(names = "--leader-election-manifest", paramLabel = "FILE",
+                description = "Its signed manifest (default: the jar's name with .manifest.json).")
+        Path leaderElectionManifest;
+
         @Option(names = "--doppelganger-rounds", paramLabel = "N", defaultValue = "3",
                 description = "Rounds to listen for another copy of this validator before the first signature (default: ${DEFAULT-VALUE}; 0: off).")
         long doppelgangerRounds;
@@ -133,8 +141,12 @@ final class NodeGroupCommand implements Callable<Integer> {
             }
             String device = config.accel().device();
             CountDownLatch stopped = new CountDownLatch(1);
+            if (genesis.leaderElection() == null && leaderElectionJar != null) {
+                throw usage("the genesis names no leader-election plugin (the built-in round robin runs); leave --leader-election out");
+            }
             try (Keystore ks = openKeystore();
-                 Accelerator accel = Backends.open(device, home.dir().resolve("cache"), Accelerator.Options.defaults())) {
+                 Accelerator accel = Backends.open(device, home.dir().resolve("cache"), Accelerator.Options.defaults());
+                 LeaderElectionPlugin plugin = LeaderElectionPlugin.open(genesis.leaderElection(), leaderElectionJar, leaderElectionManifest, home, config)) {
                 String keyId = NodeKeys.blsKey(ks).orElseThrow(() -> CommandFailure.failure(
                         "no BLS key in " + hsmDir() + "; the first step is `backplane node init --home " + home.dir() + " --id ...`")).id();
                 String backend = accel.device().map(d -> d instanceof io.backplane.accel.opencl.OpenClBackend o ? "opencl:" + o.device().name() : "opencl:" + d.describe()).orElse("cpu");
@@ -142,7 +154,7 @@ final class NodeGroupCommand implements Callable<Integer> {
                 cc = new ConsensusConfig(roundTimeoutMs, cc.maxBackoffExponent(), cc.maxPayloadBytes(), cc.fetchBatch());
                 ValidatorNode node = ValidatorNode.start(new ValidatorNode.Settings(home.dataDir(), config.node().id(), genesis, keyId,
                         new java.net.InetSocketAddress(metricsAddr.getHostString(), metricsAddr.getPort()), nativeTransport,
-                        MempoolLimits.defaults(), cc, backend, doppelgangerRounds), ks, accel);
+                        MempoolLimits.defaults(), cc, backend, doppelgangerRounds, plugin.election()), ks, accel);
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("id", config.node().id());
                 doc.put("transport", node.transportAddress().toString());

@@ -45,6 +45,10 @@ import picocli.CommandLine.Model.CommandSpec;
 final class UpCommand implements Callable<Integer> {
     static final int SENDERS = 4096;
     static final long SENDER_BALANCE = 1_000_000_000L;
+    /** Rounds per schedule epoch of the local cluster: the leader-election plugin is asked once per epoch. */
+    static final int EPOCH_LENGTH = 100;
+    static final String SAMPLE_LEADER_ELECTION = "io.backplane.plugin.samples.RoundRobinLeaderElection";
+    static final String AUTHOR = "up-author";
 
     @Spec
     CommandSpec spec;
@@ -147,7 +151,9 @@ final class UpCommand implements Callable<Integer> {
             records.add(h.resolve(NodeGroupCommand.RECORD_FILE).toString());
             metrics.add("127.0.0.1:" + ports[3 * i + 2]);
         }
-        List<String> args = new ArrayList<>(List.of("genesis", "--chain-id", "backplane-local", "--out", genesisFile.toString(), "--json"));
+        Path manifest = provisionLeaderElection(dir, homes);
+        List<String> args = new ArrayList<>(List.of("genesis", "--chain-id", "backplane-local", "--out", genesisFile.toString(), "--json",
+                "--epoch-length", Integer.toString(EPOCH_LENGTH), "--leader-election-manifest", manifest.toString()));
         args.add("--validator");
         args.addAll(records);
         for (var k : LoadGenerator.keys(seed, SENDERS)) {
@@ -158,6 +164,34 @@ final class UpCommand implements Callable<Integer> {
         Files.write(metricsFile, metrics);
         subcommand(args.toArray(String[]::new));
         return new ClusterHome(dir, genesisFile, Genesis.read(genesisFile), homes, metrics, seed);
+    }
+
+    /**
+     * The sample round-robin leader-election plugin for every node: a cluster author key, the plugin jar (the samples
+     * module's) with its manifest signed by that key, the key trusted in each node's home and jar and manifest copied
+     * into each home's plugins directory (where {@code node run} finds them). Returns the manifest.
+     */
+    private static Path provisionLeaderElection(Path dir, List<Path> homes) throws IOException {
+        Path authorDir = dir.resolve("plugin-author");
+        Path plugins = dir.resolve("plugins");
+        Files.createDirectories(plugins);
+        Path jar = plugins.resolve(LeaderElectionPlugin.JAR);
+        Path manifest = plugins.resolve(LeaderElectionPlugin.MANIFEST);
+        SampleJar.writeTo(SAMPLE_LEADER_ELECTION, jar);
+        if (!Files.exists(authorDir.resolve(AUTHOR + ".key"))) {
+            subcommand("plugins", "keygen", "--key-id", AUTHOR, "--out", authorDir.toString());
+        }
+        subcommand("plugins", "manifest", "--id", "round-robin", "--plugin-version", "1.0.0", "--kind", "leader-election",
+                "--entry-class", SAMPLE_LEADER_ELECTION, "--jar", jar.toString(), "--key", authorDir.resolve(AUTHOR + ".key").toString(),
+                "--key-id", AUTHOR, "--out", manifest.toString());
+        for (Path h : homes) {
+            subcommand("plugins", "trust", "--home", h.toString(), "--key-id", AUTHOR, "--public-key", authorDir.resolve(AUTHOR + ".pub").toString());
+            Path own = h.resolve("plugins");
+            Files.createDirectories(own);
+            Files.copy(jar, own.resolve(LeaderElectionPlugin.JAR), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(manifest, own.resolve(LeaderElectionPlugin.MANIFEST), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return manifest;
     }
 
     /** Runs one of this command line's own subcommands in this process; its failure is this command's. */

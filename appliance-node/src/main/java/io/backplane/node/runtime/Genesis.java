@@ -22,15 +22,36 @@ import java.util.Set;
 
 /**
  * What every box of a network starts from: the chain id, the epoch length, the validators (index = position in the
- * list), the governance keys (Ed25519, hex) with their threshold, and the initial account balances (Ed25519 public key
- * hex to amount). {@link #validate} checks every proof of possession, so a genesis file that was read is one a node
+ * list), the governance keys (Ed25519, hex) with their threshold, the initial account balances (Ed25519 public key
+ * hex to amount) and the leader-election plugin, if one. {@link #validate} checks every proof of possession, so a genesis file that was read is one a node
  * can run.
  */
 public record Genesis(@JsonProperty("chainId") String chainId, @JsonProperty("epochLength") int epochLength,
                       @JsonProperty("validators") List<ValidatorRecord> validators,
                       @JsonProperty("governanceKeys") List<String> governanceKeys,
                       @JsonProperty("governanceThreshold") int governanceThreshold,
-                      @JsonProperty("accounts") Map<String, Long> accounts) {
+                      @JsonProperty("accounts") Map<String, Long> accounts,
+                      @JsonProperty("leaderElection") LeaderElectionPlugin leaderElection) {
+    /**
+     * The leader-election plugin every validator runs from the first epoch (DESIGN.md §5): its id, version and the
+     * SHA-256 of its jar. A node whose jar has another digest does not run (it never runs another algorithm in its
+     * place). Absent: the built-in round robin.
+     */
+    public record LeaderElectionPlugin(@JsonProperty("id") String id, @JsonProperty("version") String version,
+                                       @JsonProperty("jarSha256") String jarSha256) {
+        public LeaderElectionPlugin {
+            if (id == null || id.isBlank() || version == null || version.isBlank() || jarSha256 == null || !jarSha256.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("genesis: leaderElection needs an id, a version and the jar's SHA-256 (64 hex digits)");
+            }
+        }
+    }
+
+    /** A genesis with the built-in round-robin leader election. */
+    public Genesis(String chainId, int epochLength, List<ValidatorRecord> validators, List<String> governanceKeys, int governanceThreshold,
+                   Map<String, Long> accounts) {
+        this(chainId, epochLength, validators, governanceKeys, governanceThreshold, accounts, null);
+    }
+
     /** The consensus epoch of the genesis validator set. */
     public static final long EPOCH = 1;
 

@@ -66,7 +66,20 @@ public final class ValidatorNode implements AutoCloseable {
 
     /** Everything a node needs besides its token and accelerator. */
     public record Settings(Path dataDir, String nodeId, Genesis genesis, String blsKeyId, InetSocketAddress metricsAddress,
-                           String nativeTransport, MempoolLimits mempool, ConsensusConfig consensus, String backend, long doppelgangerRounds) {
+                           String nativeTransport, MempoolLimits mempool, ConsensusConfig consensus, String backend, long doppelgangerRounds,
+                           Election election) {
+    }
+
+    /**
+     * Who picks the leaders: {@code algorithm} (the leader-election plugin in its enclave) computes each schedule epoch's
+     * leaders, committed on chain, epochs of {@code genesis.epochLength()} rounds; null: the built-in round robin.
+     */
+    public record Election(io.backplane.node.consensus.liveness.LeaderElectionAlgorithm algorithm, String label) {
+        public static final int HISTORY_LENGTH = 8;
+
+        public static Election builtIn() {
+            return new Election(null, "round-robin (built-in)");
+        }
     }
 
     private final Settings settings;
@@ -89,6 +102,7 @@ public final class ValidatorNode implements AutoCloseable {
     private final Object ledgerLock = new Object();
     private final long[] rate = new long[2];
     private volatile long round;
+    private volatile int leader = -1;
     private volatile long committedHeight;
     private volatile long committedTx;
     private volatile double txPerSec;
@@ -162,8 +176,13 @@ public final class ValidatorNode implements AutoCloseable {
                     return i == null ? OptionalInt.empty() : OptionalInt.of(i);
                 },
                 this::received);
-        RoundManager rm = RoundManager.builder(self, validators, crypto, safety)
-                .leaders(schedule)
+        RoundManager.Builder builder = RoundManager.builder(self, validators, crypto, safety);
+        if (s.election().algorithm() == null) {
+            builder.leaders(schedule);
+        } else {
+            builder.scheduleEpochs(new io.backplane.node.consensus.round.EpochConfig(g.epochLength(), s.election().algorithm(), Election.HISTORY_LENGTH));
+        }
+        RoundManager rm = builder
                 .proposalValidator(proposals)
                 .outbound(new Outbound() {
                     @Override
@@ -217,6 +236,7 @@ public final class ValidatorNode implements AutoCloseable {
 
     private void afterBatch(RoundManager rm) {
         round = rm.round();
+        leader = rm.view().leaderFor(round, rm.highQc().blockId()).orElse(-1);
         doppelganger.round(round);
         metrics.round(round);
     }
@@ -262,9 +282,9 @@ public final class ValidatorNode implements AutoCloseable {
         int connected = (int) peers.values().stream().filter(PeerStats::connected).count();
         long h = ledgerStore.executedHeight();
         String root = ledgerStore.stateRootAt(h).map(HexFormat.of()::formatHex).orElse("");
-        return new NodeStatus(settings.nodeId(), settings.genesis().chainId(), self, committedHeight, round, schedule.leader(Genesis.EPOCH, round).orElse(-1), committedTx,
+        return new NodeStatus(settings.nodeId(), settings.genesis().chainId(), self, committedHeight, round, leader, committedTx,
                 stale() ? 0 : txPerSec, metrics.latencyQuantileMs(0.5), metrics.latencyQuantileMs(0.99), mempool.size(), settings.backend(),
-                "round-robin (built-in)", transport.nativeTransport(), connected, new ArrayList<>(new java.util.TreeSet<>(peers.keySet())),
+                settings.election().label(), transport.nativeTransport(), connected, new ArrayList<>(new java.util.TreeSet<>(peers.keySet())),
                 h, root, executor.divergences(), loop.running(), doppelganger.armed(), doppelganger.detected().orElse(null));
     }
 
