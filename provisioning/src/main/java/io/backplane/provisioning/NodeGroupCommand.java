@@ -141,11 +141,13 @@ final class NodeGroupCommand implements Callable<Integer> {
             }
             String device = config.accel().device();
             CountDownLatch stopped = new CountDownLatch(1);
+            // One registry for the node's, the accelerator's series: what the metrics port serves.
+            io.prometheus.metrics.model.registry.PrometheusRegistry registry = new io.prometheus.metrics.model.registry.PrometheusRegistry();
             if (genesis.leaderElection() == null && leaderElectionJar != null) {
                 throw usage("the genesis names no leader-election plugin (the built-in round robin runs); leave --leader-election out");
             }
             try (Keystore ks = openKeystore();
-                 Accelerator accel = Backends.open(device, home.dir().resolve("cache"), Accelerator.Options.defaults());
+                 Accelerator accel = Backends.open(device, home.dir().resolve("cache"), Accelerator.Options.defaults().withRegistry(registry));
                  LeaderElectionPlugin plugin = LeaderElectionPlugin.open(genesis.leaderElection(), leaderElectionJar, leaderElectionManifest, home, config)) {
                 String keyId = NodeKeys.blsKey(ks).orElseThrow(() -> CommandFailure.failure(
                         "no BLS key in " + hsmDir() + "; the first step is `backplane node init --home " + home.dir() + " --id ...`")).id();
@@ -154,7 +156,7 @@ final class NodeGroupCommand implements Callable<Integer> {
                 cc = new ConsensusConfig(roundTimeoutMs, cc.maxBackoffExponent(), cc.maxPayloadBytes(), cc.fetchBatch());
                 ValidatorNode node = ValidatorNode.start(new ValidatorNode.Settings(home.dataDir(), config.node().id(), genesis, keyId,
                         new java.net.InetSocketAddress(metricsAddr.getHostString(), metricsAddr.getPort()), nativeTransport,
-                        MempoolLimits.defaults(), cc, backend, doppelgangerRounds, plugin.election()), ks, accel);
+                        MempoolLimits.defaults(), cc, backend, doppelgangerRounds, plugin.election(), registry), ks, accel);
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("id", config.node().id());
                 doc.put("transport", node.transportAddress().toString());

@@ -98,6 +98,17 @@ class ClusterIT {
             load = new LoadGenerator(g.chainId(), clients, seed, UpCommand.SENDERS, nonces(clients.get(0), seed), 50);
             load.start();
 
+            // what a node shows: the plugin leader election from its enclave, and the metrics port's series
+            JsonNode status = clients.get(0).get("/v1/status").orElseThrow();
+            assertTrue(status.path("leaderElection").asText().startsWith("plugin round-robin"), status.toString());
+            String scrape = new String(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://" + metrics.get(0) + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body());
+            for (String series : List.of("backplane_committed_blocks_total", "backplane_commit_latency_seconds_bucket", "backplane_peer_queue_depth",
+                    "backplane_peer_dropped_total", "backplane_mempool_depth")) {
+                assertTrue(scrape.contains(series), series + " missing from /metrics");
+            }
+            txCommandsRoundTrip(g.validators().get(1).client());
+
             // kill -9 a follower (not the current leader)
             int leader = clients.get(0).get("/v1/status").orElseThrow().path("leader").asInt();
             int follower = (leader + 1) % 4;
@@ -141,6 +152,44 @@ class ClusterIT {
         JsonNode theirs = clients.get(witness).get("/v1/block/" + target).orElseThrow();
         assertEquals(theirs.path("id").asText(), mine.path("id").asText());
         assertEquals(theirs.path("stateRoot").asText(), mine.path("stateRoot").asText());
+    }
+
+    /** The documented client commands against a running node: a put commits, get verifies its proof, a forged proof is refused. */
+    private static void txCommandsRoundTrip(String node) throws Exception {
+        Path key = dir.resolve("alice.key");
+        JsonNode made = cli("tx", "keygen", "--out", key.toString(), "--json");
+        assertEquals(64, made.path("publicKey").asText().length());
+        JsonNode put = cli("tx", "put", "--node", node, "--key-file", key.toString(), "--key", "color", "--value", "blue", "--json");
+        assertEquals("accepted", put.path("status").asText(), put.toString());
+        String hash = put.path("hash").asText();
+        awaitUntil(() -> "committed".equals(cliQuiet("tx", "status", "--node", node, "--hash", hash, "--json").path("status").asText()) ? 1 : 0,
+                1, 60_000, "the put to commit");
+        JsonNode got = cli("tx", "get", "--node", node, "--key-file", key.toString(), "--key", "color", "--json");
+        assertEquals("blue", got.path("value").asText(), got.toString());
+        assertTrue(got.path("proofVerified").asBoolean());
+        JsonNode absent = cli("tx", "get", "--node", node, "--key-file", key.toString(), "--key", "never-set", "--json");
+        assertFalse(absent.path("present").asBoolean(), absent.toString());
+        JsonNode replay = cli("tx", "put", "--node", node, "--key-file", key.toString(), "--key", "color", "--value", "red", "--nonce", "0", "--json");
+        assertNotEquals("accepted", replay.path("status").asText(), "a replayed nonce was accepted: " + replay);
+    }
+
+    private static JsonNode cli(String... args) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        JsonNode doc = JSON.readTree(out.toString());
+        if (code != 0 && !doc.has("status")) {
+            throw new AssertionError(String.join(" ", args) + " exited " + code + ": " + out + err);
+        }
+        return doc;
+    }
+
+    private static JsonNode cliQuiet(String... args) {
+        try {
+            return cli(args);
+        } catch (Exception | AssertionError e) {
+            return JSON.createObjectNode();
+        }
     }
 
     private static long[] nonces(NodeClient c, byte[] seed) {

@@ -45,6 +45,34 @@ final class NodeMetrics {
         round = Gauge.builder().name("backplane_round").help("Current consensus round").register(registry);
     }
 
+    /**
+     * Per-peer series read from the transport at each scrape: connected, outbound queue depth, messages sent and
+     * dropped per lane; and the consensus thread's inbound queue depth and drops.
+     */
+    void peers(java.util.function.Supplier<java.util.Map<Integer, io.backplane.node.net.PeerStats>> stats,
+               java.util.function.LongSupplier inboundDepth, java.util.function.LongSupplier inboundDropped) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("backplane_peer_connected").help("1 while the outbound link to the peer is up")
+                .labelNames("peer").callback(cb -> stats.get().forEach((p, st) -> cb.call(st.connected() ? 1 : 0, Integer.toString(p)))).register(registry);
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("backplane_peer_queue_depth").help("Messages waiting in the peer's outbound queue")
+                .labelNames("peer").callback(cb -> stats.get().forEach((p, st) -> cb.call(st.queueDepth(), Integer.toString(p)))).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("backplane_peer_sent").help("Messages sent to the peer, by lane")
+                .labelNames("peer", "lane").callback(cb -> stats.get().forEach((p, st) -> {
+                    for (io.backplane.node.net.Lane l : io.backplane.node.net.Lane.values()) {
+                        cb.call(st.sent(l), Integer.toString(p), l.name().toLowerCase(java.util.Locale.ROOT));
+                    }
+                })).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("backplane_peer_dropped").help("Messages to the peer shed from a full queue, by lane")
+                .labelNames("peer", "lane").callback(cb -> stats.get().forEach((p, st) -> {
+                    for (io.backplane.node.net.Lane l : io.backplane.node.net.Lane.values()) {
+                        cb.call(st.dropped(l), Integer.toString(p), l.name().toLowerCase(java.util.Locale.ROOT));
+                    }
+                })).register(registry);
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("backplane_consensus_queue_depth").help("Events waiting for the consensus thread")
+                .callback(cb -> cb.call(inboundDepth.getAsLong())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("backplane_consensus_queue_dropped").help("Peer messages dropped because the consensus queue was full")
+                .callback(cb -> cb.call(inboundDropped.getAsLong())).register(registry);
+    }
+
     PrometheusRegistry registry() {
         return registry;
     }

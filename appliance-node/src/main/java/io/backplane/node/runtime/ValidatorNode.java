@@ -67,7 +67,7 @@ public final class ValidatorNode implements AutoCloseable {
     /** Everything a node needs besides its token and accelerator. */
     public record Settings(Path dataDir, String nodeId, Genesis genesis, String blsKeyId, InetSocketAddress metricsAddress,
                            String nativeTransport, MempoolLimits mempool, ConsensusConfig consensus, String backend, long doppelgangerRounds,
-                           Election election) {
+                           Election election, PrometheusRegistry registry) {
     }
 
     /**
@@ -128,7 +128,7 @@ public final class ValidatorNode implements AutoCloseable {
             g.accounts().forEach((pk, amount) -> balances.put(HexFormat.of().parseHex(pk), amount));
             app.initGenesis(balances);
         }
-        this.metrics = new NodeMetrics(new PrometheusRegistry());
+        this.metrics = new NodeMetrics(s.registry());
         // The mempool asks under its lock, on the consensus thread too: answered from a cache the ledger thread keeps
         // after each block, so a proposal never waits for a block's execution (a sender seen for the first time is
         // read from the app, under the ledger lock).
@@ -202,6 +202,7 @@ public final class ValidatorNode implements AutoCloseable {
                 .ledger(executor)
                 .config(s.consensus())
                 .build();
+        metrics.peers(transport::stats, loop::depth, loop::dropped);
         loop.start(rm, this::afterBatch);
         this.server = new ClientServer(resolved(me.clientAddress()), s.metricsAddress(), new Api());
         LOG.info("node {} (validator {} of {}) up: transport {} ({}), client {}, metrics {}, backend {}", s.nodeId(), self, validators.size(),
