@@ -240,10 +240,18 @@ final class UpCommand implements Callable<Integer> {
         long[] startedAt = new long[1];
         LoadGenerator[] load = new LoadGenerator[1];
         long[] startTx = new long[nodes];
+        double[] verifyMicros = new double[1];
         Runnable finish = () -> {
             synchronized (summary) {
                 if (summary[0] == null) {
                     summary[0] = stop(c, clients, procs, load[0], startedAt[0], startTx);
+                    if (verifyMicros[0] > 0) {
+                        // the box's verification limit, measured in this run: cores / (nodes x one Ed25519 verify)
+                        double limit = Runtime.getRuntime().availableProcessors() / (nodes * verifyMicros[0] / 1e6);
+                        summary[0].put("verifyLimitTxPerSec", Math.round(limit));
+                        summary[0].put("ofVerifyLimit", Math.round(((Number) summary[0].get("txPerSec")).doubleValue() / limit * 1000) / 1000.0);
+                        summary[0].put("ed25519VerifyMicros", Math.round(verifyMicros[0] * 10) / 10.0);
+                    }
                 }
             }
         };
@@ -296,6 +304,7 @@ final class UpCommand implements Callable<Integer> {
             if (Double.isInfinite(rate)) {
                 poller.start();
             }
+            verifyMicros[0] = LoadGenerator.verifyMicros(c.genesis().chainId(), c.loadSeed());
             load[0] = new LoadGenerator(c.genesis().chainId(), clients, c.loadSeed(), SENDERS, nonces, rate).committedBy(committedNow::get);
             startedAt[0] = System.nanoTime();
             load[0].start();

@@ -96,6 +96,35 @@ public final class LoadGenerator implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The median time, in microseconds, of one Ed25519 verification of this load's transactions on the CPU path the
+     * nodes use (the accelerator's CPU backend, batches of 256), over 7 repetitions: the unit of the verification limit
+     * {@code cores / (nodes × one verify)} that {@code up} reports beside its throughput.
+     */
+    public static double verifyMicros(String chainId, byte[] seed) {
+        List<Ed25519PrivateKeyParameters> keys = keys(seed, 16);
+        List<io.backplane.accel.ed25519.Ed25519Item> items = new ArrayList<>();
+        for (int i = 0; i < 256; i++) {
+            Transaction tx = Transaction.sign(chainId, keys.get(i % keys.size()), 1_000_000 + i, new Op.Put(new byte[] {1}, new byte[] {(byte) i}));
+            items.add(tx.verifyItem());
+        }
+        io.backplane.accel.cpu.CpuBackend cpu = new io.backplane.accel.cpu.CpuBackend();
+        cpu.ed25519BatchVerify(items); // warm-up
+        double[] runs = new double[7];
+        for (int r = 0; r < runs.length; r++) {
+            long t0 = System.nanoTime();
+            boolean[] ok = cpu.ed25519BatchVerify(items);
+            runs[r] = (System.nanoTime() - t0) / 1e3 / items.size();
+            for (boolean b : ok) {
+                if (!b) {
+                    throw new IllegalStateException("a load transaction did not verify");
+                }
+            }
+        }
+        java.util.Arrays.sort(runs);
+        return runs[runs.length / 2];
+    }
+
     public static byte[] publicKey(Ed25519PrivateKeyParameters k) {
         return k.generatePublicKey().getEncoded();
     }
