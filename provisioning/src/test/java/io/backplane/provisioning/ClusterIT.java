@@ -143,10 +143,17 @@ class ClusterIT {
             assertFalse(Files.exists(specs.get(victim).home().resolve("data")));
         }
         long atKill = height(clients.get(witness));
+        long killedAt = System.nanoTime();
+        awaitUntil(() -> height(clients.get(witness)), atKill + 1, 60_000, "the three others to commit without validator " + victim);
+        long nextCommitMs = (System.nanoTime() - killedAt) / 1_000_000;
         awaitUntil(() -> height(clients.get(witness)), atKill + 5, 60_000, "the three others to commit 5 blocks without validator " + victim);
+        long restartedAt = System.nanoTime();
         running.set(victim, procs.start(specs.get(victim)));
         long target = height(clients.get(witness));
         awaitUntil(() -> height(clients.get(victim)), target, 120_000, "restarted validator " + victim + " to catch up to height " + target);
+        // the recovery figures of the benchmark list (a JVM start and, for an empty disk, the whole replay included)
+        System.out.printf("recovery: validator %d killed%s: next commit by the others after %d ms; restarted and caught up to height %d after %d ms%n",
+                victim, emptyDisk ? " (empty data directory)" : "", nextCommitMs, target, (System.nanoTime() - restartedAt) / 1_000_000);
         // it agrees with the others on what it caught up to
         JsonNode mine = clients.get(victim).get("/v1/block/" + target).orElseThrow();
         JsonNode theirs = clients.get(witness).get("/v1/block/" + target).orElseThrow();
