@@ -99,7 +99,7 @@ public final class EnclaveLauncher {
         String java;
         List<String> cp = new ArrayList<>();
         if (sandbox.available()) {
-            cmd.addAll(wrapper(sandbox.seccompProgram()));
+            cmd.addAll(wrapper(sandbox.seccompProgram(), pluginJar.toAbsolutePath()));
             cmd.addAll(List.of(prlimitPath(), "--as=" + (long) settings.addressSpaceMb() * 1024 * 1024, "--cpu=" + settings.cpuSeconds(),
                     "--nproc=" + NPROC_SLOT, "--nofile=" + MAX_FILES, "--"));
             if (sandbox.rootHost()) {
@@ -116,7 +116,10 @@ public final class EnclaveLauncher {
                 cmd.addAll(List.of("--ro-bind", trustedClassPath.get(i).toString(), inside));
                 cp.add(inside);
             }
-            cmd.addAll(List.of("--ro-bind", pluginJar.toAbsolutePath().toString(), PLUGIN_IN));
+            // The jar comes in on descriptor 4, opened by the wrapper before the uid drop, and is copied into the
+            // sandbox read-only: the enclave's uid need not be able to reach the staging directory (a node home under
+            // an owner-only /root, say).
+            cmd.addAll(List.of("--ro-bind-data", "4", PLUGIN_IN));
             cp.add(PLUGIN_IN);
             cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--size", String.valueOf((long) settings.tmpfsMb() * 1024 * 1024),
                     "--tmpfs", "/tmp", "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp",
@@ -159,6 +162,16 @@ public final class EnclaveLauncher {
     static List<String> wrapper(Path seccompProgram) {
         String sh = Files.isExecutable(Path.of("/bin/sh")) ? "/bin/sh" : "/usr/bin/sh";
         return List.of(sh, "-c", "unset PWD OLDPWD && exec 3<\"$0\" && exec \"$@\"", seccompProgram.toString());
+    }
+
+    /**
+     * The wrapper of an enclave start: the seccomp program on descriptor 3 and the plugin jar on descriptor 4, both
+     * opened here, with the host's rights, before the command that follows drops them (bubblewrap reads and closes both).
+     */
+    static List<String> wrapper(Path seccompProgram, Path pluginJar) {
+        String sh = Files.isExecutable(Path.of("/bin/sh")) ? "/bin/sh" : "/usr/bin/sh";
+        return List.of(sh, "-c", "unset PWD OLDPWD && exec 3<\"$0\" 4<\"$1\" && shift && exec \"$@\"", seccompProgram.toString(),
+                pluginJar.toString());
     }
 
     /** The bubblewrap walls every enclave (and the probe) gets. */
