@@ -29,7 +29,7 @@ class RocksBlockStoreModelTest {
         long seed = Long.getLong("backplane.store.seed", 5L);
         System.out.println("RocksBlockStoreModelTest seed " + seed + " (replay: -Dbackplane.store.seed=" + seed + ")");
         Random rng = new Random(seed);
-        InMemoryReferenceBlockStore model = new InMemoryReferenceBlockStore();
+        io.backplane.node.consensus.round.InMemoryBlockStore model = new io.backplane.node.consensus.round.InMemoryBlockStore();
         NodeDatabase db = NodeDatabase.open(dir.resolve("db"));
         try {
             List<Block> known = new ArrayList<>(List.of(GENESIS));

@@ -1,6 +1,4 @@
-package io.backplane.node.store;
-
-import io.backplane.node.consensus.round.BlockStore;
+package io.backplane.node.consensus.round;
 
 import io.backplane.node.consensus.types.Block;
 import io.backplane.node.consensus.types.BlockId;
@@ -17,11 +15,11 @@ import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
- * A copy of the simulation's {@code InMemoryBlockStore} (the simulation module depends on this one, so this module cannot
- * use it): the reference semantics that {@link BlockStoreContract} checks on both it and {@link RocksBlockStore}, and the
- * model {@link RocksBlockStoreModelTest} compares the RocksDB store with. Keep it a verbatim copy of the methods.
+ * The reference {@link BlockStore}, in memory: the simulation keeps it across a node's crash as it would keep a disk, and
+ * the node's RocksDB store is tested against it (the same contract, and a seeded model run). Committed
+ * blocks by height (prunable), the uncommitted tail in the order it was saved.
  */
-final class InMemoryReferenceBlockStore implements BlockStore {
+public final class InMemoryBlockStore implements BlockStore {
     private final Map<BlockId, Block> uncommitted = new LinkedHashMap<>();
     private final TreeMap<Long, Block> committed = new TreeMap<>();
     private final Map<BlockId, Long> heightOf = new HashMap<>();
@@ -115,5 +113,17 @@ final class InMemoryReferenceBlockStore implements BlockStore {
     public Snapshot load() {
         return new Snapshot(committedHeight, Optional.ofNullable(committedTip), List.copyOf(uncommitted.values()),
                 Optional.ofNullable(highQc), Optional.ofNullable(highTc), Optional.ofNullable(ownTimeout));
+    }
+
+    /** Every block held, committed (by height) then uncommitted (as saved): for tests and the simulation's checks, not the interface. */
+    public List<Block> blocks() {
+        List<Block> all = new ArrayList<>(committed.values());
+        all.addAll(uncommitted.values());
+        return all;
+    }
+
+    /** Committed blocks kept (after pruning). */
+    public int committedKept() {
+        return committed.size();
     }
 }
