@@ -114,11 +114,7 @@ final class GenesisCommand implements Callable<Integer> {
         doc.put("governanceThreshold", threshold);
         doc.put("leaderElection", election == null ? "round-robin (built-in)" : election.id() + " " + election.version());
         doc.put("hash", HexFormat.of().formatHex(genesis.hash()));
-        if (json.enabled()) {
-            JsonOutput.line(spec.commandLine().getOut(), doc);
-        } else {
-            doc.forEach((k, v) -> spec.commandLine().getOut().println(k + ": " + v));
-        }
+        json.print(spec.commandLine().getOut(), doc);
         return ExitCodes.OK;
     }
 

@@ -36,6 +36,16 @@ public final class JsonOutput {
         return doc;
     }
 
+    /** Prints {@code doc}: one line of JSON with {@code --json}, else one {@code key: value} line per entry. */
+    public void print(PrintWriter out, Map<String, ?> doc) {
+        if (json) {
+            line(out, doc);
+        } else {
+            doc.forEach((k, v) -> out.println(k + ": " + v));
+            out.flush();
+        }
+    }
+
     /** Writes {@code value} as one line of JSON. */
     public static void line(PrintWriter out, Object value) {
         try {

@@ -112,11 +112,7 @@ public final class KeysCommand implements Callable<Integer> {
 
         /** Prints {@code doc} as JSON with --json, else as {@code key: value} lines. */
         void print(Map<String, ?> doc) {
-            if (json.enabled()) {
-                JsonOutput.line(out(), doc);
-            } else {
-                doc.forEach((k, v) -> out().println(k + ": " + v));
-            }
+            json.print(out(), doc);
         }
 
         CommandLine.ParameterException usage(String message) {

@@ -93,11 +93,7 @@ final class TxCommand implements Callable<Integer> {
         }
 
         void print(Map<String, ?> doc) {
-            if (json.enabled()) {
-                JsonOutput.line(spec.commandLine().getOut(), doc);
-            } else {
-                doc.forEach((k, v) -> spec.commandLine().getOut().println(k + ": " + v));
-            }
+            json.print(spec.commandLine().getOut(), doc);
         }
     }
 
@@ -170,11 +166,7 @@ final class TxCommand implements Callable<Integer> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("keyFile", out.toString());
             doc.put("publicKey", HexFormat.of().formatHex(key.generatePublicKey().getEncoded()));
-            if (json.enabled()) {
-                JsonOutput.line(spec.commandLine().getOut(), doc);
-            } else {
-                doc.forEach((k, v) -> spec.commandLine().getOut().println(k + ": " + v));
-            }
+            json.print(spec.commandLine().getOut(), doc);
             return ExitCodes.OK;
         }
     }
