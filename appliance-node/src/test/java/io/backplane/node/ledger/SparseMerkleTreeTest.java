@@ -253,6 +253,24 @@ class SparseMerkleTreeTest {
     }
 
     @Test
+    void randomBytesAreRefusedWithTheCheckedExceptionOnly() {
+        Random rnd = new Random(7);
+        for (int i = 0; i < 20_000; i++) {
+            byte[] junk = new byte[rnd.nextInt(120)];
+            rnd.nextBytes(junk);
+            if (junk.length > 0 && rnd.nextBoolean()) junk[0] = StateProof.VERSION;
+            if (junk.length > 2 && rnd.nextBoolean()) junk[1] = 0;
+            if (junk.length > 3 && rnd.nextBoolean()) junk[3] = (byte) rnd.nextInt(3);
+            try {
+                StateProof p = StateProof.decode(junk);
+                assertThat(p.encode()).as("a decoded proof re-encodes to its bytes").isEqualTo(junk);
+            } catch (StateProof.MalformedProofException e) {
+                assertThat(e.getMessage()).startsWith("state proof");
+            }
+        }
+    }
+
+    @Test
     void aSingleKeyIsItsLeafAtTheRootAndTwoKeysJoinRightBelowTheirFirstDifferentBit() throws Exception {
         SparseMerkleTree tree = new SparseMerkleTree(new InMemoryNodeStore());
         byte[] ka = SmtHash.sha256(b("a"));
