@@ -15,7 +15,8 @@ import java.util.Objects;
  *
  * <p>The store holds a branch entry for every node with two or more keys below it, a leaf entry (leaf hash, key hash,
  * value hash) at the topmost node whose subtree holds a single key, and each value by its key hash. A changed key costs
- * one hash per branch above its leaf, about log2(number of keys), plus one when it splits a leaf. Not thread-safe.
+ * one hash per branch above its leaf, about log2(number of keys), plus one per level down to the first different bit
+ * when it splits another key's leaf. Not thread-safe.
  */
 public final class SparseMerkleTree {
     private static final byte NODE = 'N';
