@@ -42,8 +42,12 @@ final class SmtHash {
     }
 
     static byte[] leaf(byte[] keyHash, byte[] value) {
+        return leafOfValueHash(keyHash, sha256(value));
+    }
+
+    /** The leaf hash SHA-256(0x00 ‖ keyHash ‖ valueHash), from the value's hash. */
+    static byte[] leafOfValueHash(byte[] keyHash, byte[] valueHash) {
         MessageDigest md = SHA256.get();
-        byte[] valueHash = md.digest(value);
         md.update(LEAF);
         md.update(keyHash);
         md.update(valueHash);
@@ -56,6 +60,18 @@ final class SmtHash {
         md.update(left);
         md.update(right);
         return md.digest();
+    }
+
+    /** Whether {@code a} and {@code b} agree on their first {@code bits} bits (most significant bit of byte 0 first). */
+    static boolean samePrefix(byte[] a, byte[] b, int bits) {
+        int full = bits >>> 3;
+        for (int i = 0; i < full; i++) {
+            if (a[i] != b[i]) {
+                return false;
+            }
+        }
+        int rest = bits & 7;
+        return rest == 0 || ((a[full] ^ b[full]) & (0xff << (8 - rest)) & 0xff) == 0;
     }
 
     /** Bit {@code depth} of the key hash, most significant bit of byte 0 first: 0 = left child, 1 = right. */

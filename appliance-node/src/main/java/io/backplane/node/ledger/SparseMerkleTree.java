@@ -7,24 +7,30 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A 256-level sparse Merkle tree keyed by SHA-256(key): leaf = SHA-256(0x00 ‖ keyHash ‖ SHA-256(value)), inner =
- * SHA-256(0x01 ‖ left ‖ right), empty subtrees hash to precomputed per-level defaults (empty leaf: 32 zero bytes).
+ * A compact ("leaf-hoisting", as in Diem's Jellyfish Merkle tree) sparse Merkle tree over 256-bit SHA-256(key) paths.
+ * The hash of the set S of keys whose hashes start with a given d-bit prefix (the subtree at depth d) is:
+ * EMPTY(d), the per-level default (empty leaf at depth 256: 32 zero bytes; EMPTY(d) = SHA-256(0x01 ‖ EMPTY(d+1) ‖
+ * EMPTY(d+1))), when S is empty; the key's leaf hash SHA-256(0x00 ‖ keyHash ‖ SHA-256(value)), whatever d, when S holds
+ * one key; SHA-256(0x01 ‖ H(left) ‖ H(right)) when S holds two or more. The root is the hash at depth 0.
  *
- * <p>The root is exactly that of the full 256-level tree, but the store holds only: a branch entry for every node with
- * two or more keys below it, and a leaf entry (key hash, leaf hash, subtree hash) at the topmost node whose subtree
- * holds a single key. A changed key costs about 256 hashes plus one extra fold when it splits a single-key subtree,
- * independent of how many keys the state holds. Not thread-safe.
+ * <p>The store holds a branch entry for every node with two or more keys below it, a leaf entry (leaf hash, key hash,
+ * value hash) at the topmost node whose subtree holds a single key, and each value by its key hash. A changed key costs
+ * one hash per branch above its leaf, about log2(number of keys), plus one per level down to the first different bit
+ * when it splits another key's leaf. Not thread-safe.
  */
 public final class SparseMerkleTree {
     private static final byte NODE = 'N';
     private static final byte VALUE = 'V';
     private static final byte BRANCH = 0;
-    private static final byte LEAF = 1;
+    /** Tag 1 was the leaf entry of the former full-depth tree; refusing it keeps such a store from being misread. */
+    private static final byte FULL_TREE_LEAF = 1;
+    private static final byte LEAF = 2;
 
     /** A value read with its proof against {@link #root()}; value is null when the key holds nothing. */
     public record Proven(byte[] value, StateProof proof) {}
 
-    private record Entry(byte[] hash, byte[] keyHash, byte[] leafHash) {
+    /** A branch (keyHash null) or a leaf; for a leaf, hash is its leaf hash. */
+    private record Entry(byte[] hash, byte[] keyHash, byte[] valueHash) {
         boolean isLeaf() {
             return keyHash != null;
         }
@@ -81,24 +87,27 @@ public final class SparseMerkleTree {
     public Proven get(byte[] key) {
         byte[] kh = SmtHash.sha256(Objects.requireNonNull(key, "key"));
         byte[][] sib = new byte[SmtHash.DEPTH][];
-        int s = walk(kh, sib, null);
-        Entry e = load(s, kh);
-        byte[] value = null;
-        if (e != null) {
-            if (Arrays.equals(e.keyHash(), kh)) {
-                value = store.get(valueId(kh));
-                if (value == null) {
-                    throw new IllegalStateException("node store: leaf for a key without its value (corrupt store)");
-                }
-            } else {
-                int p = firstDiff(kh, e.keyHash(), s);
-                sib[p] = fold(e.keyHash(), e.leafHash(), p + 1);
-            }
+        int t = walk(kh, sib, null);
+        byte[][] siblings = Arrays.copyOf(sib, t);
+        Entry e = load(t, kh);
+        if (e == null) {
+            return new Proven(null, StateProof.empty(siblings));
         }
-        return new Proven(value, new StateProof(sib));
+        if (!Arrays.equals(e.keyHash(), kh)) {
+            return new Proven(null, StateProof.otherLeaf(siblings, e.keyHash(), e.valueHash()));
+        }
+        byte[] value = store.get(valueId(kh));
+        if (value == null) {
+            throw new IllegalStateException("node store: leaf for a key without its value (corrupt store)");
+        }
+        return new Proven(value, StateProof.inclusion(siblings));
     }
 
-    /** Fills sib[0..s) from the branches on the path and the defaults below; returns s, the first non-branch depth. */
+    /**
+     * Fills sib[0..s) with the hashes of the siblings of the branches on the key's path (and sibEntries, when given,
+     * with their entries: null for an empty sibling); returns s, the depth of the first node on the path that is not a
+     * branch (a leaf or an empty subtree).
+     */
     private int walk(byte[] kh, byte[][] sib, Entry[] sibEntries) {
         int s = 0;
         Entry e = load(0, kh);
@@ -113,9 +122,6 @@ public final class SparseMerkleTree {
             s++;
             e = load(s, kh);
         }
-        for (int d = s; d < SmtHash.DEPTH; d++) {
-            sib[d] = SmtHash.emptyAt(d + 1);
-        }
         return s;
     }
 
@@ -124,41 +130,42 @@ public final class SparseMerkleTree {
         Entry[] sibEntries = new Entry[SmtHash.DEPTH];
         int s = walk(kh, sib, sibEntries);
         Entry old = load(s, kh);
-        byte[] newLeaf = value == null ? null : SmtHash.leaf(kh, value);
-        int p = -1;
-        if (old != null && !Arrays.equals(old.keyHash(), kh)) {
-            if (newLeaf == null) {
-                return; // deleting an absent key
-            }
-            p = firstDiff(kh, old.keyHash(), s);
-            sib[p] = fold(old.keyHash(), old.leafHash(), p + 1);
-        } else if (old == null && newLeaf == null) {
-            return;
+        boolean ours = old != null && Arrays.equals(old.keyHash(), kh);
+        if (value == null && !ours) {
+            return; // deleting an absent key
         }
         byte[][] h = new byte[SmtHash.DEPTH + 1][];
-        h[SmtHash.DEPTH] = newLeaf == null ? SmtHash.emptyAt(SmtHash.DEPTH) : newLeaf;
-        for (int d = SmtHash.DEPTH - 1; d >= 0; d--) {
-            h[d] = SmtHash.up(kh, d, h[d + 1], sib[d]);
-        }
+        int from; // the depth where hashing starts: h[from] is known, h[d] for d < from are folded from it
         int branchesBelow; // depths [0, branchesBelow) are branches on the path after this update
-        if (newLeaf != null) {
+        if (value != null) {
+            byte[] valueHash = SmtHash.sha256(value);
+            byte[] newLeaf = SmtHash.leafOfValueHash(kh, valueHash);
             store.put(valueId(kh), value);
-            if (p >= 0) {
-                store.delete(nodeId(s, kh));
-                for (int d = s; d <= p; d++) {
-                    store.put(nodeId(d, kh), branch(h[d]));
+            if (old != null && !ours) {
+                // split: both leaves go below the depth p where the two key hashes first differ
+                int p = firstDiff(kh, old.keyHash(), s);
+                for (int d = s; d < p; d++) {
+                    sib[d] = SmtHash.emptyAt(d + 1);
                 }
-                store.put(nodeId(p + 1, old.keyHash()), leaf(sib[p], old.keyHash(), old.leafHash()));
-                store.put(nodeId(p + 1, kh), leaf(h[p + 1], kh, newLeaf));
+                sib[p] = old.hash();
+                from = p + 1;
+                store.delete(nodeId(s, kh));
+                store.put(nodeId(from, old.keyHash()), leaf(old.keyHash(), old.valueHash(), old.hash()));
+                branchesBelow = from;
             } else {
-                store.put(nodeId(s, kh), leaf(h[s], kh, newLeaf));
+                from = s;
+                branchesBelow = s;
             }
-            branchesBelow = s;
+            h[from] = newLeaf;
+            store.put(nodeId(from, kh), leaf(kh, valueHash, newLeaf));
         } else {
             store.delete(valueId(kh));
             store.delete(nodeId(s, kh));
+            from = s;
+            h[s] = SmtHash.emptyAt(s);
             branchesBelow = s;
             if (s > 0 && sibEntries[s - 1].isLeaf()) {
+                // the sibling is the last key below: it hoists up to the topmost node whose subtree it alone fills
                 Entry survivor = sibEntries[s - 1];
                 int t = s - 1;
                 while (t > 0 && sibEntries[t - 1] == null) {
@@ -168,23 +175,19 @@ public final class SparseMerkleTree {
                 for (int d = t; d < s; d++) {
                     store.delete(nodeId(d, kh));
                 }
-                store.put(nodeId(t, kh), leaf(h[t], survivor.keyHash(), survivor.leafHash()));
+                store.put(nodeId(t, kh), leaf(survivor.keyHash(), survivor.valueHash(), survivor.hash()));
+                from = t;
+                h[t] = survivor.hash();
                 branchesBelow = t;
             }
+        }
+        for (int d = from - 1; d >= 0; d--) {
+            h[d] = SmtHash.up(kh, d, h[d + 1], sib[d]);
         }
         for (int d = 0; d < branchesBelow; d++) {
             store.put(nodeId(d, kh), branch(h[d]));
         }
         root = h[0];
-    }
-
-    /** Hash at {@code depth} of a subtree holding only the given leaf. */
-    private static byte[] fold(byte[] kh, byte[] leafHash, int depth) {
-        byte[] h = leafHash;
-        for (int d = SmtHash.DEPTH - 1; d >= depth; d--) {
-            h = SmtHash.up(kh, d, h, SmtHash.emptyAt(d + 1));
-        }
-        return h;
     }
 
     private static int firstDiff(byte[] a, byte[] b, int from) {
@@ -223,12 +226,12 @@ public final class SparseMerkleTree {
         return b;
     }
 
-    private static byte[] leaf(byte[] hash, byte[] kh, byte[] leafHash) {
+    private static byte[] leaf(byte[] kh, byte[] valueHash, byte[] leafHash) {
         byte[] b = new byte[97];
         b[0] = LEAF;
-        System.arraycopy(hash, 0, b, 1, 32);
+        System.arraycopy(leafHash, 0, b, 1, 32);
         System.arraycopy(kh, 0, b, 33, 32);
-        System.arraycopy(leafHash, 0, b, 65, 32);
+        System.arraycopy(valueHash, 0, b, 65, 32);
         return b;
     }
 
@@ -239,6 +242,11 @@ public final class SparseMerkleTree {
         }
         if (b.length == 33 && b[0] == BRANCH) {
             return new Entry(Arrays.copyOfRange(b, 1, 33), null, null);
+        }
+        if (b.length == 97 && b[0] == FULL_TREE_LEAF) {
+            throw new IllegalStateException(
+                    "node store: leaf at depth " + depth + " has the former full-depth tree's layout (store predates the"
+                            + " compact tree; rebuild the state)");
         }
         if (b.length == 97 && b[0] == LEAF) {
             return new Entry(
