@@ -142,6 +142,26 @@ class AuditRebuildTest {
     }
 
     @Test
+    void anEntryWhoseGuardRecordFailedIsNeverWritten() throws Exception {
+        try (AuditLog log = log()) {
+            log.append("bls-generate", "bls-1", Map.of("publicKey", "00"));
+            signed(log, 0);
+            byte[] before = Files.readAllBytes(file);
+            Optional<AuditAnchor.Head> anchored = anchor[0];
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.appendDurably("sign", "bls-1", AuditTrailTest.sign("vote", 1, 1, "cc".repeat(32)),
+                    c -> {
+                        throw new IllegalStateException("guard store full");
+                    })).hasMessageContaining("guard store full");
+            assertThat(Files.readAllBytes(file)).as("the audit trail never claims what the guard did not record").isEqualTo(before);
+            assertThat(anchor[0]).isEqualTo(anchored);
+            log.append("sign-failed", "bls-1", AuditTrailTest.sign("vote", 1, 1, "cc".repeat(32)));
+        }
+        AuditVerifier.Result r = verify();
+        assertThat(r.ok()).as(r.problems().toString()).isTrue();
+        assertThat(Files.readString(file)).doesNotContain("\"event\":\"sign\",\"keyId\":\"bls-1\",\"detail\":{\"epoch\":\"1\",\"kind\":\"vote\",\"round\":\"1\"");
+    }
+
+    @Test
     void copiesOfAnotherLogAnotherEntryInTheirPlaceOrALogCutBelowItsFsyncsAreNotRebuilt() throws Exception {
         byte[] all = unclosed();
         AuditCopy third = guard.get(2);
