@@ -30,9 +30,10 @@ import java.util.function.Function;
  * where {@code hash} is the SHA-256 of the entry's canonical encoding including {@code prev}, the previous entry's
  * hash (32 zero bytes for the first). Every {@code checkpointEvery} entries (and on close) a {@code checkpoint} entry
  * carries an ECDSA signature by the node identity key over the head hash, so a verifier holding the identity
- * certificate detects edits, deletions and reordering up to the last checkpoint. Each append is fsynced, then its
- * (seq, hash) becomes the {@link AuditAnchor} kept outside the log (in the token), so a deleted tail, a truncation or an
- * older copy put back is detected too: by {@link AuditVerifier}, and at open, where a log that does not contain its
+ * certificate detects edits, deletions and reordering up to the last checkpoint. Each append is made durable (fsynced,
+ * or, for a fresh signature's entry, {@link #appendDurably copied into the guard's fsynced record} and rebuilt from
+ * there at open if a power cut took it), then its (seq, hash) becomes the {@link AuditAnchor} kept outside the log (in
+ * the token), so a deleted tail, a truncation or an older copy put back is detected too: by {@link AuditVerifier}, and at open, where a log that does not contain its
  * anchored entry gets an {@code audit-anchor-mismatch} entry (the evidence stays in the chain; the node keeps running).
  */
 public final class AuditLog implements AuditSink, AutoCloseable {
@@ -250,12 +251,16 @@ public final class AuditLog implements AuditSink, AutoCloseable {
             out.write(all, 0, (int) at);
             out.writeBytes(b);
             long end = at + b.length;
+            byte[] last = b;
             int n = 1;
-            for (int j = i + 1; j < copies.size() && copies.get(j).offset() == end; j++) {
+            for (int j = i + 1; j < copies.size() && copies.get(j).offset() <= end; j++) {
                 byte[] next = copies.get(j).bytes();
-                out.writeBytes(next);
-                end += next.length;
-                n++;
+                if (copies.get(j).offset() == end && chainsOnto(last, next)) {
+                    out.writeBytes(next);
+                    end += next.length;
+                    last = next;
+                    n++;
+                }
             }
             return new Rebuilt(out.toByteArray(), at, n, all.length - at);
         }
@@ -279,6 +284,22 @@ public final class AuditLog implements AuditSink, AutoCloseable {
             int start = lastIndexOf(all, at - 2) + 1;
             JsonNode before = MAPPER.readTree(new String(all, start, at - start, StandardCharsets.UTF_8));
             return Arrays.equals(prev, HexFormat.of().parseHex(before.path("hash").asText()));
+        } catch (IOException | IllegalArgumentException | NullPointerException e) {
+            return false;
+        }
+    }
+
+    /** Whether the first entry of copy {@code next} has the last entry of copy {@code last} as its {@code prev}. */
+    private static boolean chainsOnto(byte[] last, byte[] next) {
+        int nl = indexOf(next, 0);
+        if (nl < 0 || last.length < 2) {
+            return false;
+        }
+        int start = lastIndexOf(last, last.length - 2) + 1;
+        try {
+            JsonNode before = MAPPER.readTree(new String(last, start, last.length - start, StandardCharsets.UTF_8));
+            JsonNode after = MAPPER.readTree(new String(next, 0, nl, StandardCharsets.UTF_8));
+            return Arrays.equals(HexFormat.of().parseHex(after.path("prev").asText()), HexFormat.of().parseHex(before.path("hash").asText()));
         } catch (IOException | IllegalArgumentException | NullPointerException e) {
             return false;
         }

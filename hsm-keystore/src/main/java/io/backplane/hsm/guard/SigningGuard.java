@@ -30,7 +30,10 @@ import java.util.zip.CRC32C;
  * (epoch, round)) and the recent signed (epoch, round) slots with the SHA-256 of their bytes and the signature.
  *
  * <p>Store: an append-only log, one record per signature, each framed as {@code u32 length, u32 CRC32C, payload}
- * (payload in the canonical encoding) and {@code fsync}ed before {@link #record} returns. Chosen over RocksDB because
+ * (payload in the canonical encoding) and {@code fsync}ed before {@link #record} returns. Record types: a signed slot
+ * (1), a watermark (2, imports and compaction), and a signed slot carrying its audit entry's exact bytes and offset (3,
+ * {@link AuditCopy}): the audit log appends that entry without an fsync of its own and rebuilds it from here after a
+ * power cut, so a signature costs one fsync. Chosen over RocksDB because
  * every write must be synchronous anyway, the format is small enough to reason about after a crash, and a failed write
  * can be rolled back by truncation. After a crash only the last record can be torn (records are written one append at
  * a time and each append is fsynced before the next), so at open exactly this is cut, with a WARN naming the offset and
