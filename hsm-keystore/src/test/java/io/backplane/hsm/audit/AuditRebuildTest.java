@@ -142,6 +142,25 @@ class AuditRebuildTest {
     }
 
     @Test
+    void aCopyOfAnotherLogAtTheNextOffsetIsNotFollowed() throws Exception {
+        byte[] all = unclosed();
+        Optional<AuditAnchor.Head> anchored = anchor[0];
+        AuditCopy third = guard.get(2);
+        AuditCopy fourth = guard.get(3);
+        // Another log's entry at the offset where the fourth copy goes (its prev is not the third copy's hash); listed
+        // first among the copies at that offset.
+        String foreign = new String(fourth.bytes(), StandardCharsets.UTF_8).replaceFirst("\"prev\":\"[0-9a-f]{64}\"", "\"prev\":\"" + "ab".repeat(32) + "\"");
+        guard.add(3, new AuditCopy(fourth.offset(), fourth.synced(), foreign.getBytes(StandardCharsets.UTF_8)));
+        Files.write(file, Arrays.copyOf(all, (int) third.offset()));
+        anchor[0] = anchored;
+        try (AuditLog log = log()) {
+            assertThat(Arrays.copyOf(Files.readAllBytes(file), all.length)).as("followed the copies that chain").isEqualTo(all);
+        }
+        AuditVerifier.Result r = verify();
+        assertThat(r.ok()).as(r.problems().toString()).isTrue();
+    }
+
+    @Test
     void anEntryWhoseGuardRecordFailedIsNeverWritten() throws Exception {
         try (AuditLog log = log()) {
             log.append("bls-generate", "bls-1", Map.of("publicKey", "00"));
