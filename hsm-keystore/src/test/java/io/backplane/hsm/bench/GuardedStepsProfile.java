@@ -96,7 +96,8 @@ class GuardedStepsProfile {
             });
             Map<String, String> d = Map.of("kind", "vote", "epoch", "0", "round", "1", "sha256", "00".repeat(32), "signatureSha256", "00".repeat(32),
                     "unsealed", "true");
-            time("audit append (no anchor)", i -> a.append("sign", id, d));
+            time("audit append, fsynced", i -> a.append("sign", id, d));
+            time("audit append, copy in guard", i -> a.appendDurably("sign", id, d, c -> { }));
             a.close();
             long[] r = {0};
             time("keystore sign (full)", i -> ks.sign(new SigningRequest(id, 0, r[0]++, SigningKind.VOTE, msg)));
