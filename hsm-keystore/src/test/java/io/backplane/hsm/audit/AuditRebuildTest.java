@@ -161,6 +161,20 @@ class AuditRebuildTest {
     }
 
     @Test
+    void theLogIsFsyncedAtLeastEverySyncEveryUnsyncedEntries() throws Exception {
+        try (AuditLog log = log()) {
+            log.append("bls-generate", "bls-1", Map.of("publicKey", "00"));
+            for (int r = 0; r <= AuditLog.SYNC_EVERY; r++) {
+                signed(log, r);
+            }
+        }
+        long first = guard.get(0).synced();
+        assertThat(guard.get(AuditLog.SYNC_EVERY - 1).synced()).as("unsynced so far").isEqualTo(first);
+        assertThat(guard.get(AuditLog.SYNC_EVERY).synced()).as("fsynced after " + AuditLog.SYNC_EVERY + " unsynced entries")
+                .isEqualTo(guard.get(AuditLog.SYNC_EVERY).offset());
+    }
+
+    @Test
     void anEntryWhoseGuardRecordFailedIsNeverWritten() throws Exception {
         try (AuditLog log = log()) {
             log.append("bls-generate", "bls-1", Map.of("publicKey", "00"));
