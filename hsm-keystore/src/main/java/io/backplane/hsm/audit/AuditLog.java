@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.backplane.codec.CanonicalWriter;
+import io.backplane.hsm.guard.SigningGuard.AuditCopy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -29,9 +30,10 @@ import java.util.function.Function;
  * where {@code hash} is the SHA-256 of the entry's canonical encoding including {@code prev}, the previous entry's
  * hash (32 zero bytes for the first). Every {@code checkpointEvery} entries (and on close) a {@code checkpoint} entry
  * carries an ECDSA signature by the node identity key over the head hash, so a verifier holding the identity
- * certificate detects edits, deletions and reordering up to the last checkpoint. Each append is fsynced, then its
- * (seq, hash) becomes the {@link AuditAnchor} kept outside the log (in the token), so a deleted tail, a truncation or an
- * older copy put back is detected too: by {@link AuditVerifier}, and at open, where a log that does not contain its
+ * certificate detects edits, deletions and reordering up to the last checkpoint. Each append is made durable (fsynced,
+ * or, for a fresh signature's entry, {@link #appendDurably copied into the guard's fsynced record} and rebuilt from
+ * there at open if a power cut took it), then its (seq, hash) becomes the {@link AuditAnchor} kept outside the log (in
+ * the token), so a deleted tail, a truncation or an older copy put back is detected too: by {@link AuditVerifier}, and at open, where a log that does not contain its
  * anchored entry gets an {@code audit-anchor-mismatch} entry (the evidence stays in the chain; the node keeps running).
  */
 public final class AuditLog implements AuditSink, AutoCloseable {
@@ -42,6 +44,8 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     public static final String ANCHOR_ADVANCED = "audit-anchor-advanced";
     /** Written at open when there is a log but no anchor yet (a log made before anchors existed, or a new token). */
     public static final String ANCHOR_CREATED = "audit-anchor-created";
+    /** Written at open when entries a power cut took from the unsynced tail were put back from the guard log's copies. */
+    public static final String REBUILT = "audit-rebuilt";
     static final ObjectMapper MAPPER = new ObjectMapper();
     static final byte[] GENESIS = new byte[32];
 
@@ -56,6 +60,21 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     private byte[] head = GENESIS;
     private int sinceCheckpoint;
     private List<io.backplane.hsm.Watermark> signedWatermarks = List.of();
+    /** Where the next entry goes (the log's length as this writer made it). */
+    private long size;
+    /** Entries made durable in the guard log whose own write failed: written before anything else. */
+    private AuditCopy unwritten;
+    /** Entries appended since the log's last fsync (their durability is the guard record's). */
+    private int unsynced;
+    /** The log's length at its last fsync: a power cut cannot take these bytes. */
+    private long synced;
+    /** What {@link #rebuildFrom} put back at open (null: nothing), recorded as {@link #REBUILT} once the log is open. */
+    private Rebuilt rebuilt;
+    /**
+     * At most this many entries go unsynced ({@link #appendDurably}) before one fsync: the guard log keeps the copies
+     * of the last {@link SigningGuard#RECENT_PER_KEY} audited slots per key, so a power cut never takes more than it holds.
+     */
+    static final int SYNC_EVERY = 512;
 
     /**
      * @param checkpointSigner signs a head hash with the identity key (DER ECDSA); it returns null (or is null) while
@@ -63,6 +82,15 @@ public final class AuditLog implements AuditSink, AutoCloseable {
      */
     public AuditLog(Path file, Clock clock, int checkpointEvery, String signerName, Function<byte[], byte[]> checkpointSigner,
             AuditAnchor anchor) {
+        this(file, clock, checkpointEvery, signerName, checkpointSigner, anchor, List.of());
+    }
+
+    /**
+     * As above, first rebuilding from {@code copies} (the guard log's {@linkplain SigningGuard#auditCopies audit
+     * copies}) the entries a power cut took from the log's unsynced tail ({@link #rebuild}).
+     */
+    public AuditLog(Path file, Clock clock, int checkpointEvery, String signerName, Function<byte[], byte[]> checkpointSigner,
+            AuditAnchor anchor, List<AuditCopy> copies) {
         this.file = file;
         this.anchor = anchor;
         this.clock = clock;
@@ -71,10 +99,20 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         this.checkpointSigner = checkpointSigner;
         try {
             Files.createDirectories(file.getParent());
+            rebuildFrom(copies);
             byte[] all = recoverTail();
             signedWatermarks = signedWatermarks(all);
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            size = all.length;
+            synced = size;
             checkAnchor(all);
+            if (rebuilt != null) {
+                Map<String, String> d = new TreeMap<>();
+                d.put("offset", Long.toString(rebuilt.from()));
+                d.put("entries", Integer.toString(rebuilt.copies()));
+                d.put("bytesReplaced", Long.toString(rebuilt.replaced()));
+                write(REBUILT, "audit", d);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("audit log " + file + " cannot be opened", e);
         }
@@ -136,6 +174,158 @@ public final class AuditLog implements AuditSink, AutoCloseable {
             end = start;
         }
         return null;
+    }
+
+    /** Rewrites the file when {@link #rebuild} restores a tail from the guard's copies, fsynced before anything reads it. */
+    private void rebuildFrom(List<AuditCopy> copies) throws IOException {
+        if (copies.isEmpty() || !Files.exists(file)) {
+            if (!copies.isEmpty()) {
+                org.slf4j.LoggerFactory.getLogger(AuditLog.class).warn("audit log {} is missing; the guard log's copies of its last "
+                        + "entries are not rebuilt (they continue a log that is gone)", file);
+            }
+            return;
+        }
+        byte[] all = Files.readAllBytes(file);
+        Rebuilt r = rebuild(all, copies);
+        if (r == null) {
+            return;
+        }
+        rebuilt = r;
+        org.slf4j.LoggerFactory.getLogger(AuditLog.class).warn("audit log {}: rebuilt {} unsynced entr{} from the guard log's copies at offset {} "
+                + "(a power cut took them; {} bytes were there)", file, r.copies(), r.copies() == 1 ? "y" : "ies", r.from(), r.replaced());
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            c.truncate(r.from());
+            ByteBuffer b = ByteBuffer.wrap(r.bytes(), (int) r.from(), r.bytes().length - (int) r.from());
+            long at = r.from();
+            while (b.hasRemaining()) {
+                at += c.write(b, at);
+            }
+            c.force(false);
+        }
+    }
+
+    /** A rebuilt log: its bytes, where the rebuilt part starts, and how many copies it took. */
+    record Rebuilt(byte[] bytes, long from, int copies, long replaced) {
+    }
+
+    /**
+     * The log {@code all} with the tail a power cut took put back from {@code copies} (sorted by offset), or null when
+     * nothing is missing. Entries appended with {@link #appendDurably} are not fsynced: the guard record of their
+     * signature, fsynced first, holds their exact bytes and offset. A power cut can then leave the log short, or with
+     * zeros or a partial entry, from the first copy that did not reach the disk; every later byte of the log was never
+     * fsynced either (an fsync would have made that copy durable), so nothing released depends on it.
+     *
+     * <p>A copy is put back only where a power cut can explain the loss and where it continues this very chain: the log
+     * still holds all it held fsynced when the last copy was made ({@link AuditCopy#synced}: a log cut back further
+     * was edited, and is left for the anchor check to report), the copy starts at a line boundary at or before the log's
+     * end, and its first entry's {@code prev} is the hash of the entry just before it (or the genesis hash at offset
+     * 0). Copies of another log (one moved aside and started anew) therefore never apply. Where a complete
+     * entry other than the copy stands at its offset (no crash leaves that), nothing is rewritten: the log is left as
+     * it is for the anchor check and {@code audit-verify} to report. From the first missing copy on, the log is cut
+     * there and the copies that follow contiguously are written back, byte for byte what was written before, so the
+     * hash chain and the token's anchor match again.
+     */
+    static Rebuilt rebuild(byte[] all, List<AuditCopy> copies) {
+        long synced = copies.stream().mapToLong(AuditCopy::synced).max().orElse(0);
+        if (all.length < synced) {
+            org.slf4j.LoggerFactory.getLogger(AuditLog.class).warn("audit log: {} bytes, but {} were fsynced when the guard log's last copy "
+                    + "was made: cut back beyond what a power cut takes; nothing is rebuilt", all.length, synced);
+            return null;
+        }
+        for (int i = 0; i < copies.size(); i++) {
+            AuditCopy c = copies.get(i);
+            byte[] b = c.bytes();
+            long at = c.offset();
+            if (at + b.length <= all.length && Arrays.equals(all, (int) at, (int) at + b.length, b, 0, b.length)) {
+                continue; // on disk as written
+            }
+            if (at > all.length || !continuesChain(all, (int) at, b)) {
+                continue; // not this log's next entry
+            }
+            if (completeEntryAt(all, (int) at)) {
+                org.slf4j.LoggerFactory.getLogger(AuditLog.class).error("audit log: another complete entry stands at offset {} where the guard "
+                        + "log's copy belongs; not rewritten (no crash leaves that: the log was edited)", at);
+                return null;
+            }
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(all.length + 4096);
+            out.write(all, 0, (int) at);
+            out.writeBytes(b);
+            long end = at + b.length;
+            byte[] last = b;
+            int n = 1;
+            for (int j = i + 1; j < copies.size() && copies.get(j).offset() <= end; j++) {
+                byte[] next = copies.get(j).bytes();
+                if (copies.get(j).offset() == end && chainsOnto(last, next)) {
+                    out.writeBytes(next);
+                    end += next.length;
+                    last = next;
+                    n++;
+                }
+            }
+            return new Rebuilt(out.toByteArray(), at, n, all.length - at);
+        }
+        return null;
+    }
+
+    /** Whether {@code copy} starts at a line boundary {@code at} of {@code all} and chains onto the entry before it. */
+    private static boolean continuesChain(byte[] all, int at, byte[] copy) {
+        if (at > 0 && all[at - 1] != '\n') {
+            return false;
+        }
+        int nl = indexOf(copy, 0);
+        if (nl < 0) {
+            return false;
+        }
+        try {
+            byte[] prev = HexFormat.of().parseHex(MAPPER.readTree(new String(copy, 0, nl, StandardCharsets.UTF_8)).path("prev").asText());
+            if (at == 0) {
+                return Arrays.equals(prev, GENESIS);
+            }
+            int start = lastIndexOf(all, at - 2) + 1;
+            JsonNode before = MAPPER.readTree(new String(all, start, at - start, StandardCharsets.UTF_8));
+            return Arrays.equals(prev, HexFormat.of().parseHex(before.path("hash").asText()));
+        } catch (IOException | IllegalArgumentException | NullPointerException e) {
+            return false;
+        }
+    }
+
+    /** Whether the first entry of copy {@code next} has the last entry of copy {@code last} as its {@code prev}. */
+    private static boolean chainsOnto(byte[] last, byte[] next) {
+        int nl = indexOf(next, 0);
+        if (nl < 0 || last.length < 2) {
+            return false;
+        }
+        int start = lastIndexOf(last, last.length - 2) + 1;
+        try {
+            JsonNode before = MAPPER.readTree(new String(last, start, last.length - start, StandardCharsets.UTF_8));
+            JsonNode after = MAPPER.readTree(new String(next, 0, nl, StandardCharsets.UTF_8));
+            return Arrays.equals(HexFormat.of().parseHex(after.path("prev").asText()), HexFormat.of().parseHex(before.path("hash").asText()));
+        } catch (IOException | IllegalArgumentException | NullPointerException e) {
+            return false;
+        }
+    }
+
+    /** Whether a complete, well-formed entry (a JSON line with a sequence number and a hash) starts at {@code at}. */
+    private static boolean completeEntryAt(byte[] all, int at) {
+        int nl = indexOf(all, at);
+        if (nl < 0) {
+            return false;
+        }
+        try {
+            JsonNode n = MAPPER.readTree(new String(all, at, nl - at, StandardCharsets.UTF_8));
+            return n != null && n.path("seq").isIntegralNumber() && n.path("hash").asText().length() == 64;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int indexOf(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -278,6 +468,95 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         sinceCheckpoint++;
     }
 
+    /**
+     * Appends an entry (and the checkpoint that falls due with it) whose durability is {@code durable}'s: it is given
+     * the entry's exact bytes and offset ({@link AuditCopy}) and must make them durable (the guard's fsynced record of
+     * the signature) before returning. Then the entry is written without an fsync of its own and anchored: one fsync
+     * per signature instead of two. If {@code durable} throws, nothing was appended. If the write fails after it, the
+     * entry stays owed and is written before the next one (and, after a crash, rebuilt from the guard log at open).
+     * An entry too large for a copy is made durable here, after {@code durable} was given null.
+     */
+    public synchronized void appendDurably(String event, String keyId, Map<String, String> detail, java.util.function.Consumer<AuditCopy> durable) {
+        writeUnwritten();
+        Line entry = line(event, keyId, detail, nextSeq, head);
+        List<Line> lines = List.of(entry);
+        if (sinceCheckpoint + 1 >= checkpointEvery && checkpointSigner != null) {
+            byte[] sig = checkpointSigner.apply(entry.hash().clone());
+            if (sig != null) {
+                lines = List.of(entry, line(CHECKPOINT, signerName, checkpointDetail(entry.hash(), sig), entry.seq() + 1, entry.hash()));
+            }
+        }
+        byte[] bytes = concat(lines);
+        int checkpointed = lines.size() > 1 ? 0 : sinceCheckpoint + 1;
+        if (bytes.length > io.backplane.hsm.guard.SigningGuard.MAX_AUDIT_COPY) {
+            durable.accept(null);
+            commit(lines);
+            sinceCheckpoint = checkpointed;
+        } else {
+            AuditCopy copy = new AuditCopy(size, synced, bytes);
+            durable.accept(copy);
+            // Durable from here (in the guard log): the chain moves on even if the write below fails.
+            advance(lines, bytes.length);
+            sinceCheckpoint = checkpointed;
+            try {
+                write(ByteBuffer.wrap(bytes), copy.offset());
+            } catch (IOException e) {
+                unwritten = copy;
+                throw new UncheckedIOException("audit log " + file + ": cannot append " + event + " (kept in the guard log; written before the "
+                        + "next entry or rebuilt at open)", e);
+            }
+            if (++unsynced >= SYNC_EVERY) {
+                force();
+            }
+            anchor.write(new AuditAnchor.Head(lines.get(lines.size() - 1).seq(), lines.get(lines.size() - 1).hash()));
+        }
+    }
+
+    private void advance(List<Line> lines, int bytes) {
+        Line last = lines.get(lines.size() - 1);
+        nextSeq = last.seq() + 1;
+        head = last.hash();
+        size += bytes;
+    }
+
+    /** Writes the entry whose write failed after the guard made it durable (its place is reserved: nothing follows it). */
+    private void writeUnwritten() {
+        if (unwritten == null) {
+            return;
+        }
+        try {
+            channel.truncate(unwritten.offset());
+            write(ByteBuffer.wrap(unwritten.bytes()), unwritten.offset());
+            unwritten = null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("audit log " + file + ": cannot write the entry owed at offset " + unwritten.offset(), e);
+        }
+    }
+
+    private void write(ByteBuffer b, long at) throws IOException {
+        while (b.hasRemaining()) {
+            at += channel.write(b, at);
+        }
+    }
+
+    private void force() {
+        try {
+            channel.force(false);
+            unsynced = 0;
+            synced = size;
+        } catch (IOException e) {
+            // The entries are durable in the guard log regardless; the next fsync (or the rebuild at open) covers them.
+            org.slf4j.LoggerFactory.getLogger(AuditLog.class).warn("audit log {}: fsync failed: {}", file, e.getMessage());
+        }
+    }
+
+    private static byte[] concat(List<Line> lines) {
+        int total = lines.stream().mapToInt(l -> l.bytes().length).sum();
+        ByteBuffer b = ByteBuffer.allocate(total);
+        lines.forEach(l -> b.put(l.bytes()));
+        return b.array();
+    }
+
     /** Appends a checkpoint signed by the identity key, if one exists. */
     public synchronized void checkpoint() {
         if (checkpointSigner == null || sinceCheckpoint == 0) {
@@ -324,29 +603,23 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     /** Appends {@code lines} in one write and one fsync, then anchors the last; a failed write is rolled back. */
     private void commit(List<Line> lines) {
         Line last = lines.get(lines.size() - 1);
-        long before = -1;
+        writeUnwritten();
+        long before = size;
+        byte[] bytes = concat(lines);
         try {
-            before = channel.size();
-            int total = lines.stream().mapToInt(l -> l.bytes().length).sum();
-            ByteBuffer b = ByteBuffer.allocate(total);
-            lines.forEach(l -> b.put(l.bytes()));
-            b.flip();
-            while (b.hasRemaining()) {
-                channel.write(b);
-            }
+            write(ByteBuffer.wrap(bytes), before);
             channel.force(false);
+            unsynced = 0;
+            synced = before + bytes.length;
         } catch (IOException e) {
-            if (before >= 0) {
-                try {
-                    channel.truncate(before); // no partial entry left for the next append to follow
-                } catch (IOException again) {
-                    e.addSuppressed(again);
-                }
+            try {
+                channel.truncate(before); // no partial entry left for the next append to follow
+            } catch (IOException again) {
+                e.addSuppressed(again);
             }
             throw new UncheckedIOException("audit log " + file + ": cannot append " + lines.get(0).event(), e);
         }
-        nextSeq = last.seq() + 1;
-        head = last.hash();
+        advance(lines, bytes.length);
         // After the log's fsync: the anchor never names an entry the log could lose.
         anchor.write(new AuditAnchor.Head(last.seq(), last.hash()));
     }
@@ -378,6 +651,9 @@ public final class AuditLog implements AuditSink, AutoCloseable {
             org.slf4j.LoggerFactory.getLogger(AuditLog.class).warn("audit log {}: no checkpoint at close: {}", file, e.getMessage());
         } finally {
             try {
+                if (unsynced > 0 && unwritten == null) {
+                    channel.force(false);
+                }
                 channel.close();
             } catch (IOException ignored) {
                 // closing: nothing more to save

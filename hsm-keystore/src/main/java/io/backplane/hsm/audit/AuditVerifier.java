@@ -40,10 +40,24 @@ public final class AuditVerifier {
      * the log has entries is a problem: the token lost it, or the log belongs to another token.
      */
     public static Result verify(Path file, PublicKey identity, Optional<AuditAnchor.Head> anchor) {
+        return verify(file, identity, anchor, List.of());
+    }
+
+    /**
+     * As above, checking the log as the keystore will read it at its next open: with the tail a power cut took from
+     * its unsynced entries put back from {@code copies} ({@link io.backplane.hsm.guard.SigningGuard#readAuditCopies},
+     * read-only), so a log that only waits for that rebuild is not reported as cut. The file is not changed.
+     */
+    public static Result verify(Path file, PublicKey identity, Optional<AuditAnchor.Head> anchor,
+            List<io.backplane.hsm.guard.SigningGuard.AuditCopy> copies) {
         List<String> lines;
         boolean unterminated;
         try {
             byte[] all = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
+            AuditLog.Rebuilt rebuilt = copies.isEmpty() || !Files.exists(file) ? null : AuditLog.rebuild(all, copies);
+            if (rebuilt != null) {
+                all = rebuilt.bytes();
+            }
             unterminated = all.length > 0 && all[all.length - 1] != '\n';
             lines = new String(all, StandardCharsets.UTF_8).lines().toList();
         } catch (IOException e) {

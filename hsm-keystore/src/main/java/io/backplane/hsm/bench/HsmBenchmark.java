@@ -23,7 +23,8 @@ import java.util.List;
  * latency through the guarded signer, and in the same run through a bare loop (SunPKCS11 ECDSA for {@code hsm-ecdsa},
  * blst with an in-memory key for {@code hsm-bls-sign}), with the guarded path's throughput as a ratio of the bare one.
  * The guarded path includes everything a validator pays: guard check, (for BLS) unsealing in the token, signing,
- * the fsynced guard record and the fsynced audit entry.
+ * the fsynced guard record (which carries the audit entry: one fsync), the audit entry's write and the anchor in the
+ * token.
  */
 public final class HsmBenchmark {
     public static final String HSM_ECDSA = "hsm-ecdsa";

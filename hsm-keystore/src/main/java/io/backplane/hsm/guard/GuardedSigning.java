@@ -7,8 +7,8 @@ import io.backplane.hsm.SigningRequest;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The guarded signer: guard check, raw signature, durable record, audit, anchor, release, in that order, under one lock per
- * key (so two requests for the same slot cannot both pass the check). Usable on its own over any {@link RawSigner}
+ * The guarded signer: guard check, raw signature, durable record (carrying the audit entry's bytes where the listener
+ * gives them: one fsync), audit, anchor, release, in that order, under one lock per key (so two requests for the same slot cannot both pass the check). Usable on its own over any {@link RawSigner}
  * (for example one BLS key in tests: {@code new GuardedSigning(SigningGuard.open(dir), Bls.inMemory(id, sk), NONE)}).
  */
 public final class GuardedSigning implements GuardedSigner {
@@ -43,16 +43,23 @@ public final class GuardedSigning implements GuardedSigner {
                     byte[] sig;
                     try {
                         sig = raw.sign(request.keyId(), bytes);
-                        guard.record(request, hash, sig);
                     } catch (RuntimeException e) {
-                        try {
-                            listener.failed(request, hash, e);
-                        } catch (RuntimeException auditFailure) {
-                            e.addSuppressed(auditFailure);
-                        }
-                        throw e;
+                        throw failed(request, hash, e);
                     }
-                    listener.signed(request, hash, sig, false);
+                    boolean[] recorded = {false};
+                    try {
+                        // The guard record (fsynced) carries the audit entry's bytes where the listener gives them.
+                        listener.recordSigned(request, hash, sig, audit -> {
+                            guard.record(request, hash, sig, audit);
+                            recorded[0] = true;
+                        });
+                    } catch (RuntimeException e) {
+                        // Not recorded: no signature came out (sign-failed). Recorded but not audited: withheld, as before.
+                        throw recorded[0] ? e : failed(request, hash, e);
+                    }
+                    if (!recorded[0]) {
+                        throw new IllegalStateException("signing listener did not record the signature of " + request.keyId() + "; not released");
+                    }
                     // Last before release: the anchor outside the log covers this signature (with the keystore's token
                     // anchor, the audit entry's anchor write above already did, and this finds nothing to raise).
                     guard.commitAnchor();
@@ -60,6 +67,15 @@ public final class GuardedSigning implements GuardedSigner {
                 }
             }
         }
+    }
+
+    private RuntimeException failed(SigningRequest request, byte[] hash, RuntimeException e) {
+        try {
+            listener.failed(request, hash, e);
+        } catch (RuntimeException auditFailure) {
+            e.addSuppressed(auditFailure);
+        }
+        return e;
     }
 
     @Override

@@ -30,7 +30,10 @@ import java.util.zip.CRC32C;
  * (epoch, round)) and the recent signed (epoch, round) slots with the SHA-256 of their bytes and the signature.
  *
  * <p>Store: an append-only log, one record per signature, each framed as {@code u32 length, u32 CRC32C, payload}
- * (payload in the canonical encoding) and {@code fsync}ed before {@link #record} returns. Chosen over RocksDB because
+ * (payload in the canonical encoding) and {@code fsync}ed before {@link #record} returns. Record types: a signed slot
+ * (1), a watermark (2, imports and compaction), and a signed slot carrying its audit entry's exact bytes and offset (3,
+ * {@link AuditCopy}): the audit log appends that entry without an fsync of its own and rebuilds it from here after a
+ * power cut, so a signature costs one fsync. Chosen over RocksDB because
  * every write must be synchronous anyway, the format is small enough to reason about after a crash, and a failed write
  * can be rolled back by truncation. After a crash only the last record can be torn (records are written one append at
  * a time and each append is fsynced before the next), so at open exactly this is cut, with a WARN naming the offset and
@@ -52,6 +55,10 @@ public final class SigningGuard implements AutoCloseable {
     static final byte[] MAGIC = "BPGUARD1".getBytes(StandardCharsets.US_ASCII);
     static final int TYPE_SIGNED = 1;
     static final int TYPE_WATERMARK = 2;
+    /** A signed slot that also carries the exact bytes of its audit entry and where they go ({@link AuditCopy}). */
+    static final int TYPE_SIGNED_AUDITED = 3;
+    /** The largest audit copy a record carries (a {@code sign} entry and a checkpoint are under 1.5 KiB). */
+    public static final int MAX_AUDIT_COPY = 2048;
     static final int MAX_RECORD = 4096;
     /** Recent slots kept per key (memory and compaction); older ones are covered by the watermark. */
     static final int RECENT_PER_KEY = 1024;
@@ -80,11 +87,38 @@ public final class SigningGuard implements AutoCloseable {
     record Slot(SigningKind kind, long epoch, long round) {
     }
 
+    /**
+     * The exact bytes of the audit entries (a {@code sign} entry, and the checkpoint that fell due with it) that the
+     * audit log holds, or will hold, at {@code offset}, and how much of the audit log was fsynced then ({@code synced}:
+     * a power cut cannot take those bytes). Made durable in the guard record of that signature, so the audit log
+     * appends them without an fsync of its own: after a power cut the audit log rebuilds them from here.
+     */
+    public record AuditCopy(long offset, long synced, byte[] bytes) {
+        public AuditCopy {
+            if (offset < 0 || synced < 0 || synced > offset || bytes.length == 0 || bytes.length > MAX_AUDIT_COPY) {
+                throw new IllegalArgumentException("audit copy needs 0 <= synced <= offset and 1.." + MAX_AUDIT_COPY + " bytes");
+            }
+            bytes = bytes.clone();
+        }
+
+        @Override
+        public byte[] bytes() {
+            return bytes.clone();
+        }
+    }
+
     static final class KeyState {
         final EnumMap<SigningKind, Watermark> watermarks = new EnumMap<>(SigningKind.class);
         final LinkedHashMap<Slot, Signed> recent = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Slot, Signed> eldest) {
+                return size() > RECENT_PER_KEY;
+            }
+        };
+        /** The audit copies of the most recent audited slots (kept through compaction). */
+        final LinkedHashMap<Slot, AuditCopy> audited = new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Slot, AuditCopy> eldest) {
                 return size() > RECENT_PER_KEY;
             }
         };
@@ -359,13 +393,19 @@ public final class SigningGuard implements AutoCloseable {
     }
 
     /** Decoded log record. */
-    record Entry(int type, String keyId, SigningKind kind, long epoch, long round, byte[] sha256, byte[] signature) {
+    record Entry(int type, String keyId, SigningKind kind, long epoch, long round, byte[] sha256, byte[] signature, AuditCopy audit) {
+        Entry(int type, String keyId, SigningKind kind, long epoch, long round, byte[] sha256, byte[] signature) {
+            this(type, keyId, kind, epoch, round, sha256, signature, null);
+        }
     }
 
     static byte[] encode(Entry e) {
         CanonicalWriter w = new CanonicalWriter(256).u8(e.type()).string(e.keyId()).u8(e.kind().ordinal()).u64(e.epoch()).u64(e.round());
-        if (e.type() == TYPE_SIGNED) {
+        if (e.type() == TYPE_SIGNED || e.type() == TYPE_SIGNED_AUDITED) {
             w.fixed(e.sha256(), 32).bytes(e.signature());
+        }
+        if (e.type() == TYPE_SIGNED_AUDITED) {
+            w.u64(e.audit().offset()).u64(e.audit().synced()).bytes(e.audit().bytes());
         }
         return w.toByteArray();
     }
@@ -382,6 +422,14 @@ public final class SigningGuard implements AutoCloseable {
             long round = r.u64();
             if (type == TYPE_SIGNED) {
                 return new Entry(type, keyId, SigningKind.values()[kind], epoch, round, r.fixed(32), r.bytes(1024));
+            }
+            if (type == TYPE_SIGNED_AUDITED) {
+                byte[] sha = r.fixed(32);
+                byte[] sig = r.bytes(1024);
+                long offset = r.u64();
+                long synced = r.u64();
+                byte[] copy = r.bytes(MAX_AUDIT_COPY);
+                return new Entry(type, keyId, SigningKind.values()[kind], epoch, round, sha, sig, new AuditCopy(offset, synced, copy));
             }
             if (type == TYPE_WATERMARK) {
                 return new Entry(type, keyId, SigningKind.values()[kind], epoch, round, null, null);
@@ -400,8 +448,12 @@ public final class SigningGuard implements AutoCloseable {
         if (wm == null || !wm.covers(e.epoch(), e.round())) {
             ks.watermarks.put(e.kind(), new Watermark(e.keyId(), e.kind(), e.epoch(), e.round()));
         }
-        if (e.type() == TYPE_SIGNED) {
-            ks.recent.put(new Slot(e.kind(), e.epoch(), e.round()), new Signed(e.kind(), e.epoch(), e.round(), e.sha256(), e.signature()));
+        if (e.type() == TYPE_SIGNED || e.type() == TYPE_SIGNED_AUDITED) {
+            Slot slot = new Slot(e.kind(), e.epoch(), e.round());
+            ks.recent.put(slot, new Signed(e.kind(), e.epoch(), e.round(), e.sha256(), e.signature()));
+            if (e.audit() != null) {
+                ks.audited.put(slot, e.audit());
+            }
         }
     }
 
@@ -437,9 +489,49 @@ public final class SigningGuard implements AutoCloseable {
      * unchanged, and a {@link GuardStoreException} is thrown.
      */
     public synchronized void record(SigningRequest request, byte[] sha256, byte[] signature) {
-        Entry e = new Entry(TYPE_SIGNED, request.keyId(), request.kind(), request.epoch(), request.round(), sha256.clone(), signature.clone());
+        record(request, sha256, signature, null);
+    }
+
+    /**
+     * As {@link #record(SigningRequest, byte[], byte[])}, the record also carrying {@code audit} (null: none), the
+     * audit entry of this signature, in the same write and fsync.
+     */
+    public synchronized void record(SigningRequest request, byte[] sha256, byte[] signature, AuditCopy audit) {
+        Entry e = new Entry(audit == null ? TYPE_SIGNED : TYPE_SIGNED_AUDITED, request.keyId(), request.kind(), request.epoch(), request.round(),
+                sha256.clone(), signature.clone(), audit);
         append(List.of(e));
         apply(e);
+    }
+
+    /**
+     * The audit copies this log holds (those of the last {@value #RECENT_PER_KEY} audited slots per key), by offset:
+     * what the audit log rebuilds a tail lost in a power cut from.
+     */
+    public synchronized List<AuditCopy> auditCopies() {
+        return auditCopies(keys);
+    }
+
+    private static List<AuditCopy> auditCopies(Map<String, KeyState> keys) {
+        List<AuditCopy> out = new ArrayList<>();
+        keys.values().forEach(k -> out.addAll(k.audited.values()));
+        out.sort(java.util.Comparator.comparingLong(AuditCopy::offset));
+        return out;
+    }
+
+    /**
+     * The audit copies in {@code dir/guard.log}, read without changing anything (as {@link #readHistory}); for
+     * {@code audit-verify}, which checks the audit log as it will be once rebuilt.
+     */
+    public static List<AuditCopy> readAuditCopies(Path dir) {
+        Path f = dir.resolve("guard.log");
+        if (!Files.exists(f)) {
+            return List.of();
+        }
+        try {
+            return auditCopies(parse(f, Files.readAllBytes(f)).keys());
+        } catch (IOException e) {
+            throw new GuardStoreException("guard store " + f + " cannot be read: " + e, false, e);
+        }
     }
 
     private void append(List<Entry> entries) {
@@ -640,8 +732,12 @@ public final class SigningGuard implements AutoCloseable {
                 for (Watermark w : h.watermarks()) {
                     writeFramed(out, new Entry(TYPE_WATERMARK, h.keyId(), w.kind(), w.epoch(), w.round(), null, null));
                 }
+                KeyState ks = keys.get(h.keyId());
                 for (Signed s : h.signed()) {
-                    writeFramed(out, new Entry(TYPE_SIGNED, h.keyId(), s.kind(), s.epoch(), s.round(), s.sha256(), s.signature()));
+                    // An audit copy is kept: the audit log may still need it to rebuild a tail a power cut took.
+                    AuditCopy copy = ks.audited.get(new Slot(s.kind(), s.epoch(), s.round()));
+                    writeFramed(out, new Entry(copy == null ? TYPE_SIGNED : TYPE_SIGNED_AUDITED, h.keyId(), s.kind(), s.epoch(), s.round(),
+                            s.sha256(), s.signature(), copy));
                 }
             }
             out.force(true);

@@ -7,7 +7,6 @@ import io.backplane.hsm.SigningException;
 import io.backplane.hsm.SigningRequest;
 import io.backplane.hsm.audit.AuditAnchor;
 import io.backplane.hsm.audit.AuditLog;
-import io.backplane.hsm.audit.AuditSink;
 import io.backplane.hsm.bls.SealedBlsKeys;
 import io.backplane.hsm.guard.GuardedSigning;
 import io.backplane.hsm.guard.RawSigner;
@@ -73,7 +72,7 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
             // Checkpoints are signed once an identity key exists (it may be generated after the log is opened).
             this.audit = new AuditLog(options.dir().resolve("audit").resolve("audit.log"), options.clock(), options.checkpointEvery(),
                     identityId, head -> token.identityCertificate(options.nodeId()).isPresent() ? token.signWithIdentity(options.nodeId(), head) : null,
-                    anchor);
+                    anchor, guard.auditCopies());
             // The audit trail's signatures are evidence too: a guard below them lost history (the trail is fsynced
             // after the guard record, so a crash never leaves the trail ahead of the guard).
             guard.require(audit.signedWatermarks(), "the signing audit trail " + audit.file());
@@ -419,9 +418,19 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
     }
 
     /** Audits every guard outcome before the signature is released (an audit failure withholds it). */
-    private record Audited(AuditSink audit) implements SigningListener {
+    private record Audited(AuditLog audit) implements SigningListener {
         @Override
         public void signed(SigningRequest r, byte[] sha256, byte[] signature, boolean repeated) {
+            audit.append(repeated ? "sign-repeat" : "sign", r.keyId(), signDetail(r, sha256, signature, repeated));
+        }
+
+        /** A fresh signature: its {@code sign} entry rides in the guard record (one fsync for both). */
+        @Override
+        public void recordSigned(SigningRequest r, byte[] sha256, byte[] signature, GuardRecord record) {
+            audit.appendDurably("sign", r.keyId(), signDetail(r, sha256, signature, false), record::record);
+        }
+
+        private static Map<String, String> signDetail(SigningRequest r, byte[] sha256, byte[] signature, boolean repeated) {
             Map<String, String> d = new LinkedHashMap<>();
             d.put("kind", r.kind().wireName());
             d.put("epoch", Long.toString(r.epoch()));
@@ -429,7 +438,7 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
             d.put("sha256", HexFormat.of().formatHex(sha256));
             d.put("signatureSha256", sha256Hex(signature));
             d.put("unsealed", Boolean.toString(!repeated && r.keyId().startsWith("bls-")));
-            audit.append(repeated ? "sign-repeat" : "sign", r.keyId(), d);
+            return d;
         }
 
         @Override

@@ -372,17 +372,35 @@ class KeystoreConformanceTest {
         // No anchor at all (another token, or it was lost): not silently accepted.
         assertThat(AuditVerifier.verify(log, identity, Optional.empty()).problems()).singleElement().asString().contains("no audit anchor");
 
-        // The real log rolled back under the keystore: at the next open the mismatch is written into the chain, so the
-        // evidence stays even though the anchor moves on; the node keeps working.
+        // The real log rolled back under the keystore. The signatures after `older` were never fsynced in the audit log
+        // (their guard records hold their bytes), so a power cut could have taken them: they are put back from the guard
+        // log at open. The checkpoint written at close was fsynced, and no crash takes it: at the next open the mismatch
+        // is written into the chain, so the evidence stays even though the anchor moves on; the node keeps working.
         Files.write(log, older);
         try (Keystore ks = open(dir, label)) {
             ks.sign(new SigningRequest(id, 0, 20, SigningKind.VOTE, utf8("after")));
         }
         List<String> after = Files.readAllLines(log);
-        assertThat(after.get(older.size())).contains("\"event\":\"" + AuditLog.ANCHOR_MISMATCH + "\"")
+        assertThat(after.subList(0, open.size())).as("the unsynced signatures, rebuilt byte for byte").isEqualTo(open);
+        assertThat(after.get(open.size())).contains("\"event\":\"" + AuditLog.ANCHOR_MISMATCH + "\"")
                 .contains("\"anchorSeq\":\"" + closedAnchor.orElseThrow().seq() + "\"");
+        assertThat(after.get(open.size() + 1)).contains("\"event\":\"" + AuditLog.REBUILT + "\"");
         AuditVerifier.Result reopened = AuditVerifier.verify(log, identity, anchor(label));
-        assertThat(reopened.problems()).singleElement().asString().contains("line " + (older.size() + 1)).contains("were deleted");
+        assertThat(reopened.problems()).singleElement().asString().contains("line " + (open.size() + 1)).contains("were deleted");
+
+        // Rolled back past an fsynced entry (the checkpoint at close): a power cut never takes that, so nothing is put
+        // back from the guard log, and the mismatch is recorded right after the older copy's end.
+        List<String> beforeSecond = Files.readAllLines(log);
+        Optional<AuditAnchor.Head> secondAnchor = anchor(label);
+        Files.write(log, older);
+        try (Keystore ks = open(dir, label)) {
+            assertThat(ks.guard().refusal()).isEmpty();
+        }
+        List<String> again = Files.readAllLines(log);
+        assertThat(again.get(older.size())).contains("\"event\":\"" + AuditLog.ANCHOR_MISMATCH + "\"")
+                .contains("\"anchorSeq\":\"" + secondAnchor.orElseThrow().seq() + "\"");
+        assertThat(again).noneMatch(l -> l.contains("\"event\":\"" + AuditLog.REBUILT + "\"") && again.indexOf(l) >= older.size());
+        assertThat(beforeSecond.size()).isGreaterThan(older.size());
     }
 
     /** A crash between the log's fsync and the anchor's update leaves the log ahead: accepted at open, and noted. */
