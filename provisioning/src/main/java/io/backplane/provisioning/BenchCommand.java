@@ -461,8 +461,8 @@ public final class BenchCommand implements Callable<Integer> {
                     r.medianMicros() / 1000, r.opsPerSecond(), r.ratio())).toList();
             HsmBenchmark.Row bare = hsm.get(0);
             HsmBenchmark.Row guarded = hsm.get(hsm.size() - 1);
-            String note = String.format("'vs cpu' is throughput relative to %s; the guarded path (guard check, signing, fsynced "
-                    + "guard record and audit entry) runs at %.3f of it, %.2fx the median latency (%.1f µs vs %.1f µs); guarded p99 %.1f µs",
+            String note = String.format("'vs cpu' is throughput relative to %s; the guarded path (guard check, one fsynced "
+                    + "guard record carrying the audit entry, token anchor, signing) runs at %.3f of it, %.2fx the median latency (%.1f µs vs %.1f µs); guarded p99 %.1f µs",
                     bare.path(), guarded.ratio(), guarded.medianMicros() / bare.medianMicros(), guarded.medianMicros(), bare.medianMicros(),
                     guarded.p99Micros());
             return new Report(op, unit(), hsm.stream().map(HsmBenchmark.Row::path).toList(), rows, null, Map.of(), note);

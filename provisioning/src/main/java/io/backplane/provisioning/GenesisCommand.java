@@ -78,7 +78,9 @@ final class GenesisCommand implements Callable<Integer> {
                 throw CommandFailure.usage("--account expects PUBKEY=BALANCE, got '" + a + "'");
             }
             try {
-                balances.put(a.substring(0, eq), Long.parseLong(a.substring(eq + 1)));
+                if (balances.put(Genesis.lowerHex(a.substring(0, eq)), Long.parseLong(a.substring(eq + 1))) != null) {
+                    throw CommandFailure.usage("--account " + a.substring(0, eq) + " is given twice");
+                }
             } catch (NumberFormatException e) {
                 throw CommandFailure.usage("--account " + a + ": the balance must be a number");
             }

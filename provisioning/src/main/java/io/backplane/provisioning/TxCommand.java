@@ -85,7 +85,7 @@ final class TxCommand implements Callable<Integer> {
                 }
                 return doc;
             } catch (IOException e) {
-                throw CommandFailure.failure("cannot reach node " + node + ": " + e.getMessage());
+                throw CommandFailure.failure("cannot reach node " + node + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw CommandFailure.failure("interrupted");
@@ -215,6 +215,9 @@ final class TxCommand implements Callable<Integer> {
             if (pk.length != 32) {
                 throw CommandFailure.usage("--to must be a 32-byte Ed25519 public key, got " + pk.length + " bytes");
             }
+            if (amount <= 0) {
+                throw CommandFailure.usage("--amount must be positive, got " + amount);
+            }
             return new Op.Transfer(pk, amount);
         }
     }
@@ -229,7 +232,10 @@ final class TxCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            JsonNode r = get("/v1/tx/" + hash);
+            if (!hash.matches("(0x)?[0-9a-fA-F]{64}")) {
+                throw CommandFailure.usage("--hash must be a transaction hash: 32 bytes as hex, got '" + hash + "'");
+            }
+            JsonNode r = get("/v1/tx/" + hash.replaceFirst("^0x", "").toLowerCase(java.util.Locale.ROOT));
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("hash", r.path("hash").asText());
             doc.put("status", r.path("status").asText());
@@ -256,7 +262,10 @@ final class TxCommand implements Callable<Integer> {
         public Integer call() {
             byte[] ownerKey;
             if (owner != null) {
-                ownerKey = HexFormat.of().parseHex(owner);
+                if (!owner.matches("(0x)?[0-9a-fA-F]{64}")) {
+                    throw CommandFailure.usage("--owner must be an Ed25519 public key: 32 bytes as hex, got '" + owner + "'");
+                }
+                ownerKey = HexFormat.of().parseHex(owner.replaceFirst("^0x", ""));
             } else if (keyFile != null) {
                 ownerKey = readKey(keyFile).generatePublicKey().getEncoded();
             } else {

@@ -241,10 +241,11 @@ final class UpCommand implements Callable<Integer> {
         LoadGenerator[] load = new LoadGenerator[1];
         long[] startTx = new long[nodes];
         double[] verifyMicros = new double[1];
+        long[] startHeight = new long[1];
         Runnable finish = () -> {
             synchronized (summary) {
                 if (summary[0] == null) {
-                    summary[0] = stop(c, clients, procs, load[0], startedAt[0], startTx);
+                    summary[0] = stop(c, clients, procs, load[0], startedAt[0], startTx, startHeight[0]);
                     if (verifyMicros[0] > 0) {
                         // the box's verification limit, measured in this run: cores / (nodes x one Ed25519 verify)
                         double limit = Runtime.getRuntime().availableProcessors() / (nodes * verifyMicros[0] / 1e6);
@@ -281,7 +282,9 @@ final class UpCommand implements Callable<Integer> {
                 nonces[s] = known.path("accounts").path(s).path("nonce").asLong();
             }
             for (int i = 0; i < nodes; i++) {
-                startTx[i] = clients.get(i).get("/v1/status").map(j -> j.path("committedTx").asLong()).orElse(0L);
+                JsonNode st = clients.get(i).get("/v1/status").orElse(null);
+                startTx[i] = st == null ? 0 : st.path("committedTx").asLong();
+                startHeight[0] = Math.max(startHeight[0], st == null ? 0 : st.path("height").asLong());
             }
             // max mode is closed-loop: it learns the committed count from the nodes' status (polled, not per transaction)
             java.util.concurrent.atomic.AtomicLong committedNow = new java.util.concurrent.atomic.AtomicLong();
@@ -399,7 +402,8 @@ final class UpCommand implements Callable<Integer> {
     }
 
     /** Stops the load, lets the chain settle, checks agreement, stops the nodes; the summary document. */
-    private Map<String, Object> stop(ClusterHome c, List<NodeClient> clients, NodeProcesses procs, LoadGenerator load, long startedAt, long[] startTx) {
+    private Map<String, Object> stop(ClusterHome c, List<NodeClient> clients, NodeProcesses procs, LoadGenerator load, long startedAt, long[] startTx,
+                                     long startHeight) {
         double seconds = startedAt == 0 ? 0 : (System.nanoTime() - startedAt) / 1e9;
         if (load != null) {
             load.close();
@@ -431,7 +435,12 @@ final class UpCommand implements Callable<Integer> {
             }
             backendUsed = s.path("backend").asText();
         }
-        boolean consistent = answering == clients.size() && minHeight != Long.MAX_VALUE;
+        // Consistent: every node answers, runs, has committed something, and holds the same block and state root at
+        // the highest height they all reached (heights are the nodes' executed heights, read from their stores).
+        boolean consistent = answering == clients.size() && minHeight != Long.MAX_VALUE && minHeight > 0;
+        for (JsonNode s : statuses) {
+            consistent &= s != null && s.path("consensusRunning").asBoolean(false);
+        }
         String root = "";
         String blockId = "";
         if (consistent && minHeight > 0) {
@@ -456,7 +465,8 @@ final class UpCommand implements Callable<Integer> {
         }
         int killed = procs.stop(30);
         p50.sort(Double::compare);
-        doc.put("committedBlocks", maxHeight);
+        doc.put("committedBlocks", Math.max(0, maxHeight - startHeight));
+        doc.put("height", maxHeight);
         doc.put("committedTx", committedTx);
         doc.put("txPerSec", seconds > 0 ? Math.round(committedTx / seconds * 10) / 10.0 : 0);
         Map<String, Object> lat = new LinkedHashMap<>();
@@ -551,9 +561,15 @@ final class UpCommand implements Callable<Integer> {
         }
     }
 
+    /** The longest --duration: a year (a longer one is a typo; leave --duration out to run until Ctrl-C). */
+    static final long MAX_DURATION_MS = 365L * 24 * 3_600_000;
+
     private static long positive(long ms, String d) {
         if (ms <= 0) {
             throw CommandFailure.usage("--duration must be positive, got '" + d + "'");
+        }
+        if (ms > MAX_DURATION_MS) {
+            throw CommandFailure.usage("--duration must be at most a year, got '" + d + "' (leave it out to run until Ctrl-C)");
         }
         return ms;
     }

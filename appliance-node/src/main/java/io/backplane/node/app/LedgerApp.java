@@ -47,6 +47,12 @@ public final class LedgerApp {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Object writer = new Object();
 
+    /**
+     * The reason of a transaction that was included and used its nonce but could not take effect (a transfer of zero,
+     * over the balance, or overflowing the recipient); other reasons (bad signature, wrong chain or nonce) leave no trace.
+     */
+    public static final String FAILED_PREFIX = "failed: ";
+
     public LedgerApp(String chainId, LedgerStore store, Accelerator accel) {
         this.chainId = Objects.requireNonNull(chainId, "chainId");
         this.store = Objects.requireNonNull(store, "store");
@@ -139,8 +145,8 @@ public final class LedgerApp {
                 byte[] hash = tx.hash();
                 String reason = signed[i] ? apply(tx, overlay) : "bad-signature";
                 outcomes.add(new TxOutcome(hash, reason == null, reason));
-                if (reason == null) {
-                    applied.add(hash);
+                if (reason == null || reason.startsWith(FAILED_PREFIX)) {
+                    applied.add(hash); // committed (its nonce used), applied or failed: `tx status` finds it
                 }
             }
             lock.writeLock().lock();
@@ -188,11 +194,15 @@ public final class LedgerApp {
         }
         switch (tx.op()) {
             case Op.Transfer t -> {
+                // A transfer that cannot move its amount still uses its nonce (FAILED_PREFIX): it was validly signed
+                // and included, and must not stay replayable for free.
                 if (t.amount() == 0) {
-                    return "zero-amount";
+                    overlay.put(senderKey, sender.withNextNonce().encode());
+                    return FAILED_PREFIX + "zero-amount";
                 }
                 if (sender.balance() < t.amount()) {
-                    return "insufficient-balance: has " + sender.balance() + ", needs " + t.amount();
+                    overlay.put(senderKey, sender.withNextNonce().encode());
+                    return FAILED_PREFIX + "insufficient-balance: has " + sender.balance() + ", needs " + t.amount();
                 }
                 byte[] toKey = accountKey(t.to());
                 if (Arrays.equals(toKey, senderKey)) {
@@ -202,7 +212,8 @@ public final class LedgerApp {
                 Account to = Account.decode(overlay.get(toKey));
                 long credited = to.balance() + t.amount();
                 if (credited < 0) {
-                    return "overflow: the recipient's balance would reach 2^63";
+                    overlay.put(senderKey, sender.withNextNonce().encode());
+                    return FAILED_PREFIX + "overflow: the recipient's balance would reach 2^63";
                 }
                 overlay.put(senderKey, new Account(sender.balance() - t.amount(), sender.nonce() + 1).encode());
                 overlay.put(toKey, new Account(credited, to.nonce()).encode());

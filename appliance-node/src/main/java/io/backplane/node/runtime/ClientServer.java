@@ -30,6 +30,19 @@ import org.slf4j.LoggerFactory;
 final class ClientServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClientServer.class);
     static final int MAX_BODY = 8 << 20;
+    /** Transactions one POST may carry (about a block's worth); more is refused before anything is decoded. */
+    static final int MAX_TXS_PER_REQUEST = 4096;
+    /** Accounts one POST /v1/accounts may name. */
+    static final int MAX_ACCOUNTS_PER_REQUEST = 8192;
+
+    static {
+        // The JDK server's only defences against slow clients: a request must arrive, and a response leave, within
+        // these seconds, and idle connections are closed (set unless the operator set them).
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "10"));
+        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
+        System.setProperty("sun.net.httpserver.idleInterval", System.getProperty("sun.net.httpserver.idleInterval", "30"));
+        System.setProperty("sun.net.httpserver.maxIdleConnections", System.getProperty("sun.net.httpserver.maxIdleConnections", "64"));
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the server asks the node. */
@@ -46,6 +59,7 @@ final class ClientServer implements AutoCloseable {
     private final HttpServer client;
     private final HttpServer metrics;
     private final ExecutorService pool;
+    private final ExecutorService metricsPool;
 
     ClientServer(InetSocketAddress clientAddress, InetSocketAddress metricsAddress, Api api) throws IOException {
         pool = Executors.newFixedThreadPool(4, r -> ConsensusLoop.daemon(r, "client"));
@@ -58,6 +72,9 @@ final class ClientServer implements AutoCloseable {
                 JsonNode body = JSON.readTree(body(ex));
                 if (body == null || !body.path("txs").isArray()) {
                     throw new BadRequest("the body must be {\"txs\": [hex, ...]}");
+                }
+                if (body.get("txs").size() > MAX_TXS_PER_REQUEST) {
+                    throw new BadRequest("at most " + MAX_TXS_PER_REQUEST + " transactions per request, got " + body.get("txs").size());
                 }
                 ArrayNode results = api.submit(body.get("txs"));
                 boolean allBusy = !results.isEmpty();
@@ -84,8 +101,8 @@ final class ClientServer implements AutoCloseable {
         client.createContext("/v1/accounts", ex -> handle(ex, () -> {
             requireMethod(ex, "POST");
             JsonNode body = JSON.readTree(body(ex));
-            if (body == null || !body.path("accounts").isArray() || body.get("accounts").size() > 65_536) {
-                throw new BadRequest("the body must be {\"accounts\": [hex, ...]} (at most 65536)");
+            if (body == null || !body.path("accounts").isArray() || body.get("accounts").size() > MAX_ACCOUNTS_PER_REQUEST) {
+                throw new BadRequest("the body must be {\"accounts\": [hex, ...]} (at most " + MAX_ACCOUNTS_PER_REQUEST + ")");
             }
             ArrayNode out = JSON.createArrayNode();
             for (JsonNode a : body.get("accounts")) {
@@ -113,7 +130,8 @@ final class ClientServer implements AutoCloseable {
             }
         }));
         metrics = HttpServer.create(metricsAddress, 16);
-        metrics.setExecutor(pool);
+        metricsPool = Executors.newSingleThreadExecutor(r -> ConsensusLoop.daemon(r, "metrics"));
+        metrics.setExecutor(metricsPool); // its own thread: clients that hold the client pool do not silence the metrics
         metrics.createContext("/metrics", ex -> {
             try (ex) {
                 byte[] text = api.metrics();
@@ -156,9 +174,11 @@ final class ClientServer implements AutoCloseable {
                 r = h.run();
             } catch (BadRequest | com.fasterxml.jackson.core.JacksonException e) {
                 r = error(400, e.getMessage());
+            } catch (MethodNotAllowed e) {
+                r = error(405, e.getMessage());
             } catch (RuntimeException e) {
-                LOG.warn("client request {} failed: {}", ex.getRequestURI(), e.toString());
-                r = error(500, e.getMessage());
+                LOG.warn("client request {} failed: {}", ex.getRequestURI(), e.toString(), e);
+                r = error(500, "internal error (logged by the node)");
             }
             byte[] bytes = JSON.writeValueAsBytes(r.body());
             ex.getResponseHeaders().add("Content-Type", "application/json");
@@ -179,7 +199,15 @@ final class ClientServer implements AutoCloseable {
 
     private static void requireMethod(HttpExchange ex, String method) {
         if (!method.equals(ex.getRequestMethod())) {
-            throw new BadRequest(ex.getRequestURI().getPath() + " takes " + method + ", not " + ex.getRequestMethod());
+            throw new MethodNotAllowed(ex.getRequestURI().getPath() + " takes " + method + ", not " + ex.getRequestMethod());
+        }
+    }
+
+    static final class MethodNotAllowed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MethodNotAllowed(String message) {
+            super(message);
         }
     }
 
@@ -194,6 +222,9 @@ final class ClientServer implements AutoCloseable {
     }
 
     static byte[] hex(String s, String what) {
+        if (s.isEmpty()) {
+            throw new BadRequest(what + " is missing (hex)");
+        }
         try {
             return HexFormat.of().parseHex(s.startsWith("0x") ? s.substring(2) : s);
         } catch (IllegalArgumentException e) {
@@ -206,5 +237,6 @@ final class ClientServer implements AutoCloseable {
         client.stop(0);
         metrics.stop(0);
         pool.shutdownNow();
+        metricsPool.shutdownNow();
     }
 }

@@ -12,8 +12,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The consensus thread: the round manager is single-threaded, so every input (peer messages, timer firings, ledger
@@ -23,7 +21,6 @@ import org.slf4j.LoggerFactory;
  * batch {@code afterBatch} runs on this thread (the node publishes its status snapshot there).
  */
 final class ConsensusLoop implements TimerService, AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(ConsensusLoop.class);
     static final int CAPACITY = 65_536;
     private static final int BATCH = 512;
 
@@ -35,7 +32,11 @@ final class ConsensusLoop implements TimerService, AutoCloseable {
     private volatile Consumer<RoundManager> afterBatch = rm -> { };
     private volatile boolean running = true;
 
-    ConsensusLoop() {
+    private final java.util.function.BiConsumer<String, Throwable> fatal;
+
+    /** {@code fatal}: told when the thread dies of anything but a stop (see {@link ValidatorNode#fatal}). */
+    ConsensusLoop(java.util.function.BiConsumer<String, Throwable> fatal) {
+        this.fatal = fatal;
         this.thread = new Thread(this::run, "consensus");
         this.thread.setDaemon(true);
     }
@@ -100,16 +101,20 @@ final class ConsensusLoop implements TimerService, AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             // The round manager never throws for hostile input; an exception here is a local fault (a store that
-            // failed to write). Stop consensus rather than run on with state that may not be durable.
-            LOG.error("consensus stopped: {}", e.toString(), e);
+            // failed to write, memory). Stop consensus rather than run on with state that may not be durable.
             running = false;
+            fatal.accept("consensus", e);
         }
     }
 
     boolean running() {
         return running && thread.isAlive();
+    }
+
+    boolean alive() {
+        return thread.isAlive();
     }
 
     @Override

@@ -6,7 +6,6 @@ import io.backplane.node.consensus.safety.SigningRefusedException;
 import io.backplane.node.consensus.safety.SigningRequest;
 import io.backplane.node.consensus.types.ConsensusMessage;
 import io.backplane.node.consensus.types.QuorumCert;
-import io.backplane.node.consensus.types.TimeoutCert;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,10 +15,11 @@ import org.slf4j.LoggerFactory;
  * (entered, or their length in wall-clock time, {@code rounds} × the base round timeout: when every validator starts
  * together nobody signs and no round is entered) before it signs anything, and refuses to sign for good (until an operator restarts it) if in that time it sees its
  * own key at work elsewhere: a certified QC whose signers include this validator for a round this process never voted
- * in, a timeout certificate naming it, or a message authored by it arriving from the network. Another copy of this
+ * in, or a vote or timeout signed with its key arriving from the network. Another copy of this
  * validator's home (a restored backup beside the live box) is then the one that keeps signing, and this one does not
  * add a second, conflicting signature (the guard's watermarks are per copy). A QC is believed only after its aggregate
- * signature verifies, so a peer cannot silence a node with a forged bitmap. Thread-safe.
+ * signature verifies, and a vote or timeout only when its signature verifies against this validator's key, so a peer
+ * cannot silence a node with a forged bitmap or a forged author field. Thread-safe.
  */
 final class DoppelgangerGuard implements ConsensusSigner {
     private static final Logger LOG = LoggerFactory.getLogger(DoppelgangerGuard.class);
@@ -71,29 +71,33 @@ final class DoppelgangerGuard implements ConsensusSigner {
         return Optional.ofNullable(detected);
     }
 
-    /** A message from validator {@code from} (transport-authenticated), looked at before consensus handles it. */
+    /**
+     * A message from validator {@code from} (transport-authenticated), looked at before consensus handles it. Only
+     * what carries this validator's own signature, checked, counts: a vote or timeout signed with its key, a QC whose
+     * aggregate (with its bit) verifies. Unsigned claims (an author field, a TC's entry list) are not believed, so a
+     * hostile peer cannot silence a node by naming it.
+     */
     void observe(int from, ConsensusMessage m) {
         if (signedOnceOrDetected()) {
             return; // after our own first signature, our key in certificates is ours
         }
         switch (m) {
             case ConsensusMessage.Proposal p -> {
-                if (p.block().author() == self && p.block().round() > votedBeforeStart) {
-                    detect("a proposal by this validator for round " + p.block().round() + " arrived from validator " + from);
-                }
                 qc(p.block().parentQc(), from);
                 if (p.tc() != null) {
-                    tc(p.tc(), from);
+                    qc(p.tc().highQc(), from);
                 }
             }
             case ConsensusMessage.VoteMsg v -> {
-                if (v.vote().voter() == self && v.vote().round() > votedBeforeStart) {
-                    detect("a vote by this validator for round " + v.vote().round() + " arrived from validator " + from);
+                if (v.vote().voter() == self && v.vote().round() > votedBeforeStart && sinceStart(v.vote().round())
+                        && crypto.verify(self, v.vote().signedMessage(), v.vote().signature())) {
+                    detect("a vote signed with this validator's key for round " + v.vote().round() + " arrived from validator " + from);
                 }
             }
             case ConsensusMessage.Timeout t -> {
-                if (t.timeout().author() == self && t.timeout().round() > timedOutBeforeStart) {
-                    detect("a timeout by this validator for round " + t.timeout().round() + " arrived from validator " + from);
+                if (t.timeout().author() == self && t.timeout().round() > timedOutBeforeStart && sinceStart(t.timeout().round())
+                        && crypto.verify(self, t.timeout().signedMessage(), t.timeout().signature())) {
+                    detect("a timeout signed with this validator's key for round " + t.timeout().round() + " arrived from validator " + from);
                 }
                 qc(t.timeout().highQc(), from);
             }
@@ -101,6 +105,10 @@ final class DoppelgangerGuard implements ConsensusSigner {
             default -> {
             }
         }
+    }
+
+    private synchronized boolean sinceStart(long round) {
+        return firstRound >= 0 && round >= firstRound;
     }
 
     private synchronized boolean signedOnceOrDetected() {
@@ -118,20 +126,6 @@ final class DoppelgangerGuard implements ConsensusSigner {
         // Our bit in a QC of a round since this start, before this process signed anything: someone else voted as us.
         if (since >= 0 && qc.round() >= since && qc.round() > votedBeforeStart && crypto.verifyAggregate(qc.signerSet(), qc.signedMessage(), qc.signature())) {
             detect("a certified QC for round " + qc.round() + " (from validator " + from + ") carries this validator's vote, which this process never cast");
-        }
-    }
-
-    private void tc(TimeoutCert tc, int from) {
-        synchronized (this) {
-            if (firstRound < 0 || tc.round() < firstRound || tc.round() <= timedOutBeforeStart) {
-                return;
-            }
-        }
-        for (TimeoutCert.Entry e : tc.entries()) {
-            if (e.signer() == self) {
-                detect("a timeout certificate for round " + tc.round() + " (from validator " + from + ") names this validator");
-                return;
-            }
         }
     }
 

@@ -62,7 +62,26 @@ public record Genesis(@JsonProperty("chainId") String chainId, @JsonProperty("ep
     public Genesis {
         validators = validators == null ? List.of() : List.copyOf(validators);
         governanceKeys = governanceKeys == null ? List.of() : List.copyOf(governanceKeys);
-        accounts = accounts == null ? Map.of() : new LinkedHashMap<>(accounts);
+        accounts = accounts == null ? Map.of() : normalized(accounts);
+        validators = validators.stream().map(v -> new ValidatorRecord(v.id(), v.listen(), v.client(), lowerHex(v.identityPublicKey()),
+                lowerHex(v.blsPublicKey()), lowerHex(v.proofOfPossession()), v.stake())).toList();
+        governanceKeys = governanceKeys.stream().map(Genesis::lowerHex).toList();
+    }
+
+    /** Hex as the genesis keeps it: lower case, no {@code 0x}; so that one key cannot pass as two. */
+    public static String lowerHex(String hex) {
+        String h = hex == null ? null : hex.startsWith("0x") ? hex.substring(2) : hex;
+        return h == null ? null : h.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static Map<String, Long> normalized(Map<String, Long> accounts) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        accounts.forEach((k, v) -> {
+            if (out.put(lowerHex(k), v) != null) {
+                throw new IllegalArgumentException("genesis: account " + k + " is listed twice");
+            }
+        });
+        return out;
     }
 
     /** Checks the structure and every validator's proof of possession; throws naming the first problem. */
@@ -90,6 +109,9 @@ public record Genesis(@JsonProperty("chainId") String chainId, @JsonProperty("ep
         if (governanceThreshold < 0 || governanceThreshold > governanceKeys.size()
                 || (!governanceKeys.isEmpty() && governanceThreshold < 1)) {
             throw new IllegalArgumentException("genesis: governanceThreshold must be 1.." + governanceKeys.size() + ", got " + governanceThreshold);
+        }
+        if (new HashSet<>(governanceKeys).size() != governanceKeys.size()) {
+            throw new IllegalArgumentException("genesis: a governance key is listed twice");
         }
         for (String g : governanceKeys) {
             if (ValidatorRecord.hex(g, "governanceKeys").length != 32) {

@@ -50,7 +50,11 @@ final class LedgerExecutor implements LedgerHandoff, AutoCloseable {
     private long accepted;
 
     /** {@code lock} is held while a block executes (readers of the app's state take it too). */
-    LedgerExecutor(LedgerApp app, LedgerStore store, Object lock, Mempool mempool, Consumer<ConsensusEvent> progress, Observer observer) {
+    private final java.util.function.BiConsumer<String, Throwable> fatal;
+
+    LedgerExecutor(LedgerApp app, LedgerStore store, Object lock, Mempool mempool, Consumer<ConsensusEvent> progress, Observer observer,
+                   java.util.function.BiConsumer<String, Throwable> fatal) {
+        this.fatal = fatal;
         this.app = app;
         this.store = store;
         this.lock = lock;
@@ -80,6 +84,14 @@ final class LedgerExecutor implements LedgerHandoff, AutoCloseable {
         accepted = height;
     }
 
+    boolean running() {
+        return running && thread.isAlive();
+    }
+
+    boolean alive() {
+        return thread.isAlive();
+    }
+
     long divergences() {
         return divergences;
     }
@@ -96,9 +108,10 @@ final class LedgerExecutor implements LedgerHandoff, AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.error("ledger stopped at height {}: {}", app.executedHeight() + 1, e.toString(), e);
+        } catch (RuntimeException | Error e) {
+            LOG.error("ledger stopped at height {}", app.executedHeight() + 1);
             running = false;
+            fatal.accept("ledger", e);
         }
     }
 

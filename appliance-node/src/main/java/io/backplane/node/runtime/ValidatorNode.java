@@ -129,6 +129,7 @@ public final class ValidatorNode implements AutoCloseable {
             app.initGenesis(balances);
         }
         this.metrics = new NodeMetrics(s.registry());
+        this.committedHeight = ledgerStore.executedHeight(); // the status height is the executed one, from the store
         // The mempool asks under its lock, on the consensus thread too: answered from a cache the ledger thread keeps
         // after each block, so a proposal never waits for a block's execution (a sender seen for the first time is
         // read from the app, under the ledger lock).
@@ -144,11 +145,14 @@ public final class ValidatorNode implements AutoCloseable {
             synchronized (ledgerLock) {
                 n = app.nextNonce(sender);
             }
+            if (nonces.size() >= MAX_TRACKED) {
+                nonces.clear(); // a cache: entries are read back from the ledger (bounded against floods of fresh keys)
+            }
             Long raced = nonces.putIfAbsent(k, n);
             return raced != null ? raced : n;
         });
-        this.loop = new ConsensusLoop();
-        this.executor = new LedgerExecutor(app, ledgerStore, ledgerLock, mempool, loop::post, this::executed);
+        this.loop = new ConsensusLoop(ValidatorNode::fatal);
+        this.executor = new LedgerExecutor(app, ledgerStore, ledgerLock, mempool, loop::post, this::executed, ValidatorNode::fatal);
         this.proposals = new Proposals(mempool, ledgerStore, accel);
         this.schedule = new RoundRobinLeaderSchedule(validators.size());
 
@@ -209,6 +213,18 @@ public final class ValidatorNode implements AutoCloseable {
                 transport.localAddress(), transport.nativeTransport(), server.clientAddress(), server.metricsAddress(), s.backend());
     }
 
+    /**
+     * A consensus or ledger thread died (a store that failed to write, an out-of-memory error): the node must not go
+     * on as a zombie that answers its status but neither votes nor executes. The process exits (code 70) through its
+     * shutdown hooks, which close the stores; the operator's supervisor (systemd, {@code up}) sees it.
+     */
+    static void fatal(String thread, Throwable cause) {
+        LOG.error("the {} thread stopped ({}); the node exits", thread, cause.toString(), cause);
+        Thread exit = new Thread(() -> System.exit(70), "fatal-exit");
+        exit.setDaemon(false);
+        exit.start();
+    }
+
     /** Opens the stores, joins the network and starts serving; the caller keeps {@code keystore} and {@code accel} open until {@link #close}. */
     public static ValidatorNode start(Settings settings, Keystore keystore, Accelerator accel) throws IOException {
         return new ValidatorNode(settings, keystore, accel);
@@ -253,9 +269,9 @@ public final class ValidatorNode implements AutoCloseable {
         long now = System.nanoTime();
         int applied = 0;
         for (var o : result.outcomes()) {
+            Long t = acceptedAt.remove(HexFormat.of().formatHex(o.hash()));
             if (o.applied()) {
                 applied++;
-                Long t = acceptedAt.remove(HexFormat.of().formatHex(o.hash()));
                 if (t != null) {
                     metrics.commitLatency((now - t) / 1e9);
                 }
@@ -286,7 +302,7 @@ public final class ValidatorNode implements AutoCloseable {
         return new NodeStatus(settings.nodeId(), settings.genesis().chainId(), self, committedHeight, round, leader, committedTx,
                 stale() ? 0 : txPerSec, metrics.latencyQuantileMs(0.5), metrics.latencyQuantileMs(0.99), mempool.size(), settings.backend(),
                 settings.election().label(), transport.nativeTransport(), connected, new ArrayList<>(new java.util.TreeSet<>(peers.keySet())),
-                h, root, executor.divergences(), loop.running(), doppelganger.armed(), doppelganger.detected().orElse(null));
+                h, root, executor.divergences(), loop.running() && executor.running(), doppelganger.armed(), doppelganger.detected().orElse(null));
     }
 
     private boolean stale() {
@@ -325,9 +341,10 @@ public final class ValidatorNode implements AutoCloseable {
                 switch (r) {
                     case SubmitResult.Accepted a -> {
                         o.put("status", "accepted").put("hash", HexFormat.of().formatHex(a.hash()));
-                        if (acceptedAt.size() < MAX_TRACKED) {
-                            acceptedAt.put(HexFormat.of().formatHex(a.hash()), now);
+                        if (acceptedAt.size() >= MAX_TRACKED) {
+                            acceptedAt.clear(); // transactions that expired from the mempool never commit: start over
                         }
+                        acceptedAt.put(HexFormat.of().formatHex(a.hash()), now);
                     }
                     case SubmitResult.Rejected x -> {
                         o.put("status", "rejected").put("reason", x.reason());
@@ -409,6 +426,13 @@ public final class ValidatorNode implements AutoCloseable {
         transport.close();
         loop.close();
         executor.close();
+        if (loop.alive() || executor.alive()) {
+            // A thread that did not finish may still write: leave the stores to the process's exit (RocksDB recovers
+            // from its log) rather than close them under it.
+            LOG.warn("node {}: a {} thread did not stop in time; the stores are left for the process exit", settings.nodeId(),
+                    loop.alive() ? "consensus" : "ledger");
+            return;
+        }
         db.close();
         LOG.info("node {} stopped at height {}", settings.nodeId(), committedHeight);
     }

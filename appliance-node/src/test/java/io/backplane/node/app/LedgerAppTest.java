@@ -142,16 +142,16 @@ class LedgerAppTest {
         LedgerApp app = fresh(store);
         byte[] before = app.stateRoot();
         Transaction overdraft = TxFixtures.transfer(BOB, 0, CAROL, 51);
-        Transaction zero = TxFixtures.transfer(BOB, 0, CAROL, 0);
+        Transaction zero = TxFixtures.transfer(BOB, 1, CAROL, 0); // the failed overdraft used nonce 0
         Transaction ahead = TxFixtures.transfer(ALICE, 1, CAROL, 1);
         Transaction otherChain = Transaction.sign("other", ALICE, 0, new Op.Transfer(pk(CAROL), 1));
         Transaction good = TxFixtures.transfer(ALICE, 0, CAROL, 10);
-        Transaction forged = new Transaction(CHAIN, pk(BOB), 0, new Op.Transfer(pk(CAROL), 50), good.signature());
+        Transaction forged = new Transaction(CHAIN, pk(BOB), 2, new Op.Transfer(pk(CAROL), 50), good.signature());
         Transaction thenNext = TxFixtures.transfer(ALICE, 1, CAROL, 5);
         BlockResult r = run(app, overdraft, zero, ahead, otherChain, forged, good, thenNext);
         assertThat(reasons(r)).satisfiesExactly(
-                x -> assertThat(x).startsWith("insufficient-balance"),
-                x -> assertThat(x).isEqualTo("zero-amount"),
+                x -> assertThat(x).startsWith(LedgerApp.FAILED_PREFIX + "insufficient-balance"),
+                x -> assertThat(x).isEqualTo(LedgerApp.FAILED_PREFIX + "zero-amount"),
                 x -> assertThat(x).isEqualTo("bad-nonce: expected 0, got 1"),
                 x -> assertThat(x).startsWith("wrong-chain"),
                 x -> assertThat(x).isEqualTo("bad-signature"),
@@ -159,11 +159,13 @@ class LedgerAppTest {
                 x -> assertThat(x).isEqualTo("applied"));
         assertThat(r.appliedCount()).isEqualTo(2);
         assertThat(app.balance(pk(BOB))).isEqualTo(50);
-        assertThat(app.nextNonce(pk(BOB))).isZero();
+        assertThat(app.nextNonce(pk(BOB))).as("the two failed transfers used their nonces: they cannot be replayed").isEqualTo(2);
         assertThat(app.balance(pk(ALICE))).isEqualTo(985);
         assertThat(app.balance(pk(CAROL))).isEqualTo(15);
         assertThat(app.stateRoot()).isNotEqualTo(before);
-        assertThat(store.txHeight(overdraft.hash())).isEmpty();
+        assertThat(store.txHeight(overdraft.hash())).as("a failed transfer is committed (its nonce used)").hasValue(1);
+        BlockResult replay = run(app, overdraft);
+        assertThat(reasons(replay)).containsExactly("bad-nonce: expected 2, got 0");
         assertThat(store.txHeight(forged.hash())).isEmpty();
         assertThat(store.txHeight(thenNext.hash())).hasValue(1);
     }
@@ -173,10 +175,13 @@ class LedgerAppTest {
         LedgerApp app = new LedgerApp(CHAIN, new InMemoryLedgerStore(), accel);
         app.initGenesis(Map.of(pk(ALICE), 10L, pk(BOB), Long.MAX_VALUE));
         BlockResult r = run(app, TxFixtures.transfer(ALICE, 0, BOB, 1), TxFixtures.transfer(ALICE, 0, ALICE, 10));
-        assertThat(reasons(r)).satisfiesExactly(x -> assertThat(x).startsWith("overflow"), x -> assertThat(x).isEqualTo("applied"));
+        BlockResult r2 = run(app, TxFixtures.transfer(ALICE, 1, ALICE, 10));
+        assertThat(reasons(r)).satisfiesExactly(x -> assertThat(x).startsWith(LedgerApp.FAILED_PREFIX + "overflow"),
+                x -> assertThat(x).startsWith("bad-nonce"));
+        assertThat(reasons(r2)).containsExactly("applied");
         assertThat(app.balance(pk(ALICE))).isEqualTo(10);
         assertThat(app.balance(pk(BOB))).isEqualTo(Long.MAX_VALUE);
-        assertThat(app.nextNonce(pk(ALICE))).isEqualTo(1);
+        assertThat(app.nextNonce(pk(ALICE))).isEqualTo(2);
     }
 
     @Test
@@ -348,8 +353,9 @@ class LedgerAppTest {
         Transaction b = TxFixtures.put(BOB, 0, "k", "v");
         run(app, a, bad, b);
         assertThat(store.commits).hasSize(2); // genesis and block 1
+        // the failed transfer is committed too (its nonce used), so b (nonce 0 again) is refused
         assertThat(store.commits.get(1)).containsExactly(java.util.HexFormat.of().formatHex(a.hash()),
-                java.util.HexFormat.of().formatHex(b.hash()));
+                java.util.HexFormat.of().formatHex(bad.hash()));
     }
 
     /** The in-memory store, recording what each commit named. */

@@ -120,6 +120,19 @@ class DoppelgangerGuardTest {
     }
 
     @Test
+    void aVoteSignedWithItsKeyStopsItButAForgedAuthorFieldDoesNot() {
+        DoppelgangerGuard g = new DoppelgangerGuard(inner, 0, CRYPTO, 3, 3_600_000, 0, 0);
+        g.round(5);
+        BlockId id = BlockId.sha256(new byte[] {5});
+        io.backplane.node.consensus.types.Vote unsigned = new io.backplane.node.consensus.types.Vote(1, 6, id, 0, new byte[96]);
+        // a hostile peer names this validator as the voter, with a signature of another key
+        g.observe(3, new ConsensusMessage.VoteMsg(new io.backplane.node.consensus.types.Vote(1, 6, id, 0, Bls.sign(SECRETS[3], unsigned.signedMessage()))));
+        assertTrue(g.detected().isEmpty(), g.detected().orElse(""));
+        g.observe(3, new ConsensusMessage.VoteMsg(new io.backplane.node.consensus.types.Vote(1, 6, id, 0, Bls.sign(SECRETS[0], unsigned.signedMessage()))));
+        assertTrue(g.detected().isPresent(), "a vote really signed with this validator's key went unseen");
+    }
+
+    @Test
     void aForgedBitmapItsOwnEarlierVotesAndOthersQcsDoNotStopIt() throws Exception {
         DoppelgangerGuard g = new DoppelgangerGuard(inner, 0, CRYPTO, 1, 3_600_000, 25, 0);
         g.round(20);

@@ -74,6 +74,21 @@ class GenesisTest {
     }
 
     @Test
+    void aKeyWrittenInUpperCaseOrWith0xIsTheSameKey() throws Exception {
+        List<ValidatorRecord> rs = records(2);
+        ValidatorRecord a = rs.get(0);
+        rs.add(new ValidatorRecord("copy", a.listen(), a.client(), a.identityPublicKey().toUpperCase(), "0x" + a.blsPublicKey(), a.proofOfPossession(), 1));
+        var e = assertThrows(IllegalArgumentException.class, () -> new Genesis("c", 10, rs, List.of(), 0, Map.of()).validate());
+        assertTrue(e.getMessage().contains("reuses"), e.getMessage());
+        Map<String, Long> twice = new java.util.LinkedHashMap<>();
+        twice.put("ab".repeat(32), 1L);
+        twice.put("0x" + "AB".repeat(32), 2L);
+        assertThrows(IllegalArgumentException.class, () -> new Genesis("c", 10, records(1), List.of(), 0, twice));
+        Genesis g = new Genesis("c", 10, records(1), List.of(), 0, Map.of("0x" + "CD".repeat(32), 3L)).validate();
+        assertEquals(Map.of("cd".repeat(32), 3L), g.accounts());
+    }
+
+    @Test
     void aBadThresholdGovernanceKeyOrAccountIsRefused() throws Exception {
         List<ValidatorRecord> rs = records(1);
         assertThrows(IllegalArgumentException.class, () -> new Genesis("c", 10, rs, List.of("11".repeat(32)), 2, Map.of()).validate());

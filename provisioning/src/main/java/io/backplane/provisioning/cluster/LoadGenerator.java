@@ -224,7 +224,9 @@ public final class LoadGenerator implements AutoCloseable {
                     }
                     default -> {
                         String reason = r.path("reason").asText();
-                        if (reason.contains("ahead")) {
+                        if (reason.startsWith("duplicate")) {
+                            accepted.incrementAndGet(); // a retry of a batch the node had taken (its answer was lost)
+                        } else if (reason.startsWith("nonce-too-far")) {
                             again.add(batch.get(k));
                             wasBusy = true;
                         } else {

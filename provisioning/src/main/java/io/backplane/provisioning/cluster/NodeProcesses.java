@@ -59,6 +59,7 @@ public final class NodeProcesses {
             }
         }
         cmd.add("-Xmx1g");
+        cmd.add("-XX:+ExitOnOutOfMemoryError"); // a validator out of memory exits (and is seen to) rather than lose a thread
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.backplane.provisioning.Main");
