@@ -122,19 +122,24 @@ public final class LedgerApp {
      * verified once per node, not twice.
      */
     public BlockResult execute(long height, byte[] payload, java.util.function.Predicate<byte[]> verifiedBefore) {
+        try {
+            return execute(height, Payload.decode(payload), verifiedBefore, null);
+        } catch (CodecException e) {
+            return execute(height, List.of(), verifiedBefore, "undecodable payload: " + e.getMessage());
+        }
+    }
+
+    /** As {@link #execute(long, byte[], java.util.function.Predicate)}, for a payload its caller has decoded already. */
+    public BlockResult execute(long height, List<Transaction> txs, java.util.function.Predicate<byte[]> verifiedBefore) {
+        return execute(height, txs, verifiedBefore, null);
+    }
+
+    private BlockResult execute(long height, List<Transaction> txs, java.util.function.Predicate<byte[]> verifiedBefore, String payloadError) {
         synchronized (writer) {
             long executed = store.executedHeight();
             if (height != executed + 1) {
                 throw new IllegalArgumentException("execute: height " + height + " is not the next one (executed "
                         + executed + ")");
-            }
-            List<Transaction> txs;
-            String payloadError = null;
-            try {
-                txs = Payload.decode(payload);
-            } catch (CodecException e) {
-                txs = List.of();
-                payloadError = "undecodable payload: " + e.getMessage();
             }
             boolean[] signed = verify(txs, verifiedBefore);
             Overlay overlay = new Overlay();
@@ -275,6 +280,35 @@ public final class LedgerApp {
         lock.readLock().lock();
         try {
             return tree.get(stateKey);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** A proven read and the root and height it is against, taken together (no block lands between them). */
+    public record ProvenRead(SparseMerkleTree.Proven proven, byte[] stateRoot, long height) {
+    }
+
+    /** {@link #read}, with the state root the proof verifies against and its height, under one read lock. */
+    public ProvenRead provenRead(byte[] stateKey) {
+        lock.readLock().lock();
+        try {
+            return new ProvenRead(tree.get(stateKey), tree.root(), store.executedHeight());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** An account's committed balance and next nonce, read together. */
+    public record AccountState(long balance, long nonce, long height) {
+    }
+
+    public AccountState accountState(byte[] pk) {
+        byte[] key = accountKey(pk);
+        lock.readLock().lock();
+        try {
+            Account a = Account.decode(tree.value(key));
+            return new AccountState(a.balance(), a.nonce(), store.executedHeight());
         } finally {
             lock.readLock().unlock();
         }

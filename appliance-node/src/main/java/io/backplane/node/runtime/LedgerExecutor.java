@@ -39,7 +39,6 @@ final class LedgerExecutor implements LedgerHandoff, AutoCloseable {
 
     private final LedgerApp app;
     private final LedgerStore store;
-    private final Object lock;
     private final Mempool mempool;
     private final Consumer<ConsensusEvent> progress;
     private final Observer observer;
@@ -49,15 +48,13 @@ final class LedgerExecutor implements LedgerHandoff, AutoCloseable {
     private volatile long divergences;
     private long accepted;
 
-    /** {@code lock} is held while a block executes (readers of the app's state take it too). */
     private final java.util.function.BiConsumer<String, Throwable> fatal;
 
-    LedgerExecutor(LedgerApp app, LedgerStore store, Object lock, Mempool mempool, Consumer<ConsensusEvent> progress, Observer observer,
+    LedgerExecutor(LedgerApp app, LedgerStore store, Mempool mempool, Consumer<ConsensusEvent> progress, Observer observer,
                    java.util.function.BiConsumer<String, Throwable> fatal) {
         this.fatal = fatal;
         this.app = app;
         this.store = store;
-        this.lock = lock;
         this.mempool = mempool;
         this.progress = progress;
         this.observer = observer;
@@ -120,18 +117,16 @@ final class LedgerExecutor implements LedgerHandoff, AutoCloseable {
             return; // handed again after a restart; already durable
         }
         List<Transaction> txs = List.of();
-        byte[] ledgerPayload = new byte[0];
         if (!c.block().isGenesis() && c.block().payload().length > 0) {
             try {
                 NodePayload p = NodePayload.decode(c.block().payload());
                 txs = p.txs();
-                ledgerPayload = io.backplane.node.tx.Payload.encode(txs);
                 checkRoot(p, c.height());
             } catch (CodecException e) {
                 LOG.warn("committed block at height {} has an undecodable payload ({}); executed as empty", c.height(), e.getMessage());
             }
         }
-        // Which signatures this node's mempool already verified: asked before taking the ledger lock (lock order).
+        // Which signatures this node's mempool already verified.
         java.util.Set<java.nio.ByteBuffer> verified = new java.util.HashSet<>();
         for (Transaction t : txs) {
             byte[] h = t.hash();
@@ -139,11 +134,8 @@ final class LedgerExecutor implements LedgerHandoff, AutoCloseable {
                 verified.add(java.nio.ByteBuffer.wrap(h));
             }
         }
-        BlockResult result;
-        synchronized (lock) {
-            result = app.execute(c.height(), ledgerPayload, h -> verified.contains(java.nio.ByteBuffer.wrap(h)));
-            observer.executed(c.block(), c.height(), result, txs);
-        }
+        BlockResult result = app.execute(c.height(), txs, h -> verified.contains(java.nio.ByteBuffer.wrap(h)));
+        observer.executed(c.block(), c.height(), result, txs);
         mempool.committed(txs);
     }
 

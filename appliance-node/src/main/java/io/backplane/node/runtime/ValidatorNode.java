@@ -99,7 +99,6 @@ public final class ValidatorNode implements AutoCloseable {
     private final DoppelgangerGuard doppelganger;
     private final Map<String, Long> acceptedAt = new ConcurrentHashMap<>();
     private final Map<String, Long> nonces = new ConcurrentHashMap<>();
-    private final Object ledgerLock = new Object();
     private final long[] rate = new long[2];
     private volatile long round;
     private volatile int leader = -1;
@@ -133,18 +132,16 @@ public final class ValidatorNode implements AutoCloseable {
         // The mempool asks under its lock, on the consensus thread too: answered from a cache the ledger thread keeps
         // after each block, so a proposal never waits for a block's execution (a sender seen for the first time is
         // read from the app, under the ledger lock).
-        // Lock order: the mempool's lock, then the ledger lock; the ledger thread never takes the mempool's lock while it
-        // holds the ledger lock, and nothing blocks inside the map's own locks.
+        // The mempool asks under its lock, on the consensus thread too: answered from a cache the ledger thread
+        // refreshes after each block, so a proposal never waits for a block's execution (a sender seen for the first
+        // time is read from the app, whose read lock is held only while a block's tree update is written).
         this.mempool = new Mempool(g.chainId(), s.mempool(), accel, sender -> {
             String k = HexFormat.of().formatHex(sender);
             Long cached = nonces.get(k);
             if (cached != null) {
                 return cached;
             }
-            long n;
-            synchronized (ledgerLock) {
-                n = app.nextNonce(sender);
-            }
+            long n = app.nextNonce(sender);
             if (nonces.size() >= MAX_TRACKED) {
                 nonces.clear(); // a cache: entries are read back from the ledger (bounded against floods of fresh keys)
             }
@@ -152,7 +149,7 @@ public final class ValidatorNode implements AutoCloseable {
             return raced != null ? raced : n;
         });
         this.loop = new ConsensusLoop(ValidatorNode::fatal);
-        this.executor = new LedgerExecutor(app, ledgerStore, ledgerLock, mempool, loop::post, this::executed, ValidatorNode::fatal);
+        this.executor = new LedgerExecutor(app, ledgerStore, mempool, loop::post, this::executed, ValidatorNode::fatal);
         this.proposals = new Proposals(mempool, ledgerStore, accel);
         this.schedule = new RoundRobinLeaderSchedule(validators.size());
 
@@ -259,8 +256,8 @@ public final class ValidatorNode implements AutoCloseable {
     }
 
     /**
-     * On the ledger thread, holding the ledger lock, after a block is durable and before its transactions leave the
-     * mempool: must not touch the mempool (lock order).
+     * On the ledger thread, after a block is durable and before its transactions leave the mempool (the nonce cache is
+     * refreshed after the app's state, so a racing reader can only cache the newer value or be overwritten by it).
      */
     private void executed(Block block, long height, BlockResult result, List<Transaction> txs) {
         for (Transaction t : txs) {
@@ -369,14 +366,10 @@ public final class ValidatorNode implements AutoCloseable {
 
         @Override
         public ObjectNode read(byte[] key) {
-            SparseMerkleTree.Proven p;
-            long h;
-            byte[] root;
-            synchronized (ledgerLock) {
-                p = app.read(key);
-                h = app.executedHeight();
-                root = app.stateRoot();
-            }
+            LedgerApp.ProvenRead read = app.provenRead(key);
+            SparseMerkleTree.Proven p = read.proven();
+            long h = read.height();
+            byte[] root = read.stateRoot();
             ObjectNode o = JSON.createObjectNode().put("key", HexFormat.of().formatHex(key));
             if (p.value() == null) {
                 o.putNull("value");
@@ -391,10 +384,9 @@ public final class ValidatorNode implements AutoCloseable {
             if (pk.length != 32) {
                 throw new ClientServer.BadRequest("an account is a 32-byte Ed25519 public key, got " + pk.length + " bytes");
             }
-            synchronized (ledgerLock) {
-                return JSON.createObjectNode().put("account", HexFormat.of().formatHex(pk)).put("balance", app.balance(pk))
-                        .put("nonce", app.nextNonce(pk)).put("height", app.executedHeight());
-            }
+            LedgerApp.AccountState a = app.accountState(pk);
+            return JSON.createObjectNode().put("account", HexFormat.of().formatHex(pk)).put("balance", a.balance())
+                    .put("nonce", a.nonce()).put("height", a.height());
         }
 
         @Override

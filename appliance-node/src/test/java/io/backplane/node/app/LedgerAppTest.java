@@ -108,6 +108,23 @@ class LedgerAppTest {
     }
 
     @Test
+    void aDecodedPayloadExecutesAsItsBytesAndAProvenReadVerifiesAgainstTheRootItNames() throws Exception {
+        List<Transaction> txs = List.of(TxFixtures.transfer(ALICE, 0, CAROL, 5), TxFixtures.put(BOB, 0, "k", "v"));
+        LedgerApp fromBytes = fresh();
+        LedgerApp fromList = fresh();
+        BlockResult a = fromBytes.execute(1, Payload.encode(txs));
+        BlockResult b = fromList.execute(1, txs, h -> false);
+        assertThat(b.stateRoot()).isEqualTo(a.stateRoot());
+        assertThat(reasons(b)).isEqualTo(reasons(a)).containsExactly("applied", "applied");
+        byte[] key = LedgerApp.kvKey(pk(BOB), "k".getBytes());
+        LedgerApp.ProvenRead r = fromList.provenRead(key);
+        assertThat(r.height()).isEqualTo(1);
+        assertThat(r.stateRoot()).isEqualTo(b.stateRoot());
+        assertThat(StateProof.verify(r.stateRoot(), key, r.proven().value(), r.proven().proof())).isTrue();
+        assertThat(fromList.accountState(pk(ALICE))).isEqualTo(new LedgerApp.AccountState(995, 1, 1));
+    }
+
+    @Test
     void onlyTheTransactionsTheCallerVerifiedBeforeSkipTheSignatureCheck() {
         Transaction good = TxFixtures.transfer(ALICE, 0, CAROL, 5);
         Transaction forged = new Transaction(CHAIN, pk(BOB), 0, new Op.Transfer(pk(CAROL), 50), good.signature());
