@@ -222,11 +222,12 @@ final class ClientServer implements AutoCloseable {
     }
 
     static byte[] hex(String s, String what) {
-        if (s.isEmpty()) {
+        String digits = s.startsWith("0x") ? s.substring(2) : s;
+        if (digits.isEmpty()) {
             throw new BadRequest(what + " is missing (hex)");
         }
         try {
-            return HexFormat.of().parseHex(s.startsWith("0x") ? s.substring(2) : s);
+            return HexFormat.of().parseHex(digits);
         } catch (IllegalArgumentException e) {
             throw new BadRequest(what + " must be hex");
         }
