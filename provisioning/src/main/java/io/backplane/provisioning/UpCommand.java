@@ -122,7 +122,7 @@ final class UpCommand implements Callable<Integer> {
             for (var v : g.validators()) {
                 homes.add(dir.resolve(v.id()));
             }
-            return new ClusterHome(dir, genesisFile, g, homes, Files.readAllLines(metricsFile), HexFormat.of().parseHex(Files.readString(seedFile).trim()));
+            return new ClusterHome(dir, genesisFile, g, homes, metricsAddresses(metricsFile, nodes), loadSeed(seedFile));
         }
         progress.println("up: provisioning " + nodes + " validators under " + dir + " (SoftHSM tokens, identity and BLS keys, genesis)...");
         progress.flush();
@@ -192,6 +192,42 @@ final class UpCommand implements Callable<Integer> {
             Files.copy(manifest, own.resolve(LeaderElectionPlugin.MANIFEST), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         return manifest;
+    }
+
+    /** The provisioned metrics addresses, one HOST:PORT line per node; a damaged file is named. */
+    static List<String> metricsAddresses(Path file, int nodes) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw CommandFailure.failure("cannot read " + file + " (" + e.getMessage() + "); remove " + file.getParent() + " to provision a new cluster");
+        }
+        if (lines.size() != nodes) {
+            throw CommandFailure.failure(file + " names " + lines.size() + " metrics addresses for " + nodes + " nodes (damaged); remove "
+                    + file.getParent() + " to provision a new cluster");
+        }
+        for (String l : lines) {
+            try {
+                io.backplane.node.runtime.ValidatorRecord.address(l, file.toString());
+            } catch (IllegalArgumentException e) {
+                throw CommandFailure.failure(e.getMessage() + " (damaged); remove " + file.getParent() + " to provision a new cluster");
+            }
+        }
+        return lines;
+    }
+
+    /** The load accounts' seed: 32 bytes as hex; a damaged file is named. */
+    static byte[] loadSeed(Path file) {
+        try {
+            byte[] seed = HexFormat.of().parseHex(Files.readString(file).trim());
+            if (seed.length == 32) {
+                return seed;
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // named below
+        }
+        throw CommandFailure.failure(file + " must hold the load accounts' 32-byte seed as hex (damaged or missing); the funded accounts "
+                + "derive from it: restore it, or remove " + file.getParent() + " to provision a new cluster");
     }
 
     /** Runs one of this command line's own subcommands in this process; its failure is this command's. */
@@ -540,25 +576,22 @@ final class UpCommand implements Callable<Integer> {
         return s.equals("~") || s.startsWith("~/") ? Path.of(System.getProperty("user.home") + s.substring(1)) : p;
     }
 
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ms|s|m|h)?");
+
+    /** 60s, 2m, 500ms, 1h, or plain seconds; anything else (Java's "400d" double literal included) is a usage error. */
     static long parseDuration(String d) {
-        String s = d.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (s.endsWith("ms")) {
-                return positive(Long.parseLong(s.substring(0, s.length() - 2)), d);
-            }
-            if (s.endsWith("s")) {
-                return positive(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000), d);
-            }
-            if (s.endsWith("m")) {
-                return positive(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 60_000), d);
-            }
-            if (s.endsWith("h")) {
-                return positive(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 3_600_000), d);
-            }
-            return positive(Math.round(Double.parseDouble(s) * 1000), d);
-        } catch (NumberFormatException e) {
+        java.util.regex.Matcher m = DURATION.matcher(d.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
             throw CommandFailure.usage("--duration must be like 60s, 2m, 500ms or 1h, got '" + d + "'");
         }
+        double unitMs = switch (m.group(2) == null ? "s" : m.group(2)) {
+            case "ms" -> 1;
+            case "m" -> 60_000;
+            case "h" -> 3_600_000;
+            default -> 1000;
+        };
+        double ms = Double.parseDouble(m.group(1)) * unitMs;
+        return positive(ms > MAX_DURATION_MS ? MAX_DURATION_MS + 1 : Math.round(ms), d);
     }
 
     /** The longest --duration: a year (a longer one is a typo; leave --duration out to run until Ctrl-C). */
