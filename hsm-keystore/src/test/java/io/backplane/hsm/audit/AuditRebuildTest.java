@@ -5,19 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.backplane.hsm.guard.SigningGuard.AuditCopy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.Signature;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue #10, item 6: a {@code sign} entry is appended without its own fsync, its exact bytes and offset being durable
@@ -25,55 +18,15 @@ import org.junit.jupiter.api.io.TempDir;
  * unsynced tail, and nothing else. The guard is a list of copies here (the keystore's is the guard log), the anchor is
  * in memory (the keystore's is in the token).
  */
-class AuditRebuildTest {
-    @TempDir
-    Path dir;
-    Path file;
-    KeyPair identity;
-    Optional<AuditAnchor.Head>[] anchor;
-    AuditAnchor memory;
+class AuditRebuildTest extends AuditLogFixture {
     final List<AuditCopy> guard = new ArrayList<>();
 
-    @BeforeEach
-    @SuppressWarnings("unchecked")
-    void setUp() throws Exception {
-        file = dir.resolve("audit.log");
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(256);
-        identity = g.generateKeyPair();
-        anchor = new Optional[] {Optional.empty()};
-        memory = new AuditAnchor() {
-            @Override
-            public Optional<Head> read() {
-                return anchor[0];
-            }
-
-            @Override
-            public void write(Head head) {
-                anchor[0] = Optional.of(head);
-            }
-        };
-    }
-
     AuditLog log() {
-        return new AuditLog(file, Clock.systemUTC(), 4, "identity-n", head -> {
-            try {
-                Signature s = Signature.getInstance("SHA256withECDSA");
-                s.initSign(identity.getPrivate());
-                s.update(head);
-                return s.sign();
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException(e);
-            }
-        }, memory, List.copyOf(guard));
+        return log(List.copyOf(guard));
     }
 
     void signed(AuditLog log, long round) {
         log.appendDurably("sign", "bls-1", AuditTrailTest.sign("vote", 1, round, "aa".repeat(32)), guard::add);
-    }
-
-    AuditVerifier.Result verify() {
-        return AuditVerifier.verify(file, identity.getPublic(), anchor[0]);
     }
 
     @Test

@@ -7,64 +7,19 @@ import io.backplane.hsm.SigningKind;
 import io.backplane.hsm.Watermark;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.Signature;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue #10, item 3: the audit trail sees double signs (two digests for one slot) and reports bytes appended after its
  * last entry instead of cutting them. The anchor is kept in memory here (the keystore's is in the token), and the
  * checkpoint key is a JDK EC key (the keystore's is in the token).
  */
-class AuditTrailTest {
-    @TempDir
-    Path dir;
-    Path file;
-    KeyPair identity;
-    Optional<AuditAnchor.Head>[] anchor;
-    AuditAnchor memory;
-
-    @BeforeEach
-    @SuppressWarnings("unchecked")
-    void setUp() throws Exception {
-        file = dir.resolve("audit.log");
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(256);
-        identity = g.generateKeyPair();
-        anchor = new Optional[] {Optional.empty()};
-        memory = new AuditAnchor() {
-            @Override
-            public Optional<Head> read() {
-                return anchor[0];
-            }
-
-            @Override
-            public void write(Head head) {
-                anchor[0] = Optional.of(head);
-            }
-        };
-    }
-
+class AuditTrailTest extends AuditLogFixture {
     AuditLog log() {
-        return new AuditLog(file, Clock.systemUTC(), 4, "identity-n", head -> {
-            try {
-                Signature s = Signature.getInstance("SHA256withECDSA");
-                s.initSign(identity.getPrivate());
-                s.update(head);
-                return s.sign();
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException(e);
-            }
-        }, memory);
+        return log(java.util.List.of());
     }
 
     static Map<String, String> sign(String kind, long epoch, long round, String sha) {
@@ -88,14 +43,14 @@ class AuditTrailTest {
             log.append("sign", "bls-2", sign("vote", 1, 5, b)); // another key
             assertThat(log.signedWatermarks()).isEmpty(); // evidence is read at open
         }
-        AuditVerifier.Result clean = AuditVerifier.verify(file, identity.getPublic(), anchor[0]);
+        AuditVerifier.Result clean = verify();
         assertThat(clean.ok()).as(clean.problems().toString()).isTrue();
         try (AuditLog log = log()) {
             assertThat(log.signedWatermarks()).containsExactlyInAnyOrder(new Watermark("bls-1", SigningKind.VOTE, 1, 6),
                     new Watermark("bls-1", SigningKind.TIMEOUT, 1, 5), new Watermark("bls-2", SigningKind.VOTE, 1, 5));
             log.append("sign", "bls-1", sign("vote", 1, 5, b));
         }
-        AuditVerifier.Result doubled = AuditVerifier.verify(file, identity.getPublic(), anchor[0]);
+        AuditVerifier.Result doubled = verify();
         assertThat(doubled.ok()).isFalse();
         assertThat(doubled.problems()).singleElement().asString().contains("double sign").contains("bls-1 vote at epoch 1 round 5")
                 .contains("sha256 " + a).contains("sha256 " + b).contains("line 1");
@@ -110,7 +65,7 @@ class AuditTrailTest {
         for (String garbage : new String[] {"garbage", "garbage\n", "{\"seq\":7,\"time\"", "\n"}) {
             Files.write(file, good);
             Files.writeString(file, garbage, StandardOpenOption.APPEND);
-            AuditVerifier.Result r = AuditVerifier.verify(file, identity.getPublic(), anchor[0]);
+            AuditVerifier.Result r = verify();
             assertThat(r.ok()).as(garbage).isFalse();
             assertThatThrownBy(this::log).as(garbage).isInstanceOf(IllegalStateException.class).hasMessageContaining(file.toString())
                     .hasMessageContaining("offset " + good.length).hasMessageContaining("refusing to append");
@@ -124,7 +79,7 @@ class AuditTrailTest {
             assertThat(Files.readAllBytes(file)).as("cut back to the last entry").isEqualTo(good);
             log.append("after", "y", Map.of());
         }
-        AuditVerifier.Result ok = AuditVerifier.verify(file, identity.getPublic(), anchor[0]);
+        AuditVerifier.Result ok = verify();
         assertThat(ok.ok()).as(ok.problems().toString()).isTrue();
     }
 }
