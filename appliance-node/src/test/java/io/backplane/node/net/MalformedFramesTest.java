@@ -9,12 +9,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,22 +26,7 @@ class MalformedFramesTest {
 
     /** A raw client speaking as validator {@code as}. */
     private static SSLSocket rawClient(TestCluster c, int as, InetSocketAddress to) throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-        TrustManager trustAll = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        ctx.init(c.ids.get(as).keyManagers().getKeyManagers(), new TrustManager[] {trustAll}, null);
+        SSLContext ctx = c.rawTls(as);
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(to.getAddress(), to.getPort());
         s.setEnabledProtocols(new String[] {"TLSv1.3"});
         s.setSoTimeout(10_000);

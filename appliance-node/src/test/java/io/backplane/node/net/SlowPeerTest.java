@@ -7,15 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.backplane.node.net.TestCluster.Received;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,22 +27,7 @@ class SlowPeerTest {
     @Test
     void peerThatNeverReadsCostsOnlyItsOwnBoundedQueue() throws Exception {
         try (TestCluster c = new TestCluster(3, 16)) {
-            SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-            TrustManager trustAll = new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            };
-            ctx.init(c.ids.get(1).keyManagers().getKeyManagers(), new TrustManager[] {trustAll}, null);
+            SSLContext ctx = c.rawTls(1);
             try (SSLServerSocket stuck = (SSLServerSocket) ctx.getServerSocketFactory()
                     .createServerSocket(c.addresses.get(1).getPort(), 4, InetAddress.getLoopbackAddress())) {
                 stuck.setNeedClientAuth(true);

@@ -154,4 +154,28 @@ final class TestCluster implements AutoCloseable {
         running.values().forEach(PeerTransport::close);
         running.clear();
     }
+
+    /**
+     * A raw TLS 1.3 context that presents validator {@code as}'s certificate and trusts any server: for tests that
+     * speak to (or stand in for) a transport below its protocol.
+     */
+    javax.net.ssl.SSLContext rawTls(int as) throws java.security.GeneralSecurityException {
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        javax.net.ssl.TrustManager trustAll = new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        };
+        ctx.init(ids.get(as).keyManagers().getKeyManagers(), new javax.net.ssl.TrustManager[] {trustAll}, null);
+        return ctx;
+    }
 }
