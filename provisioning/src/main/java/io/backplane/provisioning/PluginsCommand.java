@@ -22,7 +22,7 @@ import io.backplane.plugin.host.attest.AttestationSigner;
 import io.backplane.plugin.host.attest.SoftwareEcSigner;
 import io.backplane.plugin.host.lifecycle.HashChainedAuditLog;
 import io.backplane.plugin.host.lifecycle.PluginStore;
-import io.backplane.plugin.runtime.Wire;
+import io.backplane.plugin.wire.Wire;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

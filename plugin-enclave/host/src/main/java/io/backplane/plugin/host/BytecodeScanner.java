@@ -47,7 +47,7 @@ public final class BytecodeScanner {
     public static final String ALLOWLIST_RESOURCE = "io/backplane/plugin/host/jdk-allowlist.txt";
 
     /** Packages of the trusted enclave code: a plugin class there could reach its package-private parts. */
-    private static final List<String> RESERVED_PACKAGES = List.of("io/backplane/plugin/api/", "io/backplane/plugin/runtime/",
+    private static final List<String> RESERVED_PACKAGES = List.of("io/backplane/plugin/api/", "io/backplane/plugin/runtime/", "io/backplane/plugin/wire/",
             "io/backplane/plugin/host/", "io/backplane/codec/", "java/", "javax/", "jdk/", "sun/", "com/sun/");
     /** The plugin API: trusted data types a plugin is written against. */
     private static final String API_PACKAGE = "io/backplane/plugin/api/";

@@ -2,8 +2,8 @@ package io.backplane.plugin.host;
 
 import io.backplane.plugin.api.ApiVersion;
 import io.backplane.plugin.api.PluginKind;
-import io.backplane.plugin.runtime.Frames;
-import io.backplane.plugin.runtime.Wire;
+import io.backplane.plugin.wire.Frames;
+import io.backplane.plugin.wire.Wire;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;

@@ -10,7 +10,7 @@ import io.backplane.plugin.api.PluginKind;
 import io.backplane.plugin.api.RoutingInput;
 import io.backplane.plugin.api.Validator;
 import io.backplane.plugin.api.Verdict;
-import io.backplane.plugin.runtime.Wire;
+import io.backplane.plugin.wire.Wire;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;

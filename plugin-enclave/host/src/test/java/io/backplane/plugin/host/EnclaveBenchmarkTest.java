@@ -2,7 +2,7 @@ package io.backplane.plugin.host;
 
 import io.backplane.plugin.api.LeaderElectionInput;
 import io.backplane.plugin.api.PluginKind;
-import io.backplane.plugin.runtime.Wire;
+import io.backplane.plugin.wire.Wire;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

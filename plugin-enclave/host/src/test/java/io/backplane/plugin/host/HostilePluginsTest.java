@@ -589,7 +589,7 @@ class HostilePluginsTest {
 
     /** Starts the enclave with a harmless call... not possible for a hostile plugin, so start it through the factory. */
     private static Enclave startedEnclave(PluginClient c) {
-        PluginOutcome<byte[]> hello = c.supervisor().call(io.backplane.plugin.runtime.Wire.HELLO, new byte[0]);
+        PluginOutcome<byte[]> hello = c.supervisor().call(io.backplane.plugin.wire.Wire.HELLO, new byte[0]);
         assertThat(hello.decided()).isTrue();
         return (Enclave) c.supervisor().endpoint();
     }

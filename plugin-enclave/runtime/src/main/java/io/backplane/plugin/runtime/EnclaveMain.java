@@ -5,6 +5,8 @@ import io.backplane.plugin.api.BlockValidator;
 import io.backplane.plugin.api.LeaderElection;
 import io.backplane.plugin.api.PluginKind;
 import io.backplane.plugin.api.RoutingStrategy;
+import io.backplane.plugin.wire.Frames;
+import io.backplane.plugin.wire.Wire;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;

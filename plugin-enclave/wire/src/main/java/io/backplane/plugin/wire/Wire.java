@@ -1,4 +1,4 @@
-package io.backplane.plugin.runtime;
+package io.backplane.plugin.wire;
 
 import io.backplane.codec.CanonicalReader;
 import io.backplane.codec.CanonicalWriter;

@@ -1,4 +1,4 @@
-package io.backplane.plugin.runtime;
+package io.backplane.plugin.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
