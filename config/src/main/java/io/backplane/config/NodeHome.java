@@ -70,6 +70,26 @@ public record NodeHome(Path dir) {
         return dir.resolve("logs");
     }
 
+    /** The token's PIN file of the project-owned SoftHSM token (unless {@code hsm.pinFile} names another). */
+    public Path defaultPinFile() {
+        return hsmDir().resolve("pin");
+    }
+
+    /** Plugin jars, manifests, the plugin store and its audit log. */
+    public Path pluginsDir() {
+        return dir.resolve("plugins");
+    }
+
+    /** The plugin authors' public keys this node trusts. */
+    public Path pluginAuthorsDir() {
+        return pluginsDir().resolve("authors");
+    }
+
+    /** Compiled OpenCL programs (unless {@code $BACKPLANE_OPENCL_CACHE} names another directory). */
+    public Path defaultOpenClCacheDir() {
+        return dir.resolve("cache").resolve("opencl");
+    }
+
     /**
      * Creates the directory if missing and returns this: {@code rwx--x--x}, listable and writable by its owner only (the
      * key material below it sits in owner-only {@code hsm/}); others may only traverse it, which the plugin sandbox

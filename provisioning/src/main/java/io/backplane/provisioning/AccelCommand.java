@@ -14,6 +14,7 @@ import io.backplane.accel.cpu.CpuBackend;
 import io.backplane.accel.vdf.Wesolowski;
 import io.backplane.accel.ed25519.Ed25519Item;
 import io.backplane.config.NodeHome;
+import io.backplane.node.assembly.NodeAssembly;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +63,6 @@ import picocli.CommandLine.Spec;
         "A bad line answers {\"error\":{\"code\":1,\"message\":...}} in its place; exit 1."})
 public final class AccelCommand implements Callable<Integer> {
     /** Overrides where compiled OpenCL programs are cached (default {@code <home>/cache/opencl}). */
-    public static final String CACHE_ENV = "BACKPLANE_OPENCL_CACHE";
 
     /** Which backend answers. */
     enum BackendChoice { cpu, opencl, auto }
@@ -182,7 +182,7 @@ public final class AccelCommand implements Callable<Integer> {
     private Ops open(String device, NodeHome nodeHome, PrintWriter err) throws IOException {
         if (backend == BackendChoice.auto) {
             // Thresholds from the last `backplane bench` of this device in the home, if any (never guessed here).
-            Accelerator a = Backends.openCalibrated(device, cacheDir(nodeHome), Accelerator.Options.defaults(),
+            Accelerator a = Backends.openCalibrated(device, NodeAssembly.openClCacheDir(nodeHome), Accelerator.Options.defaults(),
                     nodeHome.dir().resolve(io.backplane.accel.Calibration.FILE), 0);
             return new Ops() {
                 public <I, R> R run(AccelOp<I, R> op, I input) {
@@ -196,7 +196,7 @@ public final class AccelCommand implements Callable<Integer> {
         }
         CpuBackend cpu = new CpuBackend();
         AccelBackend b = backend == BackendChoice.cpu ? cpu
-                : Backends.openDevice(device.startsWith("opencl") ? device : "opencl", cacheDir(nodeHome)).orElseThrow();
+                : Backends.openDevice(device.startsWith("opencl") ? device : "opencl", NodeAssembly.openClCacheDir(nodeHome)).orElseThrow();
         boolean[] told = {false};
         return new Ops() {
             /** An operation the device has no kernel for is answered by the CPU, and stderr says so once. */
@@ -219,11 +219,6 @@ public final class AccelCommand implements Callable<Integer> {
     }
 
 
-    /** Where compiled OpenCL programs are kept: {@code $BACKPLANE_OPENCL_CACHE}, else {@code <home>/cache/opencl}. */
-    public static Path cacheDir(NodeHome nodeHome) {
-        String env = System.getenv(CACHE_ENV);
-        return env != null && !env.isBlank() ? Path.of(env) : nodeHome.dir().resolve("cache").resolve("opencl");
-    }
 
     /** A line that could not be decoded; it answers an error in its place. */
     static final String UNDECODABLE = "\u0000undecodable";
@@ -491,8 +486,4 @@ public final class AccelCommand implements Callable<Integer> {
         return v.asLong();
     }
 
-    /** Used by the bench command too: the device backend {@code spec} asks for, if any. */
-    static Optional<AccelBackend> openDevice(String spec, NodeHome nodeHome) {
-        return Backends.openDevice(spec, cacheDir(nodeHome));
-    }
 }

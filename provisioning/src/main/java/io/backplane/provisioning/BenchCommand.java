@@ -9,6 +9,7 @@ import io.backplane.accel.opencl.OpenClRuntime;
 import io.backplane.accel.opencl.ProgramCache;
 import io.backplane.config.NodeHome;
 import io.backplane.hsm.bench.HsmBenchmark;
+import io.backplane.node.assembly.NodeAssembly;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -236,11 +237,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     private List<AccelBackend> openDevices(NodeHome nodeHome) {
         if (!device.equals("all")) {
-            return AccelCommand.openDevice(device, nodeHome).map(List::of).orElse(List.of());
+            return NodeAssembly.openDevice(device, nodeHome).map(List::of).orElse(List.of());
         }
         List<AccelBackend> all = new ArrayList<>();
         for (OpenClRuntime.Handle h : OpenClRuntime.handles()) {
-            all.add(OpenClBackend.open(h, new ProgramCache(AccelCommand.cacheDir(nodeHome))));
+            all.add(OpenClBackend.open(h, new ProgramCache(NodeAssembly.openClCacheDir(nodeHome))));
         }
         return all;
     }

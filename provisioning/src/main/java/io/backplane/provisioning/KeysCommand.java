@@ -16,6 +16,7 @@ import io.backplane.hsm.guard.SigningGuard;
 import io.backplane.hsm.keystore.Keystore;
 import io.backplane.hsm.pkcs11.Pins;
 import io.backplane.hsm.pkcs11.Pkcs11Token;
+import io.backplane.node.assembly.NodeAssembly;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,7 +51,6 @@ import picocli.CommandLine.Spec;
                 KeysCommand.GuardImport.class, KeysCommand.AuditVerify.class})
 public final class KeysCommand implements Callable<Integer> {
     /** Audit entries between identity-key checkpoints. */
-    static final int CHECKPOINT_EVERY = 64;
     static final String EXPORT_FORMAT = "backplane-bls-export/1";
 
     @Spec
@@ -89,21 +89,15 @@ public final class KeysCommand implements Callable<Integer> {
         }
 
         Path library() {
-            return config.hsm().library().isEmpty() ? null : Path.of(config.hsm().library());
+            return NodeAssembly.hsmLibrary(config);
         }
 
         Path pinFile() {
-            return config.hsm().pinFile().isEmpty() ? hsmDir().resolve("pin") : Path.of(config.hsm().pinFile());
+            return NodeAssembly.pinFile(home, config);
         }
 
         Keystore openKeystore() {
-            char[] pin = Pins.read(System.getenv(), pinFile());
-            try {
-                return Keystore.open(new Keystore.Options(hsmDir(), library(), config.hsm().tokenLabel(), config.node().id(),
-                        Clock.systemUTC(), CHECKPOINT_EVERY), pin);
-            } finally {
-                Arrays.fill(pin, '\0');
-            }
+            return NodeAssembly.openKeystore(home, config);
         }
 
         PrintWriter out() {
@@ -159,14 +153,7 @@ public final class KeysCommand implements Callable<Integer> {
         @Override
         Integer run() {
             // Read-only: no guard lock, no audit log, nothing written under the home (works on a read-only home).
-            Keystore.Listing listing;
-            char[] pin = Pins.read(System.getenv(), pinFile());
-            try {
-                listing = Keystore.listKeys(new Keystore.Options(hsmDir(), library(), config.hsm().tokenLabel(), config.node().id(),
-                        Clock.systemUTC(), CHECKPOINT_EVERY), pin);
-            } finally {
-                Arrays.fill(pin, '\0');
-            }
+            Keystore.Listing listing = NodeAssembly.listKeys(home, config);
             List<Keystore.KeyInfo> keys = listing.keys();
             // A damaged key file is named on stderr; the other keys are listed (and keep signing).
             listing.damaged().forEach(d -> spec.commandLine().getErr().println("backplane: warning: " + d));

@@ -2,6 +2,7 @@ package io.backplane.provisioning;
 
 import io.backplane.config.BackplaneConfig;
 import io.backplane.config.NodeHome;
+import io.backplane.node.assembly.NodeAssembly;
 import io.backplane.node.plugins.PluginLeaderElection;
 import io.backplane.node.runtime.Genesis;
 import io.backplane.node.runtime.ValidatorNode;
@@ -47,7 +48,7 @@ final class LeaderElectionPlugin implements AutoCloseable {
         if (named == null) {
             return new LeaderElectionPlugin(null, null, ValidatorNode.Election.builtIn());
         }
-        Path jar = jarFlag != null ? jarFlag : home.dir().resolve("plugins").resolve(JAR);
+        Path jar = jarFlag != null ? jarFlag : home.pluginsDir().resolve(JAR);
         Path manifest = manifestFlag != null ? manifestFlag : SimCommand.defaultManifest(jar);
         String wanted = "the genesis' leader-election plugin " + named.id() + " " + named.version() + " (jar SHA-256 " + named.jarSha256() + ")";
         byte[] jarBytes;
@@ -73,7 +74,7 @@ final class LeaderElectionPlugin implements AutoCloseable {
         if (!m.id().equals(named.id()) || !m.version().equals(named.version())) {
             throw CommandFailure.plugin(manifest + " is plugin " + m.id() + " " + m.version() + ", not " + wanted);
         }
-        EnclaveHost host = PluginsCommand.host(home, config, PluginsCommand.settings(config));
+        EnclaveHost host = NodeAssembly.enclaveHost(home, config, NodeAssembly.enclaveSettings(config));
         try {
             PluginClient client = host.load(manifestJson, jar);
             if (!client.kinds().contains(PluginKind.LEADER_ELECTION)) {

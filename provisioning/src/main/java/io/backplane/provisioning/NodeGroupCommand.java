@@ -1,9 +1,9 @@
 package io.backplane.provisioning;
 
 import io.backplane.accel.Accelerator;
-import io.backplane.accel.Backends;
 import io.backplane.hsm.keystore.Keystore;
 import io.backplane.hsm.pkcs11.Pins;
+import io.backplane.node.assembly.NodeAssembly;
 import io.backplane.node.consensus.round.ConsensusConfig;
 import io.backplane.node.mempool.MempoolLimits;
 import io.backplane.node.runtime.Genesis;
@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -147,7 +146,7 @@ final class NodeGroupCommand implements Callable<Integer> {
                 throw usage("the genesis names no leader-election plugin (the built-in round robin runs); leave --leader-election out");
             }
             try (Keystore ks = openKeystore();
-                 Accelerator accel = Backends.open(device, home.dir().resolve("cache"), Accelerator.Options.defaults().withRegistry(registry));
+                 Accelerator accel = NodeAssembly.openAccelerator(device, home, Accelerator.Options.defaults().withRegistry(registry));
                  LeaderElectionPlugin plugin = LeaderElectionPlugin.open(genesis.leaderElection(), leaderElectionJar, leaderElectionManifest, home, config)) {
                 String keyId = NodeKeys.blsKey(ks).orElseThrow(() -> CommandFailure.failure(
                         "no BLS key in " + hsmDir() + "; the first step is `backplane node init --home " + home.dir() + " --id ...`")).id();

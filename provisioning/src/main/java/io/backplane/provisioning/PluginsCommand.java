@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.backplane.config.BackplaneConfig;
 import io.backplane.config.NodeHome;
+import io.backplane.node.assembly.NodeAssembly;
 import io.backplane.plugin.api.LeaderElectionInput;
 import io.backplane.plugin.api.PluginKind;
 import io.backplane.plugin.api.RoutingInput;
@@ -13,7 +14,6 @@ import io.backplane.plugin.host.EnclaveHost;
 import io.backplane.plugin.host.EnclaveSettings;
 import io.backplane.plugin.host.LoadReport;
 import io.backplane.plugin.host.PluginClient;
-import io.backplane.plugin.host.PluginMetrics;
 import io.backplane.plugin.host.PluginOutcome;
 import io.backplane.plugin.host.PluginRefusedException;
 import io.backplane.plugin.host.attest.Attestation;
@@ -69,27 +69,7 @@ public final class PluginsCommand implements Callable<Integer> {
     }
 
     static Path pluginsDir(NodeHome home) {
-        return home.dir().resolve("plugins");
-    }
-
-    /** A host over the home's trusted authors, with the node's feature flags and node id. */
-    static EnclaveHost host(NodeHome home, BackplaneConfig config, EnclaveSettings settings) {
-        return new EnclaveHost(settings, io.backplane.plugin.host.SandboxProbe.probe(), new AuthorKeys(pluginsDir(home).resolve("authors")),
-                PluginMetrics.standalone(), flags(config), config.node().id(), System::nanoTime);
-    }
-
-    /** {@code plugins.*} mapped onto the enclave settings. */
-    static EnclaveSettings settings(BackplaneConfig config) {
-        var p = config.plugins();
-        return EnclaveSettings.defaults().withLimits(p.heapMb(), p.addressSpaceMb(), p.cpuSeconds())
-                .withCallDeadline(Duration.ofMillis(p.callDeadlineMs())).withAllowWeakSandbox(p.allowWeakSandbox())
-                .withDualExecutionEvery(p.dualExecutionEvery());
-    }
-
-    /** {@code plugins.enabled} as feature flags: {@code *} turns every plugin on for every node. */
-    static io.backplane.plugin.host.FeatureFlags flags(BackplaneConfig config) {
-        return config.plugins().allEnabled() ? io.backplane.plugin.host.FeatureFlags.allOn()
-                : io.backplane.plugin.host.FeatureFlags.of(config.plugins().enabledByPlugin());
+        return home.pluginsDir();
     }
 
     static byte[] read(Path p, String what) {
@@ -143,7 +123,7 @@ public final class PluginsCommand implements Callable<Integer> {
         public Integer call() {
             NodeHome h = home.resolve();
             BackplaneConfig config = home.loadConfig(h);
-            try (EnclaveHost host = host(h, config, settings(config))) {
+            try (EnclaveHost host = NodeAssembly.enclaveHost(h, config, NodeAssembly.enclaveSettings(config))) {
                 LoadReport r = host.verify(read(files.manifest, "manifest"), files.jar);
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("accepted", r.accepted());
@@ -204,7 +184,7 @@ public final class PluginsCommand implements Callable<Integer> {
             }
             NodeHome h = home.resolve();
             BackplaneConfig config = home.loadConfig(h);
-            EnclaveSettings s = settings(config);
+            EnclaveSettings s = NodeAssembly.enclaveSettings(config);
             if (deadlineMs != null) {
                 if (deadlineMs <= 0) {
                     throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--deadline-ms must be positive, got " + deadlineMs);
@@ -215,7 +195,7 @@ public final class PluginsCommand implements Callable<Integer> {
                 s = s.withAllowWeakSandbox(true);
             }
             PrintWriter pw = spec.commandLine().getOut();
-            try (EnclaveHost host = host(h, config, s); PluginClient c = host.load(read(files.manifest, "manifest"), files.jar)) {
+            try (EnclaveHost host = NodeAssembly.enclaveHost(h, config, s); PluginClient c = host.load(read(files.manifest, "manifest"), files.jar)) {
                 PluginOutcome<?> out = switch (k) {
                     case LEADER_ELECTION -> c.leaderSchedule((LeaderElectionInput) parsed);
                     case BLOCK_VALIDATOR -> c.validate(((Wire.ValidationRequest) parsed).proposal(), ((Wire.ValidationRequest) parsed).ledger());
@@ -245,7 +225,7 @@ public final class PluginsCommand implements Callable<Integer> {
         public Integer call() {
             NodeHome h = home.resolve();
             BackplaneConfig config = home.loadConfig(h);
-            try (EnclaveHost host = host(h, config, settings(config))) {
+            try (EnclaveHost host = NodeAssembly.enclaveHost(h, config, NodeAssembly.enclaveSettings(config))) {
                 Path dir = pluginsDir(h);
                 List<PluginStore.Entry> entries = Files.isDirectory(dir.resolve("store")) ? store(h).list() : List.of();
                 PrintWriter pw = spec.commandLine().getOut();
@@ -321,11 +301,11 @@ public final class PluginsCommand implements Callable<Integer> {
             }
             BackplaneConfig config = home.loadConfig(h);
             // A node with a token signs with its identity key, never silently with a file key instead.
-            boolean token = IdentityAttestationSigner.homeHasToken(h, config);
-            try (AutoCloseable keystore = token ? IdentityAttestationSigner.openKeystore(h, config) : () -> { };
-                 EnclaveHost host = host(h, config, settings(config))) {
+            boolean token = NodeAssembly.hasToken(h, config);
+            try (AutoCloseable keystore = token ? NodeAssembly.openKeystore(h, config) : () -> { };
+                 EnclaveHost host = NodeAssembly.enclaveHost(h, config, NodeAssembly.enclaveSettings(config))) {
                 AttestationSigner signer = token
-                        ? new IdentityAttestationSigner((io.backplane.hsm.keystore.Keystore) keystore, config.node().id())
+                        ? new io.backplane.node.keys.IdentityAttestationSigner((io.backplane.hsm.keystore.Keystore) keystore, config.node().id())
                         : SoftwareEcSigner.loadOrCreate(pluginsDir(h.ensureExists()));
                 AttestationReport r = host.attest(manifestJson, mode.jar, signer, Clock.systemUTC());
                 byte[] doc = Attestation.toJson(r);

@@ -2,6 +2,7 @@ package io.backplane.provisioning;
 
 import io.backplane.config.BackplaneConfig;
 import io.backplane.config.NodeHome;
+import io.backplane.node.assembly.NodeAssembly;
 import io.backplane.node.sim.Fault;
 import io.backplane.node.sim.SimConfig;
 import io.backplane.node.sim.SimResult;
@@ -118,11 +119,11 @@ public final class SimCommand implements Callable<Integer> {
         Path manifest = leaderElectionManifest != null ? leaderElectionManifest : defaultManifest(leaderElection);
         NodeHome nodeHome = home.resolve();
         BackplaneConfig config = home.loadConfig(nodeHome);
-        EnclaveSettings settings = PluginsCommand.settings(config);
+        EnclaveSettings settings = NodeAssembly.enclaveSettings(config);
         if (allowWeak) {
             settings = settings.withAllowWeakSandbox(true);
         }
-        try (EnclaveHost host = PluginsCommand.host(nodeHome, config, settings)) {
+        try (EnclaveHost host = NodeAssembly.enclaveHost(nodeHome, config, settings)) {
             byte[] manifestJson;
             try {
                 manifestJson = java.nio.file.Files.readAllBytes(manifest);

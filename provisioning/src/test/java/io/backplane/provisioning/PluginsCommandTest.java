@@ -195,7 +195,7 @@ class PluginsCommandTest {
     /** The settings {@code plugins} commands build from the config with these overrides. */
     private static final class EnclaveSettingsOf {
         static io.backplane.plugin.host.EnclaveSettings of(String... sets) {
-            return PluginsCommand.settings(io.backplane.config.ConfigLoader.backplane().load(null, java.util.Map.of(), List.of(sets)));
+            return io.backplane.node.assembly.NodeAssembly.enclaveSettings(io.backplane.config.ConfigLoader.backplane().load(null, java.util.Map.of(), List.of(sets)));
         }
     }
 
