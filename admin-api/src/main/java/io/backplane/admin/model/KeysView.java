@@ -1,0 +1,13 @@
+package io.backplane.admin.model;
+
+import java.util.List;
+import java.util.Map;
+
+/** The token's keys as the admin API reads them (public parts only; secrets never leave the token unsealed). */
+public interface KeysView {
+    /** Every key: id, type ({@code ec-p256} identity, {@code bls12-381} validator) and public key (hex). */
+    List<Map<String, Object>> keys();
+
+    /** The double-sign guard's history (watermarks and recent signed digests per key), as {@code keys guard-export} prints it. */
+    Map<String, Object> guardHistory();
+}

@@ -1,0 +1,249 @@
+package io.backplane.admin.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.backplane.admin.model.AdminViews;
+import io.backplane.admin.model.Check;
+import io.backplane.admin.model.Principal;
+import io.backplane.admin.model.Refused;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.openapi.router.OpenAPIRoute;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.validation.ValidatedRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The admin API: Vert.x 5 web over TLS only (the node's identity key, through the token's key managers), routes
+ * generated from the OpenAPI 3.1 description in this package ({@code openapi.json}), requests validated against it by
+ * {@code vertx-web-openapi-router}, every operation authorised by the roles its {@code x-roles} names
+ * ({@link Gatekeeper}). Views are called on Vert.x worker threads, never on the event loop.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Where the description lives on the class path. */
+    public static final String OPENAPI_RESOURCE = "/io/backplane/admin/server/openapi.json";
+
+    /**
+     * How the server listens and whom it believes: {@code keys} (the TLS server key, the node identity key in the
+     * token), {@code clientCas} (the admin CA certificates client certificates must chain to; empty: no client
+     * certificates), {@code tokenFile} (the hashed bearer tokens), the body limit and the failure rate limit.
+     */
+    public record Settings(InetSocketAddress listen, KeyManagerFactory keys, List<X509Certificate> clientCas, Path tokenFile,
+                           int maxBodyBytes, int maxFailures, long failureWindowMillis) {
+        public Settings {
+            clientCas = List.copyOf(clientCas);
+        }
+
+        public static Settings defaults(InetSocketAddress listen, KeyManagerFactory keys, List<X509Certificate> clientCas, Path tokenFile) {
+            return new Settings(listen, keys, clientCas, tokenFile, 64 * 1024, 10, 60_000);
+        }
+    }
+
+    private final Vertx vertx;
+    private final HttpServer server;
+
+    private AdminServer(Vertx vertx, HttpServer server) {
+        this.vertx = vertx;
+        this.server = server;
+    }
+
+    /** The description this server serves and routes by. */
+    public static JsonObject description() {
+        try (InputStream in = AdminServer.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the class path");
+            }
+            return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts listening; answers once the port is bound (a port in use or a bad description fails here). */
+    public static AdminServer start(Settings settings, AdminViews views) throws IOException {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
+        try {
+            OpenAPIContract contract = OpenAPIContract.from(vertx, description()).await(30, TimeUnit.SECONDS);
+            Gatekeeper gate = new Gatekeeper(contract, settings.tokenFile(),
+                    new FailureLimiter(settings.maxFailures(), settings.failureWindowMillis(), 10_000, System::currentTimeMillis));
+            RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+            rb.rootHandler(gate);
+            rb.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
+            routes(rb, views);
+            Router router = rb.createRouter();
+            Errors.install(router);
+            HttpServerOptions options = new HttpServerOptions()
+                    .setHost(settings.listen().getHostString()).setPort(settings.listen().getPort())
+                    .setSsl(true)
+                    .setKeyCertOptions(KeyCertOptions.wrap(settings.keys()))
+                    .setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2"))
+                    .setMaxFormAttributeSize(settings.maxBodyBytes())
+                    .setIdleTimeout(60).setIdleTimeoutUnit(TimeUnit.SECONDS);
+            if (!settings.clientCas().isEmpty()) {
+                options.setClientAuth(ClientAuth.REQUEST).setTrustOptions(TrustOptions.wrap(trust(settings.clientCas())));
+            }
+            HttpServer server = vertx.createHttpServer(options).requestHandler(router).listen().await(30, TimeUnit.SECONDS);
+            LOG.info("admin API on https://{}:{} ({} client certificate authorities)", settings.listen().getHostString(), server.actualPort(),
+                    settings.clientCas().size());
+            return new AdminServer(vertx, server);
+        } catch (Exception e) {
+            vertx.close();
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("admin API did not start on " + settings.listen() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static TrustManagerFactory trust(List<X509Certificate> cas) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        for (int i = 0; i < cas.size(); i++) {
+            ks.setCertificateEntry("admin-ca-" + i, cas.get(i));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        return tmf;
+    }
+
+    private static void routes(RouterBuilder rb, AdminViews v) {
+        for (OpenAPIRoute r : rb.getRoutes()) {
+            r.setDoSecurity(false); // the Gatekeeper (a root handler) authenticates and authorises, by x-roles, before validation
+        }
+        String description = description().encode();
+        rb.getRoute("healthLive").addHandler(rc -> json(rc, 200, Map.of("live", true)));
+        rb.getRoute("healthReady").addHandler(rc -> blocking(rc, () -> {
+            List<Check> checks = v.node().readiness();
+            boolean ready = checks.stream().allMatch(Check::ok);
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("ready", ready);
+            doc.put("checks", checks);
+            return new Reply(ready ? 200 : 503, doc);
+        }));
+        rb.getRoute("openApi").addHandler(rc -> rc.response().putHeader("content-type", "application/json").end(description));
+        rb.getRoute("metrics").addHandler(rc -> rc.vertx().executeBlocking(() -> v.node().metrics(), false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                rc.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
+            } else {
+                rc.fail(ar.cause());
+            }
+        }));
+        rb.getRoute("status").addHandler(rc -> blocking(rc, () -> new Reply(200, v.node().status())));
+        rb.getRoute("accelerator").addHandler(rc -> blocking(rc, () -> new Reply(200, v.node().accelerator())));
+        rb.getRoute("listKeys").addHandler(rc -> blocking(rc, () -> new Reply(200, Map.of("keys", v.keys().keys()))));
+        rb.getRoute("guardHistory").addHandler(rc -> blocking(rc, () -> new Reply(200, v.keys().guardHistory())));
+        rb.getRoute("listPlugins").addHandler(rc -> blocking(rc, () -> new Reply(200, Map.of("plugins", v.plugins().plugins()))));
+        rb.getRoute("listFlags").addHandler(rc -> blocking(rc, () -> new Reply(200, Map.of("flags", v.flags().flags()))));
+        rb.getRoute("setFlag").addHandler(rc -> {
+            ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+            String id = req.getPathParameters().get("pluginId").getString();
+            boolean enabled = req.getBody().getJsonObject().getBoolean("enabled");
+            change(rc, v, "flag.set", id + "=" + enabled, () -> v.flags().set(id, enabled));
+        });
+        rb.getRoute("auditPage").addHandler(rc -> {
+            ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+            long from = queryLong(req, "from", 0);
+            int limit = (int) queryLong(req, "limit", 100);
+            blocking(rc, () -> new Reply(200, v.audit().page(from, limit)));
+        });
+        rb.getRoute("auditVerify").addHandler(rc -> blocking(rc, () -> new Reply(200, v.audit().verify())));
+    }
+
+    private static long queryLong(ValidatedRequest req, String name, long fallback) {
+        var p = req.getQuery().get(name);
+        return p == null || p.isNull() ? fallback : p.getLong();
+    }
+
+    /** A change: applied by the view, then recorded in the audit log with who, what and the outcome (also when refused). */
+    private static void change(RoutingContext rc, AdminViews v, String action, String target, Callable<Map<String, Object>> apply) {
+        Principal who = rc.get(Gatekeeper.PRINCIPAL);
+        blocking(rc, () -> {
+            Map<String, Object> result;
+            try {
+                result = apply.call();
+            } catch (Refused r) {
+                v.audit().record(who.name(), action, target, "refused: " + r.getMessage());
+                throw r;
+            } catch (RuntimeException e) {
+                v.audit().record(who.name(), action, target, "failed: " + e);
+                throw e;
+            }
+            v.audit().record(who.name(), action, target, "ok");
+            LOG.info("admin: {} by {} ({}): ok", action, who.name(), target);
+            return new Reply(200, result);
+        });
+    }
+
+    private record Reply(int status, Object body) {
+    }
+
+    private static void blocking(RoutingContext rc, Callable<Reply> work) {
+        rc.vertx().executeBlocking(work, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                json(rc, ar.result().status(), ar.result().body());
+            } else if (ar.cause() instanceof Refused r) {
+                Errors.send(rc, r.status(), r.getMessage());
+            } else {
+                rc.fail(ar.cause());
+            }
+        });
+    }
+
+    static void json(RoutingContext rc, int status, Object body) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (IOException e) {
+            rc.fail(e);
+            return;
+        }
+        rc.response().setStatusCode(status).putHeader("content-type", "application/json")
+                .putHeader("cache-control", "no-store").end(io.vertx.core.buffer.Buffer.buffer(bytes));
+    }
+
+    /** The bound port (the listen address's port 0 picks a free one). */
+    public int port() {
+        return server.actualPort();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("admin API did not close cleanly: {}", e.toString());
+        } finally {
+            vertx.close();
+        }
+    }
+}

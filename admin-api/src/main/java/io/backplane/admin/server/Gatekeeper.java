@@ -1,0 +1,198 @@
+package io.backplane.admin.server;
+
+import io.backplane.admin.model.Principal;
+import io.backplane.admin.model.Role;
+import io.vertx.ext.web.handler.SecurityPolicyHandler;
+import io.vertx.core.json.JsonArray;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+
+/**
+ * Authenticates and authorises every request before anything else reads it (a root handler): the operation the
+ * description finds for the method and path names the roles it admits ({@code x-roles}; {@code public}: anyone).
+ * A bearer token is looked up in the token file (re-read when it changes; a damaged file admits no token and says
+ * so in the log); without one, a client certificate the TLS layer verified against the admin CA names the principal
+ * (CN) and its roles (one OU each). No credentials or unknown ones: 401; no admitted role: 403; an address that keeps
+ * failing: 429 with {@code Retry-After}. Every refusal is logged with the address, method and path.
+ */
+final class Gatekeeper implements SecurityPolicyHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(Gatekeeper.class);
+    static final String PRINCIPAL = "backplane.principal";
+    static final String PUBLIC = "public";
+
+    private final OpenAPIContract contract;
+    private final Map<String, Set<String>> rolesByOperation = new HashMap<>();
+    private final Path tokenPath;
+    private final FailureLimiter limiter;
+    private volatile TokenFile tokens;
+    private volatile FileTime tokensModified;
+    private volatile long tokensSize = -1;
+
+    Gatekeeper(OpenAPIContract contract, Path tokenPath, FailureLimiter limiter) {
+        this.contract = contract;
+        this.tokenPath = tokenPath;
+        this.limiter = limiter;
+        for (Operation op : contract.operations()) {
+            rolesByOperation.put(op.getOperationId(), admitted(op));
+        }
+    }
+
+    /** The roles an operation admits, from its {@code x-roles}; an operation without them is a broken description. */
+    static Set<String> admitted(Operation op) {
+        Object raw = op.getOpenAPIModel().getValue("x-roles");
+        if (!(raw instanceof JsonArray a) || a.isEmpty()) {
+            throw new IllegalStateException("operation " + op.getOperationId() + " names no x-roles");
+        }
+        Set<String> out = new java.util.TreeSet<>();
+        for (Object o : a) {
+            String r = String.valueOf(o);
+            if (!r.equals(PUBLIC)) {
+                Role.parse(r); // an unknown role in the description fails the start
+            }
+            out.add(r);
+        }
+        if (out.contains(PUBLIC) && out.size() > 1) {
+            throw new IllegalStateException("operation " + op.getOperationId() + " is public and names roles too");
+        }
+        return Set.copyOf(out);
+    }
+
+    @Override
+    public void handle(RoutingContext rc) {
+        Operation op = contract.findOperation(rc.normalizedPath(), rc.request().method());
+        if (op == null) {
+            rc.next(); // no such operation: the router answers 404 or 405
+            return;
+        }
+        Set<String> admitted = rolesByOperation.get(op.getOperationId());
+        if (admitted.contains(PUBLIC)) {
+            rc.next();
+            return;
+        }
+        String client = rc.request().remoteAddress() == null ? "?" : rc.request().remoteAddress().hostAddress();
+        long wait = limiter.retryAfterSeconds(client);
+        if (wait > 0) {
+            LOG.warn("admin: {} {} from {}: rate limited for {} s after repeated failures", rc.request().method(), rc.normalizedPath(), client, wait);
+            rc.response().putHeader("retry-after", Long.toString(wait));
+            Errors.send(rc, 429, "too many failed requests from " + client + "; retry after " + wait + " s");
+            return;
+        }
+        Optional<Principal> who;
+        String problem;
+        String bearer = rc.request().getHeader("authorization");
+        if (bearer != null) {
+            if (!bearer.regionMatches(true, 0, "Bearer ", 0, 7) || bearer.length() == 7) {
+                who = Optional.empty();
+                problem = "the Authorization header is not 'Bearer <token>'";
+            } else {
+                who = currentTokens().flatMap(t -> t.authenticate(bearer.substring(7).strip()));
+                problem = "the bearer token is not one of this node's admin tokens";
+            }
+        } else {
+            who = certificatePrincipal(rc);
+            problem = "no credentials: send 'Authorization: Bearer <token>' or a client certificate of the admin CA";
+        }
+        if (who.isEmpty()) {
+            limiter.failed(client);
+            LOG.warn("admin: {} {} from {}: 401 ({})", rc.request().method(), rc.normalizedPath(), client, problem);
+            rc.response().putHeader("www-authenticate", "Bearer realm=\"backplane-admin\"");
+            Errors.send(rc, 401, problem);
+            return;
+        }
+        Principal p = who.get();
+        Set<Role> roles = EnumSet.noneOf(Role.class);
+        admitted.forEach(r -> roles.add(Role.parse(r)));
+        if (!p.holdsAny(roles)) {
+            limiter.failed(client);
+            LOG.warn("admin: {} {} from {} as {}: 403 (holds {}, needs one of {})", rc.request().method(), rc.normalizedPath(), client,
+                    p.name(), names(p.roles()), admitted);
+            Errors.send(rc, 403, p.name() + " holds " + names(p.roles()) + "; " + op.getOperationId() + " needs one of " + admitted);
+            return;
+        }
+        rc.put(PRINCIPAL, p);
+        rc.next();
+    }
+
+    private static List<String> names(Set<Role> roles) {
+        return roles.stream().sorted().map(Role::wireName).toList();
+    }
+
+    private Optional<TokenFile> currentTokens() {
+        try {
+            FileTime modified = Files.exists(tokenPath) ? Files.getLastModifiedTime(tokenPath) : FileTime.fromMillis(0);
+            long size = Files.exists(tokenPath) ? Files.size(tokenPath) : 0;
+            if (tokens == null || !modified.equals(tokensModified) || size != tokensSize) {
+                synchronized (this) {
+                    tokensModified = modified;
+                    tokensSize = size;
+                    tokens = null;
+                    tokens = TokenFile.read(tokenPath);
+                }
+            }
+            return Optional.ofNullable(tokens);
+        } catch (IOException e) {
+            LOG.error("admin: the token file admits no token until it is mended: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The principal of a verified client certificate: CN the name, each OU one role (unknown OUs ignored, none: no principal). */
+    static Optional<Principal> certificatePrincipal(RoutingContext rc) {
+        if (!rc.request().isSSL()) {
+            return Optional.empty();
+        }
+        List<Certificate> chain;
+        try {
+            chain = rc.request().connection().peerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
+        if (chain == null || chain.isEmpty() || !(chain.get(0) instanceof X509Certificate leaf)) {
+            return Optional.empty();
+        }
+        return fromSubject(leaf.getSubjectX500Principal().getName());
+    }
+
+    static Optional<Principal> fromSubject(String rfc2253) {
+        try {
+            String cn = null;
+            Set<Role> roles = EnumSet.noneOf(Role.class);
+            for (Rdn rdn : new LdapName(rfc2253).getRdns()) {
+                String type = rdn.getType();
+                String value = String.valueOf(rdn.getValue());
+                if (type.equalsIgnoreCase("CN")) {
+                    cn = value;
+                } else if (type.equalsIgnoreCase("OU")) {
+                    try {
+                        roles.add(Role.parse(value));
+                    } catch (IllegalArgumentException ignored) {
+                        // an OU that is not a role grants nothing
+                    }
+                }
+            }
+            return cn == null || roles.isEmpty() ? Optional.empty() : Optional.of(new Principal(cn, roles, "certificate"));
+        } catch (InvalidNameException e) {
+            return Optional.empty();
+        }
+    }
+}

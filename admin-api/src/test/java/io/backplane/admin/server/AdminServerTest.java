@@ -1,0 +1,281 @@
+package io.backplane.admin.server;
+
+import io.backplane.admin.model.Role;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SSLContext;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The admin server over real TLS on loopback, driven by the JDK's HTTP client: the authorisation matrix (every
+ * described operation × every role × no credentials, a wrong token, the role's token, the role's client
+ * certificate), the description ↔ routes check, bad input, the rate limit, the audit of changes, and no plain HTTP.
+ */
+class AdminServerTest {
+    private static final JsonObject DESCRIPTION = AdminServer.description();
+
+    @TempDir
+    Path dir;
+    private final TestPki pki = new TestPki();
+    private final InMemoryViews views = new InMemoryViews();
+    private final Map<Role, String> tokens = new EnumMap<>(Role.class);
+    private final Map<Role, SSLContext> certs = new EnumMap<>(Role.class);
+    private AdminServer server;
+    private HttpClient anonymous;
+
+    @BeforeEach
+    void start() throws IOException {
+        start(1_000);
+    }
+
+    private void start(int maxFailures) throws IOException {
+        Path tokenFile = dir.resolve("admin/tokens");
+        Files.deleteIfExists(tokenFile);
+        for (Role r : Role.values()) {
+            tokens.put(r, TokenFile.issue(tokenFile, r.wireName() + "-token", Set.of(r)));
+            KeyPair k = TestPki.ec();
+            X509Certificate c = TestPki.issued("CN=" + r.wireName() + "-cert,OU=" + r.wireName(), k, "CN=node0 admin CA", pki.caKey.getPrivate());
+            certs.put(r, pki.client(k.getPrivate(), c));
+        }
+        server = AdminServer.start(new AdminServer.Settings(new InetSocketAddress("127.0.0.1", 0), pki.serverKeys(), List.of(pki.caCert),
+                tokenFile, 4096, maxFailures, 60_000), views.views());
+        anonymous = client(pki.client(null, null));
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static HttpClient client(SSLContext ctx) {
+        return HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    private HttpResponse<String> send(HttpClient c, String method, String path, String token, String contentType, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.port() + path)).timeout(Duration.ofSeconds(10));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** One described operation and a request that is valid for it. */
+    private record Op(String id, String method, String path, String body, Set<String> roles) {
+    }
+
+    private static List<Op> described() {
+        List<Op> ops = new ArrayList<>();
+        JsonObject paths = DESCRIPTION.getJsonObject("paths");
+        for (String p : paths.fieldNames()) {
+            JsonObject item = paths.getJsonObject(p);
+            for (String method : item.fieldNames()) {
+                JsonObject op = item.getJsonObject(method);
+                JsonArray roles = op.getJsonArray("x-roles");
+                assertThat(roles).as(op.getString("operationId") + " names x-roles").isNotNull().isNotEmpty();
+                Set<String> rs = new java.util.HashSet<>();
+                roles.forEach(r -> rs.add((String) r));
+                String concrete = p.replace("{pluginId}", "leader-election");
+                String body = op.containsKey("requestBody") ? "{\"enabled\":true}" : null;
+                ops.add(new Op(op.getString("operationId"), method.toUpperCase(java.util.Locale.ROOT), concrete, body, rs));
+            }
+        }
+        return ops;
+    }
+
+    @Test
+    void everyOperationEveryRoleEveryCredential() throws Exception {
+        List<Op> ops = described();
+        assertThat(ops).extracting(Op::id).contains("healthLive", "healthReady", "openApi", "metrics", "status", "setFlag", "auditPage", "auditVerify");
+        List<String> mismatches = new ArrayList<>();
+        for (Op op : ops) {
+            String ct = op.body() == null ? null : "application/json";
+            boolean open = op.roles().contains("public");
+            expect(mismatches, op, "no credentials", send(anonymous, op.method(), op.path(), null, ct, op.body()).statusCode(), open ? 200 : 401);
+            expect(mismatches, op, "wrong token", send(anonymous, op.method(), op.path(), TokenFile.PREFIX + "AAAA", ct, op.body()).statusCode(), open ? 200 : 401);
+            for (Role r : Role.values()) {
+                int want = open || op.roles().contains(r.wireName()) ? 200 : 403;
+                expect(mismatches, op, r.wireName() + " token", send(anonymous, op.method(), op.path(), tokens.get(r), ct, op.body()).statusCode(), want);
+                expect(mismatches, op, r.wireName() + " certificate", send(client(certs.get(r)), op.method(), op.path(), null, ct, op.body()).statusCode(), want);
+            }
+        }
+        assertThat(mismatches).isEmpty();
+    }
+
+    private static void expect(List<String> mismatches, Op op, String as, int got, int want) {
+        if (got != want) {
+            mismatches.add(op.method() + " " + op.path() + " as " + as + ": " + got + ", expected " + want);
+        }
+    }
+
+    @Test
+    void describedRoutesExistAndUndescribedOnesDoNot() throws Exception {
+        String operator = tokens.get(Role.OPERATOR);
+        for (Op op : described()) {
+            int s = send(anonymous, op.method(), op.path(), operator, op.body() == null ? null : "application/json", op.body()).statusCode();
+            assertThat(s).as(op.method() + " " + op.path()).isNotIn(404, 405, 501);
+        }
+        assertThat(send(anonymous, "GET", "/v1/nothing", operator, null, null).statusCode()).isEqualTo(404);
+        assertThat(send(anonymous, "GET", "/admin", operator, null, null).statusCode()).isEqualTo(404);
+        HttpResponse<String> wrongMethod = send(anonymous, "DELETE", "/v1/status", operator, null, null);
+        assertThat(wrongMethod.statusCode()).isIn(404, 405);
+        assertThat(new JsonObject(wrongMethod.body()).getString("error")).isNotBlank();
+        // the served description is the one the routes are built from
+        assertThat(new JsonObject(send(anonymous, "GET", "/openapi.json", null, null, null).body())).isEqualTo(DESCRIPTION);
+        assertThat(DESCRIPTION.getString("openapi")).isEqualTo("3.1.0");
+    }
+
+    @Test
+    void readinessIs503WithTheReasonsWhenAPartIsDown() throws Exception {
+        views.ready = false;
+        HttpResponse<String> r = send(anonymous, "GET", "/health/ready", null, null, null);
+        assertThat(r.statusCode()).isEqualTo(503);
+        JsonObject doc = new JsonObject(r.body());
+        assertThat(doc.getBoolean("ready")).isFalse();
+        assertThat(doc.getJsonArray("checks").encode()).contains("a quorum needs 2");
+    }
+
+    @Test
+    void badInputIsA4xxNamingTheProblemAndChangesNothing() throws Exception {
+        String op = tokens.get(Role.OPERATOR);
+        record Bad(String name, String path, String contentType, String body, int status, String says) {
+        }
+        List<Bad> bad = List.of(
+                new Bad("malformed JSON", "/v1/flags/leader-election", "application/json", "{\"enabled\":", 400, "can't be decoded"),
+                new Bad("unknown field", "/v1/flags/leader-election", "application/json", "{\"enabled\":false,\"force\":true}", 400, "\"force\""),
+                new Bad("wrong type", "/v1/flags/leader-election", "application/json", "{\"enabled\":\"no\"}", 400, "Expected boolean"),
+                new Bad("missing field", "/v1/flags/leader-election", "application/json", "{}", 400, "required property \"enabled\""),
+                new Bad("not an object", "/v1/flags/leader-election", "application/json", "[false]", 400, "Expected object"),
+                new Bad("oversized body", "/v1/flags/leader-election", "application/json", "{\"enabled\":false,\"x\":\"" + "a".repeat(10_000) + "\"}", 413, "larger"),
+                new Bad("wrong content type", "/v1/flags/leader-election", "text/plain", "{\"enabled\":false}", 415, "content type"),
+                new Bad("no content type", "/v1/flags/leader-election", null, "{\"enabled\":false}", 400, "not supported"),
+                new Bad("path traversal", "/v1/flags/..%2F..%2Fetc%2Fpasswd", "application/json", "{\"enabled\":false}", 400, ""),
+                new Bad("upper-case id", "/v1/flags/LEADER", "application/json", "{\"enabled\":false}", 400, "pluginId"),
+                new Bad("unknown plugin", "/v1/flags/no-such-plugin", "application/json", "{\"enabled\":false}", 404, "no-such-plugin"));
+        List<String> wrong = new ArrayList<>();
+        for (Bad b : bad) {
+            HttpResponse<String> r = send(anonymous, "PUT", b.path(), op, b.contentType(), b.body());
+            String error = r.body().isEmpty() ? "" : new JsonObject(r.body()).getString("error", "");
+            if (r.statusCode() != b.status() || error.isBlank() || !error.contains(b.says())) {
+                wrong.add(b.name() + ": " + r.statusCode() + " " + r.body());
+            }
+        }
+        assertThat(wrong).isEmpty();
+        assertThat(views.flags).containsEntry("leader-election", true).hasSize(1);
+        // only the change that reached the view is audited, as refused; nothing is recorded as applied
+        assertThat(views.audit).allSatisfy(e -> assertThat(e.get(3)).startsWith("refused"));
+        assertThat(send(anonymous, "GET", "/v1/audit?limit=0", op, null, null).statusCode()).isEqualTo(400);
+        assertThat(send(anonymous, "GET", "/v1/audit?from=-1", op, null, null).statusCode()).isEqualTo(400);
+        assertThat(send(anonymous, "GET", "/v1/audit?from=x", op, null, null).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void aChangeIsAuditedWithWhoWhatAndOutcome() throws Exception {
+        HttpResponse<String> r = send(anonymous, "PUT", "/v1/flags/leader-election", tokens.get(Role.OPERATOR), "application/json", "{\"enabled\":false}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(views.flags).containsEntry("leader-election", false);
+        HttpResponse<String> byCert = send(client(certs.get(Role.OPERATOR)), "PUT", "/v1/flags/leader-election", null, "application/json", "{\"enabled\":true}");
+        assertThat(byCert.statusCode()).isEqualTo(200);
+        assertThat(views.audit).containsExactly(
+                List.of("operator-token", "flag.set", "leader-election=false", "ok"),
+                List.of("operator-cert", "flag.set", "leader-election=true", "ok"));
+        JsonObject page = new JsonObject(send(anonymous, "GET", "/v1/audit?from=1&limit=5", tokens.get(Role.AUDITOR), null, null).body());
+        assertThat(page.getLong("total")).isEqualTo(2);
+        assertThat(page.getJsonArray("entries").encode()).contains("operator-cert").doesNotContain("operator-token");
+        // an auditor may read but not change
+        assertThat(send(anonymous, "PUT", "/v1/flags/leader-election", tokens.get(Role.AUDITOR), "application/json", "{\"enabled\":false}").statusCode()).isEqualTo(403);
+        assertThat(views.flags).containsEntry("leader-election", true);
+    }
+
+    @Test
+    void repeatedFailuresFromOneAddressAreRateLimited() throws Exception {
+        server.close();
+        start(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(send(anonymous, "GET", "/v1/status", TokenFile.PREFIX + "guess" + i, null, null).statusCode()).isEqualTo(401);
+        }
+        HttpResponse<String> limited = send(anonymous, "GET", "/v1/status", tokens.get(Role.AUDITOR), null, null);
+        assertThat(limited.statusCode()).isEqualTo(429);
+        assertThat(limited.headers().firstValue("retry-after")).isPresent();
+        assertThat(new JsonObject(limited.body()).getString("error")).contains("retry after");
+        // public probes are never limited
+        assertThat(send(anonymous, "GET", "/health/live", null, null, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void certificatesNotIssuedByTheAdminCaOrWithoutARoleGrantNothing() throws Exception {
+        KeyPair rogueCa = TestPki.ec();
+        KeyPair k = TestPki.ec();
+        X509Certificate forged = TestPki.issued("CN=mallory,OU=operator", k, "CN=node0 admin CA", rogueCa.getPrivate());
+        // the TLS layer refuses the chain (handshake failure) or the request is unauthenticated: never a 200
+        try {
+            int s = send(client(pki.client(k.getPrivate(), forged)), "GET", "/v1/status", null, null, null).statusCode();
+            assertThat(s).isEqualTo(401);
+        } catch (IOException handshakeRefused) {
+            assertThat(handshakeRefused).isNotNull();
+        }
+        X509Certificate noRole = TestPki.issued("CN=bob,OU=finance", k, "CN=node0 admin CA", pki.caKey.getPrivate());
+        assertThat(send(client(pki.client(k.getPrivate(), noRole)), "GET", "/v1/status", null, null, null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void plainHttpIsNeverServed() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] buf = new byte[64];
+            int n;
+            try {
+                n = s.getInputStream().read(buf);
+            } catch (IOException closed) {
+                n = -1;
+            }
+            String answer = n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.ISO_8859_1);
+            assertThat(answer).doesNotStartWith("HTTP/");
+        }
+    }
+
+    @Test
+    void tokensAreStoredHashedAndADamagedFileAdmitsNone() throws Exception {
+        Path file = dir.resolve("admin/tokens");
+        String text = Files.readString(file);
+        tokens.values().forEach(t -> assertThat(text).doesNotContain(t));
+        assertThatThrownBy(() -> TokenFile.issue(file, "operator-token", Set.of(Role.OPERATOR))).hasMessageContaining("already holds");
+        assertThat(send(anonymous, "GET", "/v1/status", tokens.get(Role.AUDITOR), null, null).statusCode()).isEqualTo(200);
+        Files.writeString(file, text.replaceFirst("auditor ", "auditr "));
+        assertThat(send(anonymous, "GET", "/v1/status", tokens.get(Role.AUDITOR), null, null).statusCode()).isEqualTo(401);
+        assertThatThrownBy(() -> TokenFile.read(file)).hasMessageContaining("line").hasMessageContaining("unknown role 'auditr'");
+        Files.writeString(file, text);
+        assertThat(send(anonymous, "GET", "/v1/status", tokens.get(Role.AUDITOR), null, null).statusCode()).isEqualTo(200);
+    }
+}
