@@ -70,6 +70,11 @@ public record NodeHome(Path dir) {
         return dir.resolve("logs");
     }
 
+    /** The admin API's files: {@code tokens} (hashed bearer tokens), {@code operator.token}, {@code ca.pem}, {@code flags.json}. */
+    public Path adminDir() {
+        return dir.resolve("admin");
+    }
+
     /** The token's PIN file of the project-owned SoftHSM token (unless {@code hsm.pinFile} names another). */
     public Path defaultPinFile() {
         return hsmDir().resolve("pin");

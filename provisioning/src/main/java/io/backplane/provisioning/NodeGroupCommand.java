@@ -3,6 +3,8 @@ package io.backplane.provisioning;
 import io.backplane.accel.Accelerator;
 import io.backplane.hsm.keystore.Keystore;
 import io.backplane.hsm.pkcs11.Pins;
+import io.backplane.node.admin.AdminPlane;
+import io.backplane.node.admin.NodeAdminViews;
 import io.backplane.node.assembly.NodeAssembly;
 import io.backplane.node.consensus.round.ConsensusConfig;
 import io.backplane.node.mempool.MempoolLimits;
@@ -104,6 +106,11 @@ final class NodeGroupCommand implements Callable<Integer> {
                 description = "Prometheus metrics address (default: ${DEFAULT-VALUE}, loopback, any free port; the log names it).")
         String metrics;
 
+        @Option(names = "--admin", paramLabel = "HOST:PORT|off", defaultValue = "127.0.0.1:0",
+                description = "Admin API address (HTTPS with the identity key; default: ${DEFAULT-VALUE}, loopback, any free port; 'off': none). "
+                        + "A home without admin tokens gets an operator token in <home>/admin/operator.token.")
+        String admin;
+
         @Option(names = "--native-transport", paramLabel = "auto|io_uring|epoll|nio", defaultValue = "auto",
                 description = "Netty transport (default: ${DEFAULT-VALUE}: io_uring, then epoll, then NIO).")
         String nativeTransport;
@@ -132,6 +139,7 @@ final class NodeGroupCommand implements Callable<Integer> {
                 throw usage("--native-transport must be auto, io_uring, epoll or nio, got '" + nativeTransport + "'");
             }
             var metricsAddr = ValidatorRecord.address(metrics, "--metrics");
+            var adminAddr = admin.equals("off") ? null : ValidatorRecord.address(admin, "--admin");
             Genesis genesis;
             try {
                 genesis = Genesis.read(genesisFile);
@@ -162,9 +170,30 @@ final class NodeGroupCommand implements Callable<Integer> {
                 doc.put("client", node.clientAddress().toString());
                 doc.put("metrics", node.metricsAddress().toString());
                 doc.put("backend", backend);
+                io.backplane.admin.server.AdminServer adminServer = null;
+                if (adminAddr != null) {
+                    Genesis.LeaderElectionPlugin le = genesis.leaderElection();
+                    java.util.Set<String> known = new java.util.HashSet<>(config.plugins().enabledByPlugin().keySet());
+                    if (le != null) {
+                        known.add(le.id());
+                    }
+                    try {
+                        adminServer = AdminPlane.start(home, ks, new java.net.InetSocketAddress(adminAddr.getHostString(), adminAddr.getPort()),
+                                NodeAdminViews.of(node, ks, accel, home, config.node().id(), known::contains));
+                    } catch (IOException | RuntimeException e) {
+                        node.close(); // nothing runs half-started
+                        throw CommandFailure.failure("admin API: " + e.getMessage());
+                    }
+                    doc.put("admin", "https://" + adminAddr.getHostString() + ":" + adminServer.port());
+                    doc.put("adminTokenFile", AdminPlane.operatorTokenFile(home).toString());
+                }
                 print(doc);
                 out().flush();
+                io.backplane.admin.server.AdminServer adminToClose = adminServer;
                 try (Interrupts.Registration stop = Interrupts.whileRunning(() -> {
+                    if (adminToClose != null) {
+                        adminToClose.close();
+                    }
                     node.close();
                     stopped.countDown();
                 })) {

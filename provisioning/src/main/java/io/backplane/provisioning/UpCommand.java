@@ -100,7 +100,7 @@ final class UpCommand implements Callable<Integer> {
     }
 
     /** What a provisioned cluster home holds. */
-    record ClusterHome(Path dir, Path genesisFile, Genesis genesis, List<Path> nodeHomes, List<String> metrics, byte[] loadSeed) {
+    record ClusterHome(Path dir, Path genesisFile, Genesis genesis, List<Path> nodeHomes, List<String> metrics, List<String> admin, byte[] loadSeed) {
     }
 
     private ClusterHome provision(Path dir) throws IOException {
@@ -122,7 +122,8 @@ final class UpCommand implements Callable<Integer> {
             for (var v : g.validators()) {
                 homes.add(dir.resolve(v.id()));
             }
-            return new ClusterHome(dir, genesisFile, g, homes, metricsAddresses(metricsFile, nodes), loadSeed(seedFile));
+            return new ClusterHome(dir, genesisFile, g, homes, metricsAddresses(metricsFile, nodes), adminAddresses(dir.resolve("admin-ports")),
+                    loadSeed(seedFile));
         }
         progress.println("up: provisioning " + nodes + " validators under " + dir + " (SoftHSM tokens, identity and BLS keys, genesis)...");
         progress.flush();
@@ -163,7 +164,7 @@ final class UpCommand implements Callable<Integer> {
         Files.writeString(seedFile, HexFormat.of().formatHex(seed) + "\n");
         Files.write(metricsFile, metrics);
         subcommand(args.toArray(String[]::new));
-        return new ClusterHome(dir, genesisFile, Genesis.read(genesisFile), homes, metrics, seed);
+        return new ClusterHome(dir, genesisFile, Genesis.read(genesisFile), homes, metrics, adminAddresses(dir.resolve("admin-ports")), seed);
     }
 
     /**
@@ -194,8 +195,27 @@ final class UpCommand implements Callable<Integer> {
         return manifest;
     }
 
+    /**
+     * Each node's admin API address, one HOST:PORT line per node in {@code admin-ports}: free loopback ports picked
+     * once, the first time (also for a cluster provisioned before the admin API existed); a damaged file is named.
+     */
+    private List<String> adminAddresses(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            List<String> lines = new ArrayList<>();
+            for (int p : freePorts(nodes)) {
+                lines.add("127.0.0.1:" + p);
+            }
+            Files.write(file, lines);
+        }
+        return addresses(file, nodes, "admin");
+    }
+
     /** The provisioned metrics addresses, one HOST:PORT line per node; a damaged file is named. */
     static List<String> metricsAddresses(Path file, int nodes) {
+        return addresses(file, nodes, "metrics");
+    }
+
+    private static List<String> addresses(Path file, int nodes, String what) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
@@ -203,7 +223,7 @@ final class UpCommand implements Callable<Integer> {
             throw CommandFailure.failure("cannot read " + file + " (" + e.getMessage() + "); remove " + file.getParent() + " to provision a new cluster");
         }
         if (lines.size() != nodes) {
-            throw CommandFailure.failure(file + " names " + lines.size() + " metrics addresses for " + nodes + " nodes (damaged); remove "
+            throw CommandFailure.failure(file + " names " + lines.size() + " " + what + " addresses for " + nodes + " nodes (damaged); remove "
                     + file.getParent() + " to provision a new cluster");
         }
         for (String l : lines) {
@@ -300,7 +320,8 @@ final class UpCommand implements Callable<Integer> {
             done.countDown();
         })) {
             for (int i = 0; i < nodes; i++) {
-                procs.start(new NodeProcesses.Spec(c.genesis().validators().get(i).id(), c.nodeHomes().get(i), c.genesisFile(), c.metrics().get(i), backend));
+                procs.start(new NodeProcesses.Spec(c.genesis().validators().get(i).id(), c.nodeHomes().get(i), c.genesisFile(), c.metrics().get(i),
+                        c.admin().get(i), backend));
             }
             writeClusterFile(c, procs);
             progress.println("up: started " + nodes + " validators (" + c.dir().resolve("cluster.json") + "); waiting for them to answer...");
@@ -542,6 +563,10 @@ final class UpCommand implements Callable<Integer> {
             m.put("transport", v.listen());
             m.put("client", v.client());
             m.put("metrics", c.metrics().get(i));
+            m.put("admin", "https://" + c.admin().get(i));
+            m.put("adminCertificate", c.nodeHomes().get(i).resolve("hsm/identity.pem").toString());
+            m.put("adminCa", c.nodeHomes().get(i).resolve("admin/ca.pem").toString());
+            m.put("adminTokenFile", c.nodeHomes().get(i).resolve("admin/operator.token").toString());
             m.put("home", c.nodeHomes().get(i).toString());
             m.put("log", c.nodeHomes().get(i).resolve("logs/node.log").toString());
             list.add(m);

@@ -77,13 +77,14 @@ class ClusterIT {
     void aKilledFollowerAndAKilledLeaderCatchUpWhileTheOthersKeepCommitting() throws Exception {
         Genesis g = Genesis.read(home().resolve("genesis.json"));
         List<String> metrics = Files.readAllLines(home().resolve("metrics-ports"));
+        List<String> admin = Files.readAllLines(home().resolve("admin-ports"));
         List<NodeClient> clients = new ArrayList<>();
         NodeProcesses procs = new NodeProcesses();
         List<NodeProcesses.Spec> specs = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             clients.add(new NodeClient(g.validators().get(i).client()));
             specs.add(new NodeProcesses.Spec(g.validators().get(i).id(), home().resolve(g.validators().get(i).id()), home().resolve("genesis.json"),
-                    metrics.get(i), "cpu"));
+                    metrics.get(i), admin.get(i), "cpu"));
         }
         List<Process> running = new ArrayList<>();
         for (NodeProcesses.Spec s : specs) {
@@ -108,6 +109,7 @@ class ClusterIT {
                 assertTrue(scrape.contains(series), series + " missing from /metrics");
             }
             txCommandsRoundTrip(g.validators().get(1).client());
+            adminApiOfARealNode(specs.get(2).home(), admin.get(2));
 
             // kill -9 a follower (not the current leader)
             int leader = clients.get(0).get("/v1/status").orElseThrow().path("leader").asInt();
@@ -159,6 +161,40 @@ class ClusterIT {
         JsonNode theirs = clients.get(witness).get("/v1/block/" + target).orElseThrow();
         assertEquals(theirs.path("id").asText(), mine.path("id").asText());
         assertEquals(theirs.path("stateRoot").asText(), mine.path("stateRoot").asText());
+    }
+
+    /**
+     * The admin API of a running node: TLS with the identity key in its SoftHSM token (the client pins hsm/identity.pem),
+     * the operator token `node run` wrote, readiness with a quorum connected, the real keys and metrics, a flag change
+     * that lands in the keystore's hash-chained audit log with who did it, and a chain that still verifies.
+     */
+    private static void adminApiOfARealNode(Path home, String address) throws Exception {
+        AdminProbe api = new AdminProbe("https://" + address, home.resolve("hsm/identity.pem"));
+        String token = Files.readString(home.resolve("admin/operator.token")).trim();
+        awaitUntil(() -> {
+            try {
+                return api.send("GET", "/health/ready", null, null).statusCode() == 200 ? 1 : 0;
+            } catch (Exception e) {
+                return 0;
+            }
+        }, 1, 60_000, "the admin API to say ready");
+        assertEquals(401, api.send("GET", "/v1/status", null, null).statusCode());
+        JsonNode status = JSON.readTree(api.send("GET", "/v1/status", token, null).body());
+        assertTrue(status.path("height").asLong() > 0, status.toString());
+        String keys = api.send("GET", "/v1/keys", token, null).body();
+        assertTrue(keys.contains("bls12-381") && keys.contains("ec-p256"), keys);
+        assertTrue(api.send("GET", "/metrics", token, null).body().contains("backplane_committed_blocks_total"));
+        var set = api.send("PUT", "/v1/flags/round-robin", token, "{\"enabled\":true}");
+        assertEquals(200, set.statusCode(), set.body());
+        assertEquals(404, api.send("PUT", "/v1/flags/not-a-plugin", token, "{\"enabled\":true}").statusCode());
+        assertTrue(Files.readString(home.resolve("admin/flags.json")).contains("\"round-robin\" : true"));
+        JsonNode first = JSON.readTree(api.send("GET", "/v1/audit?limit=1", token, null).body());
+        long total = first.path("total").asLong();
+        JsonNode tail = JSON.readTree(api.send("GET", "/v1/audit?from=" + Math.max(0, total - 50) + "&limit=50", token, null).body());
+        String entries = tail.path("entries").toString();
+        assertTrue(entries.contains("admin-flag.set") && entries.contains("\"principal\":\"operator\"") && entries.contains("not-a-plugin"), entries);
+        JsonNode verified = JSON.readTree(api.send("GET", "/v1/audit/verify", token, null).body());
+        assertTrue(verified.path("ok").asBoolean(), verified.toString());
     }
 
     /** The documented client commands against a running node: a put commits, get verifies its proof, a forged proof is refused. */

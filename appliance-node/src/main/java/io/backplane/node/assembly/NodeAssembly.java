@@ -7,6 +7,7 @@ import io.backplane.config.BackplaneConfig;
 import io.backplane.config.NodeHome;
 import io.backplane.hsm.keystore.Keystore;
 import io.backplane.hsm.pkcs11.Pins;
+import io.backplane.node.admin.FlagOverrides;
 import io.backplane.plugin.host.AuthorKeys;
 import io.backplane.plugin.host.EnclaveHost;
 import io.backplane.plugin.host.EnclaveSettings;
@@ -115,9 +116,24 @@ public final class NodeAssembly {
         return config.plugins().allEnabled() ? FeatureFlags.allOn() : FeatureFlags.of(config.plugins().enabledByPlugin());
     }
 
+    /**
+     * The configuration's flags with the operator's overrides for this node ({@code <home>/admin/flags.json}, set
+     * through the admin API); a damaged overrides file is an error naming it.
+     */
+    public static FeatureFlags pluginFlags(NodeHome home, BackplaneConfig config) {
+        Map<String, Boolean> overrides;
+        try {
+            overrides = FlagOverrides.read(home.adminDir().resolve("flags.json"));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        FeatureFlags base = pluginFlags(config);
+        return overrides.isEmpty() ? base : base.overriddenFor(config.node().id(), overrides);
+    }
+
     /** An enclave host over the home's trusted plugin authors, with the node's feature flags and node id. */
     public static EnclaveHost enclaveHost(NodeHome home, BackplaneConfig config, EnclaveSettings settings) {
         return new EnclaveHost(settings, SandboxProbe.probe(), new AuthorKeys(home.pluginAuthorsDir()), PluginMetrics.standalone(),
-                pluginFlags(config), config.node().id(), System::nanoTime);
+                pluginFlags(home, config), config.node().id(), System::nanoTime);
     }
 }

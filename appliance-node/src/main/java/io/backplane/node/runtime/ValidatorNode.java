@@ -306,6 +306,16 @@ public final class ValidatorNode implements AutoCloseable {
         return lastCommitNanos == 0 || System.nanoTime() - lastCommitNanos > 5_000_000_000L;
     }
 
+    /** The node's metrics registry in the Prometheus text format (what the metrics port serves). */
+    public byte[] scrapeMetrics() {
+        return metrics.scrape();
+    }
+
+    /** The genesis this node runs. */
+    public Genesis genesis() {
+        return settings.genesis();
+    }
+
     public InetSocketAddress clientAddress() {
         return server.clientAddress();
     }

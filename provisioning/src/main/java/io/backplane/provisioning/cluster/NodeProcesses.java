@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class NodeProcesses {
     /** How one node is started. */
-    public record Spec(String id, Path home, Path genesis, String metrics, String backend) {
+    public record Spec(String id, Path home, Path genesis, String metrics, String admin, String backend) {
     }
 
     private final List<Process> processes = new ArrayList<>();
@@ -33,7 +33,7 @@ public final class NodeProcesses {
             cmd.add("/usr/bin/setsid");
         }
         cmd.addAll(backplane(List.of("node", "run", "--home", spec.home().toString(), "--genesis", spec.genesis().toString(),
-                "--metrics", spec.metrics(), "--set", "accel.device=" + spec.backend())));
+                "--metrics", spec.metrics(), "--admin", spec.admin(), "--set", "accel.device=" + spec.backend())));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve("node.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

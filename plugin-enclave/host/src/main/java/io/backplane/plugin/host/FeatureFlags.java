@@ -10,9 +10,22 @@ import java.util.TreeMap;
  */
 public final class FeatureFlags {
     private final Map<String, Set<String>> enabled;
+    private final String overriddenNode;
+    private final Map<String, Boolean> overrides;
 
     private FeatureFlags(Map<String, Set<String>> enabled) {
+        this(enabled, null, Map.of());
+    }
+
+    private FeatureFlags(Map<String, Set<String>> enabled, String overriddenNode, Map<String, Boolean> overrides) {
         this.enabled = enabled;
+        this.overriddenNode = overriddenNode;
+        this.overrides = overrides;
+    }
+
+    /** These flags, with {@code overrides} (plugin id → on or off) deciding for {@code nodeId} the plugins they name. */
+    public FeatureFlags overriddenFor(String nodeId, Map<String, Boolean> overrides) {
+        return new FeatureFlags(enabled, nodeId, Map.copyOf(overrides));
     }
 
     /** Every plugin on for every node (the command line's one-off calls). */
@@ -28,6 +41,9 @@ public final class FeatureFlags {
     }
 
     public boolean enabled(String pluginId, String nodeId) {
+        if (nodeId.equals(overriddenNode) && overrides.containsKey(pluginId)) {
+            return overrides.get(pluginId);
+        }
         if (enabled == null) {
             return true;
         }

@@ -1,0 +1,235 @@
+package io.backplane.node.admin;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.backplane.accel.Accelerator;
+import io.backplane.admin.model.AdminViews;
+import io.backplane.admin.model.AuditView;
+import io.backplane.admin.model.Check;
+import io.backplane.admin.model.FlagsView;
+import io.backplane.admin.model.KeysView;
+import io.backplane.admin.model.NodeView;
+import io.backplane.admin.model.PluginLifecycle;
+import io.backplane.admin.model.Refused;
+import io.backplane.config.NodeHome;
+import io.backplane.hsm.audit.AuditAnchor;
+import io.backplane.hsm.audit.AuditVerifier;
+import io.backplane.hsm.guard.GuardHistoryJson;
+import io.backplane.hsm.guard.SigningGuard;
+import io.backplane.hsm.keystore.Keystore;
+import io.backplane.node.runtime.NodeStatus;
+import io.backplane.node.runtime.ValidatorNode;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The admin API's views over a running node: its status and readiness, its token's keys and guard history, its
+ * plugin flags ({@link FlagOverrides}), its plugins, and the keystore's hash-chained audit log (paged from the file,
+ * verified as {@code keys audit-verify} does, written through the open keystore so admin changes chain with key events).
+ */
+public final class NodeAdminViews {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
+    };
+
+    private NodeAdminViews() {
+    }
+
+    /** The views of {@code node}; {@code knownPlugin} says which plugin ids this node may hold a flag for. */
+    public static AdminViews of(ValidatorNode node, Keystore keystore, Accelerator accel, NodeHome home, String nodeId, Predicate<String> knownPlugin) {
+        return new AdminViews(nodeView(node, keystore, accel, home), keysView(keystore, home), flagsView(home, knownPlugin),
+                plugins(node), auditView(keystore, home, nodeId));
+    }
+
+    private static NodeView nodeView(ValidatorNode node, Keystore keystore, Accelerator accel, NodeHome home) {
+        return new NodeView() {
+            @Override
+            public Map<String, Object> status() {
+                Map<String, Object> doc = JSON.convertValue(node.status(), OBJECT);
+                doc.put("sync", node.status().height() < node.status().stateHeight() ? "catching-up" : "following");
+                return doc;
+            }
+
+            @Override
+            public List<Check> readiness() {
+                return NodeAdminViews.readiness(node.status(), keystore, home);
+            }
+
+            @Override
+            public String metrics() {
+                return new String(node.scrapeMetrics(), StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public Map<String, Object> accelerator() {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("backend", node.status().backend());
+                doc.put("device", accel.device().map(Object::toString).orElse(null));
+                return doc;
+            }
+        };
+    }
+
+    /** Can this node sign now: every part, each with its reason. */
+    static List<Check> readiness(NodeStatus s, Keystore keystore, NodeHome home) {
+        List<Check> out = new ArrayList<>();
+        List<Keystore.KeyInfo> keys;
+        try {
+            keys = keystore.list();
+            out.add(new Check("token", true, "open, " + keys.size() + " keys"));
+        } catch (RuntimeException e) {
+            keys = List.of();
+            out.add(new Check("token", false, "the token does not answer: " + e.getMessage()));
+        }
+        Path guard = home.hsmDir().resolve("guard");
+        boolean writable = Files.isDirectory(guard) && Files.isWritable(guard);
+        out.add(new Check("guard", writable, writable ? guard + " writable" : guard + " is not a writable directory"));
+        boolean bls = keys.stream().anyMatch(k -> k.type().equals("bls12-381"));
+        out.add(new Check("keys", bls, bls ? "validator key loaded" : "no BLS validator key in the token"));
+        int n = s.peers().size() + 1;
+        int quorum = n - (n - 1) / 3;
+        int reach = s.peersConnected() + 1;
+        out.add(new Check("peers", reach >= quorum, reach + " of " + n + " validators reachable (this one included); a quorum is " + quorum));
+        out.add(new Check("consensus", s.consensusRunning(), s.consensusRunning() ? "running, round " + s.round() : "the consensus thread is not running"));
+        out.add(new Check("signing", s.signing(), s.signing() ? "signing"
+                : s.doppelganger() == null || s.doppelganger().isEmpty() ? "listening for another copy of this validator before the first signature"
+                : "stopped: " + s.doppelganger()));
+        out.add(new Check("accelerator", true, s.backend()));
+        out.add(new Check("leaderElection", true, s.leaderElection()));
+        return out;
+    }
+
+    private static KeysView keysView(Keystore keystore, NodeHome home) {
+        return new KeysView() {
+            @Override
+            public List<Map<String, Object>> keys() {
+                List<Map<String, Object>> out = new ArrayList<>();
+                for (Keystore.KeyInfo k : keystore.list()) {
+                    out.add(JSON.convertValue(k, OBJECT));
+                }
+                return out;
+            }
+
+            @Override
+            public Map<String, Object> guardHistory() {
+                try {
+                    return JSON.readValue(GuardHistoryJson.write(SigningGuard.readHistory(home.hsmDir().resolve("guard"), null)), OBJECT);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    private static FlagsView flagsView(NodeHome home, Predicate<String> knownPlugin) {
+        Path file = home.adminDir().resolve("flags.json");
+        return new FlagsView() {
+            @Override
+            public Map<String, Object> flags() {
+                Map<String, Object> out = new LinkedHashMap<>();
+                try {
+                    FlagOverrides.read(file).forEach((id, on) -> out.put(id, Map.of("enabled", on, "appliesAt", "next start")));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return out;
+            }
+
+            @Override
+            public Map<String, Object> set(String pluginId, boolean enabled) {
+                if (!knownPlugin.test(pluginId)) {
+                    throw new Refused(404, "no plugin '" + pluginId + "' on this node (the genesis and the plugin store name the plugins)");
+                }
+                try {
+                    FlagOverrides.set(file, pluginId, enabled);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return Map.of("plugin", pluginId, "enabled", enabled, "appliesAt", "next start");
+            }
+        };
+    }
+
+    private static PluginLifecycle plugins(ValidatorNode node) {
+        return () -> {
+            List<Map<String, Object>> out = new ArrayList<>();
+            var le = node.genesis().leaderElection();
+            if (le != null) {
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("kind", "leader-election");
+                p.put("plugin", JSON.convertValue(le, Object.class));
+                p.put("state", "ACTIVE");
+                p.put("running", node.status().leaderElection());
+                out.add(p);
+            }
+            return out;
+        };
+    }
+
+    private static AuditView auditView(Keystore keystore, NodeHome home, String nodeId) {
+        Path log = home.hsmDir().resolve("audit").resolve("audit.log");
+        return new AuditView() {
+            @Override
+            public Map<String, Object> page(long from, int limit) {
+                List<Object> entries = new ArrayList<>();
+                long total = 0;
+                try (BufferedReader r = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+                    for (String line; (line = r.readLine()) != null; total++) {
+                        if (total >= from && entries.size() < limit) {
+                            try {
+                                entries.add(JSON.readValue(line, OBJECT));
+                            } catch (IOException damaged) {
+                                entries.add(Map.of("line", total, "damaged", damaged.getMessage().lines().findFirst().orElse("")));
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("audit log " + log + ": " + e.getMessage(), e);
+                }
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("from", from);
+                doc.put("entries", entries);
+                doc.put("next", from + entries.size());
+                doc.put("total", total);
+                return doc;
+            }
+
+            @Override
+            public Map<String, Object> verify() {
+                Optional<X509Certificate> id = keystore.identityCertificate();
+                if (id.isEmpty()) {
+                    throw new Refused(409, "this node has no identity certificate to verify the audit checkpoints with");
+                }
+                Optional<AuditAnchor.Head> anchor = Keystore.auditAnchor(keystore.token(), nodeId).read();
+                AuditVerifier.Result r = AuditVerifier.verify(log, id.get().getPublicKey(), anchor,
+                        SigningGuard.readAuditCopies(home.hsmDir().resolve("guard")));
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("ok", r.ok());
+                doc.put("entries", r.entries());
+                doc.put("checkpoints", r.checkpoints());
+                doc.put("unsignedTail", r.unsignedTail());
+                doc.put("anchorSeq", r.anchorSeq());
+                doc.put("afterAnchor", r.afterAnchor());
+                doc.put("problems", r.problems());
+                return doc;
+            }
+
+            @Override
+            public void record(String principal, String action, String target, String outcome) {
+                keystore.audit().append("admin-" + action, target, Map.of("principal", principal, "outcome", outcome));
+            }
+        };
+    }
+}
