@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
                 GenesisCommand.class,
                 TxCommand.class,
                 UpCommand.class,
+                CtlCommand.class,
         })
 public final class BackplaneCommand implements Callable<Integer> {
     @Spec

@@ -179,7 +179,8 @@ final class NodeGroupCommand implements Callable<Integer> {
                     }
                     try {
                         adminServer = AdminPlane.start(home, ks, new java.net.InetSocketAddress(adminAddr.getHostString(), adminAddr.getPort()),
-                                NodeAdminViews.of(node, ks, accel, home, config.node().id(), known::contains));
+                                NodeAdminViews.of(node, ks, accel, home, config.node().id(), known::contains,
+                                        id -> le != null && le.id().equals(id)));
                     } catch (IOException | RuntimeException e) {
                         node.close(); // nothing runs half-started
                         throw CommandFailure.failure("admin API: " + e.getMessage());

@@ -2,6 +2,7 @@ package io.backplane.provisioning;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.backplane.node.runtime.Genesis;
+import io.backplane.provisioning.cluster.AdminContext;
 import io.backplane.provisioning.cluster.LoadGenerator;
 import io.backplane.provisioning.cluster.NodeClient;
 import io.backplane.provisioning.cluster.NodeProcesses;
@@ -122,8 +123,14 @@ final class UpCommand implements Callable<Integer> {
             for (var v : g.validators()) {
                 homes.add(dir.resolve(v.id()));
             }
-            return new ClusterHome(dir, genesisFile, g, homes, metricsAddresses(metricsFile, nodes), adminAddresses(dir.resolve("admin-ports")),
-                    loadSeed(seedFile));
+            List<String> metrics = metricsAddresses(metricsFile, nodes);
+            java.util.Set<Integer> taken = new java.util.HashSet<>();
+            for (var v : g.validators()) {
+                taken.add(v.listenAddress().getPort());
+                taken.add(v.clientAddress().getPort());
+            }
+            metrics.forEach(m -> taken.add(io.backplane.node.runtime.ValidatorRecord.address(m, "metrics").getPort()));
+            return new ClusterHome(dir, genesisFile, g, homes, metrics, adminAddresses(dir.resolve("admin-ports"), taken), loadSeed(seedFile));
         }
         progress.println("up: provisioning " + nodes + " validators under " + dir + " (SoftHSM tokens, identity and BLS keys, genesis)...");
         progress.flush();
@@ -132,7 +139,7 @@ final class UpCommand implements Callable<Integer> {
         List<Path> homes = new ArrayList<>();
         List<String> records = new ArrayList<>();
         List<String> metrics = new ArrayList<>();
-        int[] ports = freePorts(nodes * 3);
+        int[] ports = freePorts(nodes * 4); // one call: transport, client, metrics and admin ports all distinct
         for (int i = 0; i < nodes; i++) {
             String id = "node" + i;
             Path h = dir.resolve(id);
@@ -163,8 +170,13 @@ final class UpCommand implements Callable<Integer> {
         }
         Files.writeString(seedFile, HexFormat.of().formatHex(seed) + "\n");
         Files.write(metricsFile, metrics);
+        List<String> admin = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            admin.add("127.0.0.1:" + ports[3 * nodes + i]);
+        }
+        Files.write(dir.resolve("admin-ports"), admin);
         subcommand(args.toArray(String[]::new));
-        return new ClusterHome(dir, genesisFile, Genesis.read(genesisFile), homes, metrics, adminAddresses(dir.resolve("admin-ports")), seed);
+        return new ClusterHome(dir, genesisFile, Genesis.read(genesisFile), homes, metrics, admin, seed);
     }
 
     /**
@@ -196,14 +208,17 @@ final class UpCommand implements Callable<Integer> {
     }
 
     /**
-     * Each node's admin API address, one HOST:PORT line per node in {@code admin-ports}: free loopback ports picked
-     * once, the first time (also for a cluster provisioned before the admin API existed); a damaged file is named.
+     * Each node's admin API address, one HOST:PORT line per node in {@code admin-ports}. A cluster provisioned before
+     * the admin API existed gets free loopback ports other than the cluster's {@code taken} ones, once; a damaged
+     * file is named.
      */
-    private List<String> adminAddresses(Path file) throws IOException {
+    private List<String> adminAddresses(Path file, java.util.Set<Integer> taken) throws IOException {
         if (!Files.exists(file)) {
             List<String> lines = new ArrayList<>();
-            for (int p : freePorts(nodes)) {
-                lines.add("127.0.0.1:" + p);
+            for (int p : freePorts(nodes + taken.size())) {
+                if (!taken.contains(p) && lines.size() < nodes) {
+                    lines.add("127.0.0.1:" + p);
+                }
             }
             Files.write(file, lines);
         }
@@ -574,6 +589,12 @@ final class UpCommand implements Callable<Integer> {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("genesis", c.genesisFile().toString());
         doc.put("nodes", list);
+        Map<String, Object> contexts = new LinkedHashMap<>();
+        for (Map<String, Object> m : list) {
+            contexts.put((String) m.get("id"), new AdminContext.Entry((String) m.get("admin"), Path.of((String) m.get("adminCertificate")),
+                    Path.of((String) m.get("adminTokenFile"))));
+        }
+        AdminContext.write(c.dir().resolve(AdminContext.FILE), (String) list.get(0).get("id"), contexts);
         Path tmp = c.dir().resolve("cluster.json.tmp");
         Files.write(tmp, JsonOutput.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
         Files.move(tmp, c.dir().resolve("cluster.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

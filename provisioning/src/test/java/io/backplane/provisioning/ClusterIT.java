@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.backplane.node.runtime.Genesis;
+import io.backplane.provisioning.cluster.AdminClient;
 import io.backplane.provisioning.cluster.LoadGenerator;
 import io.backplane.provisioning.cluster.NodeClient;
 import io.backplane.provisioning.cluster.NodeProcesses;
@@ -169,7 +170,7 @@ class ClusterIT {
      * that lands in the keystore's hash-chained audit log with who did it, and a chain that still verifies.
      */
     private static void adminApiOfARealNode(Path home, String address) throws Exception {
-        AdminProbe api = new AdminProbe("https://" + address, home.resolve("hsm/identity.pem"));
+        AdminClient api = new AdminClient("https://" + address, home.resolve("hsm/identity.pem"));
         String token = Files.readString(home.resolve("admin/operator.token")).trim();
         awaitUntil(() -> {
             try {
@@ -195,6 +196,31 @@ class ClusterIT {
         assertTrue(entries.contains("admin-flag.set") && entries.contains("\"principal\":\"operator\"") && entries.contains("not-a-plugin"), entries);
         JsonNode verified = JSON.readTree(api.send("GET", "/v1/audit/verify", token, null).body());
         assertTrue(verified.path("ok").asBoolean(), verified.toString());
+
+        // the same through `ctl`, from the context file `up` wrote
+        String ctx = home().resolve("context.json").toString();
+        String id = home.getFileName().toString();
+        assertTrue(cli("ctl", "status", "--context", ctx, "--node", id, "--json").path("height").asLong() > 0);
+        JsonNode on = cli("ctl", "flags", "round-robin", "on", "--context", ctx, "--node", id, "--json");
+        assertTrue(on.path("enabled").asBoolean(false), on.toString());
+        // the genesis's leader election cannot be turned off on one node (it could not follow the schedule after a restart)
+        StringWriter offOut = new StringWriter();
+        StringWriter offErr = new StringWriter();
+        assertEquals(1, Main.run(new String[]{"ctl", "flags", "round-robin", "off", "--context", ctx, "--node", id}, new PrintWriter(offOut),
+                new PrintWriter(offErr)));
+        assertTrue((offOut + "" + offErr).contains("409"), offOut + "" + offErr);
+        assertTrue(Files.readString(home.resolve("admin/flags.json")).contains("\"round-robin\" : true"));
+        assertTrue(cli("ctl", "keys", "--context", ctx, "--node", id, "--json").path("keys").size() >= 2);
+        // a context whose token file holds a wrong token: refused, exit 3
+        Path wrong = dir.resolve("wrong.token");
+        Files.writeString(wrong, "bpa_wrong\n");
+        Path badCtx = dir.resolve("bad-context.json");
+        Files.writeString(badCtx, Files.readString(Path.of(ctx)).replace(home.resolve("admin/operator.token").toString(), wrong.toString()));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(3, Main.run(new String[]{"ctl", "status", "--context", badCtx.toString(), "--node", id}, new PrintWriter(out), new PrintWriter(err)),
+                out + "" + err);
+        assertTrue(err.toString().contains("401"), err.toString());
     }
 
     /** The documented client commands against a running node: a put commits, get verifies its proof, a forged proof is refused. */

@@ -13,6 +13,10 @@ public interface AuditView {
     /** The chain, its checkpoints and its anchor checked: {@code {"ok": bool, "entries": n, "problems": [...]}}. */
     Map<String, Object> verify();
 
-    /** Appends one entry for a change made through the admin API (also for a refused change). */
-    void record(String principal, String action, String target, String outcome);
+    /**
+     * Appends one entry for a change made through the admin API: who (name and how authenticated), the action, its
+     * target and the outcome ({@code requested} before it is applied, then {@code ok}, {@code refused: ...} or
+     * {@code failed: ...}).
+     */
+    void record(Principal who, String action, String target, String outcome);
 }

@@ -99,7 +99,7 @@ public final class AdminServer implements AutoCloseable {
             RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
             rb.rootHandler(gate);
             rb.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
-            routes(rb, views);
+            routes(rb, views, gate);
             Router router = rb.createRouter();
             Errors.install(router);
             HttpServerOptions options = new HttpServerOptions()
@@ -136,9 +136,10 @@ public final class AdminServer implements AutoCloseable {
         return tmf;
     }
 
-    private static void routes(RouterBuilder rb, AdminViews v) {
+    private static void routes(RouterBuilder rb, AdminViews v, Gatekeeper gate) {
         for (OpenAPIRoute r : rb.getRoutes()) {
             r.setDoSecurity(false); // the Gatekeeper (a root handler) authenticates and authorises, by x-roles, before validation
+            r.addHandler(gate.admittedFor(r.getOperation().getOperationId())); // and the route checks it was admitted for itself
         }
         String description = description().encode();
         rb.getRoute("healthLive").addHandler(rc -> json(rc, 200, Map.of("live", true)));
@@ -150,6 +151,9 @@ public final class AdminServer implements AutoCloseable {
             doc.put("checks", checks);
             return new Reply(ready ? 200 : 503, doc);
         }));
+        page(rb, "dashboard", "index.html", "text/html; charset=utf-8");
+        page(rb, "dashboardScript", "app.js", "text/javascript; charset=utf-8");
+        page(rb, "dashboardStyle", "style.css", "text/css; charset=utf-8");
         rb.getRoute("openApi").addHandler(rc -> rc.response().putHeader("content-type", "application/json").end(description));
         rb.getRoute("metrics").addHandler(rc -> rc.vertx().executeBlocking(() -> v.node().metrics(), false).onComplete(ar -> {
             if (ar.succeeded()) {
@@ -179,27 +183,48 @@ public final class AdminServer implements AutoCloseable {
         rb.getRoute("auditVerify").addHandler(rc -> blocking(rc, () -> new Reply(200, v.audit().verify())));
     }
 
+    /** One file of the dashboard, from the class path, under a policy that runs only this origin's scripts and styles. */
+    private static void page(RouterBuilder rb, String operationId, String file, String type) {
+        byte[] bytes;
+        try (InputStream in = AdminServer.class.getResourceAsStream("/io/backplane/admin/server/dashboard/" + file)) {
+            if (in == null) {
+                throw new IllegalStateException("dashboard/" + file + " is missing from the class path");
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer(bytes);
+        rb.getRoute(operationId).addHandler(rc -> rc.response().putHeader("content-type", type)
+                .putHeader("content-security-policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+                .putHeader("x-content-type-options", "nosniff").putHeader("referrer-policy", "no-referrer").end(body));
+    }
+
     private static long queryLong(ValidatedRequest req, String name, long fallback) {
         var p = req.getQuery().get(name);
         return p == null || p.isNull() ? fallback : p.getLong();
     }
 
-    /** A change: applied by the view, then recorded in the audit log with who, what and the outcome (also when refused). */
+    /**
+     * A change: recorded in the audit log as requested (if that fails, nothing is applied), applied by the view, then
+     * recorded with its outcome (also when refused or failed) — so no change is ever applied unaudited.
+     */
     private static void change(RoutingContext rc, AdminViews v, String action, String target, Callable<Map<String, Object>> apply) {
         Principal who = rc.get(Gatekeeper.PRINCIPAL);
         blocking(rc, () -> {
+            v.audit().record(who, action, target, "requested");
             Map<String, Object> result;
             try {
                 result = apply.call();
             } catch (Refused r) {
-                v.audit().record(who.name(), action, target, "refused: " + r.getMessage());
+                v.audit().record(who, action, target, "refused: " + r.getMessage());
                 throw r;
             } catch (RuntimeException e) {
-                v.audit().record(who.name(), action, target, "failed: " + e);
+                v.audit().record(who, action, target, "failed: " + e);
                 throw e;
             }
-            v.audit().record(who.name(), action, target, "ok");
-            LOG.info("admin: {} by {} ({}): ok", action, who.name(), target);
+            v.audit().record(who, action, target, "ok");
+            LOG.info("admin: {} by {} ({}, {}): ok", action, who.name(), who.via(), target);
             return new Reply(200, result);
         });
     }

@@ -2,6 +2,7 @@ package io.backplane.admin.server;
 
 import io.backplane.admin.model.Principal;
 import io.backplane.admin.model.Role;
+import io.vertx.core.Handler;
 import io.vertx.ext.web.handler.SecurityPolicyHandler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.RoutingContext;
@@ -14,7 +15,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.EnumSet;
@@ -33,11 +35,14 @@ import javax.naming.ldap.Rdn;
  * A bearer token is looked up in the token file (re-read when it changes; a damaged file admits no token and says
  * so in the log); without one, a client certificate the TLS layer verified against the admin CA names the principal
  * (CN) and its roles (one OU each). No credentials or unknown ones: 401; no admitted role: 403; an address that keeps
- * failing: 429 with {@code Retry-After}. Every refusal is logged with the address, method and path.
+ * failing to authenticate: 429 with {@code Retry-After} for its failures (valid credentials are still heard). A method
+ * and path the description does not name is answered here (404 or 405) and never reaches the router, which would
+ * forgive a trailing slash. Every refusal is logged with the address, method and path.
  */
 final class Gatekeeper implements SecurityPolicyHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Gatekeeper.class);
     static final String PRINCIPAL = "backplane.principal";
+    static final String OPERATION = "backplane.operation";
     static final String PUBLIC = "public";
 
     private final OpenAPIContract contract;
@@ -45,8 +50,8 @@ final class Gatekeeper implements SecurityPolicyHandler {
     private final Path tokenPath;
     private final FailureLimiter limiter;
     private volatile TokenFile tokens;
-    private volatile FileTime tokensModified;
-    private volatile long tokensSize = -1;
+    private volatile String tokensSeen;
+    private volatile long tokensCheckedAt;
 
     Gatekeeper(OpenAPIContract contract, Path tokenPath, FailureLimiter limiter) {
         this.contract = contract;
@@ -81,7 +86,11 @@ final class Gatekeeper implements SecurityPolicyHandler {
     public void handle(RoutingContext rc) {
         Operation op = contract.findOperation(rc.normalizedPath(), rc.request().method());
         if (op == null) {
-            rc.next(); // no such operation: the router answers 404 or 405
+            // Fail closed: the router would forgive what the description does not (a trailing slash, a "/."), and run
+            // a protected handler; only a described method and path reach a route.
+            boolean pathKnown = contract.findPath(rc.normalizedPath()) != null;
+            Errors.send(rc, pathKnown ? 405 : 404, pathKnown ? rc.request().method() + " is not an operation of " + rc.normalizedPath()
+                    : "no operation at " + rc.request().method() + " " + rc.normalizedPath() + " (see /openapi.json)");
             return;
         }
         Set<String> admitted = rolesByOperation.get(op.getOperationId());
@@ -90,13 +99,6 @@ final class Gatekeeper implements SecurityPolicyHandler {
             return;
         }
         String client = rc.request().remoteAddress() == null ? "?" : rc.request().remoteAddress().hostAddress();
-        long wait = limiter.retryAfterSeconds(client);
-        if (wait > 0) {
-            LOG.warn("admin: {} {} from {}: rate limited for {} s after repeated failures", rc.request().method(), rc.normalizedPath(), client, wait);
-            rc.response().putHeader("retry-after", Long.toString(wait));
-            Errors.send(rc, 429, "too many failed requests from " + client + "; retry after " + wait + " s");
-            return;
-        }
         Optional<Principal> who;
         String problem;
         String bearer = rc.request().getHeader("authorization");
@@ -113,6 +115,16 @@ final class Gatekeeper implements SecurityPolicyHandler {
             problem = "no credentials: send 'Authorization: Bearer <token>' or a client certificate of the admin CA";
         }
         if (who.isEmpty()) {
+            // Only failed authentication is rate limited: valid credentials from the same address (every local
+            // process shares 127.0.0.1) are still heard, so a guesser cannot lock the operator out.
+            long wait = limiter.retryAfterSeconds(client);
+            if (wait > 0) {
+                LOG.warn("admin: {} {} from {}: 429, rate limited for {} s after repeated failed authentication", rc.request().method(),
+                        rc.normalizedPath(), client, wait);
+                rc.response().putHeader("retry-after", Long.toString(wait));
+                Errors.send(rc, 429, "too many failed authentications from " + client + "; retry after " + wait + " s");
+                return;
+            }
             limiter.failed(client);
             LOG.warn("admin: {} {} from {}: 401 ({})", rc.request().method(), rc.normalizedPath(), client, problem);
             rc.response().putHeader("www-authenticate", "Bearer realm=\"backplane-admin\"");
@@ -123,14 +135,30 @@ final class Gatekeeper implements SecurityPolicyHandler {
         Set<Role> roles = EnumSet.noneOf(Role.class);
         admitted.forEach(r -> roles.add(Role.parse(r)));
         if (!p.holdsAny(roles)) {
-            limiter.failed(client);
-            LOG.warn("admin: {} {} from {} as {}: 403 (holds {}, needs one of {})", rc.request().method(), rc.normalizedPath(), client,
-                    p.name(), names(p.roles()), admitted);
+            LOG.warn("admin: {} {} from {} as {} ({}): 403 (holds {}, needs one of {})", rc.request().method(), rc.normalizedPath(), client,
+                    p.name(), p.via(), names(p.roles()), admitted);
             Errors.send(rc, 403, p.name() + " holds " + names(p.roles()) + "; " + op.getOperationId() + " needs one of " + admitted);
             return;
         }
         rc.put(PRINCIPAL, p);
+        rc.put(OPERATION, op.getOperationId());
         rc.next();
+    }
+
+    /**
+     * The second check, on the route the router picked: a non-public operation runs only for a request the root
+     * handler admitted for that very operation.
+     */
+    Handler<RoutingContext> admittedFor(String operationId) {
+        boolean open = rolesByOperation.get(operationId).contains(PUBLIC);
+        return rc -> {
+            if (open || (rc.get(PRINCIPAL) != null && operationId.equals(rc.get(OPERATION)))) {
+                rc.next();
+            } else {
+                LOG.error("admin: {} {} reached {} without being admitted for it; refused", rc.request().method(), rc.normalizedPath(), operationId);
+                Errors.send(rc, 401, "not admitted for " + operationId);
+            }
+        };
     }
 
     private static List<String> names(Set<Role> roles) {
@@ -138,13 +166,20 @@ final class Gatekeeper implements SecurityPolicyHandler {
     }
 
     private Optional<TokenFile> currentTokens() {
+        long now = System.nanoTime();
+        if (tokens != null && now - tokensCheckedAt < 1_000_000_000L) {
+            return Optional.of(tokens); // the file is looked at (stat) at most once a second
+        }
+        tokensCheckedAt = now;
         try {
-            FileTime modified = Files.exists(tokenPath) ? Files.getLastModifiedTime(tokenPath) : FileTime.fromMillis(0);
-            long size = Files.exists(tokenPath) ? Files.size(tokenPath) : 0;
-            if (tokens == null || !modified.equals(tokensModified) || size != tokensSize) {
+            String seen = "none";
+            if (Files.exists(tokenPath)) {
+                PosixFileAttributes a = Files.readAttributes(tokenPath, PosixFileAttributes.class);
+                seen = a.lastModifiedTime() + "/" + a.size() + "/" + a.fileKey() + "/" + PosixFilePermissions.toString(a.permissions());
+            }
+            if (tokens == null || !seen.equals(tokensSeen)) {
                 synchronized (this) {
-                    tokensModified = modified;
-                    tokensSize = size;
+                    tokensSeen = seen;
                     tokens = null;
                     tokens = TokenFile.read(tokenPath);
                 }

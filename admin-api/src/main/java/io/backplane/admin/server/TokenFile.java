@@ -6,7 +6,6 @@ import io.backplane.admin.model.Role;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -52,6 +51,11 @@ public final class TokenFile {
     public static TokenFile read(Path file) throws IOException {
         if (!Files.exists(file)) {
             return new TokenFile(file, List.of());
+        }
+        var perms = Files.getPosixFilePermissions(file);
+        if (perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE) || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+            throw new IOException(file + " is writable by others than its owner (" + PosixFilePermissions.toString(perms)
+                    + "); anyone who can write it can add a token: chmod go-w it");
         }
         List<Entry> out = new ArrayList<>();
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -116,47 +120,49 @@ public final class TokenFile {
         if (roles.isEmpty()) {
             throw new IllegalArgumentException("a token needs at least one role");
         }
-        TokenFile current = read(file);
-        if (current.entries.stream().anyMatch(e -> e.name().equals(name))) {
-            throw new IllegalArgumentException(file + " already holds a token named '" + name + "'");
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        try (FileChannel lock = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             var held = lock.lock()) { // one writer at a time (a CLI beside a starting node): read once, write once
+            TokenFile current = read(file);
+            if (current.entries.stream().anyMatch(e -> e.name().equals(name))) {
+                throw new IllegalArgumentException(file + " already holds a token named '" + name + "'");
+            }
+            byte[] secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+            String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+            StringBuilder text = new StringBuilder("# backplane admin tokens: NAME ROLE[,ROLE...] SHA256-HEX\n");
+            for (Entry e : current.entries) {
+                text.append(line(e.name(), e.roles(), e.sha256()));
+            }
+            text.append(line(name, roles, sha256(token.getBytes(StandardCharsets.UTF_8))));
+            writeOwnerOnly(file, text.toString());
+            return token;
         }
-        byte[] secret = new byte[32];
-        new SecureRandom().nextBytes(secret);
-        String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        String existing = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# backplane admin tokens: NAME ROLE[,ROLE...] SHA256-HEX\n";
-        if (!existing.isEmpty() && !existing.endsWith("\n")) {
-            existing += "\n";
-        }
-        String line = name + " " + String.join(",", roles.stream().sorted().map(Role::wireName).toList()) + " "
-                + HexFormat.of().formatHex(sha256(token.getBytes(StandardCharsets.UTF_8))) + "\n";
-        writeOwnerOnly(file, existing + line);
-        return token;
+    }
+
+    private static String line(String name, Set<Role> roles, byte[] sha256) {
+        return name + " " + String.join(",", roles.stream().sorted().map(Role::wireName).toList()) + " " + HexFormat.of().formatHex(sha256) + "\n";
     }
 
     /** Writes {@code text} to {@code file} through a synced temporary file moved over it, readable by the owner only. */
     public static void writeOwnerOnly(Path file, String text) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
+        // a fresh, unique temporary file: never another writer's
+        Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (FileAlreadyExistsException e) {
-            throw new IOException(tmp + " appeared while it was being written (another writer?)", e);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp); // gone after the move; left only by a failed write, and removed then
         }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    Path file() {
-        return file;
     }
 
     private static byte[] sha256(byte[] b) {

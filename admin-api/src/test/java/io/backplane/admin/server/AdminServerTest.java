@@ -129,6 +129,18 @@ class AdminServerTest {
                 expect(mismatches, op, r.wireName() + " certificate", send(client(certs.get(r)), op.method(), op.path(), null, ct, op.body()).statusCode(), want);
             }
         }
+        // the router forgives what the description does not (a trailing slash, "/.", "/x/.."): none of it is a way in
+        for (Op op : ops) {
+            if (op.roles().contains("public")) {
+                continue;
+            }
+            for (String variant : List.of(op.path() + "/", op.path() + "//", op.path() + "/.", op.path() + "/x/..", op.path() + "?x=1/")) {
+                int s = send(anonymous, op.method(), variant, null, op.body() == null ? null : "application/json", op.body()).statusCode();
+                if (s < 400 || (s != 401 && s != 404 && s != 405)) {
+                    mismatches.add(op.method() + " " + variant + " with no credentials: " + s);
+                }
+            }
+        }
         assertThat(mismatches).isEmpty();
     }
 
@@ -148,7 +160,7 @@ class AdminServerTest {
         assertThat(send(anonymous, "GET", "/v1/nothing", operator, null, null).statusCode()).isEqualTo(404);
         assertThat(send(anonymous, "GET", "/admin", operator, null, null).statusCode()).isEqualTo(404);
         HttpResponse<String> wrongMethod = send(anonymous, "DELETE", "/v1/status", operator, null, null);
-        assertThat(wrongMethod.statusCode()).isIn(404, 405);
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
         assertThat(new JsonObject(wrongMethod.body()).getString("error")).isNotBlank();
         // the served description is the one the routes are built from
         assertThat(new JsonObject(send(anonymous, "GET", "/openapi.json", null, null, null).body())).isEqualTo(DESCRIPTION);
@@ -192,11 +204,13 @@ class AdminServerTest {
         }
         assertThat(wrong).isEmpty();
         assertThat(views.flags).containsEntry("leader-election", true).hasSize(1);
-        // only the change that reached the view is audited, as refused; nothing is recorded as applied
-        assertThat(views.audit).allSatisfy(e -> assertThat(e.get(3)).startsWith("refused"));
+        // only the change that reached the view is audited (requested, then refused); nothing is recorded as applied
+        assertThat(views.audit).extracting(e -> e.get(3)).containsExactly("requested", "refused: no plugin 'no-such-plugin' on this node");
         assertThat(send(anonymous, "GET", "/v1/audit?limit=0", op, null, null).statusCode()).isEqualTo(400);
         assertThat(send(anonymous, "GET", "/v1/audit?from=-1", op, null, null).statusCode()).isEqualTo(400);
         assertThat(send(anonymous, "GET", "/v1/audit?from=x", op, null, null).statusCode()).isEqualTo(400);
+        assertThat(send(anonymous, "GET", "/v1/audit?from=9223372036854775808", op, null, null).statusCode()).isEqualTo(400);
+        assertThat(send(anonymous, "GET", "/v1/audit?from=99999999999999999999999", op, null, null).statusCode()).isEqualTo(400);
     }
 
     @Test
@@ -207,10 +221,12 @@ class AdminServerTest {
         HttpResponse<String> byCert = send(client(certs.get(Role.OPERATOR)), "PUT", "/v1/flags/leader-election", null, "application/json", "{\"enabled\":true}");
         assertThat(byCert.statusCode()).isEqualTo(200);
         assertThat(views.audit).containsExactly(
-                List.of("operator-token", "flag.set", "leader-election=false", "ok"),
-                List.of("operator-cert", "flag.set", "leader-election=true", "ok"));
-        JsonObject page = new JsonObject(send(anonymous, "GET", "/v1/audit?from=1&limit=5", tokens.get(Role.AUDITOR), null, null).body());
-        assertThat(page.getLong("total")).isEqualTo(2);
+                List.of("operator-token (token)", "flag.set", "leader-election=false", "requested"),
+                List.of("operator-token (token)", "flag.set", "leader-election=false", "ok"),
+                List.of("operator-cert (certificate)", "flag.set", "leader-election=true", "requested"),
+                List.of("operator-cert (certificate)", "flag.set", "leader-election=true", "ok"));
+        JsonObject page = new JsonObject(send(anonymous, "GET", "/v1/audit?from=2&limit=5", tokens.get(Role.AUDITOR), null, null).body());
+        assertThat(page.getLong("total")).isEqualTo(4);
         assertThat(page.getJsonArray("entries").encode()).contains("operator-cert").doesNotContain("operator-token");
         // an auditor may read but not change
         assertThat(send(anonymous, "PUT", "/v1/flags/leader-election", tokens.get(Role.AUDITOR), "application/json", "{\"enabled\":false}").statusCode()).isEqualTo(403);
@@ -224,10 +240,17 @@ class AdminServerTest {
         for (int i = 0; i < 3; i++) {
             assertThat(send(anonymous, "GET", "/v1/status", TokenFile.PREFIX + "guess" + i, null, null).statusCode()).isEqualTo(401);
         }
-        HttpResponse<String> limited = send(anonymous, "GET", "/v1/status", tokens.get(Role.AUDITOR), null, null);
+        HttpResponse<String> limited = send(anonymous, "GET", "/v1/status", TokenFile.PREFIX + "guess3", null, null);
         assertThat(limited.statusCode()).isEqualTo(429);
         assertThat(limited.headers().firstValue("retry-after")).isPresent();
         assertThat(new JsonObject(limited.body()).getString("error")).contains("retry after");
+        assertThat(send(anonymous, "GET", "/v1/status", null, null, null).statusCode()).isEqualTo(429);
+        // the operator sharing the address is still heard, and forbidden requests do not count as failures
+        assertThat(send(anonymous, "GET", "/v1/status", tokens.get(Role.AUDITOR), null, null).statusCode()).isEqualTo(200);
+        for (int i = 0; i < 5; i++) {
+            assertThat(send(anonymous, "PUT", "/v1/flags/leader-election", tokens.get(Role.AUDITOR), "application/json", "{\"enabled\":true}").statusCode()).isEqualTo(403);
+        }
+        assertThat(send(client(certs.get(Role.AUDITOR)), "GET", "/v1/status", null, null, null).statusCode()).isEqualTo(200);
         // public probes are never limited
         assertThat(send(anonymous, "GET", "/health/live", null, null, null).statusCode()).isEqualTo(200);
     }
@@ -241,8 +264,8 @@ class AdminServerTest {
         try {
             int s = send(client(pki.client(k.getPrivate(), forged)), "GET", "/v1/status", null, null, null).statusCode();
             assertThat(s).isEqualTo(401);
-        } catch (IOException handshakeRefused) {
-            assertThat(handshakeRefused).isNotNull();
+        } catch (javax.net.ssl.SSLException handshakeRefused) {
+            assertThat(handshakeRefused).isNotNull(); // the server refused the chain in the handshake
         }
         X509Certificate noRole = TestPki.issued("CN=bob,OU=finance", k, "CN=node0 admin CA", pki.caKey.getPrivate());
         assertThat(send(client(pki.client(k.getPrivate(), noRole)), "GET", "/v1/status", null, null, null).statusCode()).isEqualTo(401);
@@ -273,9 +296,16 @@ class AdminServerTest {
         assertThatThrownBy(() -> TokenFile.issue(file, "operator-token", Set.of(Role.OPERATOR))).hasMessageContaining("already holds");
         assertThat(send(anonymous, "GET", "/v1/status", tokens.get(Role.AUDITOR), null, null).statusCode()).isEqualTo(200);
         Files.writeString(file, text.replaceFirst("auditor ", "auditr "));
+        Thread.sleep(1_100); // the file is looked at once a second
         assertThat(send(anonymous, "GET", "/v1/status", tokens.get(Role.AUDITOR), null, null).statusCode()).isEqualTo(401);
         assertThatThrownBy(() -> TokenFile.read(file)).hasMessageContaining("line").hasMessageContaining("unknown role 'auditr'");
         Files.writeString(file, text);
+        Thread.sleep(1_100);
         assertThat(send(anonymous, "GET", "/v1/status", tokens.get(Role.AUDITOR), null, null).statusCode()).isEqualTo(200);
+        // a token file others may write is refused (anyone could add a token)
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThatThrownBy(() -> TokenFile.read(file)).hasMessageContaining("writable by others");
+        Thread.sleep(1_100);
+        assertThat(send(anonymous, "GET", "/v1/status", tokens.get(Role.AUDITOR), null, null).statusCode()).isEqualTo(401);
     }
 }

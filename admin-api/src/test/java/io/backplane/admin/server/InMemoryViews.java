@@ -7,6 +7,7 @@ import io.backplane.admin.model.FlagsView;
 import io.backplane.admin.model.KeysView;
 import io.backplane.admin.model.NodeView;
 import io.backplane.admin.model.PluginLifecycle;
+import io.backplane.admin.model.Principal;
 import io.backplane.admin.model.Refused;
 
 import java.util.ArrayList;
@@ -24,12 +25,25 @@ final class InMemoryViews {
     final Map<String, Boolean> flags = new LinkedHashMap<>(Map.of("leader-election", true));
     final List<List<String>> audit = new CopyOnWriteArrayList<>();
     volatile boolean ready = true;
+    final java.util.concurrent.atomic.AtomicLong height = new java.util.concurrent.atomic.AtomicLong(42);
 
     AdminViews views() {
         NodeView node = new NodeView() {
             @Override
             public Map<String, Object> status() {
-                return Map.of("id", "node0", "height", 42, "round", 43);
+                long h = height.get();
+                Map<String, Object> s = new java.util.LinkedHashMap<>();
+                s.put("id", "node0");
+                s.put("height", h);
+                s.put("round", h + 1);
+                s.put("leader", (int) (h % 4));
+                s.put("txPerSec", 100.0 + h % 7);
+                s.put("commitLatencyP50Ms", 40.0);
+                s.put("commitLatencyP99Ms", 90.0);
+                s.put("peersConnected", 3);
+                s.put("peers", List.of(1, 2, 3));
+                s.put("signing", true);
+                return s;
             }
 
             @Override
@@ -39,7 +53,12 @@ final class InMemoryViews {
 
             @Override
             public String metrics() {
-                return "# TYPE backplane_height gauge\nbackplane_height 42\n";
+                return "# TYPE backplane_committed_height gauge\nbackplane_committed_height " + height.get() + "\n"
+                        + "backplane_accel_calls_total{op=\"sha256\",backend=\"cpu\"} 30\n"
+                        + "backplane_accel_calls_total{op=\"sha256\",backend=\"opencl\"} 10\n"
+                        + "backplane_accel_fallbacks_total{op=\"sha256\",reason=\"fault\"} 2\n"
+                        + "backplane_plugin_call_seconds_sum{plugin=\"round-robin\"} 0.5\n"
+                        + "backplane_plugin_call_seconds_count{plugin=\"round-robin\"} 100\n";
             }
 
             @Override
@@ -92,8 +111,8 @@ final class InMemoryViews {
             }
 
             @Override
-            public void record(String principal, String action, String target, String outcome) {
-                audit.add(List.of(principal, action, target, outcome));
+            public void record(Principal who, String action, String target, String outcome) {
+                audit.add(List.of(who.name() + " (" + who.via() + ")", action, target, outcome));
             }
         };
         return new AdminViews(node, keys, flagsView, plugins, auditView);

@@ -10,6 +10,7 @@ import io.backplane.admin.model.FlagsView;
 import io.backplane.admin.model.KeysView;
 import io.backplane.admin.model.NodeView;
 import io.backplane.admin.model.PluginLifecycle;
+import io.backplane.admin.model.Principal;
 import io.backplane.admin.model.Refused;
 import io.backplane.config.NodeHome;
 import io.backplane.hsm.audit.AuditAnchor;
@@ -47,9 +48,14 @@ public final class NodeAdminViews {
     private NodeAdminViews() {
     }
 
-    /** The views of {@code node}; {@code knownPlugin} says which plugin ids this node may hold a flag for. */
-    public static AdminViews of(ValidatorNode node, Keystore keystore, Accelerator accel, NodeHome home, String nodeId, Predicate<String> knownPlugin) {
-        return new AdminViews(nodeView(node, keystore, accel, home), keysView(keystore, home), flagsView(home, knownPlugin),
+    /**
+     * The views of {@code node}; {@code knownPlugin} says which plugin ids this node may hold a flag for, and
+     * {@code required} which of them every validator must run (the genesis's leader election: turning it off on one
+     * node would leave that node unable to follow the schedule, so it is refused).
+     */
+    public static AdminViews of(ValidatorNode node, Keystore keystore, Accelerator accel, NodeHome home, String nodeId, Predicate<String> knownPlugin,
+                                Predicate<String> required) {
+        return new AdminViews(nodeView(node, keystore, accel, home), keysView(keystore, home), flagsView(home, knownPlugin, required),
                 plugins(node), auditView(keystore, home, nodeId));
     }
 
@@ -133,7 +139,7 @@ public final class NodeAdminViews {
         };
     }
 
-    private static FlagsView flagsView(NodeHome home, Predicate<String> knownPlugin) {
+    private static FlagsView flagsView(NodeHome home, Predicate<String> knownPlugin, Predicate<String> required) {
         Path file = home.adminDir().resolve("flags.json");
         return new FlagsView() {
             @Override
@@ -151,6 +157,10 @@ public final class NodeAdminViews {
             public Map<String, Object> set(String pluginId, boolean enabled) {
                 if (!knownPlugin.test(pluginId)) {
                     throw new Refused(404, "no plugin '" + pluginId + "' on this node (the genesis and the plugin store name the plugins)");
+                }
+                if (!enabled && required.test(pluginId)) {
+                    throw new Refused(409, "'" + pluginId + "' is the genesis's leader-election plugin: every validator runs it, so it cannot be "
+                            + "turned off on one node (a node without it could not follow the leader schedule)");
                 }
                 try {
                     FlagOverrides.set(file, pluginId, enabled);
@@ -227,8 +237,8 @@ public final class NodeAdminViews {
             }
 
             @Override
-            public void record(String principal, String action, String target, String outcome) {
-                keystore.audit().append("admin-" + action, target, Map.of("principal", principal, "outcome", outcome));
+            public void record(Principal who, String action, String target, String outcome) {
+                keystore.audit().append("admin-" + action, target, Map.of("principal", who.name(), "via", who.via(), "outcome", outcome));
             }
         };
     }

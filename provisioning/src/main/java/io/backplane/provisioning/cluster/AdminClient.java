@@ -1,4 +1,4 @@
-package io.backplane.provisioning;
+package io.backplane.provisioning.cluster;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -21,20 +21,29 @@ import java.time.Duration;
  * ({@code hsm/identity.pem}, pinned: the certificate names the node, not an address, so no host name is checked) and
  * sends the operator's bearer token.
  */
-final class AdminProbe {
+public final class AdminClient {
     private final String base;
     private final HttpClient http;
 
-    AdminProbe(String baseUrl, Path pinnedCertificate) throws Exception {
+    public AdminClient(String baseUrl, Path pinnedCertificate) throws java.io.IOException {
         this.base = baseUrl;
-        X509Certificate pinned = (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pinnedCertificate)));
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new javax.net.ssl.TrustManager[]{new Pinned(pinned)}, null);
+        X509Certificate pinned;
+        SSLContext ctx;
+        try {
+            pinned = (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pinnedCertificate)));
+            ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[]{new Pinned(pinned)}, null);
+        } catch (CertificateException e) {
+            throw new java.io.IOException(pinnedCertificate + " is not a PEM certificate: " + e.getMessage(), e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
         this.http = HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
-    HttpResponse<String> send(String method, String path, String token, String json) throws Exception {
+    /** Sends one request ({@code json}: a body sent as application/json, or null); an unreachable node is an IOException naming it. */
+    public HttpResponse<String> send(String method, String path, String token, String json) throws java.io.IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);

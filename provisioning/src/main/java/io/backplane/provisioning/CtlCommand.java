@@ -1,0 +1,174 @@
+package io.backplane.provisioning;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.backplane.provisioning.cluster.AdminClient;
+import io.backplane.provisioning.cluster.AdminContext;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code backplane ctl}: thin commands over a node's admin API. The endpoint, the certificate to pin and the token
+ * file come from a context file ({@code --context}, else {@code $BACKPLANE_CONTEXT}, else the default cluster's
+ * {@code ~/.backplane/cluster/context.json} that {@code up} writes); {@code --node} picks a node of it. {@code --json}
+ * prints the API's answer as it came. Exit 0 on success, 3 when the API refused the credentials (401, 403, 429),
+ * 1 on any other error (the API's message printed).
+ */
+@Command(name = "ctl", description = "Manage a running node through its admin API (HTTPS): status, health, keys, plugins, flags, audit.",
+        subcommands = {CtlCommand.Status.class, CtlCommand.Health.class, CtlCommand.Keys.class, CtlCommand.Plugins.class,
+                CtlCommand.Flags.class, CtlCommand.Audit.class})
+final class CtlCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw BackplaneCommand.missingSubcommand(spec);
+    }
+
+    abstract static class Base implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        JsonOutput json;
+
+        @Option(names = "--context", paramLabel = "FILE", description = "The admin context file (default: $BACKPLANE_CONTEXT, else ~/.backplane/cluster/context.json).")
+        Path context;
+
+        @Option(names = "--node", paramLabel = "ID", description = "The node of the context (default: its current one).")
+        String node;
+
+        abstract HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException;
+
+        @Override
+        public Integer call() throws Exception {
+            Path file = context != null ? context
+                    : System.getenv(AdminContext.ENV) != null && !System.getenv(AdminContext.ENV).isBlank() ? Path.of(System.getenv(AdminContext.ENV))
+                    : Path.of(System.getProperty("user.home"), ".backplane", "cluster", AdminContext.FILE);
+            AdminContext.Entry e;
+            try {
+                e = AdminContext.read(file, node);
+            } catch (IOException x) {
+                throw CommandFailure.failure(x.getMessage());
+            }
+            String token;
+            try {
+                token = Files.readString(e.tokenFile()).trim();
+            } catch (IOException x) {
+                throw CommandFailure.failure("cannot read the token file " + e.tokenFile() + " named by " + file + " (" + x.getClass().getSimpleName() + ")");
+            }
+            HttpResponse<String> r;
+            try {
+                r = request(new AdminClient(e.url(), e.certificate()), token);
+            } catch (IOException x) {
+                throw CommandFailure.failure("cannot reach the admin API at " + e.url() + ": " + (x.getMessage() == null ? x.getClass().getSimpleName() : x.getMessage()));
+            }
+            JsonNode doc;
+            try {
+                doc = JsonOutput.MAPPER.readTree(r.body());
+            } catch (IOException x) {
+                throw CommandFailure.failure(e.url() + " answered " + r.statusCode() + " with a body that is not JSON");
+            }
+            int s = r.statusCode();
+            if (s == 401 || s == 403 || s == 429) {
+                spec.commandLine().getErr().println("ctl: " + e.url() + " refused: " + s + " " + doc.path("error").asText());
+                return ExitCodes.REFUSED;
+            }
+            if (s >= 400 && !(s == 503 && doc.has("checks"))) {
+                throw CommandFailure.failure(e.url() + " answered " + s + ": " + doc.path("error").asText(r.body()));
+            }
+            if (json.enabled()) {
+                JsonOutput.line(spec.commandLine().getOut(), doc);
+            } else {
+                spec.commandLine().getOut().println(JsonOutput.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+                spec.commandLine().getOut().flush();
+            }
+            return s == 503 ? ExitCodes.FAILURE : ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "status", description = "Height, round, leader, peers, committed tx/s, crypto backend, sync state (GET /v1/status).")
+    static final class Status extends Base {
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            return api.send("GET", "/v1/status", token, null);
+        }
+    }
+
+    @Command(name = "health", description = "Whether the node can sign now, part by part (GET /health/ready; exit 1 when not ready).")
+    static final class Health extends Base {
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            return api.send("GET", "/health/ready", null, null);
+        }
+    }
+
+    @Command(name = "keys", description = "The token's keys (GET /v1/keys); --guard-history: the double-sign guard's history.")
+    static final class Keys extends Base {
+        @Option(names = "--guard-history", description = "Print the guard history instead (GET /v1/keys/guard-history).")
+        boolean guardHistory;
+
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            return api.send("GET", guardHistory ? "/v1/keys/guard-history" : "/v1/keys", token, null);
+        }
+    }
+
+    @Command(name = "plugins", description = "The node's plugins with their state (GET /v1/plugins).")
+    static final class Plugins extends Base {
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            return api.send("GET", "/v1/plugins", token, null);
+        }
+    }
+
+    @Command(name = "flags", description = "The node's plugin flags (GET /v1/flags); with PLUGIN on|off, set one (PUT /v1/flags/PLUGIN, audited).")
+    static final class Flags extends Base {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "PLUGIN", description = "A plugin id.")
+        String plugin;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "on|off")
+        String state;
+
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            if (plugin == null) {
+                return api.send("GET", "/v1/flags", token, null);
+            }
+            if (state == null || !(state.equals("on") || state.equals("off"))) {
+                throw CommandFailure.usage("ctl flags " + plugin + " needs on or off");
+            }
+            return api.send("PUT", "/v1/flags/" + URLEncoder.encode(plugin, StandardCharsets.UTF_8), token,
+                    JsonOutput.MAPPER.writeValueAsString(Map.of("enabled", state.equals("on"))));
+        }
+    }
+
+    @Command(name = "audit", description = "Page through the audit log (GET /v1/audit); --verify: check its hash chain, checkpoints and anchor.")
+    static final class Audit extends Base {
+        @Option(names = "--from", paramLabel = "N", defaultValue = "0", description = "The first entry (default: ${DEFAULT-VALUE}).")
+        long from;
+
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "At most this many entries, 1..500 (default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Option(names = "--verify", description = "Verify the log instead (GET /v1/audit/verify).")
+        boolean verify;
+
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            return api.send("GET", verify ? "/v1/audit/verify" : "/v1/audit?from=" + from + "&limit=" + limit, token, null);
+        }
+    }
+}
