@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "ctl", description = "Manage a running node through its admin API (HTTPS): status, health, keys, plugins, flags, audit.",
         subcommands = {CtlCommand.Status.class, CtlCommand.Health.class, CtlCommand.Keys.class, CtlCommand.Plugins.class,
-                CtlCommand.Flags.class, CtlCommand.Audit.class})
+                CtlCommand.Flags.class, CtlCommand.Bench.class, CtlCommand.Audit.class})
 final class CtlCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -95,7 +96,7 @@ final class CtlCommand implements Callable<Integer> {
                 spec.commandLine().getOut().println(JsonOutput.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
                 spec.commandLine().getOut().flush();
             }
-            return s == 503 ? ExitCodes.FAILURE : ExitCodes.OK;
+            return s == 503 || "failed".equals(doc.path("state").asText()) ? ExitCodes.FAILURE : ExitCodes.OK;
         }
     }
 
@@ -152,6 +153,41 @@ final class CtlCommand implements Callable<Integer> {
             }
             return api.send("PUT", "/v1/flags/" + URLEncoder.encode(plugin, StandardCharsets.UTF_8), token,
                     JsonOutput.MAPPER.writeValueAsString(Map.of("enabled", state.equals("on"))));
+        }
+    }
+
+    @Command(name = "bench", description = "Start an accelerator-vs-CPU benchmark on the node (POST /v1/bench; refused while one runs or the node is not ready), or show a job (--job ID).")
+    static final class Bench extends Base {
+        @Option(names = "--ops", split = ",", paramLabel = "OP[,OP...]", defaultValue = "sha256",
+                description = "sha256, merkle, vdf-verify, ed25519-verify, bls-aggregate, bls-aggregate-pubkeys, bls-batch-verify (default: ${DEFAULT-VALUE}).")
+        List<String> ops;
+
+        @Option(names = "--max-point-ms", paramLabel = "MS", defaultValue = "200", description = "At most this long per measured point, 10..2000 (default: ${DEFAULT-VALUE}).")
+        int maxPointMs;
+
+        @Option(names = "--job", paramLabel = "ID", description = "Show this job (GET /v1/bench/ID) instead of starting one.")
+        String job;
+
+        @Option(names = "--wait", description = "After starting, poll the job every second until it is done or failed, then print it.")
+        boolean await;
+
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            if (job != null) {
+                return api.send("GET", "/v1/bench/" + URLEncoder.encode(job, StandardCharsets.UTF_8), token, null);
+            }
+            HttpResponse<String> started = api.send("POST", "/v1/bench", token, JsonOutput.MAPPER.writeValueAsString(Map.of("ops", ops, "maxPointMs", maxPointMs)));
+            if (!await || started.statusCode() != 202) {
+                return started;
+            }
+            String id = JsonOutput.MAPPER.readTree(started.body()).path("id").asText();
+            while (true) {
+                HttpResponse<String> now = api.send("GET", "/v1/bench/" + id, token, null);
+                if (now.statusCode() != 200 || !"running".equals(JsonOutput.MAPPER.readTree(now.body()).path("state").asText())) {
+                    return now;
+                }
+                Thread.sleep(1000);
+            }
         }
     }
 

@@ -62,6 +62,7 @@ final class Examples {
             Map.entry("ctl keys", "./backplane ctl keys --guard-history --json"),
             Map.entry("ctl plugins", "./backplane ctl plugins --json"),
             Map.entry("ctl flags", "./backplane ctl flags round-robin on"),
+            Map.entry("ctl bench", "./backplane ctl bench --ops sha256,merkle --max-point-ms 100 --wait --json"),
             Map.entry("ctl audit", "./backplane ctl audit --from 0 --limit 20 --json"),
             Map.entry("tx", "./backplane tx keygen --out alice.key"),
             Map.entry("tx keygen", "./backplane tx keygen --out alice.key --json"),

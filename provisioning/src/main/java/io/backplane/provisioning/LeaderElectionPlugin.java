@@ -44,12 +44,13 @@ final class LeaderElectionPlugin implements AutoCloseable {
         return election;
     }
 
-    static LeaderElectionPlugin open(Genesis.LeaderElectionPlugin named, Path jarFlag, Path manifestFlag, NodeHome home, BackplaneConfig config) {
+    static LeaderElectionPlugin open(Genesis.LeaderElectionPlugin named, Path jarFlag, Path manifestFlag, NodeHome home, BackplaneConfig config,
+                                     io.prometheus.metrics.model.registry.PrometheusRegistry registry) {
         if (named == null) {
             return new LeaderElectionPlugin(null, null, ValidatorNode.Election.builtIn());
         }
         Path jar = jarFlag != null ? jarFlag : home.pluginsDir().resolve(JAR);
-        Path manifest = manifestFlag != null ? manifestFlag : SimCommand.defaultManifest(jar);
+        Path manifest = manifestFlag != null ? manifestFlag : defaultManifest(jar);
         String wanted = "the genesis' leader-election plugin " + named.id() + " " + named.version() + " (jar SHA-256 " + named.jarSha256() + ")";
         byte[] jarBytes;
         byte[] manifestJson;
@@ -74,7 +75,7 @@ final class LeaderElectionPlugin implements AutoCloseable {
         if (!m.id().equals(named.id()) || !m.version().equals(named.version())) {
             throw CommandFailure.plugin(manifest + " is plugin " + m.id() + " " + m.version() + ", not " + wanted);
         }
-        EnclaveHost host = NodeAssembly.enclaveHost(home, config, NodeAssembly.enclaveSettings(config));
+        EnclaveHost host = NodeAssembly.enclaveHost(home, config, NodeAssembly.enclaveSettings(config), new io.backplane.plugin.host.PluginMetrics(registry));
         try {
             PluginClient client = host.load(manifestJson, jar);
             if (!client.kinds().contains(PluginKind.LEADER_ELECTION)) {
@@ -108,5 +109,12 @@ final class LeaderElectionPlugin implements AutoCloseable {
         if (host != null) {
             host.close();
         }
+    }
+
+    /** A plugin jar's manifest when none is named: the jar's name with {@code .manifest.json} for {@code .jar}. */
+    static Path defaultManifest(Path jar) {
+        String name = jar.getFileName().toString();
+        String stem = name.endsWith(".jar") ? name.substring(0, name.length() - 4) : name;
+        return jar.resolveSibling(stem + ".manifest.json");
     }
 }

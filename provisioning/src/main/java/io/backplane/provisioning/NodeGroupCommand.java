@@ -4,6 +4,7 @@ import io.backplane.accel.Accelerator;
 import io.backplane.hsm.keystore.Keystore;
 import io.backplane.hsm.pkcs11.Pins;
 import io.backplane.node.admin.AdminPlane;
+import io.backplane.node.admin.BenchJobs;
 import io.backplane.node.admin.NodeAdminViews;
 import io.backplane.node.assembly.NodeAssembly;
 import io.backplane.node.consensus.round.ConsensusConfig;
@@ -155,7 +156,7 @@ final class NodeGroupCommand implements Callable<Integer> {
             }
             try (Keystore ks = openKeystore();
                  Accelerator accel = NodeAssembly.openAccelerator(device, home, Accelerator.Options.defaults().withRegistry(registry));
-                 LeaderElectionPlugin plugin = LeaderElectionPlugin.open(genesis.leaderElection(), leaderElectionJar, leaderElectionManifest, home, config)) {
+                 LeaderElectionPlugin plugin = LeaderElectionPlugin.open(genesis.leaderElection(), leaderElectionJar, leaderElectionManifest, home, config, registry)) {
                 String keyId = NodeKeys.blsKey(ks).orElseThrow(() -> CommandFailure.failure(
                         "no BLS key in " + hsmDir() + "; the first step is `backplane node init --home " + home.dir() + " --id ...`")).id();
                 String backend = accel.device().map(d -> d instanceof io.backplane.accel.opencl.OpenClBackend o ? "opencl:" + o.device().name() : "opencl:" + d.describe()).orElse("cpu");
@@ -171,16 +172,19 @@ final class NodeGroupCommand implements Callable<Integer> {
                 doc.put("metrics", node.metricsAddress().toString());
                 doc.put("backend", backend);
                 io.backplane.admin.server.AdminServer adminServer = null;
+                BenchJobs bench = null;
                 if (adminAddr != null) {
                     Genesis.LeaderElectionPlugin le = genesis.leaderElection();
                     java.util.Set<String> known = new java.util.HashSet<>(config.plugins().enabledByPlugin().keySet());
                     if (le != null) {
                         known.add(le.id());
                     }
+                    bench = new BenchJobs(home.dir(), io.backplane.provisioning.cluster.NodeProcesses::backplane,
+                            () -> NodeAdminViews.readiness(node.status(), ks, home));
                     try {
                         adminServer = AdminPlane.start(home, ks, new java.net.InetSocketAddress(adminAddr.getHostString(), adminAddr.getPort()),
                                 NodeAdminViews.of(node, ks, accel, home, config.node().id(), known::contains,
-                                        id -> le != null && le.id().equals(id)));
+                                        id -> le != null && le.id().equals(id), bench));
                     } catch (IOException | RuntimeException e) {
                         node.close(); // nothing runs half-started
                         throw CommandFailure.failure("admin API: " + e.getMessage());
@@ -191,9 +195,11 @@ final class NodeGroupCommand implements Callable<Integer> {
                 print(doc);
                 out().flush();
                 io.backplane.admin.server.AdminServer adminToClose = adminServer;
+                BenchJobs benchToClose = bench;
                 try (Interrupts.Registration stop = Interrupts.whileRunning(() -> {
                     if (adminToClose != null) {
                         adminToClose.close();
+                        benchToClose.close();
                     }
                     node.close();
                     stopped.countDown();

@@ -99,9 +99,7 @@ public final class PluginsCommand implements Callable<Integer> {
     }
 
     static PluginStore store(NodeHome home) {
-        Path dir = pluginsDir(home.ensureExists());
-        return new PluginStore(dir.resolve("store"), new io.backplane.plugin.host.PluginVerifier(new AuthorKeys(dir.resolve("authors")), true),
-                new AuthorKeys(dir.resolve("operators")), new HashChainedAuditLog(dir.resolve("audit.jsonl"), Clock.systemUTC()));
+        return NodeAssembly.openPluginStore(home);
     }
 
     /** The jar and manifest flags shared by verify, call and attest. */

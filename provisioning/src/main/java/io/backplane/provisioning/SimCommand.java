@@ -116,7 +116,7 @@ public final class SimCommand implements Callable<Integer> {
         if (leaderElection == null) {
             return runSeeds(base, "", out, err);
         }
-        Path manifest = leaderElectionManifest != null ? leaderElectionManifest : defaultManifest(leaderElection);
+        Path manifest = leaderElectionManifest != null ? leaderElectionManifest : LeaderElectionPlugin.defaultManifest(leaderElection);
         NodeHome nodeHome = home.resolve();
         BackplaneConfig config = home.loadConfig(nodeHome);
         EnclaveSettings settings = NodeAssembly.enclaveSettings(config);
@@ -153,12 +153,6 @@ public final class SimCommand implements Callable<Integer> {
                 return rc;
             }
         }
-    }
-
-    static Path defaultManifest(Path jar) {
-        String name = jar.getFileName().toString();
-        String stem = name.endsWith(".jar") ? name.substring(0, name.length() - 4) : name;
-        return jar.resolveSibling(stem + ".manifest.json");
     }
 
     private int pluginError(PrintWriter out, PrintWriter err, String message) {

@@ -110,7 +110,6 @@ class ClusterIT {
                 assertTrue(scrape.contains(series), series + " missing from /metrics");
             }
             txCommandsRoundTrip(g.validators().get(1).client());
-            adminApiOfARealNode(specs.get(2).home(), admin.get(2));
 
             // kill -9 a follower (not the current leader)
             int leader = clients.get(0).get("/v1/status").orElseThrow().path("leader").asInt();
@@ -123,6 +122,8 @@ class ClusterIT {
             // and double-sign guard kept) fetches the chain from its peers, replays it to the same state and signs
             // nothing the guard has seen it sign
             killAndRecover((leader + 2) % 4, procs, specs, running, clients, true);
+            // last, so that its benchmark does not lengthen the chain the empty-disk node above replays
+            adminApiOfARealNode(specs.get(2).home(), admin.get(2));
         } finally {
             if (load != null) {
                 load.close();
@@ -211,6 +212,22 @@ class ClusterIT {
         assertTrue((offOut + "" + offErr).contains("409"), offOut + "" + offErr);
         assertTrue(Files.readString(home.resolve("admin/flags.json")).contains("\"round-robin\" : true"));
         assertTrue(cli("ctl", "keys", "--context", ctx, "--node", id, "--json").path("keys").size() >= 2);
+        // a bounded benchmark in the background: one at a time, and its table when done
+        var started = api.send("POST", "/v1/bench", token, "{\"ops\":[\"sha256\"],\"maxPointMs\":50}");
+        assertEquals(202, started.statusCode(), started.body());
+        String job = JSON.readTree(started.body()).path("id").asText();
+        var again = api.send("POST", "/v1/bench", token, "{\"ops\":[\"merkle\"]}");
+        assertEquals(409, again.statusCode(), again.body());
+        awaitUntil(() -> {
+            try {
+                return "running".equals(JSON.readTree(api.send("GET", "/v1/bench/" + job, token, null).body()).path("state").asText()) ? 0 : 1;
+            } catch (Exception e) {
+                return 0;
+            }
+        }, 1, 180_000, "the benchmark to finish");
+        JsonNode bench = JSON.readTree(api.send("GET", "/v1/bench/" + job, token, null).body());
+        assertEquals("done", bench.path("state").asText(), bench.toString());
+        assertTrue(bench.path("result").path("ops").toString().contains("sha256"), bench.toString());
         // a context whose token file holds a wrong token: refused, exit 3
         Path wrong = dir.resolve("wrong.token");
         Files.writeString(wrong, "bpa_wrong\n");

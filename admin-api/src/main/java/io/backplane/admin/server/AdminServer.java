@@ -172,7 +172,19 @@ public final class AdminServer implements AutoCloseable {
             ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
             String id = req.getPathParameters().get("pluginId").getString();
             boolean enabled = req.getBody().getJsonObject().getBoolean("enabled");
-            change(rc, v, "flag.set", id + "=" + enabled, () -> v.flags().set(id, enabled));
+            change(rc, v, "flag.set", id + "=" + enabled, 200, () -> v.flags().set(id, enabled));
+        });
+        rb.getRoute("startBench").addHandler(rc -> {
+            ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+            JsonObject body = req.getBody().getJsonObject();
+            List<String> ops = body.getJsonArray("ops").stream().map(String::valueOf).toList();
+            int maxPointMs = body.getInteger("maxPointMs", 200);
+            change(rc, v, "bench.start", String.join(",", ops) + " maxPointMs=" + maxPointMs, 202, () -> v.bench().start(ops, maxPointMs));
+        });
+        rb.getRoute("getBench").addHandler(rc -> {
+            ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+            String id = req.getPathParameters().get("id").getString();
+            blocking(rc, () -> new Reply(200, v.bench().job(id)));
         });
         rb.getRoute("auditPage").addHandler(rc -> {
             ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
@@ -209,7 +221,7 @@ public final class AdminServer implements AutoCloseable {
      * A change: recorded in the audit log as requested (if that fails, nothing is applied), applied by the view, then
      * recorded with its outcome (also when refused or failed) — so no change is ever applied unaudited.
      */
-    private static void change(RoutingContext rc, AdminViews v, String action, String target, Callable<Map<String, Object>> apply) {
+    private static void change(RoutingContext rc, AdminViews v, String action, String target, int status, Callable<Map<String, Object>> apply) {
         Principal who = rc.get(Gatekeeper.PRINCIPAL);
         blocking(rc, () -> {
             v.audit().record(who, action, target, "requested");
@@ -225,7 +237,7 @@ public final class AdminServer implements AutoCloseable {
             }
             v.audit().record(who, action, target, "ok");
             LOG.info("admin: {} by {} ({}, {}): ok", action, who.name(), who.via(), target);
-            return new Reply(200, result);
+            return new Reply(status, result);
         });
     }
 

@@ -105,8 +105,9 @@ class AdminServerTest {
                 assertThat(roles).as(op.getString("operationId") + " names x-roles").isNotNull().isNotEmpty();
                 Set<String> rs = new java.util.HashSet<>();
                 roles.forEach(r -> rs.add((String) r));
-                String concrete = p.replace("{pluginId}", "leader-election");
-                String body = op.containsKey("requestBody") ? "{\"enabled\":true}" : null;
+                String concrete = p.replace("{pluginId}", "leader-election").replace("{id}", "b1");
+                String body = !op.containsKey("requestBody") ? null
+                        : op.getString("operationId").equals("startBench") ? "{\"ops\":[\"sha256\"],\"maxPointMs\":50}" : "{\"enabled\":true}";
                 ops.add(new Op(op.getString("operationId"), method.toUpperCase(java.util.Locale.ROOT), concrete, body, rs));
             }
         }
@@ -115,8 +116,10 @@ class AdminServerTest {
 
     @Test
     void everyOperationEveryRoleEveryCredential() throws Exception {
+        views.views().bench().start(List.of("sha256"), 50); // job b1 exists for GET /v1/bench/b1
         List<Op> ops = described();
-        assertThat(ops).extracting(Op::id).contains("healthLive", "healthReady", "openApi", "metrics", "status", "setFlag", "auditPage", "auditVerify");
+        assertThat(ops).extracting(Op::id).contains("healthLive", "healthReady", "openApi", "metrics", "status", "setFlag", "auditPage", "auditVerify",
+                "startBench", "getBench", "dashboard");
         List<String> mismatches = new ArrayList<>();
         for (Op op : ops) {
             String ct = op.body() == null ? null : "application/json";
@@ -145,7 +148,7 @@ class AdminServerTest {
     }
 
     private static void expect(List<String> mismatches, Op op, String as, int got, int want) {
-        if (got != want) {
+        if (want == 200 ? got / 100 != 2 : got != want) {
             mismatches.add(op.method() + " " + op.path() + " as " + as + ": " + got + ", expected " + want);
         }
     }
@@ -165,6 +168,30 @@ class AdminServerTest {
         // the served description is the one the routes are built from
         assertThat(new JsonObject(send(anonymous, "GET", "/openapi.json", null, null, null).body())).isEqualTo(DESCRIPTION);
         assertThat(DESCRIPTION.getString("openapi")).isEqualTo("3.1.0");
+    }
+
+    @Test
+    void aBenchmarkStartsOnceIsValidatedAndIsAudited() throws Exception {
+        String op = tokens.get(Role.OPERATOR);
+        HttpResponse<String> started = send(anonymous, "POST", "/v1/bench", op, "application/json", "{\"ops\":[\"sha256\",\"merkle\"]}");
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        assertThat(new JsonObject(started.body()).getInteger("maxPointMs")).isEqualTo(200);
+        views.benchBusy = true;
+        HttpResponse<String> second = send(anonymous, "POST", "/v1/bench", op, "application/json", "{\"ops\":[\"sha256\"]}");
+        assertThat(second.statusCode()).isEqualTo(409);
+        assertThat(new JsonObject(second.body()).getString("error")).contains("running");
+        for (String bad : List.of("{\"ops\":[]}", "{\"ops\":[\"hsm-bls-sign\"]}", "{\"ops\":[\"sha256\",\"sha256\"]}",
+                "{\"ops\":[\"sha256\"],\"maxPointMs\":5}", "{\"ops\":[\"sha256\"],\"maxPointMs\":100000}", "{\"ops\":\"sha256\"}",
+                "{\"ops\":[\"sha256\"],\"cpu\":100}")) {
+            assertThat(send(anonymous, "POST", "/v1/bench", op, "application/json", bad).statusCode()).as(bad).isEqualTo(400);
+        }
+        assertThat(views.benches).hasSize(1);
+        assertThat(send(anonymous, "GET", "/v1/bench/b1", tokens.get(Role.AUDITOR), null, null).statusCode()).isEqualTo(200);
+        assertThat(send(anonymous, "GET", "/v1/bench/b9", op, null, null).statusCode()).isEqualTo(404);
+        assertThat(send(anonymous, "GET", "/v1/bench/..%2Fx", op, null, null).statusCode()).isEqualTo(400);
+        assertThat(send(anonymous, "POST", "/v1/bench", tokens.get(Role.AUDITOR), "application/json", "{\"ops\":[\"sha256\"]}").statusCode()).isEqualTo(403);
+        assertThat(views.audit).extracting(e -> e.get(1) + " " + e.get(3))
+                .containsExactly("bench.start requested", "bench.start ok", "bench.start requested", "bench.start refused: benchmark b1 is running");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.backplane.admin.server;
 
 import io.backplane.admin.model.AdminViews;
 import io.backplane.admin.model.AuditView;
+import io.backplane.admin.model.BenchView;
 import io.backplane.admin.model.Check;
 import io.backplane.admin.model.FlagsView;
 import io.backplane.admin.model.KeysView;
@@ -25,6 +26,8 @@ final class InMemoryViews {
     final Map<String, Boolean> flags = new LinkedHashMap<>(Map.of("leader-election", true));
     final List<List<String>> audit = new CopyOnWriteArrayList<>();
     volatile boolean ready = true;
+    volatile boolean benchBusy;
+    final List<List<String>> benches = new CopyOnWriteArrayList<>();
     final java.util.concurrent.atomic.AtomicLong height = new java.util.concurrent.atomic.AtomicLong(42);
 
     AdminViews views() {
@@ -115,6 +118,25 @@ final class InMemoryViews {
                 audit.add(List.of(who.name() + " (" + who.via() + ")", action, target, outcome));
             }
         };
-        return new AdminViews(node, keys, flagsView, plugins, auditView);
+        BenchView bench = new BenchView() {
+            @Override
+            public synchronized Map<String, Object> start(List<String> ops, int maxPointMs) {
+                if (benchBusy) {
+                    throw new Refused(409, "benchmark b1 is running");
+                }
+                benches.add(List.copyOf(ops));
+                return Map.of("id", "b" + benches.size(), "state", "running", "ops", ops, "maxPointMs", maxPointMs);
+            }
+
+            @Override
+            public synchronized Map<String, Object> job(String id) {
+                int i = Integer.parseInt(id.substring(1)) - 1;
+                if (i < 0 || i >= benches.size()) {
+                    throw new Refused(404, "no benchmark " + id);
+                }
+                return Map.of("id", id, "state", "done", "ops", benches.get(i));
+            }
+        };
+        return new AdminViews(node, keys, flagsView, plugins, auditView, bench);
     }
 }

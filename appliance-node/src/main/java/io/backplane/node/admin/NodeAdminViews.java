@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.backplane.accel.Accelerator;
 import io.backplane.admin.model.AdminViews;
 import io.backplane.admin.model.AuditView;
+import io.backplane.admin.model.BenchView;
 import io.backplane.admin.model.Check;
 import io.backplane.admin.model.FlagsView;
 import io.backplane.admin.model.KeysView;
@@ -54,9 +55,9 @@ public final class NodeAdminViews {
      * node would leave that node unable to follow the schedule, so it is refused).
      */
     public static AdminViews of(ValidatorNode node, Keystore keystore, Accelerator accel, NodeHome home, String nodeId, Predicate<String> knownPlugin,
-                                Predicate<String> required) {
+                                Predicate<String> required, BenchView bench) {
         return new AdminViews(nodeView(node, keystore, accel, home), keysView(keystore, home), flagsView(home, knownPlugin, required),
-                plugins(node), auditView(keystore, home, nodeId));
+                plugins(node), auditView(keystore, home, nodeId), bench);
     }
 
     private static NodeView nodeView(ValidatorNode node, Keystore keystore, Accelerator accel, NodeHome home) {
@@ -89,7 +90,7 @@ public final class NodeAdminViews {
     }
 
     /** Can this node sign now: every part, each with its reason. */
-    static List<Check> readiness(NodeStatus s, Keystore keystore, NodeHome home) {
+    public static List<Check> readiness(NodeStatus s, Keystore keystore, NodeHome home) {
         List<Check> out = new ArrayList<>();
         List<Keystore.KeyInfo> keys;
         try {

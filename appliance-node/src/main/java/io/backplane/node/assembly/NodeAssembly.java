@@ -13,6 +13,9 @@ import io.backplane.plugin.host.EnclaveHost;
 import io.backplane.plugin.host.EnclaveSettings;
 import io.backplane.plugin.host.FeatureFlags;
 import io.backplane.plugin.host.PluginMetrics;
+import io.backplane.plugin.host.PluginVerifier;
+import io.backplane.plugin.host.lifecycle.HashChainedAuditLog;
+import io.backplane.plugin.host.lifecycle.PluginStore;
 import io.backplane.plugin.host.SandboxProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,9 +134,25 @@ public final class NodeAssembly {
         return overrides.isEmpty() ? base : base.overriddenFor(config.node().id(), overrides);
     }
 
+    /**
+     * The home's plugin store ({@code <home>/plugins/store}): manifests checked against the trusted authors
+     * ({@code plugins/authors}), lifecycle consent signed by registered operators ({@code plugins/operators}), every
+     * step in the hash-chained {@code plugins/audit.jsonl}.
+     */
+    public static PluginStore openPluginStore(NodeHome home) {
+        Path dir = home.ensureExists().pluginsDir();
+        return new PluginStore(dir.resolve("store"), new PluginVerifier(new AuthorKeys(home.pluginAuthorsDir()), true),
+                new AuthorKeys(dir.resolve("operators")), new HashChainedAuditLog(dir.resolve("audit.jsonl"), Clock.systemUTC()));
+    }
+
     /** An enclave host over the home's trusted plugin authors, with the node's feature flags and node id. */
     public static EnclaveHost enclaveHost(NodeHome home, BackplaneConfig config, EnclaveSettings settings) {
-        return new EnclaveHost(settings, SandboxProbe.probe(), new AuthorKeys(home.pluginAuthorsDir()), PluginMetrics.standalone(),
+        return enclaveHost(home, config, settings, PluginMetrics.standalone());
+    }
+
+    /** The same, with its plugin series in {@code metrics} (the node's registry: what its metrics port and admin API serve). */
+    public static EnclaveHost enclaveHost(NodeHome home, BackplaneConfig config, EnclaveSettings settings, PluginMetrics metrics) {
+        return new EnclaveHost(settings, SandboxProbe.probe(), new AuthorKeys(home.pluginAuthorsDir()), metrics,
                 pluginFlags(home, config), config.node().id(), System::nanoTime);
     }
 }
