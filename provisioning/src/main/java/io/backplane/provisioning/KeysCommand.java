@@ -409,14 +409,7 @@ public final class KeysCommand implements Callable<Integer> {
             }
             // As the next open will read it: a tail a power cut took from unsynced entries is put back from the guard log's copies.
             AuditVerifier.Result r = AuditVerifier.verify(log, identity, anchor, io.backplane.hsm.guard.SigningGuard.readAuditCopies(hsmDir().resolve("guard")));
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("ok", r.ok());
-            doc.put("entries", r.entries());
-            doc.put("checkpoints", r.checkpoints());
-            doc.put("unsignedTail", r.unsignedTail());
-            doc.put("anchorSeq", r.anchorSeq());
-            doc.put("afterAnchor", r.afterAnchor());
-            doc.put("problems", r.problems());
+            Map<String, Object> doc = r.document();
             print(r.ok() || !json.enabled() ? doc : JsonOutput.failed(ExitCodes.FAILURE, "audit trail damaged: " + String.join("; ", r.problems()), doc));
             return r.ok() ? ExitCodes.OK : ExitCodes.FAILURE;
         }

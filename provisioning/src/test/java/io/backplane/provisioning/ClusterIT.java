@@ -121,9 +121,11 @@ class ClusterIT {
             // a node restarted on an empty data directory (blocks, ledger state and consensus safety data gone; its token
             // and double-sign guard kept) fetches the chain from its peers, replays it to the same state and signs
             // nothing the guard has seen it sign
-            killAndRecover((leader + 2) % 4, procs, specs, running, clients, true);
-            // last, so that its benchmark does not lengthen the chain the empty-disk node above replays
-            adminApiOfARealNode(specs.get(2).home(), admin.get(2));
+            int wiped = (leader + 2) % 4;
+            killAndRecover(wiped, procs, specs, running, clients, true);
+            // last, so that its benchmark does not lengthen the chain the empty-disk node above replays; on that very
+            // node: ready means signing again, so the QCs with its own earlier votes were not taken for a doppelganger
+            adminApiOfARealNode(specs.get(wiped).home(), admin.get(wiped));
         } finally {
             if (load != null) {
                 load.close();
@@ -173,13 +175,21 @@ class ClusterIT {
     private static void adminApiOfARealNode(Path home, String address) throws Exception {
         AdminClient api = new AdminClient("https://" + address, home.resolve("hsm/identity.pem"));
         String token = Files.readString(home.resolve("admin/operator.token")).trim();
-        awaitUntil(() -> {
-            try {
-                return api.send("GET", "/health/ready", null, null).statusCode() == 200 ? 1 : 0;
-            } catch (Exception e) {
-                return 0;
-            }
-        }, 1, 60_000, "the admin API to say ready");
+        String[] lastReady = {""};
+        try {
+            awaitUntil(() -> {
+                try {
+                    var r = api.send("GET", "/health/ready", null, null);
+                    lastReady[0] = r.statusCode() + " " + r.body();
+                    return r.statusCode() == 200 ? 1 : 0;
+                } catch (Exception e) {
+                    lastReady[0] = e.toString();
+                    return 0;
+                }
+            }, 1, 60_000, "the admin API to say ready");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last answer: " + lastReady[0], e);
+        }
         assertEquals(401, api.send("GET", "/v1/status", null, null).statusCode());
         JsonNode status = JSON.readTree(api.send("GET", "/v1/status", token, null).body());
         assertTrue(status.path("height").asLong() > 0, status.toString());
@@ -197,6 +207,25 @@ class ClusterIT {
         assertTrue(entries.contains("admin-flag.set") && entries.contains("\"principal\":\"operator\"") && entries.contains("not-a-plugin"), entries);
         JsonNode verified = JSON.readTree(api.send("GET", "/v1/audit/verify", token, null).body());
         assertTrue(verified.path("ok").asBoolean(), verified.toString());
+
+        // keys: a new BLS key in the token; the guard history exported and imported back, and an older copy (every
+        // watermark lowered) imported: nothing is ever lowered
+        var bls = api.send("POST", "/v1/keys/bls", token, null);
+        assertEquals(200, bls.statusCode(), bls.body());
+        assertTrue(api.send("GET", "/v1/keys", token, null).body().contains(JSON.readTree(bls.body()).path("id").asText()));
+        String history = api.send("GET", "/v1/keys/guard-history", token, null).body();
+        com.fasterxml.jackson.databind.node.ObjectNode older = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(history);
+        older.path("keys").forEach(k -> k.path("watermarks").forEach(w -> ((com.fasterxml.jackson.databind.node.ObjectNode) w).put("round", 0)));
+        var back = api.send("POST", "/v1/keys/guard-history", token, older.toString());
+        assertEquals(200, back.statusCode(), back.body());
+        assertEquals(0, JSON.readTree(back.body()).path("watermarksRaised").asInt(), back.body());
+        JsonNode after = JSON.readTree(api.send("GET", "/v1/keys/guard-history", token, null).body());
+        for (JsonNode k : after.path("keys")) {
+            for (JsonNode w : k.path("watermarks")) {
+                assertTrue(w.path("round").asLong() > 0, "a watermark was lowered: " + after);
+            }
+        }
+        assertEquals(400, api.send("POST", "/v1/keys/guard-history", token, "{\"format\":\"backplane-guard-history/1\",\"keys\":[{\"keyId\":1}]}").statusCode());
 
         // the same through `ctl`, from the context file `up` wrote
         String ctx = home().resolve("context.json").toString();

@@ -10,4 +10,13 @@ public interface KeysView {
 
     /** The double-sign guard's history (watermarks and recent signed digests per key), as {@code keys guard-export} prints it. */
     Map<String, Object> guardHistory();
+
+    /** Generates a BLS validator key from the token's RNG, sealed by the token's key-encryption key: {@code {"id", "type", "publicKey"}}. */
+    Map<String, Object> generateBls();
+
+    /**
+     * Merges a guard history ({@code keys guard-export}'s document, as JSON text): watermarks are only ever raised;
+     * answers {@code {"watermarksRaised", "slotsAdded", "conflicts"}}. A document that is not one is a {@link Refused} 400.
+     */
+    Map<String, Object> importGuardHistory(String json);
 }

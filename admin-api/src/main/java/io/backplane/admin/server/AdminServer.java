@@ -59,13 +59,16 @@ public final class AdminServer implements AutoCloseable {
      * certificates), {@code tokenFile} (the hashed bearer tokens), the body limit and the failure rate limit.
      */
     public record Settings(InetSocketAddress listen, KeyManagerFactory keys, List<X509Certificate> clientCas, Path tokenFile,
-                           int maxBodyBytes, int maxFailures, long failureWindowMillis) {
+                           int maxBodyBytes, int maxFailures, long failureWindowMillis, int maxRequestsPerSecond) {
         public Settings {
             clientCas = List.copyOf(clientCas);
         }
 
         public static Settings defaults(InetSocketAddress listen, KeyManagerFactory keys, List<X509Certificate> clientCas, Path tokenFile) {
-            return new Settings(listen, keys, clientCas, tokenFile, 64 * 1024, 10, 60_000);
+            // 4 MiB: the largest body is a guard history (a busy key's recent signed digests run to hundreds of KiB)
+            // 100 requests/s: far above what operators, probes and dashboards send, and a bound on the CPU the admin
+            // plane can take from consensus on the same cores when something floods it (measured: scripts/admin-load)
+            return new Settings(listen, keys, clientCas, tokenFile, 4 * 1024 * 1024, 10, 60_000, 100);
         }
     }
 
@@ -91,11 +94,13 @@ public final class AdminServer implements AutoCloseable {
 
     /** Starts listening; answers once the port is bound (a port in use or a bad description fails here). */
     public static AdminServer start(Settings settings, AdminViews views) throws IOException {
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
+        // One event loop and two workers: the admin plane stays small beside consensus on the same cores.
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
         try {
             OpenAPIContract contract = OpenAPIContract.from(vertx, description()).await(30, TimeUnit.SECONDS);
             Gatekeeper gate = new Gatekeeper(contract, settings.tokenFile(),
-                    new FailureLimiter(settings.maxFailures(), settings.failureWindowMillis(), 10_000, System::currentTimeMillis));
+                    new FailureLimiter(settings.maxFailures(), settings.failureWindowMillis(), 10_000, System::currentTimeMillis),
+                    new RequestBudget(settings.maxRequestsPerSecond(), System::nanoTime));
             RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
             rb.rootHandler(gate);
             rb.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
@@ -166,6 +171,12 @@ public final class AdminServer implements AutoCloseable {
         rb.getRoute("accelerator").addHandler(rc -> blocking(rc, () -> new Reply(200, v.node().accelerator())));
         rb.getRoute("listKeys").addHandler(rc -> blocking(rc, () -> new Reply(200, Map.of("keys", v.keys().keys()))));
         rb.getRoute("guardHistory").addHandler(rc -> blocking(rc, () -> new Reply(200, v.keys().guardHistory())));
+        rb.getRoute("generateBls").addHandler(rc -> change(rc, v, "keys.generate-bls", "bls", 200, () -> v.keys().generateBls()));
+        rb.getRoute("importGuardHistory").addHandler(rc -> {
+            ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+            String json = req.getBody().getJsonObject().encode();
+            change(rc, v, "keys.guard-import", "guard-history", 200, () -> v.keys().importGuardHistory(json));
+        });
         rb.getRoute("listPlugins").addHandler(rc -> blocking(rc, () -> new Reply(200, Map.of("plugins", v.plugins().plugins()))));
         rb.getRoute("listFlags").addHandler(rc -> blocking(rc, () -> new Reply(200, Map.of("flags", v.flags().flags()))));
         rb.getRoute("setFlag").addHandler(rc -> {

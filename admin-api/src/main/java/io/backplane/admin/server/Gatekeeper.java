@@ -49,11 +49,13 @@ final class Gatekeeper implements SecurityPolicyHandler {
     private final Map<String, Set<String>> rolesByOperation = new HashMap<>();
     private final Path tokenPath;
     private final FailureLimiter limiter;
+    private final RequestBudget budget;
     private volatile TokenFile tokens;
     private volatile String tokensSeen;
     private volatile long tokensCheckedAt;
 
-    Gatekeeper(OpenAPIContract contract, Path tokenPath, FailureLimiter limiter) {
+    Gatekeeper(OpenAPIContract contract, Path tokenPath, FailureLimiter limiter, RequestBudget budget) {
+        this.budget = budget;
         this.contract = contract;
         this.tokenPath = tokenPath;
         this.limiter = limiter;
@@ -84,6 +86,12 @@ final class Gatekeeper implements SecurityPolicyHandler {
 
     @Override
     public void handle(RoutingContext rc) {
+        if (!budget.take()) {
+            // The whole admin plane's budget, every request and client together: it cannot take more from consensus.
+            rc.response().putHeader("retry-after", "1");
+            Errors.send(rc, 429, "the admin API answers at most " + budget.perSecond() + " requests/s; retry after 1 s");
+            return;
+        }
         Operation op = contract.findOperation(rc.normalizedPath(), rc.request().method());
         if (op == null) {
             // Fail closed: the router would forgive what the description does not (a trailing slash, a "/."), and run

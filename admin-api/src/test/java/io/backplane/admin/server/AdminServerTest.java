@@ -54,6 +54,10 @@ class AdminServerTest {
     }
 
     private void start(int maxFailures) throws IOException {
+        start(maxFailures, 100_000);
+    }
+
+    private void start(int maxFailures, int budget) throws IOException {
         Path tokenFile = dir.resolve("admin/tokens");
         Files.deleteIfExists(tokenFile);
         for (Role r : Role.values()) {
@@ -63,7 +67,7 @@ class AdminServerTest {
             certs.put(r, pki.client(k.getPrivate(), c));
         }
         server = AdminServer.start(new AdminServer.Settings(new InetSocketAddress("127.0.0.1", 0), pki.serverKeys(), List.of(pki.caCert),
-                tokenFile, 4096, maxFailures, 60_000), views.views());
+                tokenFile, 4096, maxFailures, 60_000, budget), views.views());
         anonymous = client(pki.client(null, null));
     }
 
@@ -107,7 +111,11 @@ class AdminServerTest {
                 roles.forEach(r -> rs.add((String) r));
                 String concrete = p.replace("{pluginId}", "leader-election").replace("{id}", "b1");
                 String body = !op.containsKey("requestBody") ? null
-                        : op.getString("operationId").equals("startBench") ? "{\"ops\":[\"sha256\"],\"maxPointMs\":50}" : "{\"enabled\":true}";
+                        : switch (op.getString("operationId")) {
+                            case "startBench" -> "{\"ops\":[\"sha256\"],\"maxPointMs\":50}";
+                            case "importGuardHistory" -> "{\"format\":\"backplane-guard-history/1\",\"keys\":[]}";
+                            default -> "{\"enabled\":true}";
+                        };
                 ops.add(new Op(op.getString("operationId"), method.toUpperCase(java.util.Locale.ROOT), concrete, body, rs));
             }
         }
@@ -192,6 +200,26 @@ class AdminServerTest {
         assertThat(send(anonymous, "POST", "/v1/bench", tokens.get(Role.AUDITOR), "application/json", "{\"ops\":[\"sha256\"]}").statusCode()).isEqualTo(403);
         assertThat(views.audit).extracting(e -> e.get(1) + " " + e.get(3))
                 .containsExactly("bench.start requested", "bench.start ok", "bench.start requested", "bench.start refused: benchmark b1 is running");
+    }
+
+    @Test
+    void keysAreGeneratedAndGuardHistoryImportedOnlyAsDescribed() throws Exception {
+        String op = tokens.get(Role.OPERATOR);
+        HttpResponse<String> made = send(anonymous, "POST", "/v1/keys/bls", op, null, null);
+        assertThat(made.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(made.body()).getString("type")).isEqualTo("bls12-381");
+        assertThat(send(anonymous, "POST", "/v1/keys/bls", tokens.get(Role.AUDITOR), null, null).statusCode()).isEqualTo(403);
+        String good = "{\"format\":\"backplane-guard-history/1\",\"keys\":[]}";
+        assertThat(send(anonymous, "POST", "/v1/keys/guard-history", op, "application/json", good).statusCode()).isEqualTo(200);
+        for (String bad : List.of("{\"format\":\"backplane-guard-history/2\",\"keys\":[]}", "{\"keys\":[]}", "{\"format\":\"backplane-guard-history/1\"}",
+                "{\"format\":\"backplane-guard-history/1\",\"keys\":{}}", "[]")) {
+            HttpResponse<String> r = send(anonymous, "POST", "/v1/keys/guard-history", op, "application/json", bad);
+            assertThat(r.statusCode()).as(bad).isEqualTo(400);
+        }
+        assertThat(views.imported).hasSize(1);
+        assertThat(views.generated.get()).isEqualTo(1);
+        assertThat(views.audit).extracting(e -> e.get(1) + " " + e.get(3))
+                .containsExactly("keys.generate-bls requested", "keys.generate-bls ok", "keys.guard-import requested", "keys.guard-import ok");
     }
 
     @Test
@@ -280,6 +308,31 @@ class AdminServerTest {
         assertThat(send(client(certs.get(Role.AUDITOR)), "GET", "/v1/status", null, null, null).statusCode()).isEqualTo(200);
         // public probes are never limited
         assertThat(send(anonymous, "GET", "/health/live", null, null, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theWholePlaneHasARequestBudget() throws Exception {
+        server.close();
+        start(1_000, 20);
+        int ok = 0;
+        int limited = 0;
+        for (int i = 0; i < 60; i++) {
+            int s = send(anonymous, "GET", "/health/live", null, null, null).statusCode();
+            if (s == 200) {
+                ok++;
+            } else if (s == 429) {
+                limited++;
+            }
+        }
+        assertThat(ok + limited).isEqualTo(60);
+        assertThat(limited).isPositive();
+        assertThat(ok).isBetween(20, 59);
+        HttpResponse<String> r = send(anonymous, "GET", "/v1/status", tokens.get(Role.OPERATOR), null, null);
+        if (r.statusCode() == 429) {
+            assertThat(new JsonObject(r.body()).getString("error")).contains("at most 20 requests/s");
+        }
+        Thread.sleep(1_100);
+        assertThat(send(anonymous, "GET", "/v1/status", tokens.get(Role.OPERATOR), null, null).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -27,6 +27,8 @@ final class InMemoryViews {
     final List<List<String>> audit = new CopyOnWriteArrayList<>();
     volatile boolean ready = true;
     volatile boolean benchBusy;
+    final java.util.concurrent.atomic.AtomicInteger generated = new java.util.concurrent.atomic.AtomicInteger();
+    final List<String> imported = new CopyOnWriteArrayList<>();
     final List<List<String>> benches = new CopyOnWriteArrayList<>();
     final java.util.concurrent.atomic.AtomicLong height = new java.util.concurrent.atomic.AtomicLong(42);
 
@@ -77,7 +79,21 @@ final class InMemoryViews {
 
             @Override
             public Map<String, Object> guardHistory() {
-                return Map.of("keys", List.of());
+                return Map.of("format", "backplane-guard-history/1", "keys", List.of());
+            }
+
+            @Override
+            public Map<String, Object> generateBls() {
+                return Map.of("id", "bls-" + generated.incrementAndGet(), "type", "bls12-381", "publicKey", "cd");
+            }
+
+            @Override
+            public Map<String, Object> importGuardHistory(String json) {
+                if (!json.contains("\"keys\":[")) {
+                    throw new Refused(400, "guard history needs keys");
+                }
+                imported.add(json);
+                return Map.of("watermarksRaised", 0, "slotsAdded", 0, "conflicts", List.of());
             }
         };
         FlagsView flagsView = new FlagsView() {

@@ -60,8 +60,14 @@ public final class NodeAdminViews {
                 plugins(node), auditView(keystore, home, nodeId), bench);
     }
 
+    /** Readiness is answered from a copy at most this old: probes and dashboards poll it, and each look asks the token. */
+    static final long READINESS_MAX_AGE_NANOS = 500_000_000L;
+
     private static NodeView nodeView(ValidatorNode node, Keystore keystore, Accelerator accel, NodeHome home) {
         return new NodeView() {
+            private List<Check> ready;
+            private long readyAt;
+
             @Override
             public Map<String, Object> status() {
                 Map<String, Object> doc = JSON.convertValue(node.status(), OBJECT);
@@ -70,8 +76,13 @@ public final class NodeAdminViews {
             }
 
             @Override
-            public List<Check> readiness() {
-                return NodeAdminViews.readiness(node.status(), keystore, home);
+            public synchronized List<Check> readiness() {
+                long now = System.nanoTime();
+                if (ready == null || now - readyAt > READINESS_MAX_AGE_NANOS) {
+                    ready = NodeAdminViews.readiness(node.status(), keystore, home);
+                    readyAt = now;
+                }
+                return ready;
             }
 
             @Override
@@ -136,6 +147,28 @@ public final class NodeAdminViews {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
+            }
+
+            @Override
+            public Map<String, Object> generateBls() {
+                var k = keystore.generateBls();
+                return Map.of("id", k.id(), "type", "bls12-381", "publicKey", k.publicKeyHex());
+            }
+
+            @Override
+            public Map<String, Object> importGuardHistory(String json) {
+                List<SigningGuard.KeyHistory> history;
+                try {
+                    history = GuardHistoryJson.read(json);
+                } catch (IllegalArgumentException e) {
+                    throw new Refused(400, e.getMessage());
+                }
+                SigningGuard.ImportResult r = keystore.importGuardHistory(history, "admin API");
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("watermarksRaised", r.watermarksRaised());
+                doc.put("slotsAdded", r.slotsAdded());
+                doc.put("conflicts", r.conflicts());
+                return doc;
             }
         };
     }
@@ -226,15 +259,7 @@ public final class NodeAdminViews {
                 Optional<AuditAnchor.Head> anchor = Keystore.auditAnchor(keystore.token(), nodeId).read();
                 AuditVerifier.Result r = AuditVerifier.verify(log, id.get().getPublicKey(), anchor,
                         SigningGuard.readAuditCopies(home.hsmDir().resolve("guard")));
-                Map<String, Object> doc = new LinkedHashMap<>();
-                doc.put("ok", r.ok());
-                doc.put("entries", r.entries());
-                doc.put("checkpoints", r.checkpoints());
-                doc.put("unsignedTail", r.unsignedTail());
-                doc.put("anchorSeq", r.anchorSeq());
-                doc.put("afterAnchor", r.afterAnchor());
-                doc.put("problems", r.problems());
-                return doc;
+                return r.document();
             }
 
             @Override

@@ -156,7 +156,12 @@ public final class ValidatorNode implements AutoCloseable {
         HsmConsensusSigner hsm = new HsmConsensusSigner(keystore, s.blsKeyId(), new SafetyDataFile(s.dataDir().resolve("safety-data")));
         io.backplane.node.consensus.safety.SafetyData before = hsm.safetyData().map(io.backplane.node.consensus.safety.SafetyData::decode)
                 .orElse(new io.backplane.node.consensus.safety.SafetyData(Genesis.EPOCH, 0, 0, 0));
-        this.doppelganger = new DoppelgangerGuard(hsm, self, crypto, s.doppelgangerRounds(), s.consensus().baseRoundTimeoutMs(), before.lastVotedRound(), before.highestTimeoutRound());
+        // What this validator signed before this start: its safety data, and the double-sign guard's watermarks, which
+        // the token and guard log keep when the data directory is lost (a node restarted on an empty disk would
+        // otherwise take the QCs carrying its own earlier votes for a doppelganger and never sign again).
+        long votedBefore = Math.max(before.lastVotedRound(), guardRound(keystore, s.blsKeyId(), io.backplane.hsm.SigningKind.VOTE));
+        long timedOutBefore = Math.max(before.highestTimeoutRound(), guardRound(keystore, s.blsKeyId(), io.backplane.hsm.SigningKind.TIMEOUT));
+        this.doppelganger = new DoppelgangerGuard(hsm, self, crypto, s.doppelgangerRounds(), s.consensus().baseRoundTimeoutMs(), votedBefore, timedOutBefore);
         SafetyRules safety = new SafetyRules(doppelganger, self, new CertificateVerifier(validators, crypto));
 
         Map<Integer, InetSocketAddress> peers = new HashMap<>();
@@ -225,6 +230,19 @@ public final class ValidatorNode implements AutoCloseable {
     /** Opens the stores, joins the network and starts serving; the caller keeps {@code keystore} and {@code accel} open until {@link #close}. */
     public static ValidatorNode start(Settings settings, Keystore keystore, Accelerator accel) throws IOException {
         return new ValidatorNode(settings, keystore, accel);
+    }
+
+    /** The highest round the guard recorded {@code keyId} signing {@code kind} in (0: never). */
+    static long guardRound(Keystore keystore, String keyId, io.backplane.hsm.SigningKind kind) {
+        long round = 0;
+        for (var h : keystore.guard().history(keyId)) {
+            for (var w : h.watermarks()) {
+                if (w.kind() == kind && w.epoch() == Genesis.EPOCH) {
+                    round = Math.max(round, w.round());
+                }
+            }
+        }
+        return round;
     }
 
     private static InetSocketAddress resolved(InetSocketAddress a) {

@@ -32,6 +32,18 @@ public final class AuditVerifier {
     /** The verdict: ok, counts, and the problems found (the first one names the entry). */
     public record Result(boolean ok, long entries, long checkpoints, long unsignedTail, long anchorSeq, long afterAnchor,
             List<String> problems) {
+        /** The verdict as {@code keys audit-verify --json} and the admin API's {@code /v1/audit/verify} print it. */
+        public java.util.Map<String, Object> document() {
+            java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+            doc.put("ok", ok);
+            doc.put("entries", entries);
+            doc.put("checkpoints", checkpoints);
+            doc.put("unsignedTail", unsignedTail);
+            doc.put("anchorSeq", anchorSeq);
+            doc.put("afterAnchor", afterAnchor);
+            doc.put("problems", problems);
+            return doc;
+        }
     }
 
     /**
