@@ -47,6 +47,8 @@ final class Gatekeeper implements SecurityPolicyHandler {
 
     private final OpenAPIContract contract;
     private final Map<String, Set<String>> rolesByOperation = new HashMap<>();
+    /** The same, parsed once at start (no role parsing per request). */
+    private final Map<String, Set<Role>> parsedRoles = new HashMap<>();
     private final Path tokenPath;
     private final FailureLimiter limiter;
     private final RequestBudget budget;
@@ -60,7 +62,11 @@ final class Gatekeeper implements SecurityPolicyHandler {
         this.tokenPath = tokenPath;
         this.limiter = limiter;
         for (Operation op : contract.operations()) {
-            rolesByOperation.put(op.getOperationId(), admitted(op));
+            Set<String> names = admitted(op);
+            rolesByOperation.put(op.getOperationId(), names);
+            Set<Role> roles = EnumSet.noneOf(Role.class);
+            names.stream().filter(r -> !r.equals(PUBLIC)).forEach(r -> roles.add(Role.parse(r)));
+            parsedRoles.put(op.getOperationId(), roles);
         }
     }
 
@@ -140,9 +146,7 @@ final class Gatekeeper implements SecurityPolicyHandler {
             return;
         }
         Principal p = who.get();
-        Set<Role> roles = EnumSet.noneOf(Role.class);
-        admitted.forEach(r -> roles.add(Role.parse(r)));
-        if (!p.holdsAny(roles)) {
+        if (!p.holdsAny(parsedRoles.get(op.getOperationId()))) {
             LOG.warn("admin: {} {} from {} as {} ({}): 403 (holds {}, needs one of {})", rc.request().method(), rc.normalizedPath(), client,
                     p.name(), p.via(), names(p.roles()), admitted);
             Errors.send(rc, 403, p.name() + " holds " + names(p.roles()) + "; " + op.getOperationId() + " needs one of " + admitted);
