@@ -14,6 +14,7 @@ import io.backplane.hsm.bls.SealedBlsKeys;
 import io.backplane.hsm.guard.GuardHistoryJson;
 import io.backplane.hsm.guard.SigningGuard;
 import io.backplane.hsm.keystore.Keystore;
+import io.backplane.hsm.keystore.SealedKeyExport;
 import io.backplane.hsm.pkcs11.Pins;
 import io.backplane.hsm.pkcs11.Pkcs11Token;
 import io.backplane.node.assembly.NodeAssembly;
@@ -51,7 +52,6 @@ import picocli.CommandLine.Spec;
                 KeysCommand.GuardImport.class, KeysCommand.AuditVerify.class})
 public final class KeysCommand implements Callable<Integer> {
     /** Audit entries between identity-key checkpoints. */
-    static final String EXPORT_FORMAT = "backplane-bls-export/1";
 
     @Spec
     CommandSpec spec;
@@ -228,17 +228,15 @@ public final class KeysCommand implements Callable<Integer> {
                     doc.put("publicKey", k.publicKeyHex());
                 }
             } else {
-                JsonNode root = JsonOutput.MAPPER.readTree(Files.readString(sealedFile));
-                if (root == null || !EXPORT_FORMAT.equals(root.path("format").asText())) {
-                    throw new IllegalArgumentException(sealedFile + " is not a `keys export` file (format " + EXPORT_FORMAT + ")");
-                }
-                byte[] blob = HexFormat.of().parseHex(root.path("sealed").asText());
-                List<SigningGuard.KeyHistory> history = root.hasNonNull("guardHistory")
-                        ? GuardHistoryJson.read(root.get("guardHistory").toString()) : List.of();
                 try (Keystore ks = openKeystore()) {
                     // Checked first, then its guard history, then stored: never usable here without its protection, and a
                     // refused import changes nothing.
-                    Keystore.SealedImport r = ks.importSealedBls(blob, history, "import-bls " + sealedFile.getFileName());
+                    Keystore.SealedImport r;
+                    try {
+                        r = SealedKeyExport.importFrom(ks, Files.readString(sealedFile), "import-bls " + sealedFile.getFileName());
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(sealedFile + ": " + e.getMessage(), e);
+                    }
                     doc.put("id", r.key().id());
                     doc.put("publicKey", r.key().publicKeyHex());
                     doc.put("watermarksRaised", r.history().watermarksRaised());
@@ -262,15 +260,9 @@ public final class KeysCommand implements Callable<Integer> {
         Integer run() throws IOException {
             try (Keystore ks = openKeystore()) {
                 // Audited only once the file is written: a failed export leaves no entry claiming one.
-                ks.exportSealedBls(key, blob -> {
+                SealedKeyExport.export(ks, key, text -> {
                     try {
-                        Map<String, Object> doc = new LinkedHashMap<>();
-                        doc.put("format", EXPORT_FORMAT);
-                        doc.put("id", key);
-                        doc.put("publicKey", HexFormat.of().formatHex(ks.publicKey(key)));
-                        doc.put("sealed", HexFormat.of().formatHex(blob));
-                        doc.put("guardHistory", JsonOutput.MAPPER.readTree(GuardHistoryJson.write(ks.guard().history(key))));
-                        Files.writeString(outFile, JsonOutput.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+                        Files.writeString(outFile, text);
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException("cannot write " + outFile + ": " + e, e);
                     }
