@@ -9,6 +9,7 @@ import io.backplane.node.consensus.safety.SigningRefusedException;
 import io.backplane.node.consensus.safety.SigningRequest;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@link ConsensusSigner} over hsm-keystore's {@link GuardedSigner} (the token-sealed BLS key and the fsynced
@@ -18,6 +19,19 @@ import java.util.Optional;
  * cast). A safety-data write that fails withholds the signature. Thread-safe (one request at a time).
  */
 public final class HsmConsensusSigner implements ConsensusSigner {
+    /**
+     * What became of a request: {@code signed}; {@code refused} by the double-sign guard; {@code failed} in the token or
+     * keystore; {@code withheld} because the safety data could not be made durable first.
+     */
+    public enum Outcome {
+        SIGNED, REFUSED, FAILED, WITHHELD;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final LongAdder[][] outcomes = new LongAdder[io.backplane.node.consensus.types.SigningKind.values().length][Outcome.values().length];
     private final GuardedSigner guard;
     private final String keyId;
     private final SafetyDataFile safety;
@@ -28,6 +42,20 @@ public final class HsmConsensusSigner implements ConsensusSigner {
         this.keyId = keyId;
         this.safety = safety;
         this.publicKey = guard.publicKey(keyId);
+        for (LongAdder[] row : outcomes) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = new LongAdder();
+            }
+        }
+    }
+
+    /** How many requests of {@code kind} ended in {@code outcome} since this signer was made (for the node's metrics). */
+    public long count(io.backplane.node.consensus.types.SigningKind kind, Outcome outcome) {
+        return outcomes[kind.ordinal()][outcome.ordinal()].sum();
+    }
+
+    private void counted(SigningRequest request, Outcome outcome) {
+        outcomes[request.kind().ordinal()][outcome.ordinal()].increment();
     }
 
     @Override
@@ -40,6 +68,7 @@ public final class HsmConsensusSigner implements ConsensusSigner {
         try {
             safety.write(request.safetyData());
         } catch (IOException | RuntimeException e) {
+            counted(request, Outcome.WITHHELD);
             throw new SigningRefusedException("safety data could not be made durable in " + safety.path() + ", signature withheld: " + e.getMessage());
         }
         io.backplane.hsm.SigningKind kind = switch (request.kind()) {
@@ -49,11 +78,14 @@ public final class HsmConsensusSigner implements ConsensusSigner {
         };
         try {
             Signature s = guard.sign(new io.backplane.hsm.SigningRequest(keyId, request.epoch(), request.round(), kind, request.message()));
+            counted(request, Outcome.SIGNED);
             return s.bytes();
         } catch (DoubleSignRefused e) {
+            counted(request, Outcome.REFUSED);
             throw new SigningRefusedException("guard refused " + request.kind() + " for epoch " + request.epoch() + " round " + request.round()
                     + ": " + e.getMessage());
         } catch (SigningException e) {
+            counted(request, Outcome.FAILED);
             throw new SigningRefusedException("signing failed" + (e.retryable() ? " (retryable)" : "") + ": " + e.getMessage());
         }
     }

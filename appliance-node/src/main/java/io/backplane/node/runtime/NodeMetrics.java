@@ -73,6 +73,20 @@ final class NodeMetrics {
                 .callback(cb -> cb.call(inboundDropped.getAsLong())).register(registry);
     }
 
+    /** {@code backplane_signatures_total{kind, outcome}}: what became of each signing request, read from the signer at each scrape. */
+    void signing(java.util.function.ToLongBiFunction<io.backplane.node.consensus.types.SigningKind, io.backplane.node.keys.HsmConsensusSigner.Outcome> counts) {
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("backplane_signatures")
+                .help("Signing requests of this validator's key, by kind and outcome (signed; refused by the double-sign guard; failed in the token; "
+                        + "withheld: safety data not durable)")
+                .labelNames("kind", "outcome").callback(cb -> {
+                    for (io.backplane.node.consensus.types.SigningKind k : io.backplane.node.consensus.types.SigningKind.values()) {
+                        for (io.backplane.node.keys.HsmConsensusSigner.Outcome o : io.backplane.node.keys.HsmConsensusSigner.Outcome.values()) {
+                            cb.call(counts.applyAsLong(k, o), k.name().toLowerCase(java.util.Locale.ROOT), o.wireName());
+                        }
+                    }
+                }).register(registry);
+    }
+
     PrometheusRegistry registry() {
         return registry;
     }

@@ -154,6 +154,7 @@ public final class ValidatorNode implements AutoCloseable {
         this.schedule = new RoundRobinLeaderSchedule(validators.size());
 
         HsmConsensusSigner hsm = new HsmConsensusSigner(keystore, s.blsKeyId(), new SafetyDataFile(s.dataDir().resolve("safety-data")));
+        metrics.signing(hsm::count);
         io.backplane.node.consensus.safety.SafetyData before = hsm.safetyData().map(io.backplane.node.consensus.safety.SafetyData::decode)
                 .orElse(new io.backplane.node.consensus.safety.SafetyData(Genesis.EPOCH, 0, 0, 0));
         // What this validator signed before this start: its safety data, and the double-sign guard's watermarks, which

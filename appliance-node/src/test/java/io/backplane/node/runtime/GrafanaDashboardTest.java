@@ -35,6 +35,7 @@ class GrafanaDashboardTest {
         PrometheusRegistry registry = new PrometheusRegistry();
         NodeMetrics node = new NodeMetrics(registry);
         node.peers(Map::of, () -> 0, () -> 0);
+        node.signing((kind, outcome) -> 0);
         new AccelMetrics(registry);
         new PluginMetrics(registry);
         Set<String> registered = new HashSet<>();
