@@ -4,8 +4,6 @@ import io.backplane.accel.Accelerator;
 import io.backplane.hsm.keystore.Keystore;
 import io.backplane.hsm.pkcs11.Pins;
 import io.backplane.node.admin.AdminPlane;
-import io.backplane.node.admin.BenchJobs;
-import io.backplane.node.admin.NodeAdminViews;
 import io.backplane.node.assembly.NodeAssembly;
 import io.backplane.node.consensus.round.ConsensusConfig;
 import io.backplane.node.mempool.MempoolLimits;
@@ -171,35 +169,24 @@ final class NodeGroupCommand implements Callable<Integer> {
                 doc.put("client", node.clientAddress().toString());
                 doc.put("metrics", node.metricsAddress().toString());
                 doc.put("backend", backend);
-                io.backplane.admin.server.AdminServer adminServer = null;
-                BenchJobs bench = null;
+                AdminPlane.Running adminPlane = null;
                 if (adminAddr != null) {
-                    Genesis.LeaderElectionPlugin le = genesis.leaderElection();
-                    java.util.Set<String> known = new java.util.HashSet<>(config.plugins().enabledByPlugin().keySet());
-                    if (le != null) {
-                        known.add(le.id());
-                    }
-                    bench = new BenchJobs(home.dir(), io.backplane.provisioning.cluster.NodeProcesses::backplane,
-                            () -> NodeAdminViews.readiness(node.status(), ks, home));
                     try {
-                        adminServer = AdminPlane.start(home, ks, new java.net.InetSocketAddress(adminAddr.getHostString(), adminAddr.getPort()),
-                                NodeAdminViews.of(node, ks, accel, home, config.node().id(), known::contains,
-                                        id -> le != null && le.id().equals(id), bench));
+                        adminPlane = AdminPlane.start(home, ks, new java.net.InetSocketAddress(adminAddr.getHostString(), adminAddr.getPort()), node, accel,
+                                config, io.backplane.provisioning.cluster.NodeProcesses::backplane);
                     } catch (IOException | RuntimeException e) {
                         node.close(); // nothing runs half-started
                         throw CommandFailure.failure("admin API: " + e.getMessage());
                     }
-                    doc.put("admin", "https://" + adminAddr.getHostString() + ":" + adminServer.port());
+                    doc.put("admin", "https://" + adminAddr.getHostString() + ":" + adminPlane.port());
                     doc.put("adminTokenFile", AdminPlane.operatorTokenFile(home).toString());
                 }
                 print(doc);
                 out().flush();
-                io.backplane.admin.server.AdminServer adminToClose = adminServer;
-                BenchJobs benchToClose = bench;
+                AdminPlane.Running adminToClose = adminPlane;
                 try (Interrupts.Registration stop = Interrupts.whileRunning(() -> {
                     if (adminToClose != null) {
                         adminToClose.close();
-                        benchToClose.close();
                     }
                     node.close();
                     stopped.countDown();

@@ -4,7 +4,11 @@ import io.backplane.admin.model.AdminViews;
 import io.backplane.admin.model.Role;
 import io.backplane.admin.server.AdminServer;
 import io.backplane.admin.server.TokenFile;
+import io.backplane.accel.Accelerator;
+import io.backplane.config.BackplaneConfig;
 import io.backplane.config.NodeHome;
+import io.backplane.node.runtime.Genesis;
+import io.backplane.node.runtime.ValidatorNode;
 import io.backplane.hsm.keystore.Keystore;
 
 import java.io.ByteArrayInputStream;
@@ -16,8 +20,10 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Starts a node's admin API from its home: TLS with the token's identity key, bearer tokens from
@@ -47,6 +53,42 @@ public final class AdminPlane {
         if (TokenFile.read(tokens).entries().isEmpty()) {
             String token = TokenFile.issue(tokens, "operator", Set.of(Role.OPERATOR));
             TokenFile.writeOwnerOnly(operatorTokenFile(home), token + "\n");
+        }
+    }
+
+    /** A running admin plane: the server and the node's benchmark jobs, closed together. */
+    public record Running(AdminServer server, BenchJobs bench) implements AutoCloseable {
+        public int port() {
+            return server.port();
+        }
+
+        @Override
+        public void close() {
+            server.close();
+            bench.close();
+        }
+    }
+
+    /**
+     * The admin plane of a running node: its views over the node, its token and its home (flags known from the
+     * configuration and the genesis; the genesis's leader election required), benchmark jobs run as {@code backplane}
+     * child processes ({@code backplane} turns bench arguments into the command line), served on {@code listen}.
+     */
+    public static Running start(NodeHome home, Keystore keystore, InetSocketAddress listen, ValidatorNode node, Accelerator accel, BackplaneConfig config,
+                                Function<List<String>, List<String>> backplane) throws IOException {
+        Genesis.LeaderElectionPlugin le = node.genesis().leaderElection();
+        Set<String> known = new HashSet<>(config.plugins().enabledByPlugin().keySet());
+        if (le != null) {
+            known.add(le.id());
+        }
+        BenchJobs bench = new BenchJobs(home.dir(), backplane, () -> NodeAdminViews.readiness(node.status(), keystore, home));
+        try {
+            AdminServer server = start(home, keystore, listen, NodeAdminViews.of(node, keystore, accel, home, config.node().id(), known::contains,
+                    id -> le != null && le.id().equals(id), bench));
+            return new Running(server, bench);
+        } catch (IOException | RuntimeException e) {
+            bench.close();
+            throw e;
         }
     }
 
