@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
                 TxCommand.class,
                 UpCommand.class,
                 CtlCommand.class,
+                ApplyCommand.class,
         })
 public final class BackplaneCommand implements Callable<Integer> {
     @Spec

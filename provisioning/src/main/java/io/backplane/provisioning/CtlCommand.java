@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -55,20 +54,14 @@ final class CtlCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Path file = context != null ? context
-                    : System.getenv(AdminContext.ENV) != null && !System.getenv(AdminContext.ENV).isBlank() ? Path.of(System.getenv(AdminContext.ENV))
-                    : Path.of(System.getProperty("user.home"), ".backplane", "cluster", AdminContext.FILE);
+            Path file = AdminContext.locate(context);
             AdminContext.Entry e;
-            try {
-                e = AdminContext.read(file, node);
-            } catch (IOException x) {
-                throw CommandFailure.failure(x.getMessage());
-            }
             String token;
             try {
-                token = Files.readString(e.tokenFile()).trim();
+                e = AdminContext.read(file, node);
+                token = AdminContext.token(e, file);
             } catch (IOException x) {
-                throw CommandFailure.failure("cannot read the token file " + e.tokenFile() + " named by " + file + " (" + x.getClass().getSimpleName() + ")");
+                throw CommandFailure.failure(x.getMessage());
             }
             HttpResponse<String> r;
             try {

@@ -241,6 +241,37 @@ class ClusterIT {
         assertTrue((offOut + "" + offErr).contains("409"), offOut + "" + offErr);
         assertTrue(Files.readString(home.resolve("admin/flags.json")).contains("\"round-robin\" : true"));
         assertTrue(cli("ctl", "keys", "--context", ctx, "--node", id, "--json").path("keys").size() >= 2);
+        // a sealed export of the new key: the document keys export writes; the same token refuses it again (409), a
+        // damaged blob is refused (400), and the token's keys are as they were
+        String blsId = JSON.readTree(bls.body()).path("id").asText();
+        var exported = api.send("POST", "/v1/keys/" + blsId + "/export", token, null);
+        assertEquals(200, exported.statusCode(), exported.body());
+        com.fasterxml.jackson.databind.node.ObjectNode export = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(exported.body());
+        assertEquals("backplane-bls-export/1", export.path("format").asText(), export.toString());
+        String keysBefore = api.send("GET", "/v1/keys", token, null).body();
+        var again409 = api.send("POST", "/v1/keys/import", token, export.toString());
+        assertEquals(409, again409.statusCode(), again409.body());
+        String sealed = export.path("sealed").asText();
+        export.put("sealed", sealed.substring(0, sealed.length() - 2) + (sealed.endsWith("00") ? "01" : "00"));
+        var damaged = api.send("POST", "/v1/keys/import", token, export.toString());
+        assertEquals(400, damaged.statusCode(), damaged.body());
+        assertEquals(keysBefore, api.send("GET", "/v1/keys", token, null).body());
+        // apply -f box.yaml through the same API: the plan, one key created, then a second run that changes nothing
+        int blsKeys = 0;
+        for (JsonNode k : JSON.readTree(keysBefore).path("keys")) {
+            blsKeys += k.path("type").asText().equals("bls12-381") ? 1 : 0;
+        }
+        Path box = dir.resolve("box.yaml");
+        Files.writeString(box, "node: " + id + "\nchain: " + status.path("chainId").asText() + "\nkeys:\n  identity: present\n  bls: " + (blsKeys + 1)
+                + "\nflags:\n  round-robin: on\n");
+        JsonNode dry = cli("apply", "-f", box.toString(), "--context", ctx, "--dry-run", "--json");
+        assertEquals(1, dry.path("changes").asInt(), dry.toString());
+        assertEquals(keysBefore, api.send("GET", "/v1/keys", token, null).body(), "a dry run changed the keys");
+        JsonNode applied = cli("apply", "-f", box.toString(), "--context", ctx, "--json");
+        assertEquals(1, applied.path("applied").asInt(), applied.toString());
+        JsonNode rerun = cli("apply", "-f", box.toString(), "--context", ctx, "--json");
+        assertEquals(0, rerun.path("changes").asInt(), rerun.toString());
+        assertTrue(Files.readString(home.resolve("admin/flags.json")).contains("\"round-robin\" : true"));
         // a bounded benchmark in the background: one at a time, and its table when done
         var started = api.send("POST", "/v1/bench", token, "{\"ops\":[\"sha256\"],\"maxPointMs\":50}");
         assertEquals(202, started.statusCode(), started.body());

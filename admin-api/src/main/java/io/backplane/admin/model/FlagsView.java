@@ -12,4 +12,10 @@ public interface FlagsView {
      * nothing changes.
      */
     Map<String, Object> set(String pluginId, boolean enabled);
+
+    /**
+     * Removes this node's flag for {@code pluginId}, so the configuration decides again from the next start; answers
+     * {@code {"plugin", "cleared": bool}} ({@code false}: there was none, nothing changed; so a repeat is harmless).
+     */
+    Map<String, Object> clear(String pluginId);
 }

@@ -19,4 +19,18 @@ public interface KeysView {
      * answers {@code {"watermarksRaised", "slotsAdded", "conflicts"}}. A document that is not one is a {@link Refused} 400.
      */
     Map<String, Object> importGuardHistory(String json);
+
+    /**
+     * Key {@code id} as a sealed export ({@code keys export}'s document: the KEK-sealed blob, its public key and its
+     * guard history), for a box of the same operator; audited. An unknown key is a {@link Refused} 404.
+     */
+    Map<String, Object> exportSealed(String id);
+
+    /**
+     * Imports a sealed export ({@code keys export}'s document, as JSON text): checked (it unseals under this token's
+     * KEK, names a key not here), its guard history merged, then stored; answers {@code {"id", "publicKey",
+     * "watermarksRaised", "conflicts"}}. Not an export, or not for this token: {@link Refused} 400; a
+     * key already here: 409. A refused import changes nothing.
+     */
+    Map<String, Object> importSealed(String json);
 }

@@ -34,6 +34,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,13 +179,51 @@ public final class AdminServer implements AutoCloseable {
             String json = req.getBody().getJsonObject().encode();
             change(rc, v, "keys.guard-import", "guard-history", 200, () -> v.keys().importGuardHistory(json));
         });
+        rb.getRoute("exportKey").addHandler(rc -> {
+            ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+            String id = req.getPathParameters().get("keyId").getString();
+            change(rc, v, "keys.export", id, 200, () -> v.keys().exportSealed(id));
+        });
+        rb.getRoute("importKey").addHandler(rc -> {
+            ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+            JsonObject body = req.getBody().getJsonObject();
+            change(rc, v, "keys.import", body.getString("id", "sealed"), 200, () -> v.keys().importSealed(body.encode()));
+        });
         rb.getRoute("listPlugins").addHandler(rc -> blocking(rc, () -> new Reply(200, Map.of("plugins", v.plugins().plugins()))));
+        rb.getRoute("uploadPlugin").addHandler(rc -> {
+            ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+            JsonObject body = req.getBody().getJsonObject();
+            byte[] manifest;
+            byte[] jar;
+            try {
+                manifest = Base64.getDecoder().decode(body.getString("manifest"));
+                jar = Base64.getDecoder().decode(body.getString("jar"));
+            } catch (IllegalArgumentException e) {
+                Errors.send(rc, 400, "manifest and jar must be base64: " + e.getMessage());
+                return;
+            }
+            byte[] signature = HexFormat.of().parseHex(body.getString("signature"));
+            Principal who = rc.get(Gatekeeper.PRINCIPAL);
+            change(rc, v, "plugin.upload", jar.length + " bytes", 201, () -> v.plugins().upload(who, manifest, jar, signature));
+        });
+        rb.getRoute("approvePlugin").addHandler(rc -> {
+            ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+            byte[] signature = HexFormat.of().parseHex(req.getBody().getJsonObject().getString("signature"));
+            pluginStep(rc, v, "plugin.approve", (who, id, version) -> v.plugins().approve(who, id, version, signature));
+        });
+        rb.getRoute("vetoPlugin").addHandler(rc -> pluginStep(rc, v, "plugin.veto", (who, id, version) -> v.plugins().veto(who, id, version)));
+        rb.getRoute("retirePlugin").addHandler(rc -> pluginStep(rc, v, "plugin.retire", (who, id, version) -> v.plugins().retire(who, id, version)));
         rb.getRoute("listFlags").addHandler(rc -> blocking(rc, () -> new Reply(200, Map.of("flags", v.flags().flags()))));
         rb.getRoute("setFlag").addHandler(rc -> {
             ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
             String id = req.getPathParameters().get("pluginId").getString();
             boolean enabled = req.getBody().getJsonObject().getBoolean("enabled");
             change(rc, v, "flag.set", id + "=" + enabled, 200, () -> v.flags().set(id, enabled));
+        });
+        rb.getRoute("clearFlag").addHandler(rc -> {
+            ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+            String id = req.getPathParameters().get("pluginId").getString();
+            change(rc, v, "flag.clear", id, 200, () -> v.flags().clear(id));
         });
         rb.getRoute("startBench").addHandler(rc -> {
             ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
@@ -204,6 +244,19 @@ public final class AdminServer implements AutoCloseable {
             blocking(rc, () -> new Reply(200, v.audit().page(from, limit)));
         });
         rb.getRoute("auditVerify").addHandler(rc -> blocking(rc, () -> new Reply(200, v.audit().verify())));
+    }
+
+    private interface PluginStep {
+        Map<String, Object> apply(Principal who, String id, String version);
+    }
+
+    /** A lifecycle step on the plugin version the path names: audited as any change. */
+    private static void pluginStep(RoutingContext rc, AdminViews v, String action, PluginStep step) {
+        ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+        String id = req.getPathParameters().get("pluginId").getString();
+        String version = req.getPathParameters().get("version").getString();
+        Principal who = rc.get(Gatekeeper.PRINCIPAL);
+        change(rc, v, action, id + " " + version, 200, () -> step.apply(who, id, version));
     }
 
     /** One file of the dashboard, from the class path, under a policy that runs only this origin's scripts and styles. */

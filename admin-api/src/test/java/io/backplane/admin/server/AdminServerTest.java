@@ -109,11 +109,14 @@ class AdminServerTest {
                 assertThat(roles).as(op.getString("operationId") + " names x-roles").isNotNull().isNotEmpty();
                 Set<String> rs = new java.util.HashSet<>();
                 roles.forEach(r -> rs.add((String) r));
-                String concrete = p.replace("{pluginId}", "leader-election").replace("{id}", "b1");
+                String concrete = p.replace("{pluginId}", "leader-election").replace("{id}", "b1").replace("{keyId}", InMemoryViews.KEY).replace("{version}", "1.0.0");
                 String body = !op.containsKey("requestBody") ? null
                         : switch (op.getString("operationId")) {
                             case "startBench" -> "{\"ops\":[\"sha256\"],\"maxPointMs\":50}";
                             case "importGuardHistory" -> "{\"format\":\"backplane-guard-history/1\",\"keys\":[]}";
+                            case "uploadPlugin" -> "{\"manifest\":\"e30=\",\"jar\":\"UEsDBA==\",\"signature\":\"" + "ab".repeat(64) + "\"}";
+                            case "approvePlugin" -> "{\"signature\":\"" + "cd".repeat(64) + "\"}";
+                            case "importKey" -> "{\"format\":\"backplane-bls-export/1\",\"sealed\":\"00ff\"}";
                             default -> "{\"enabled\":true}";
                         };
                 ops.add(new Op(op.getString("operationId"), method.toUpperCase(java.util.Locale.ROOT), concrete, body, rs));
@@ -220,6 +223,73 @@ class AdminServerTest {
         assertThat(views.generated.get()).isEqualTo(1);
         assertThat(views.audit).extracting(e -> e.get(1) + " " + e.get(3))
                 .containsExactly("keys.generate-bls requested", "keys.generate-bls ok", "keys.guard-import requested", "keys.guard-import ok");
+    }
+
+    @Test
+    void pluginStepsReachTheViewOnlyAsDescribedAndAsTheirPrincipal() throws Exception {
+        String author = tokens.get(Role.PLUGIN_AUTHOR);
+        String approver = tokens.get(Role.APPROVER);
+        String sig = "ab".repeat(64);
+        String good = "{\"manifest\":\"e30=\",\"jar\":\"UEsDBA==\",\"signature\":\"" + sig + "\"}";
+        HttpResponse<String> up = send(anonymous, "POST", "/v1/plugins", author, "application/json", good);
+        assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
+        assertThat(views.pluginSteps).containsExactly("upload plugin-author-token 2 4 64");
+        for (String bad : List.of("{\"manifest\":\"e\",\"jar\":\"UEsDBA==\",\"signature\":\"" + sig + "\"}",
+                "{\"manifest\":\"e30=\",\"jar\":\"UEsDBA==\"}", "{\"manifest\":\"e30=\",\"jar\":\"UEs*BA==\",\"signature\":\"" + sig + "\"}",
+                "{\"manifest\":\"e30=\",\"jar\":\"UEsDBA==\",\"signature\":\"ab\"}",
+                "{\"manifest\":\"e30=\",\"jar\":\"UEsDBA==\",\"signature\":\"" + sig + "\",\"approver\":\"me\"}", "[]")) {
+            HttpResponse<String> r = send(anonymous, "POST", "/v1/plugins", author, "application/json", bad);
+            assertThat(r.statusCode()).as(bad).isEqualTo(400);
+            assertThat(new JsonObject(r.body()).getString("error")).as(bad).isNotBlank();
+        }
+        assertThat(send(anonymous, "POST", "/v1/plugins", approver, "application/json", good).statusCode()).as("an approver uploads nothing").isEqualTo(403);
+        String approval = "{\"signature\":\"" + "cd".repeat(64) + "\"}";
+        assertThat(send(anonymous, "POST", "/v1/plugins/kary-tree/1.0.0/approve", author, "application/json", approval).statusCode())
+                .as("an author approves nothing").isEqualTo(403);
+        assertThat(send(anonymous, "POST", "/v1/plugins/kary-tree/1.0.0/approve", approver, "application/json", approval).statusCode()).isEqualTo(200);
+        for (String path : List.of("/v1/plugins/..%2Fetc/1.0.0/approve", "/v1/plugins/kary-tree/..%2F..%2Fx/approve", "/v1/plugins/Kary/1.0.0/approve")) {
+            assertThat(send(anonymous, "POST", path, approver, "application/json", approval).statusCode()).as(path).isEqualTo(400);
+        }
+        assertThat(send(anonymous, "POST", "/v1/plugins/kary-tree/1.0.0/approve", approver, "application/json", "{}").statusCode()).isEqualTo(400);
+        assertThat(send(anonymous, "POST", "/v1/plugins/kary-tree/1.0.0/veto", approver, null, null).statusCode()).isEqualTo(200);
+        HttpResponse<String> unknown = send(anonymous, "POST", "/v1/plugins/kary-tree/1.0.0/retire", tokens.get(Role.OPERATOR), null, null);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(views.pluginSteps).containsExactly("upload plugin-author-token 2 4 64", "approve approver-token kary-tree 1.0.0 64",
+                "veto approver-token kary-tree 1.0.0");
+        assertThat(views.audit).extracting(e -> e.get(0) + " " + e.get(1) + " " + e.get(3)).containsExactly(
+                "plugin-author-token (token) plugin.upload requested", "plugin-author-token (token) plugin.upload ok",
+                "approver-token (token) plugin.approve requested", "approver-token (token) plugin.approve ok",
+                "approver-token (token) plugin.veto requested", "approver-token (token) plugin.veto ok",
+                "operator-token (token) plugin.retire requested", "operator-token (token) plugin.retire refused: kary-tree 1.0.0 is not in the store");
+    }
+
+    @Test
+    void sealedKeysAreExportedAndImportedOnlyAsDescribed() throws Exception {
+        String op = tokens.get(Role.OPERATOR);
+        HttpResponse<String> exported = send(anonymous, "POST", "/v1/keys/" + InMemoryViews.KEY + "/export", op, null, null);
+        assertThat(exported.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(exported.body()).getString("format")).isEqualTo("backplane-bls-export/1");
+        assertThat(send(anonymous, "POST", "/v1/keys/bls-00000000000000ff/export", op, null, null).statusCode()).isEqualTo(404);
+        for (String badId : List.of("bls-1", "..%2Fbls-0123456789abcdef", "BLS-0123456789ABCDEF", "bls-0123456789abcdef0")) {
+            assertThat(send(anonymous, "POST", "/v1/keys/" + badId + "/export", op, null, null).statusCode()).as(badId).isEqualTo(400);
+        }
+        assertThat(send(anonymous, "POST", "/v1/keys/" + InMemoryViews.KEY + "/export", tokens.get(Role.AUDITOR), null, null).statusCode())
+                .as("an export is the operator's alone").isEqualTo(403);
+        String good = "{\"format\":\"backplane-bls-export/1\",\"id\":\"" + InMemoryViews.KEY + "\",\"sealed\":\"00ff\"}";
+        assertThat(send(anonymous, "POST", "/v1/keys/import", op, "application/json", good).statusCode()).isEqualTo(200);
+        for (String bad : List.of("{\"format\":\"backplane-bls-export/2\",\"sealed\":\"00\"}", "{\"format\":\"backplane-bls-export/1\"}",
+                "{\"format\":\"backplane-bls-export/1\",\"sealed\":\"0\"}", "{\"format\":\"backplane-bls-export/1\",\"sealed\":\"zz\"}",
+                "{\"format\":\"backplane-bls-export/1\",\"sealed\":\"00\",\"secret\":\"00\"}",
+                "{\"format\":\"backplane-bls-export/1\",\"sealed\":\"00\",\"id\":\"../x\"}",
+                "{\"format\":\"backplane-bls-export/1\",\"sealed\":\"00\",\"guardHistory\":{\"keys\":[]}}", "[]")) {
+            assertThat(send(anonymous, "POST", "/v1/keys/import", op, "application/json", bad).statusCode()).as(bad).isEqualTo(400);
+        }
+        assertThat(send(anonymous, "POST", "/v1/keys/import", op, "text/plain", good).statusCode()).isIn(400, 415);
+        assertThat(views.importedKeys).hasSize(1);
+        assertThat(views.audit).extracting(e -> e.get(1) + " " + e.get(2) + " " + e.get(3)).containsExactly(
+                "keys.export " + InMemoryViews.KEY + " requested", "keys.export " + InMemoryViews.KEY + " ok",
+                "keys.export bls-00000000000000ff requested", "keys.export bls-00000000000000ff refused: no BLS key 'bls-00000000000000ff'",
+                "keys.import " + InMemoryViews.KEY + " requested", "keys.import " + InMemoryViews.KEY + " ok");
     }
 
     @Test

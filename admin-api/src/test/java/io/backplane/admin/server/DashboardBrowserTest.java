@@ -96,6 +96,10 @@ class DashboardBrowserTest {
         wait.until(d -> d.findElement(By.id("accel")).getText().equals("25.0 % device"));
         assertThat(browser.findElement(By.id("plugin-latency")).getText()).isEqualTo("5.00 ms");
         assertThat(browser.findElement(By.id("fallbacks")).getText()).startsWith("2 fallbacks");
+        // signatures: a rate from two scrapes (the height, and so the signed total, rises) and the refusals
+        wait.until(d -> d.findElement(By.id("sign-rate")).getText().matches("\\d+\\.\\d signed/s")
+                && !d.findElement(By.id("sign-rate")).getText().startsWith("0.0"));
+        assertThat(browser.findElement(By.id("sign-refusals")).getText()).isEqualTo("3 refused by the guard, 1 failed or withheld");
 
         // a node that stops being ready shows it, and its recovery time once it is back
         views.ready = false;

@@ -23,6 +23,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * is what these tests check.
  */
 final class InMemoryViews {
+    static final String KEY = "bls-0123456789abcdef";
+    final List<String> importedKeys = new CopyOnWriteArrayList<>();
+    final List<String> pluginSteps = new CopyOnWriteArrayList<>();
     final Map<String, Boolean> flags = new LinkedHashMap<>(Map.of("leader-election", true));
     final List<List<String>> audit = new CopyOnWriteArrayList<>();
     volatile boolean ready = true;
@@ -62,6 +65,9 @@ final class InMemoryViews {
                         + "backplane_accel_calls_total{op=\"sha256\",backend=\"cpu\"} 30\n"
                         + "backplane_accel_calls_total{op=\"sha256\",backend=\"opencl\"} 10\n"
                         + "backplane_accel_fallbacks_total{op=\"sha256\",reason=\"fault\"} 2\n"
+                        + "backplane_signatures_total{kind=\"vote\",outcome=\"signed\"} " + 2 * height.get() + "\n"
+                        + "backplane_signatures_total{kind=\"vote\",outcome=\"refused\"} 3\n"
+                        + "backplane_signatures_total{kind=\"timeout\",outcome=\"withheld\"} 1\n"
                         + "backplane_plugin_call_seconds_sum{plugin=\"round-robin\"} 0.5\n"
                         + "backplane_plugin_call_seconds_count{plugin=\"round-robin\"} 100\n";
             }
@@ -74,7 +80,7 @@ final class InMemoryViews {
         KeysView keys = new KeysView() {
             @Override
             public List<Map<String, Object>> keys() {
-                return List.of(Map.of("id", "bls-1", "type", "bls12-381", "publicKey", "ab"));
+                return List.of(Map.of("id", KEY, "type", "bls12-381", "publicKey", "ab"));
             }
 
             @Override
@@ -85,6 +91,20 @@ final class InMemoryViews {
             @Override
             public Map<String, Object> generateBls() {
                 return Map.of("id", "bls-" + generated.incrementAndGet(), "type", "bls12-381", "publicKey", "cd");
+            }
+
+            @Override
+            public Map<String, Object> exportSealed(String id) {
+                if (!id.equals(KEY)) {
+                    throw new Refused(404, "no BLS key '" + id + "'");
+                }
+                return Map.of("format", "backplane-bls-export/1", "id", id, "sealed", "00");
+            }
+
+            @Override
+            public Map<String, Object> importSealed(String json) {
+                importedKeys.add(json);
+                return Map.of("id", KEY, "publicKey", "ab", "watermarksRaised", 0, "conflicts", List.of());
             }
 
             @Override
@@ -112,8 +132,47 @@ final class InMemoryViews {
                 flags.put(pluginId, enabled);
                 return Map.of("plugin", pluginId, "enabled", enabled);
             }
+
+            @Override
+            public synchronized Map<String, Object> clear(String pluginId) {
+                return Map.of("plugin", pluginId, "cleared", flags.remove(pluginId) != null);
+            }
         };
-        PluginLifecycle plugins = () -> List.of(Map.of("id", "leader-election", "state", "ACTIVE"));
+        PluginLifecycle plugins = new PluginLifecycle() {
+            @Override
+            public List<Map<String, Object>> plugins() {
+                List<Map<String, Object>> out = new ArrayList<>(List.of(Map.of("id", "leader-election", "state", "ACTIVE")));
+                out.addAll(pluginSteps.stream().map(s -> Map.<String, Object>of("step", s)).toList());
+                return out;
+            }
+
+            @Override
+            public Map<String, Object> upload(Principal who, byte[] manifest, byte[] jar, byte[] signature) {
+                pluginSteps.add("upload " + who.name() + " " + manifest.length + " " + jar.length + " " + signature.length);
+                return Map.of("id", "leader-election", "version", "1.0.0", "state", "STAGED");
+            }
+
+            @Override
+            public Map<String, Object> approve(Principal who, String id, String version, byte[] signature) {
+                pluginSteps.add("approve " + who.name() + " " + id + " " + version + " " + signature.length);
+                return Map.of("id", id, "version", version, "state", "APPROVED");
+            }
+
+            @Override
+            public Map<String, Object> veto(Principal who, String id, String version) {
+                pluginSteps.add("veto " + who.name() + " " + id + " " + version);
+                return Map.of("id", id, "version", version, "state", "VETOED");
+            }
+
+            @Override
+            public Map<String, Object> retire(Principal who, String id, String version) {
+                if (!id.equals("leader-election")) {
+                    throw new Refused(404, id + " " + version + " is not in the store");
+                }
+                pluginSteps.add("retire " + who.name() + " " + id + " " + version);
+                return Map.of("id", id, "version", version, "state", "RETIRED");
+            }
+        };
         AuditView auditView = new AuditView() {
             @Override
             public Map<String, Object> page(long from, int limit) {

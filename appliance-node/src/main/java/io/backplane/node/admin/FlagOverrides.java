@@ -53,9 +53,26 @@ public final class FlagOverrides {
     public static synchronized Map<String, Boolean> set(Path file, String pluginId, boolean enabled) throws IOException {
         Map<String, Boolean> all = read(file);
         all.put(pluginId, enabled);
+        write(file, all);
+        return all;
+    }
+
+    /**
+     * Removes one flag, so the configuration's flag decides again from the next start; answers whether there was one
+     * to remove (when not, the file is not touched).
+     */
+    public static synchronized boolean clear(Path file, String pluginId) throws IOException {
+        Map<String, Boolean> all = read(file);
+        if (all.remove(pluginId) == null) {
+            return false;
+        }
+        write(file, all);
+        return true;
+    }
+
+    private static void write(Path file, Map<String, Boolean> all) throws IOException {
         ObjectNode doc = JSON.createObjectNode();
         all.forEach(doc::put);
         TokenFile.writeOwnerOnly(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
-        return all;
     }
 }

@@ -25,6 +25,11 @@ class FlagOverridesTest {
         FlagOverrides.set(f, "validator", true);
         assertThat(FlagOverrides.read(f)).containsExactlyInAnyOrderEntriesOf(Map.of("round-robin", false, "validator", true));
         assertThat(Files.getPosixFilePermissions(f).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+        assertThat(FlagOverrides.clear(f, "absent")).isFalse();
+        assertThat(FlagOverrides.clear(f, "validator")).isTrue();
+        assertThat(FlagOverrides.read(f)).containsExactlyEntriesOf(Map.of("round-robin", false));
+        assertThat(FlagOverrides.clear(f, "validator")).isFalse();
+        FlagOverrides.set(f, "validator", true);
 
         FeatureFlags base = FeatureFlags.of(Map.of("round-robin", Set.of()));
         FeatureFlags flags = base.overriddenFor("node0", FlagOverrides.read(f));
@@ -44,6 +49,7 @@ class FlagOverridesTest {
             Files.writeString(f, bad);
             assertThatThrownBy(() -> FlagOverrides.read(f)).as(bad).hasMessageContaining(f.toString());
             assertThatThrownBy(() -> FlagOverrides.set(f, "round-robin", true)).as(bad).hasMessageContaining(f.toString());
+            assertThatThrownBy(() -> FlagOverrides.clear(f, "round-robin")).as(bad).hasMessageContaining(f.toString());
             assertThat(Files.readString(f)).isEqualTo(bad);
         }
     }

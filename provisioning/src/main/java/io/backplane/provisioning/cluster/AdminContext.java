@@ -40,6 +40,23 @@ public final class AdminContext {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** The context file to use: {@code explicit} ({@code --context}), else {@code $BACKPLANE_CONTEXT}, else the default cluster's. */
+    public static Path locate(Path explicit) {
+        String env = System.getenv(ENV);
+        return explicit != null ? explicit
+                : env != null && !env.isBlank() ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".backplane", "cluster", FILE);
+    }
+
+    /** The bearer token of {@code entry} (its token file's first line), read now; an unreadable file is named. */
+    public static String token(Entry entry, Path contextFile) throws IOException {
+        try {
+            return Files.readString(entry.tokenFile()).trim();
+        } catch (IOException x) {
+            throw new IOException("cannot read the token file " + entry.tokenFile() + " named by " + contextFile + " (" + x.getClass().getSimpleName() + ")", x);
+        }
+    }
+
     /** The entry of {@code node} (null: the file's current node); a missing or damaged file, or an unknown node, is named. */
     public static Entry read(Path file, String node) throws IOException {
         if (!Files.exists(file)) {

@@ -4,12 +4,19 @@
 const $ = (id) => document.getElementById(id);
 const samples = []; // {t, height, txps}
 const readiness = { samples: 0, ready: 0, downSince: null, lastRecoveryMs: null };
+let lastSigned = null; // {t, n}: the previous scrape's signed total, for the rate
 let token = sessionStorage.getItem('backplane-token') || '';
 
 class Refused extends Error {}
 
-async function api(path) {
-  const r = await fetch(path, { headers: token ? { Authorization: 'Bearer ' + token } : {}, cache: 'no-store' });
+async function api(path, body) {
+  const headers = token ? { Authorization: 'Bearer ' + token } : {};
+  const init = { headers, cache: 'no-store' };
+  if (body !== undefined) {
+    init.method = 'POST';
+    if (body !== null) { headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
+  }
+  const r = await fetch(path, init);
   if (r.status === 401 || r.status === 403 || r.status === 429) {
     const body = await r.json().catch(() => ({}));
     throw new Refused(r.status + ': ' + (body.error || r.statusText));
@@ -72,13 +79,73 @@ function showMetrics(text) {
   const device = sum(m, 'backplane_accel_calls_total', (l) => l.backend && l.backend !== 'cpu');
   $('accel').textContent = calls ? (100 * device / calls).toFixed(1) + ' % device' : 'no calls';
   $('fallbacks').textContent = sum(m, 'backplane_accel_fallbacks_total') + ' fallbacks to the CPU';
+  const signed = sum(m, 'backplane_signatures_total', (l) => l.outcome === 'signed');
+  const now = Date.now();
+  if (lastSigned && now > lastSigned.t) $('sign-rate').textContent = (1000 * Math.max(0, signed - lastSigned.n) / (now - lastSigned.t)).toFixed(1) + ' signed/s';
+  lastSigned = { t: now, n: signed };
+  $('sign-refusals').textContent = sum(m, 'backplane_signatures_total', (l) => l.outcome === 'refused') + ' refused by the guard, '
+    + sum(m, 'backplane_signatures_total', (l) => l.outcome === 'failed' || l.outcome === 'withheld') + ' failed or withheld';
   const n = sum(m, 'backplane_plugin_call_seconds_count');
   $('plugin-latency').textContent = n ? (1000 * sum(m, 'backplane_plugin_call_seconds_sum') / n).toFixed(2) + ' ms' : 'no calls';
 }
 
 function showPlugins(list) {
   const body = $('plugins').querySelector('tbody');
-  body.replaceChildren(...list.map((p) => row([p.kind || '', p.plugin ? (p.plugin.id + ' ' + p.plugin.version) : (p.id || ''), p.state || '', p.running || ''])));
+  body.replaceChildren(...list.map((p) => {
+    const name = p.plugin ? (p.plugin.id + ' ' + p.plugin.version) : ((p.id || '') + ' ' + (p.version || ''));
+    const by = p.kind === 'store' ? [p.uploader, p.approver].filter(Boolean).join(' / ') : (p.running || '');
+    const tr = row([p.kind || '', name, p.state || '', by]);
+    const td = document.createElement('td');
+    if (p.kind === 'store' && p.state === 'STAGED') td.appendChild(button('Approve', () => approve(p)));
+    if (p.kind === 'store' && p.state === 'PENDING') td.appendChild(button('Veto', () => decide(p, 'veto', null)));
+    tr.appendChild(td);
+    tr.dataset.plugin = name;
+    return tr;
+  }));
+}
+
+function button(label, onClick) {
+  const b = document.createElement('button');
+  b.textContent = label;
+  b.className = label.toLowerCase();
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+// The bytes an operator signs to consent to one lifecycle step (Authorization.statement): each field as a
+// big-endian u32 length and its UTF-8 bytes.
+function statement(action, p) {
+  const parts = ['backplane-plugin-lifecycle-v1', action, p.id, p.version, p.jarSha256].map((x) => new TextEncoder().encode(x));
+  const out = new Uint8Array(parts.reduce((n, b) => n + 4 + b.length, 0));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const b of parts) { view.setUint32(at, b.length); out.set(b, at + 4); at += 4 + b.length; }
+  return out;
+}
+
+async function approve(p) {
+  const file = $('approver-key').files[0];
+  if (!file) { text('plugin-result', 'choose your operator key file first'); return; }
+  let signature;
+  try {
+    const key = await crypto.subtle.importKey('pkcs8', await file.arrayBuffer(), { name: 'Ed25519' }, false, ['sign']);
+    const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key, statement('approve', p)));
+    signature = Array.from(sig, (b) => b.toString(16).padStart(2, '0')).join('');
+  } catch (e) {
+    text('plugin-result', 'that file is not an Ed25519 key from plugins keygen (' + e.message + ')');
+    return;
+  }
+  await decide(p, 'approve', { signature });
+}
+
+async function decide(p, step, body) {
+  try {
+    const r = await api('/v1/plugins/' + encodeURIComponent(p.id) + '/' + encodeURIComponent(p.version) + '/' + step, body);
+    text('plugin-result', r.status < 300 ? p.id + ' ' + p.version + ': ' + r.body.state : p.id + ' ' + p.version + ': ' + r.status + ' ' + (r.body.error || ''));
+    showPlugins((await api('/v1/plugins')).body.plugins || []);
+  } catch (e) {
+    text('plugin-result', e.message);
+  }
 }
 
 function row(cells) {
