@@ -66,7 +66,12 @@ final class ApplyCommand implements Callable<Integer> {
         try {
             plan = Plan.of(box, Applier.read(api));
         } catch (Applier.Answered e) {
-            return refused(e, entry.url(), "reading the node's state");
+            if (e.credentialsRefused()) {
+                return refused(e, entry.url(), "reading the node's state");
+            }
+            throw CommandFailure.failure(entry.url() + " could not be read (" + e.getMessage() + "); nothing was changed");
+        } catch (IOException e) {
+            throw CommandFailure.failure(e.getMessage() + "; nothing was changed");
         } catch (BoxFile.Invalid e) {
             throw CommandFailure.failure(e.getMessage());
         }
@@ -144,7 +149,10 @@ final class ApplyCommand implements Callable<Integer> {
             try {
                 doc = JsonOutput.MAPPER.readTree(r.body());
             } catch (IOException e) {
-                throw new Applier.Answered(r.statusCode(), "(" + method + " " + path + " answered a body that is not JSON)");
+                doc = null;
+            }
+            if (doc == null || doc.isMissingNode()) {
+                throw new IOException(method + " " + path + " at " + url + " answered " + r.statusCode() + " with a body that is not JSON");
             }
             if (r.statusCode() >= 300) {
                 throw new Applier.Answered(r.statusCode(), doc.path("error").asText(r.body()) + " (" + method + " " + path + ")");

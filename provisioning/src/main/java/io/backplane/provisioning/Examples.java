@@ -56,6 +56,7 @@ final class Examples {
             Map.entry("node init", "./backplane node init --home H --id node0 --listen 127.0.0.1:7100 --client 127.0.0.1:7200 --json"),
             Map.entry("node run", "./backplane node run --home H --genesis genesis.json"),
             Map.entry("genesis", "./backplane genesis --validator H/validator.json --governance-key GOV.hex --governance-threshold 1 --out genesis.json"),
+            Map.entry("node token", "./backplane node token --home ~/.backplane/node0 --name dave --roles approver --out dave.token"),
             Map.entry("apply", "./backplane apply -f box.yaml --dry-run"),
             Map.entry("ctl", "./backplane ctl status"),
             Map.entry("ctl status", "./backplane ctl status --node node1 --json"),

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code backplane node init|run}: make a validator's home, and run the validator. */
 @Command(name = "node", description = "Make a validator's home (init) and run the validator (run).",
-        subcommands = {NodeGroupCommand.Init.class, NodeGroupCommand.Run.class})
+        subcommands = {NodeGroupCommand.Init.class, NodeGroupCommand.Run.class, NodeGroupCommand.Token.class})
 final class NodeGroupCommand implements Callable<Integer> {
     /** The file {@code node init} writes: this validator's public record, the input of {@code genesis}. */
     static final String RECORD_FILE = "validator.json";
@@ -92,6 +93,55 @@ final class NodeGroupCommand implements Callable<Integer> {
             doc.put("proofOfPossession", record.proofOfPossession());
             doc.put("record", recordFile.toString());
             print(doc);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "token", description = "Issue an admin API token: NAME with ROLES; its SHA-256 is added to <home>/admin/tokens (a running node "
+            + "reads it at its next request) and the token itself is written once, owner-only, to --out. Never printed.")
+    static final class Token extends NodeCommand {
+        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The principal (letters, digits, ._@-); for plugin steps, the name of its operator key.")
+        String name;
+
+        @Option(names = "--roles", required = true, split = ",", paramLabel = "ROLE[,ROLE...]", description = "operator, plugin-author, approver, auditor.")
+        List<String> roles;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where the token is written (must not exist).")
+        Path out;
+
+        @Override
+        public Integer call() throws IOException {
+            java.util.Set<io.backplane.admin.model.Role> parsed = new java.util.LinkedHashSet<>();
+            for (String r : roles) {
+                try {
+                    parsed.add(io.backplane.admin.model.Role.parse(r.strip()));
+                } catch (IllegalArgumentException e) {
+                    throw CommandFailure.usage(e.getMessage());
+                }
+            }
+            if (Files.exists(out)) {
+                throw CommandFailure.failure(out + " exists; a token is written to a new file only");
+            }
+            io.backplane.config.NodeHome h = home.resolve();
+            Path file = AdminPlane.tokenFile(h);
+            String token;
+            try {
+                token = io.backplane.admin.server.TokenFile.issue(file, name, parsed);
+            } catch (IllegalArgumentException e) {
+                throw CommandFailure.failure(e.getMessage());
+            }
+            io.backplane.admin.server.TokenFile.writeOwnerOnly(out, token + "\n");
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("name", name);
+            doc.put("roles", parsed.stream().map(io.backplane.admin.model.Role::wireName).toList());
+            doc.put("tokenFile", file.toString());
+            doc.put("out", out.toString());
+            if (json.enabled()) {
+                JsonOutput.line(spec.commandLine().getOut(), doc);
+            } else {
+                spec.commandLine().getOut().printf("token for %s (%s) written to %s; %s holds its SHA-256%n", name, String.join(",", roles), out, file);
+                spec.commandLine().getOut().flush();
+            }
             return ExitCodes.OK;
         }
     }

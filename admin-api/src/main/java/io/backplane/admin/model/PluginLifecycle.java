@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * The plugins the node holds, each with its lifecycle state, and the lifecycle steps the admin API takes on the
- * node's plugin store. Each step is consented twice: the principal's role (checked by the server) and an Ed25519
+ * node's plugin store. Upload and approval are consented twice (veto and retire, which never make a plugin run, by
+ * the role alone): the principal's role (checked by the server) and an Ed25519
  * signature by the principal's own operator key ({@code plugins/operators/<principal>.pub}) over the step, the plugin
  * id, version and jar SHA-256 ({@code Authorization.statement}); so a stolen token alone approves nothing, and a
  * replayed approval names a step the plugin's state no longer allows. Refusals are {@link Refused}: 404 for a plugin

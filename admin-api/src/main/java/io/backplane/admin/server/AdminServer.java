@@ -204,7 +204,7 @@ public final class AdminServer implements AutoCloseable {
             }
             byte[] signature = HexFormat.of().parseHex(body.getString("signature"));
             Principal who = rc.get(Gatekeeper.PRINCIPAL);
-            change(rc, v, "plugin.upload", jar.length + " bytes", 201, () -> v.plugins().upload(who, manifest, jar, signature));
+            change(rc, v, "plugin.upload", "jar sha256 " + sha256Hex(jar), 201, () -> v.plugins().upload(who, manifest, jar, signature));
         });
         rb.getRoute("approvePlugin").addHandler(rc -> {
             ValidatedRequest req = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
@@ -244,6 +244,14 @@ public final class AdminServer implements AutoCloseable {
             blocking(rc, () -> new Reply(200, v.audit().page(from, limit)));
         });
         rb.getRoute("auditVerify").addHandler(rc -> blocking(rc, () -> new Reply(200, v.audit().verify())));
+    }
+
+    private static String sha256Hex(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private interface PluginStep {

@@ -90,6 +90,24 @@ final class Gatekeeper implements SecurityPolicyHandler {
         return Set.copyOf(out);
     }
 
+    /** A request that changes state, sent by a browser on behalf of a page of another origin. */
+    static boolean crossSite(RoutingContext rc) {
+        io.vertx.core.http.HttpMethod m = rc.request().method();
+        if (m == io.vertx.core.http.HttpMethod.GET || m == io.vertx.core.http.HttpMethod.HEAD || m == io.vertx.core.http.HttpMethod.OPTIONS) {
+            return false;
+        }
+        String site = rc.request().getHeader("sec-fetch-site");
+        if (site != null && !site.equals("same-origin") && !site.equals("none")) {
+            return true;
+        }
+        String origin = rc.request().getHeader("origin");
+        if (origin == null) {
+            return false; // not a browser's cross-origin request (curl, ctl, apply send none)
+        }
+        String host = rc.request().getHeader("host");
+        return host == null || !(origin.equals("https://" + host));
+    }
+
     @Override
     public void handle(RoutingContext rc) {
         if (!budget.take()) {
@@ -105,6 +123,13 @@ final class Gatekeeper implements SecurityPolicyHandler {
             boolean pathKnown = contract.findPath(rc.normalizedPath()) != null;
             Errors.send(rc, pathKnown ? 405 : 404, pathKnown ? rc.request().method() + " is not an operation of " + rc.normalizedPath()
                     : "no operation at " + rc.request().method() + " " + rc.normalizedPath() + " (see /openapi.json)");
+            return;
+        }
+        if (crossSite(rc)) {
+            // A page elsewhere cannot make a browser that holds an admin client certificate change this node: browsers
+            // send Origin on every cross-origin request that is not a GET, and Sec-Fetch-Site on every request.
+            Errors.send(rc, 403, "a cross-site " + rc.request().method() + " is refused (Origin " + rc.request().getHeader("origin")
+                    + "); changes come from the node's own dashboard or from a client that sends no Origin");
             return;
         }
         Set<String> admitted = rolesByOperation.get(op.getOperationId());

@@ -264,6 +264,27 @@ class AdminServerTest {
     }
 
     @Test
+    void aCrossSiteChangeIsRefusedWhateverTheCredentials() throws Exception {
+        String op = tokens.get(Role.OPERATOR);
+        String self = "https://127.0.0.1:" + server.port();
+        record Case(String header, String value, int want) {
+        }
+        for (Case c : List.of(new Case("Origin", "https://evil.example", 403), new Case("Origin", "null", 403),
+                new Case("Origin", "https://127.0.0.1:1", 403), new Case("Sec-Fetch-Site", "cross-site", 403),
+                new Case("Sec-Fetch-Site", "same-site", 403), new Case("Origin", self, 200), new Case("Sec-Fetch-Site", "same-origin", 200))) {
+            HttpRequest req = HttpRequest.newBuilder(URI.create(self + "/v1/flags/leader-election")).timeout(Duration.ofSeconds(10))
+                    .header("Authorization", "Bearer " + op).header("Content-Type", "application/json").header(c.header(), c.value())
+                    .method("DELETE", HttpRequest.BodyPublishers.noBody()).build();
+            assertThat(anonymous.send(req, HttpResponse.BodyHandlers.ofString()).statusCode()).as(c.toString()).isEqualTo(c.want());
+            HttpRequest read = HttpRequest.newBuilder(URI.create(self + "/v1/flags")).header("Authorization", "Bearer " + op)
+                    .header(c.header(), c.value()).GET().build();
+            assertThat(anonymous.send(read, HttpResponse.BodyHandlers.ofString()).statusCode()).as("a read is not a change: " + c).isEqualTo(200);
+        }
+        assertThat(views.audit).as("only the same-origin changes reached the view")
+                .extracting(e -> e.get(1) + " " + e.get(3)).containsExactly("flag.clear requested", "flag.clear ok", "flag.clear requested", "flag.clear ok");
+    }
+
+    @Test
     void sealedKeysAreExportedAndImportedOnlyAsDescribed() throws Exception {
         String op = tokens.get(Role.OPERATOR);
         HttpResponse<String> exported = send(anonymous, "POST", "/v1/keys/" + InMemoryViews.KEY + "/export", op, null, null);

@@ -62,7 +62,7 @@ public final class NodeAdminViews {
      */
     public static AdminViews of(ValidatorNode node, Keystore keystore, Accelerator accel, NodeHome home, String nodeId, Predicate<String> knownPlugin,
                                 Predicate<String> required, BenchView bench) {
-        return new AdminViews(nodeView(node, keystore, accel, home), keysView(keystore, home), flagsView(home, knownPlugin, required),
+        return new AdminViews(nodeView(node, keystore, accel, home), keysView(keystore, home, node.signingKeyId()), flagsView(home, knownPlugin, required),
                 pluginLifecycle(home, () -> running(node)), auditView(keystore, home, nodeId), bench);
     }
 
@@ -135,7 +135,7 @@ public final class NodeAdminViews {
         return out;
     }
 
-    private static KeysView keysView(Keystore keystore, NodeHome home) {
+    private static KeysView keysView(Keystore keystore, NodeHome home, String signingKey) {
         return new KeysView() {
             @Override
             public List<Map<String, Object>> keys() {
@@ -165,6 +165,12 @@ public final class NodeAdminViews {
             public Map<String, Object> exportSealed(String id) {
                 if (keystore.list().stream().noneMatch(k -> k.id().equals(id) && k.type().equals("bls12-381"))) {
                     throw new Refused(404, "no BLS key '" + id + "' in the token (GET /v1/keys lists them)");
+                }
+                if (id.equals(signingKey)) {
+                    // Its guard history would be stale the moment the next vote is signed here: a second box signing
+                    // with it could sign what this one already signed. Move it with the node stopped.
+                    throw new Refused(409, id + " is the key this running node signs with; stop the node and move it with `backplane keys export` "
+                            + "(its guard history complete), then start it on the other box only");
                 }
                 try {
                     return JSON.readValue(SealedKeyExport.export(keystore, id, text -> { }), OBJECT);

@@ -87,6 +87,9 @@ public final class HsmConsensusSigner implements ConsensusSigner {
         } catch (SigningException e) {
             counted(request, Outcome.FAILED);
             throw new SigningRefusedException("signing failed" + (e.retryable() ? " (retryable)" : "") + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            counted(request, Outcome.FAILED);
+            throw e;
         }
     }
 

@@ -335,6 +335,11 @@ public final class ValidatorNode implements AutoCloseable {
         return settings.genesis();
     }
 
+    /** The id of the BLS key this node signs with. */
+    public String signingKeyId() {
+        return settings.blsKeyId();
+    }
+
     public InetSocketAddress clientAddress() {
         return server.clientAddress();
     }

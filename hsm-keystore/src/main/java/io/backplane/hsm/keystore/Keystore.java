@@ -321,6 +321,11 @@ public final class Keystore implements GuardedSigner, AutoCloseable {
         return bls.importSealed(blob);
     }
 
+    /** The key a sealed blob holds, checked as an import would check it (unseals here, not already here); stores nothing. */
+    public SealedBlsKeys.BlsKeyInfo checkSealedBls(byte[] blob) {
+        return bls.checkSealed(blob);
+    }
+
     /** What {@link #importSealedBls(byte[], List, String)} did. */
     public record SealedImport(SealedBlsKeys.BlsKeyInfo key, SigningGuard.ImportResult history) {
     }

@@ -53,8 +53,9 @@ public final class SealedKeyExport {
 
     /**
      * Imports an export: the document is read (anything else is an {@link IllegalArgumentException} naming the
-     * problem), the blob checked (it unseals under this token's KEK, names a key not already here), its guard
-     * history merged (audited, watermarks only raised), and only then the key stored.
+     * problem), the blob checked (it unseals under this token's KEK, names a key not already here, is the key the
+     * document names), its guard history required and of that key only, then merged (audited, watermarks only
+     * raised), and only then the key stored.
      */
     public static Keystore.SealedImport importFrom(Keystore keystore, String json, String source) {
         JsonNode root;
@@ -80,7 +81,24 @@ public final class SealedKeyExport {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'sealed' is not hex: " + e.getMessage());
         }
-        List<SigningGuard.KeyHistory> history = root.hasNonNull("guardHistory") ? GuardHistoryJson.read(root.get("guardHistory").toString()) : List.of();
+        if (!root.hasNonNull("guardHistory")) {
+            throw new IllegalArgumentException("a key export carries the key's guard history ('guardHistory'); without it the key could sign here "
+                    + "what it signed before");
+        }
+        List<SigningGuard.KeyHistory> history = GuardHistoryJson.read(root.get("guardHistory").toString());
+        var key = keystore.checkSealedBls(blob);
+        if (root.hasNonNull("id") && !root.get("id").asText().equals(key.id())) {
+            throw new IllegalArgumentException("the export names key " + root.get("id").asText() + " but its blob holds " + key.id());
+        }
+        if (root.hasNonNull("publicKey") && !root.get("publicKey").asText().equals(key.publicKeyHex())) {
+            throw new IllegalArgumentException("the export's publicKey is not the public key of the key its blob holds (" + key.id() + ")");
+        }
+        for (SigningGuard.KeyHistory h : history) {
+            if (!h.keyId().equals(key.id())) {
+                throw new IllegalArgumentException("the export's guard history names key " + h.keyId() + ", not the exported key " + key.id()
+                        + " (an export carries its own key's history only)");
+            }
+        }
         return keystore.importSealedBls(blob, history, source);
     }
 }

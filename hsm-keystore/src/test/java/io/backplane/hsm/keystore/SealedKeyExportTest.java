@@ -70,6 +70,14 @@ class SealedKeyExportTest {
         ObjectNode noSealed = doc.deepCopy();
         noSealed.remove("sealed");
         damaged.add(noSealed.toString());
+        ObjectNode noHistory = doc.deepCopy();
+        noHistory.remove("guardHistory");
+        damaged.add(noHistory.toString());
+        damaged.add(doc.deepCopy().put("id", "bls-00000000000000ff").toString());
+        damaged.add(doc.deepCopy().put("publicKey", "ab".repeat(48)).toString());
+        ObjectNode otherKeysHistory = doc.deepCopy();
+        ((ObjectNode) otherKeysHistory.get("guardHistory").get("keys").get(0)).put("keyId", "bls-00000000000000ff");
+        damaged.add(otherKeysHistory.toString());
         ObjectNode badHistory = doc.deepCopy();
         badHistory.putObject("guardHistory").put("format", "backplane-guard-history/1").putArray("keys").addObject().put("keyId", 1);
         damaged.add(badHistory.toString());

@@ -186,8 +186,12 @@ public final class BoxFile {
             NodeTuple ft = top.get("flags");
             Map<String, At<Boolean>> out = new LinkedHashMap<>();
             Node value = ft.getValueNode();
-            boolean empty = value instanceof ScalarNode s && s.getValue().isEmpty(); // "flags:" alone: no flag on this node
-            if (!empty) {
+            if (value instanceof ScalarNode s && s.getValue().isEmpty()) {
+                // Left empty by mistake it would remove every flag set on the node: that takes an explicit {}.
+                throw new Invalid(name + ":" + line(ft.getKeyNode()) + ": flags: empty; to remove every flag set on the node write 'flags: {}', "
+                        + "to leave the node's flags alone leave 'flags' out");
+            }
+            {
                 for (Map.Entry<String, NodeTuple> e : mapping(name, value, "flags", null).entrySet()) {
                     String key = "flags." + e.getKey();
                     if (!PLUGIN.matcher(e.getKey()).matches()) {

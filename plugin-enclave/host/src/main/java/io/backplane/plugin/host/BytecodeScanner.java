@@ -65,7 +65,12 @@ public final class BytecodeScanner {
     private BytecodeScanner() {
     }
 
-    /** Every finding in the jar, sorted; empty when the jar passes. */
+    /** Limits of what a scan reads: a jar beyond them is refused before it is read further (a zip bomb stays small). */
+    static final int MAX_ENTRIES = 10_000;
+    static final int MAX_ENTRY_BYTES = 16 * 1024 * 1024;
+    static final long MAX_TOTAL_BYTES = 64L * 1024 * 1024;
+
+    /** Every finding in the jar, sorted; empty when the jar passes; a jar beyond the limits is an IOException naming the limit. */
     public static List<Finding> scan(Path jar) throws IOException {
         List<Finding> findings = new ArrayList<>();
         Map<String, ClassReader> classes = new HashMap<>();
@@ -75,14 +80,27 @@ public final class BytecodeScanner {
                 findings.add(new Finding("META-INF/MANIFEST.MF", "", "Class-Path " + mf.getMainAttributes().getValue("Class-Path"), "code outside the jar"));
             }
             Enumeration<JarEntry> entries = jf.entries();
+            int count = 0;
+            long total = 0;
             while (entries.hasMoreElements()) {
                 JarEntry e = entries.nextElement();
                 if (e.isDirectory()) {
                     continue;
                 }
+                if (++count > MAX_ENTRIES) {
+                    throw new IOException(jar + " has more than " + MAX_ENTRIES + " entries; a plugin jar is far smaller");
+                }
                 byte[] bytes;
                 try (InputStream in = jf.getInputStream(e)) {
-                    bytes = in.readAllBytes();
+                    // Bounded whatever the entry claims: a small deflated entry can inflate to gigabytes.
+                    bytes = in.readNBytes(MAX_ENTRY_BYTES + 1);
+                }
+                if (bytes.length > MAX_ENTRY_BYTES) {
+                    throw new IOException(jar + ": entry " + e.getName() + " inflates to more than " + MAX_ENTRY_BYTES + " bytes");
+                }
+                total += bytes.length;
+                if (total > MAX_TOTAL_BYTES) {
+                    throw new IOException(jar + " inflates to more than " + MAX_TOTAL_BYTES + " bytes in all");
                 }
                 String name = e.getName();
                 String lower = name.toLowerCase(java.util.Locale.ROOT);

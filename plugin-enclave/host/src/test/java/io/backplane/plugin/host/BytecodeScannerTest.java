@@ -180,6 +180,35 @@ class BytecodeScannerTest {
     }
 
     @Test
+    void aZipBombIsRefusedBeforeItIsInflated() throws IOException {
+        // 20 MiB of zeros deflates to about 20 KiB: the scan stops at 16 MiB instead of holding it all
+        Path bomb = dir.resolve("bomb.jar");
+        try (var jos = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(bomb))) {
+            jos.putNextEntry(new java.util.jar.JarEntry("zeros.bin"));
+            byte[] mib = new byte[1 << 20];
+            for (int i = 0; i < 20; i++) {
+                jos.write(mib);
+            }
+            jos.closeEntry();
+        }
+        assertThat(java.nio.file.Files.size(bomb)).isLessThan(1 << 20);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BytecodeScanner.scan(bomb)).isInstanceOf(IOException.class)
+                .hasMessageContaining("entry zeros.bin inflates to more than " + BytecodeScanner.MAX_ENTRY_BYTES + " bytes");
+        // many entries, each small, in all above the total
+        Path wide = dir.resolve("wide.jar");
+        try (var jos = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(wide))) {
+            byte[] mib = new byte[1 << 20];
+            for (int i = 0; i < 65; i++) {
+                jos.putNextEntry(new java.util.jar.JarEntry("z" + i + ".bin"));
+                jos.write(mib);
+                jos.closeEntry();
+            }
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BytecodeScanner.scan(wide)).isInstanceOf(IOException.class)
+                .hasMessageContaining("inflates to more than " + BytecodeScanner.MAX_TOTAL_BYTES + " bytes in all");
+    }
+
+    @Test
     void aMalformedClassFileIsAFindingNotACrash() throws IOException {
         Path bad = dir.resolve("bad.jar");
         try (var jos = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(bad))) {

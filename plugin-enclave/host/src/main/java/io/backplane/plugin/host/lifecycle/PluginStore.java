@@ -99,6 +99,17 @@ public final class PluginStore {
      */
     public synchronized Entry upload(byte[] manifestJson, Path jar, Authorization auth) {
         String uploader = auth.identity();
+        PluginManifest claimed;
+        try {
+            claimed = io.backplane.plugin.host.ManifestCodec.parse(manifestJson);
+        } catch (io.backplane.plugin.host.ManifestCodec.ManifestException e) {
+            claimed = null; // the verifier names every reason, and the refusal is recorded
+        }
+        if (claimed != null) {
+            // The uploader's consent is checked before the jar is opened: only a registered operator's signed upload
+            // costs the node a hash and a bytecode scan.
+            authorized(auth, "upload", claimed.id(), claimed.version(), claimed.jarSha256(), "");
+        }
         LoadReport report = verifier.verify(manifestJson, jar);
         PluginManifest m = report.manifest();
         String id = m == null ? "?" : m.id();

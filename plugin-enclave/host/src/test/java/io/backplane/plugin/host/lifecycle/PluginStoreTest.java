@@ -204,7 +204,7 @@ class PluginStoreTest {
 
         String json = new String(good, StandardCharsets.UTF_8);
         byte[] tamperedVersion = json.replace("\"1.0.0\"", "\"1.0.1\"").getBytes(StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> store.upload(tamperedVersion, jar, as("alice", "upload", "1.0.0"))).hasMessageContaining("signature: does not verify under author key 'alice-key'");
+        assertThatThrownBy(() -> store.upload(tamperedVersion, jar, as("alice", "upload", "1.0.1"))).hasMessageContaining("signature: does not verify under author key 'alice-key'");
         byte[] unknownField = json.replaceFirst("\\{", "{\"backdoor\": true,").getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> store.upload(unknownField, jar, as("alice", "upload", "1.0.0"))).hasMessageContaining("manifest: unknown field 'backdoor'");
         byte[] truncated = java.util.Arrays.copyOf(good, good.length / 2);
