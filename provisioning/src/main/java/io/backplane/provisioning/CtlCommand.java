@@ -52,6 +52,11 @@ final class CtlCommand implements Callable<Integer> {
 
         abstract HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException;
 
+        /** What a successful answer prints (and, for a command that keeps it, where it is kept first): the answer itself. */
+        JsonNode shown(JsonNode answer) throws IOException {
+            return answer;
+        }
+
         @Override
         public Integer call() throws Exception {
             Path file = AdminContext.locate(context);
@@ -83,6 +88,9 @@ final class CtlCommand implements Callable<Integer> {
             if (s >= 400 && !(s == 503 && doc.has("checks"))) {
                 throw CommandFailure.failure(e.url() + " answered " + s + ": " + doc.path("error").asText(r.body()));
             }
+            if (s < 300) {
+                doc = shown(doc);
+            }
             if (json.enabled()) {
                 JsonOutput.line(spec.commandLine().getOut(), doc);
             } else {
@@ -109,7 +117,8 @@ final class CtlCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "keys", description = "The token's keys (GET /v1/keys); --guard-history: the double-sign guard's history.")
+    @Command(name = "keys", description = "The token's keys (GET /v1/keys); --guard-history: the double-sign guard's history; export and import sealed keys.",
+            subcommands = {KeysExport.class, KeysImport.class})
     static final class Keys extends Base {
         @Option(names = "--guard-history", description = "Print the guard history instead (GET /v1/keys/guard-history).")
         boolean guardHistory;
@@ -120,11 +129,146 @@ final class CtlCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "plugins", description = "The node's plugins with their state (GET /v1/plugins).")
+    @Command(name = "export", description = "Write a BLS key's sealed export (with its guard history) to a new file (POST /v1/keys/ID/export; "
+            + "the key the node signs with is refused while it runs).")
+    static final class KeysExport extends Base {
+        @Parameters(index = "0", paramLabel = "KEY", description = "A BLS key id (bls-...).")
+        String key;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The file to write (must not exist).")
+        Path out;
+
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            if (java.nio.file.Files.exists(out)) {
+                throw CommandFailure.failure(out + " exists; an export is written to a new file only");
+            }
+            return api.send("POST", "/v1/keys/" + URLEncoder.encode(key, StandardCharsets.UTF_8) + "/export", token, null);
+        }
+
+        @Override
+        JsonNode shown(JsonNode answer) throws IOException {
+            java.nio.file.Files.writeString(out, JsonOutput.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(answer), java.nio.file.StandardOpenOption.CREATE_NEW);
+            return JsonOutput.MAPPER.valueToTree(Map.of("id", key, "out", out.toString()));
+        }
+    }
+
+    @Command(name = "import", description = "Import a sealed key export (from `keys export` or `ctl keys export`) into the node's token (POST /v1/keys/import).")
+    static final class KeysImport extends Base {
+        @Parameters(index = "0", paramLabel = "FILE", description = "The export file.")
+        Path file;
+
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            return api.send("POST", "/v1/keys/import", token, readFile(file, "key export"));
+        }
+    }
+
+    @Command(name = "plugins", description = "The node's plugins with their state (GET /v1/plugins); upload, approve, veto and retire them.",
+            subcommands = {PluginUpload.class, PluginApprove.class, PluginVeto.class, PluginRetire.class})
     static final class Plugins extends Base {
         @Override
         HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
             return api.send("GET", "/v1/plugins", token, null);
+        }
+    }
+
+    /** The operator key (ID.key from plugins keygen) that signs a lifecycle step; its id must be the token's principal name. */
+    abstract static class SignedStep extends Base {
+        @Option(names = "--key", required = true, paramLabel = "FILE", description = "Your operator key (ID.key from plugins keygen; ID must be your token's name).")
+        Path key;
+
+        String signature(String action, String id, String version, String jarSha256) {
+            java.security.PrivateKey k = PluginsCommand.operatorKey(key);
+            return java.util.HexFormat.of().formatHex(io.backplane.plugin.host.lifecycle.Authorization.sign("", k, action, id, version, jarSha256).signature());
+        }
+    }
+
+    @Command(name = "upload", description = "Upload a plugin to the node's store, signed with your operator key (POST /v1/plugins): STAGED.")
+    static final class PluginUpload extends SignedStep {
+        @Option(names = "--jar", required = true, paramLabel = "FILE")
+        Path jar;
+
+        @Option(names = "--manifest", required = true, paramLabel = "FILE", description = "Its manifest (plugins manifest).")
+        Path manifest;
+
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            byte[] m = PluginsCommand.read(manifest, "manifest");
+            byte[] j = PluginsCommand.read(jar, "jar");
+            io.backplane.plugin.api.PluginManifest parsed;
+            try {
+                parsed = io.backplane.plugin.host.ManifestCodec.parse(m);
+            } catch (io.backplane.plugin.host.ManifestCodec.ManifestException e) {
+                throw CommandFailure.plugin(manifest + ": " + e.getMessage());
+            }
+            java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+            return api.send("POST", "/v1/plugins", token, JsonOutput.MAPPER.writeValueAsString(Map.of("manifest", b64.encodeToString(m),
+                    "jar", b64.encodeToString(j), "signature", signature("upload", parsed.id(), parsed.version(), parsed.jarSha256()))));
+        }
+    }
+
+    @Command(name = "approve", description = "Approve a staged plugin version, signing the digest of the jar you reviewed (POST /v1/plugins/ID/VERSION/approve).")
+    static final class PluginApprove extends SignedStep {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Parameters(index = "1", paramLabel = "VERSION")
+        String version;
+
+        @Option(names = "--jar", required = true, paramLabel = "FILE", description = "The jar you reviewed: its SHA-256 is what you approve (the node refuses another).")
+        Path jar;
+
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            String digest;
+            try {
+                digest = io.backplane.plugin.host.PluginVerifier.sha256Hex(jar);
+            } catch (IOException e) {
+                throw CommandFailure.failure("cannot read the jar " + jar + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+            }
+            return api.send("POST", stepPath(id, version, "approve"), token,
+                    JsonOutput.MAPPER.writeValueAsString(Map.of("signature", signature("approve", id, version, digest))));
+        }
+    }
+
+    @Command(name = "veto", description = "Veto a pending activation (POST /v1/plugins/ID/VERSION/veto).")
+    static final class PluginVeto extends Base {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Parameters(index = "1", paramLabel = "VERSION")
+        String version;
+
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            return api.send("POST", stepPath(id, version, "veto"), token, null);
+        }
+    }
+
+    @Command(name = "retire", description = "Retire a plugin version (POST /v1/plugins/ID/VERSION/retire).")
+    static final class PluginRetire extends Base {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Parameters(index = "1", paramLabel = "VERSION")
+        String version;
+
+        @Override
+        HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
+            return api.send("POST", stepPath(id, version, "retire"), token, null);
+        }
+    }
+
+    private static String stepPath(String id, String version, String step) {
+        return "/v1/plugins/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/" + URLEncoder.encode(version, StandardCharsets.UTF_8) + "/" + step;
+    }
+
+    private static String readFile(Path f, String what) {
+        try {
+            return java.nio.file.Files.readString(f);
+        } catch (IOException e) {
+            throw CommandFailure.failure("cannot read the " + what + " " + f + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
         }
     }
 

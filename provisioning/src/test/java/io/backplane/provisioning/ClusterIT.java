@@ -279,6 +279,16 @@ class ClusterIT {
         assertEquals(1, applied.path("applied").asInt(), applied.toString());
         JsonNode rerun = cli("apply", "-f", box.toString(), "--context", ctx, "--json");
         assertEquals(0, rerun.path("changes").asInt(), rerun.toString());
+        // ctl keys export writes the export to a new file; ctl keys import of it on the same token: 409, exit 1
+        Path exportFile = dir.resolve("bls.export.json");
+        JsonNode wrote = cli("ctl", "keys", "export", blsId, "--out", exportFile.toString(), "--context", ctx, "--node", id, "--json");
+        assertEquals(exportFile.toString(), wrote.path("out").asText(), wrote.toString());
+        assertEquals("backplane-bls-export/1", JSON.readTree(exportFile.toFile()).path("format").asText());
+        StringWriter impOut = new StringWriter();
+        StringWriter impErr = new StringWriter();
+        assertEquals(1, Main.run(new String[]{"ctl", "keys", "import", exportFile.toString(), "--context", ctx, "--node", id}, new PrintWriter(impOut),
+                new PrintWriter(impErr)));
+        assertTrue((impOut + "" + impErr).contains("409"), impOut + "" + impErr);
         assertTrue(Files.readString(home.resolve("admin/flags.json")).contains("\"round-robin\" : true"));
         // a bounded benchmark in the background: one at a time, and its table when done
         var started = api.send("POST", "/v1/bench", token, "{\"ops\":[\"sha256\"],\"maxPointMs\":50}");
