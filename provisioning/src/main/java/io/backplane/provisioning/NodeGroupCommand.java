@@ -130,7 +130,7 @@ final class NodeGroupCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw CommandFailure.failure(e.getMessage());
             }
-            io.backplane.admin.server.TokenFile.writeOwnerOnly(out, token + "\n");
+            io.backplane.config.OwnerOnlyFile.write(out, token + "\n");
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("name", name);
             doc.put("roles", parsed.stream().map(io.backplane.admin.model.Role::wireName).toList());

@@ -2,13 +2,12 @@ package io.backplane.admin.server;
 
 import io.backplane.admin.model.Principal;
 import io.backplane.admin.model.Role;
+import io.backplane.config.OwnerOnlyFile;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -135,34 +134,13 @@ public final class TokenFile {
                 text.append(line(e.name(), e.roles(), e.sha256()));
             }
             text.append(line(name, roles, sha256(token.getBytes(StandardCharsets.UTF_8))));
-            writeOwnerOnly(file, text.toString());
+            OwnerOnlyFile.write(file, text.toString());
             return token;
         }
     }
 
     private static String line(String name, Set<Role> roles, byte[] sha256) {
         return name + " " + String.join(",", roles.stream().sorted().map(Role::wireName).toList()) + " " + HexFormat.of().formatHex(sha256) + "\n";
-    }
-
-    /** Writes {@code text} to {@code file} through a synced temporary file moved over it, readable by the owner only. */
-    public static void writeOwnerOnly(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        // a fresh, unique temporary file: never another writer's
-        Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp); // gone after the move; left only by a failed write, and removed then
-        }
     }
 
     private static byte[] sha256(byte[] b) {

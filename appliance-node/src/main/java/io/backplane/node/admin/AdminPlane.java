@@ -52,7 +52,7 @@ public final class AdminPlane {
         Path tokens = tokenFile(home);
         if (TokenFile.read(tokens).entries().isEmpty()) {
             String token = TokenFile.issue(tokens, "operator", Set.of(Role.OPERATOR));
-            TokenFile.writeOwnerOnly(operatorTokenFile(home), token + "\n");
+            io.backplane.config.OwnerOnlyFile.write(operatorTokenFile(home), token + "\n");
         }
     }
 
@@ -81,10 +81,12 @@ public final class AdminPlane {
         if (le != null) {
             known.add(le.id());
         }
-        BenchJobs bench = new BenchJobs(home.dir(), backplane, () -> NodeAdminViews.readiness(node.status(), keystore, home));
+        // The benchmark asks the same readiness the API answers (a copy at most 0.5 s old), not the token again.
+        java.util.concurrent.atomic.AtomicReference<AdminViews> views = new java.util.concurrent.atomic.AtomicReference<>();
+        BenchJobs bench = new BenchJobs(home.dir(), backplane, () -> views.get().node().readiness());
         try {
-            AdminServer server = start(home, keystore, listen, NodeAdminViews.of(node, keystore, accel, home, config.node().id(), known::contains,
-                    id -> le != null && le.id().equals(id), bench));
+            views.set(NodeAdminViews.of(node, keystore, accel, home, config.node().id(), known::contains, id -> le != null && le.id().equals(id), bench));
+            AdminServer server = start(home, keystore, listen, views.get());
             return new Running(server, bench);
         } catch (IOException | RuntimeException e) {
             bench.close();

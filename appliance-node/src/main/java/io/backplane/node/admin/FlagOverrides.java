@@ -3,7 +3,6 @@ package io.backplane.node.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.backplane.admin.server.TokenFile;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -73,6 +72,6 @@ public final class FlagOverrides {
     private static void write(Path file, Map<String, Boolean> all) throws IOException {
         ObjectNode doc = JSON.createObjectNode();
         all.forEach(doc::put);
-        TokenFile.writeOwnerOnly(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
+        io.backplane.config.OwnerOnlyFile.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
     }
 }
