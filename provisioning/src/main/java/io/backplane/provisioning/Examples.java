@@ -57,6 +57,7 @@ final class Examples {
             Map.entry("node run", "./backplane node run --home H --genesis genesis.json"),
             Map.entry("genesis", "./backplane genesis --validator H/validator.json --governance-key GOV.hex --governance-threshold 1 --out genesis.json"),
             Map.entry("node token", "./backplane node token --home ~/.backplane/node0 --name dave --roles approver --out dave.token"),
+            Map.entry("node admin-cert", "./backplane node admin-cert --home ~/.backplane/node0 --name erin --roles auditor --out certs"),
             Map.entry("apply", "./backplane apply -f box.yaml --dry-run"),
             Map.entry("ctl", "./backplane ctl status"),
             Map.entry("ctl status", "./backplane ctl status --node node1 --json"),

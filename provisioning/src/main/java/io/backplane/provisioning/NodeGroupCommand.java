@@ -27,7 +27,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code backplane node init|run}: make a validator's home, and run the validator. */
 @Command(name = "node", description = "Make a validator's home (init) and run the validator (run).",
-        subcommands = {NodeGroupCommand.Init.class, NodeGroupCommand.Run.class, NodeGroupCommand.Token.class})
+        subcommands = {NodeGroupCommand.Init.class, NodeGroupCommand.Run.class, NodeGroupCommand.Token.class,
+                NodeGroupCommand.AdminCert.class})
 final class NodeGroupCommand implements Callable<Integer> {
     /** The file {@code node init} writes: this validator's public record, the input of {@code genesis}. */
     static final String RECORD_FILE = "validator.json";
@@ -109,16 +110,21 @@ final class NodeGroupCommand implements Callable<Integer> {
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where the token is written (must not exist).")
         Path out;
 
-        @Override
-        public Integer call() throws IOException {
+        static java.util.Set<io.backplane.admin.model.Role> roles(List<String> names) {
             java.util.Set<io.backplane.admin.model.Role> parsed = new java.util.LinkedHashSet<>();
-            for (String r : roles) {
+            for (String r : names) {
                 try {
                     parsed.add(io.backplane.admin.model.Role.parse(r.strip()));
                 } catch (IllegalArgumentException e) {
                     throw CommandFailure.usage(e.getMessage());
                 }
             }
+            return parsed;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            java.util.Set<io.backplane.admin.model.Role> parsed = roles(roles);
             if (Files.exists(out)) {
                 throw CommandFailure.failure(out + " exists; a token is written to a new file only");
             }
@@ -140,6 +146,53 @@ final class NodeGroupCommand implements Callable<Integer> {
                 JsonOutput.line(spec.commandLine().getOut(), doc);
             } else {
                 spec.commandLine().getOut().printf("token for %s (%s) written to %s; %s holds its SHA-256%n", name, String.join(",", roles), out, file);
+                spec.commandLine().getOut().flush();
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "admin-cert", description = "Issue an admin API client certificate from the home's admin CA (made on first use: "
+            + "<home>/admin/ca.pem and ca.key; the API trusts a new CA from the node's next start): CN NAME, one OU per role; "
+            + "writes DIR/NAME.crt.pem and DIR/NAME.key.pem (owner-only).")
+    static final class AdminCert extends NodeCommand {
+        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The principal (letters, digits, ._@-).")
+        String name;
+
+        @Option(names = "--roles", required = true, split = ",", paramLabel = "ROLE[,ROLE...]", description = "operator, plugin-author, approver, auditor.")
+        List<String> roles;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the certificate and key are written (new files only).")
+        Path out;
+
+        @Option(names = "--days", defaultValue = "365", paramLabel = "N", description = "Validity in days (default: ${DEFAULT-VALUE}).")
+        int days;
+
+        @Override
+        public Integer call() throws IOException {
+            java.util.Set<io.backplane.admin.model.Role> parsed = Token.roles(roles);
+            if (days < 1 || days > 3650) {
+                throw CommandFailure.usage("--days must be 1 to 3650, got " + days);
+            }
+            io.backplane.config.NodeHome h = home.resolve();
+            io.backplane.node.admin.AdminCa.Issued issued;
+            try {
+                issued = io.backplane.node.admin.AdminCa.issue(h, home.loadConfig(h).node().id(), name, parsed, java.time.Duration.ofDays(days), out);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw CommandFailure.failure(e.getMessage());
+            }
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("name", name);
+            doc.put("roles", parsed.stream().map(io.backplane.admin.model.Role::wireName).toList());
+            doc.put("certificate", issued.certificate().toString());
+            doc.put("key", issued.key().toString());
+            doc.put("ca", AdminPlane.caFile(h).toString());
+            doc.put("notAfter", issued.leaf().getNotAfter().toInstant().toString());
+            if (json.enabled()) {
+                JsonOutput.line(spec.commandLine().getOut(), doc);
+            } else {
+                spec.commandLine().getOut().printf("client certificate for %s (%s): %s, key %s; trusted through %s%n", name, String.join(",", roles),
+                        issued.certificate(), issued.key(), AdminPlane.caFile(h));
                 spec.commandLine().getOut().flush();
             }
             return ExitCodes.OK;

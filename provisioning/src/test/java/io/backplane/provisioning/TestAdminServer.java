@@ -43,12 +43,14 @@ final class TestAdminServer implements AutoCloseable {
 
     /** {@code principals}: each principal's name and roles; a token file {@code <name>.token} is written for each. */
     TestAdminServer(Path dir, AdminViews views, Map<String, Set<Role>> principals) throws Exception {
+        this(dir, views, principals, List.of());
+    }
+
+    /** The same, also admitting client certificates that chain to {@code clientCas}. */
+    TestAdminServer(Path dir, AdminViews views, Map<String, Set<Role>> principals, List<X509Certificate> clientCas) throws Exception {
         this.dir = dir;
         KeyPair kp = KeyPairGenerator.getInstance("EC").generateKeyPair();
-        X500Name name = new X500Name("CN=node0");
-        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name, BigInteger.ONE,
-                new Date(), new Date(System.currentTimeMillis() + 86_400_000L), name, kp.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+        X509Certificate cert = selfSigned("CN=node0", kp);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("identity", kp.getPrivate(), new char[0], new X509Certificate[]{cert});
@@ -62,7 +64,19 @@ final class TestAdminServer implements AutoCloseable {
             Files.writeString(f, TokenFile.issue(tokens, p.getKey(), p.getValue()) + "\n");
             tokenFiles.put(p.getKey(), f);
         }
-        server = AdminServer.start(AdminServer.Settings.defaults(new InetSocketAddress("127.0.0.1", 0), kmf, List.of(), tokens), views);
+        server = AdminServer.start(AdminServer.Settings.defaults(new InetSocketAddress("127.0.0.1", 0), kmf, clientCas, tokens), views);
+    }
+
+    /** A self-signed certificate for {@code dn}, valid for a day. */
+    static X509Certificate selfSigned(String dn, KeyPair kp) throws Exception {
+        X500Name name = new X500Name(dn);
+        return new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name, BigInteger.ONE,
+                new Date(), new Date(System.currentTimeMillis() + 86_400_000L), name, kp.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+    }
+
+    int port() {
+        return server.port();
     }
 
     String url() {
