@@ -173,6 +173,19 @@ final class CtlCommand implements Callable<Integer> {
         }
     }
 
+    /** The plugin version a lifecycle step names: ID VERSION. */
+    static final class PluginVersion {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Parameters(index = "1", paramLabel = "VERSION")
+        String version;
+
+        String path(String step) {
+            return "/v1/plugins/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/" + URLEncoder.encode(version, StandardCharsets.UTF_8) + "/" + step;
+        }
+    }
+
     /** The operator key (ID.key from plugins keygen) that signs a lifecycle step; its id must be the token's principal name. */
     abstract static class SignedStep extends Base {
         @Option(names = "--key", required = true, paramLabel = "FILE", description = "Your operator key (ID.key from plugins keygen; ID must be your token's name).")
@@ -210,11 +223,8 @@ final class CtlCommand implements Callable<Integer> {
 
     @Command(name = "approve", description = "Approve a staged plugin version, signing the digest of the jar you reviewed (POST /v1/plugins/ID/VERSION/approve).")
     static final class PluginApprove extends SignedStep {
-        @Parameters(index = "0", paramLabel = "ID")
-        String id;
-
-        @Parameters(index = "1", paramLabel = "VERSION")
-        String version;
+        @Mixin
+        PluginVersion plugin;
 
         @Option(names = "--jar", required = true, paramLabel = "FILE", description = "The jar you reviewed: its SHA-256 is what you approve (the node refuses another).")
         Path jar;
@@ -227,41 +237,31 @@ final class CtlCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw CommandFailure.failure("cannot read the jar " + jar + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
             }
-            return api.send("POST", stepPath(id, version, "approve"), token,
-                    JsonOutput.MAPPER.writeValueAsString(Map.of("signature", signature("approve", id, version, digest))));
+            return api.send("POST", plugin.path("approve"), token,
+                    JsonOutput.MAPPER.writeValueAsString(Map.of("signature", signature("approve", plugin.id, plugin.version, digest))));
         }
     }
 
     @Command(name = "veto", description = "Veto a pending activation (POST /v1/plugins/ID/VERSION/veto).")
     static final class PluginVeto extends Base {
-        @Parameters(index = "0", paramLabel = "ID")
-        String id;
-
-        @Parameters(index = "1", paramLabel = "VERSION")
-        String version;
+        @Mixin
+        PluginVersion plugin;
 
         @Override
         HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
-            return api.send("POST", stepPath(id, version, "veto"), token, null);
+            return api.send("POST", plugin.path("veto"), token, null);
         }
     }
 
     @Command(name = "retire", description = "Retire a plugin version (POST /v1/plugins/ID/VERSION/retire).")
     static final class PluginRetire extends Base {
-        @Parameters(index = "0", paramLabel = "ID")
-        String id;
-
-        @Parameters(index = "1", paramLabel = "VERSION")
-        String version;
+        @Mixin
+        PluginVersion plugin;
 
         @Override
         HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
-            return api.send("POST", stepPath(id, version, "retire"), token, null);
+            return api.send("POST", plugin.path("retire"), token, null);
         }
-    }
-
-    private static String stepPath(String id, String version, String step) {
-        return "/v1/plugins/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/" + URLEncoder.encode(version, StandardCharsets.UTF_8) + "/" + step;
     }
 
     private static String readFile(Path f, String what) {

@@ -98,21 +98,17 @@ final class NodeGroupCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "token", description = "Issue an admin API token: NAME with ROLES; its SHA-256 is added to <home>/admin/tokens (a running node "
-            + "reads it at its next request) and the token itself is written once, owner-only, to --out. Never printed.")
-    static final class Token extends NodeCommand {
+    /** What issuing an admin credential shares: the principal's name and roles, and one way to report it (never the secret). */
+    abstract static class Credential extends NodeCommand {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "The principal (letters, digits, ._@-); for plugin steps, the name of its operator key.")
         String name;
 
         @Option(names = "--roles", required = true, split = ",", paramLabel = "ROLE[,ROLE...]", description = "operator, plugin-author, approver, auditor.")
         List<String> roles;
 
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where the token is written (must not exist).")
-        Path out;
-
-        static java.util.Set<io.backplane.admin.model.Role> roles(List<String> names) {
+        java.util.Set<io.backplane.admin.model.Role> parsedRoles() {
             java.util.Set<io.backplane.admin.model.Role> parsed = new java.util.LinkedHashSet<>();
-            for (String r : names) {
+            for (String r : roles) {
                 try {
                     parsed.add(io.backplane.admin.model.Role.parse(r.strip()));
                 } catch (IllegalArgumentException e) {
@@ -122,9 +118,31 @@ final class NodeGroupCommand implements Callable<Integer> {
             return parsed;
         }
 
+        /** {@code {"name", "roles", ...where}} with --json, else {@code human}. */
+        Integer report(java.util.Set<io.backplane.admin.model.Role> parsed, Map<String, Object> where, String human) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("name", name);
+            doc.put("roles", parsed.stream().map(io.backplane.admin.model.Role::wireName).toList());
+            doc.putAll(where);
+            if (json.enabled()) {
+                JsonOutput.line(spec.commandLine().getOut(), doc);
+            } else {
+                spec.commandLine().getOut().println(human);
+                spec.commandLine().getOut().flush();
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "token", description = "Issue an admin API token: NAME with ROLES; its SHA-256 is added to <home>/admin/tokens (a running node "
+            + "reads it at its next request) and the token itself is written once, owner-only, to --out. Never printed.")
+    static final class Token extends Credential {
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where the token is written (must not exist).")
+        Path out;
+
         @Override
         public Integer call() throws IOException {
-            java.util.Set<io.backplane.admin.model.Role> parsed = roles(roles);
+            java.util.Set<io.backplane.admin.model.Role> parsed = parsedRoles();
             if (Files.exists(out)) {
                 throw CommandFailure.failure(out + " exists; a token is written to a new file only");
             }
@@ -137,31 +155,17 @@ final class NodeGroupCommand implements Callable<Integer> {
                 throw CommandFailure.failure(e.getMessage());
             }
             io.backplane.config.OwnerOnlyFile.write(out, token + "\n");
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("name", name);
-            doc.put("roles", parsed.stream().map(io.backplane.admin.model.Role::wireName).toList());
-            doc.put("tokenFile", file.toString());
-            doc.put("out", out.toString());
-            if (json.enabled()) {
-                JsonOutput.line(spec.commandLine().getOut(), doc);
-            } else {
-                spec.commandLine().getOut().printf("token for %s (%s) written to %s; %s holds its SHA-256%n", name, String.join(",", roles), out, file);
-                spec.commandLine().getOut().flush();
-            }
-            return ExitCodes.OK;
+            Map<String, Object> where = new LinkedHashMap<>();
+            where.put("tokenFile", file.toString());
+            where.put("out", out.toString());
+            return report(parsed, where, "token for " + name + " (" + String.join(",", roles) + ") written to " + out + "; " + file + " holds its SHA-256");
         }
     }
 
     @Command(name = "admin-cert", description = "Issue an admin API client certificate from the home's admin CA (made on first use: "
             + "<home>/admin/ca.pem and ca.key; the API trusts a new CA from the node's next start): CN NAME, one OU per role; "
             + "writes DIR/NAME.crt.pem and DIR/NAME.key.pem (owner-only).")
-    static final class AdminCert extends NodeCommand {
-        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The principal (letters, digits, ._@-).")
-        String name;
-
-        @Option(names = "--roles", required = true, split = ",", paramLabel = "ROLE[,ROLE...]", description = "operator, plugin-author, approver, auditor.")
-        List<String> roles;
-
+    static final class AdminCert extends Credential {
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the certificate and key are written (new files only).")
         Path out;
 
@@ -170,7 +174,7 @@ final class NodeGroupCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            java.util.Set<io.backplane.admin.model.Role> parsed = Token.roles(roles);
+            java.util.Set<io.backplane.admin.model.Role> parsed = parsedRoles();
             if (days < 1 || days > 3650) {
                 throw CommandFailure.usage("--days must be 1 to 3650, got " + days);
             }
@@ -181,21 +185,13 @@ final class NodeGroupCommand implements Callable<Integer> {
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw CommandFailure.failure(e.getMessage());
             }
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("name", name);
-            doc.put("roles", parsed.stream().map(io.backplane.admin.model.Role::wireName).toList());
-            doc.put("certificate", issued.certificate().toString());
-            doc.put("key", issued.key().toString());
-            doc.put("ca", AdminPlane.caFile(h).toString());
-            doc.put("notAfter", issued.leaf().getNotAfter().toInstant().toString());
-            if (json.enabled()) {
-                JsonOutput.line(spec.commandLine().getOut(), doc);
-            } else {
-                spec.commandLine().getOut().printf("client certificate for %s (%s): %s, key %s; trusted through %s%n", name, String.join(",", roles),
-                        issued.certificate(), issued.key(), AdminPlane.caFile(h));
-                spec.commandLine().getOut().flush();
-            }
-            return ExitCodes.OK;
+            Map<String, Object> where = new LinkedHashMap<>();
+            where.put("certificate", issued.certificate().toString());
+            where.put("key", issued.key().toString());
+            where.put("ca", AdminPlane.caFile(h).toString());
+            where.put("notAfter", issued.leaf().getNotAfter().toInstant().toString());
+            return report(parsed, where, "client certificate for " + name + " (" + String.join(",", roles) + "): " + issued.certificate() + ", key "
+                    + issued.key() + "; trusted through " + AdminPlane.caFile(h));
         }
     }
 
