@@ -35,7 +35,7 @@ final class ApplyCommand implements Callable<Integer> {
     @Mixin
     JsonOutput json;
 
-    @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "The box file (YAML): node, chain, keys, flags.")
+    @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "The box file (YAML): node, chain, keys, flags, plugins.")
     Path file;
 
     @Option(names = "--dry-run", description = "Print the plan and change nothing.")
@@ -64,7 +64,7 @@ final class ApplyCommand implements Callable<Integer> {
         Applier.Api api = api(new AdminClient(entry.url(), entry.certificate()), token, entry.url());
         Plan plan;
         try {
-            plan = Plan.of(box, Applier.read(api));
+            plan = Plan.of(box, Applier.read(box, api));
         } catch (Applier.Answered e) {
             if (e.credentialsRefused()) {
                 return refused(e, entry.url(), "reading the node's state");

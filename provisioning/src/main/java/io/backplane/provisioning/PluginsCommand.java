@@ -508,11 +508,7 @@ public final class PluginsCommand implements Callable<Integer> {
 
     /** The operator's private key (ID.key from keygen), read once and used to sign one step. */
     static java.security.PrivateKey operatorKey(Path key) {
-        try {
-            return KeyFactory.getInstance("Ed25519").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(read(key, "operator key")));
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalArgumentException(key + " is not an Ed25519 private key (ID.key from plugins keygen): " + e.getMessage());
-        }
+        return io.backplane.plugin.host.lifecycle.Authorization.readKey(key);
     }
 
     @Command(name = "upload", description = "Store a plugin after every load-time check: STAGED. Signed by the operator identity --as with --key.")

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,14 +72,29 @@ public final class Applier {
     private Applier() {
     }
 
-    /** The node's id and chain ({@code GET /v1/status}), its keys' types ({@code GET /v1/keys}) and its flags ({@code GET /v1/flags}). */
-    public static Plan.NodeState read(Api api) throws IOException, InterruptedException {
+    /**
+     * The node's id and chain ({@code GET /v1/status}), and what {@code box} asks about: its keys' types
+     * ({@code GET /v1/keys}), its flags ({@code GET /v1/flags}), its store's plugin versions ({@code GET /v1/plugins}).
+     */
+    public static Plan.NodeState read(BoxFile box, Api api) throws IOException, InterruptedException {
         JsonNode status = api.send("GET", "/v1/status", null);
         List<String> types = new ArrayList<>();
-        api.send("GET", "/v1/keys", null).path("keys").forEach(k -> types.add(k.path("type").asText()));
+        if (box.identity() != null || box.bls() != null) {
+            api.send("GET", "/v1/keys", null).path("keys").forEach(k -> types.add(k.path("type").asText()));
+        }
         Map<String, Boolean> flags = new LinkedHashMap<>();
-        api.send("GET", "/v1/flags", null).path("flags").properties().forEach(e -> flags.put(e.getKey(), e.getValue().path("enabled").asBoolean()));
-        return new Plan.NodeState(status.path("id").asText(), status.path("chainId").asText(), types, flags);
+        if (box.flags() != null) {
+            api.send("GET", "/v1/flags", null).path("flags").properties().forEach(e -> flags.put(e.getKey(), e.getValue().path("enabled").asBoolean()));
+        }
+        Map<String, String> plugins = new LinkedHashMap<>();
+        if (box.plugins() != null) {
+            for (JsonNode p : api.send("GET", "/v1/plugins", null).path("plugins")) {
+                if (p.path("kind").asText().equals("store")) {
+                    plugins.put(p.path("id").asText() + " " + p.path("version").asText(), p.path("state").asText());
+                }
+            }
+        }
+        return new Plan.NodeState(status.path("id").asText(), status.path("chainId").asText(), types, flags, plugins);
     }
 
     /**
@@ -103,8 +121,38 @@ public final class Applier {
             case "flag create", "flag change" -> api.send("PUT", "/v1/flags/" + path(s.name()),
                     JSON.writeValueAsString(Map.of("enabled", box.flags().value().get(s.name()).value())));
             case "flag delete" -> api.send("DELETE", "/v1/flags/" + path(s.name()), null);
+            case "plugin create" -> api.send("POST", "/v1/plugins", upload(box.plugins().get(s.name().split(" ")[0])));
+            case "plugin change" -> {
+                BoxFile.PluginWanted p = box.plugins().get(s.name().split(" ")[0]);
+                api.send("POST", "/v1/plugins/" + path(p.id()) + "/" + path(p.version()) + "/retire", null);
+            }
             default -> throw new IllegalStateException("no request applies " + s.action() + " " + s.kind());
         }
+    }
+
+    /** The upload body: the manifest's bytes and the jar as base64, and the upload signed with the uploader's operator key. */
+    private static String upload(BoxFile.PluginWanted p) throws IOException {
+        byte[] manifest = Files.readAllBytes(p.manifest());
+        byte[] jar = Files.readAllBytes(p.jar());
+        io.backplane.plugin.api.PluginManifest m;
+        try {
+            m = io.backplane.plugin.host.ManifestCodec.parse(manifest);
+        } catch (io.backplane.plugin.host.ManifestCodec.ManifestException e) {
+            throw new IOException(p.manifest() + " is not a plugin manifest: " + e.getMessage(), e);
+        }
+        if (!m.id().equals(p.id()) || !m.version().equals(p.version())) {
+            throw new IOException(p.manifest() + " describes " + m.id() + " " + m.version() + ", not " + p.id() + " " + p.version());
+        }
+        java.security.PrivateKey key;
+        try {
+            key = io.backplane.plugin.host.lifecycle.Authorization.readKey(p.signer());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        byte[] signature = io.backplane.plugin.host.lifecycle.Authorization.sign("", key, "upload", m.id(), m.version(), m.jarSha256()).signature();
+        Base64.Encoder b64 = Base64.getEncoder();
+        return JSON.writeValueAsString(Map.of("manifest", b64.encodeToString(manifest), "jar", b64.encodeToString(jar),
+                "signature", HexFormat.of().formatHex(signature)));
     }
 
     private static String path(String segment) {

@@ -36,6 +36,12 @@ import java.util.regex.Pattern;
  *   bls: 2               # optional: at least this many BLS validator keys (the missing ones generated; none deleted)
  * flags:                 # optional: exactly these plugin flags on this node (others set here are removed)
  *   round-robin: on
+ * plugins:               # optional: plugin versions the node's store should hold (present) or no longer run (retired)
+ *   kary-tree:
+ *     version: 1.0.0
+ *     jar: kary.jar      # present: uploaded from these, signed with the uploader's operator key (paths: beside this file)
+ *     manifest: kary.manifest.json
+ *     key: keys/carol.key
  * </pre>
  *
  * The parse is SnakeYAML's composer (safe: no tags that build objects, aliases bounded); duplicate keys, unknown
@@ -59,7 +65,9 @@ public final class BoxFile {
     private static final int MAX_BLS_KEYS = 64;
     private static final Pattern NODE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern PLUGIN = Pattern.compile("[a-z0-9][a-z0-9.-]{0,63}");
-    private static final Set<String> TOP = Set.of("node", "chain", "keys", "flags");
+    private static final Set<String> TOP = Set.of("node", "chain", "keys", "flags", "plugins");
+    private static final Set<String> PLUGIN_KEYS = Set.of("version", "state", "jar", "manifest", "key");
+    private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z.+-]{0,63}");
     private static final Set<String> KEYS = Set.of("identity", "bls");
     private static final Set<Tag> PLAIN = Set.of(Tag.STR, Tag.INT, Tag.BOOL, Tag.FLOAT, Tag.NULL);
 
@@ -69,8 +77,19 @@ public final class BoxFile {
     private final At<Boolean> identity;
     private final At<Integer> bls;
     private final At<Map<String, At<Boolean>>> flags;
+    private final Map<String, PluginWanted> plugins;
 
-    private BoxFile(String name, At<String> node, At<String> chain, At<Boolean> identity, At<Integer> bls, At<Map<String, At<Boolean>>> flags) {
+    /**
+     * A plugin version the box should hold ({@code state: present}: uploaded from {@code jar} and {@code manifest},
+     * signed with the uploader's operator key {@code key} ({@link #signer}); paths relative to the box file) or no longer run
+     * ({@code state: retired}). Approval and activation are not declared: they are a second person's steps.
+     */
+    public record PluginWanted(String id, String version, boolean present, Path jar, Path manifest, Path signer, int line, String key) {
+    }
+
+    private BoxFile(String name, At<String> node, At<String> chain, At<Boolean> identity, At<Integer> bls, At<Map<String, At<Boolean>>> flags,
+                    Map<String, PluginWanted> plugins) {
+        this.plugins = plugins;
         this.name = name;
         this.node = node;
         this.chain = chain;
@@ -104,6 +123,11 @@ public final class BoxFile {
     }
 
     /** Null when the file has no {@code flags:} (the node's flags are then left as they are). */
+    /** Null when the file has no {@code plugins:}; else plugin id → what the box should hold of it. */
+    public Map<String, PluginWanted> plugins() {
+        return plugins;
+    }
+
     public At<Map<String, At<Boolean>>> flags() {
         return flags;
     }
@@ -124,11 +148,16 @@ public final class BoxFile {
         } catch (CharacterCodingException e) {
             throw new Invalid(name + ": not UTF-8 text");
         }
-        return parse(name, text);
+        return parse(name, text, file.toAbsolutePath().getParent());
     }
 
-    /** Parses a box file's text; {@code name} is what errors call it. */
+    /** Parses a box file's text; {@code name} is what errors call it (paths in it relative to the working directory). */
     public static BoxFile parse(String name, String text) {
+        return parse(name, text, Path.of("").toAbsolutePath());
+    }
+
+    /** Parses a box file's text; {@code name} is what errors call it, {@code base} what its paths are relative to. */
+    public static BoxFile parse(String name, String text, Path base) {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
         options.setMaxAliasesForCollections(0);
@@ -212,7 +241,45 @@ public final class BoxFile {
             }
             flags = new At<>(Map.copyOf(out), line(ft.getKeyNode()), "flags");
         }
-        return new BoxFile(name, node, chain, identity, bls, flags);
+        Map<String, PluginWanted> plugins = null;
+        if (top.containsKey("plugins")) {
+            plugins = new LinkedHashMap<>();
+            for (Map.Entry<String, NodeTuple> e : mapping(name, top.get("plugins").getValueNode(), "plugins", null).entrySet()) {
+                String id = e.getKey();
+                String key = "plugins." + id;
+                if (!PLUGIN.matcher(id).matches()) {
+                    throw new Invalid(name + ":" + line(e.getValue().getKeyNode()) + ": " + key + ": not a plugin id (lower-case letters, digits, dots and dashes)");
+                }
+                Map<String, NodeTuple> p = mapping(name, e.getValue().getValueNode(), key, PLUGIN_KEYS);
+                int at = line(e.getValue().getKeyNode());
+                if (!p.containsKey("version")) {
+                    throw new Invalid(name + ":" + at + ": " + key + ".version: missing; name the plugin version");
+                }
+                String version = text(name, p.get("version"), key + ".version", VERSION, "a plugin version").value();
+                String state = p.containsKey("state") ? scalar(name, p.get("state"), key + ".state") : "present";
+                if (!state.equals("present") && !state.equals("retired")) {
+                    throw new Invalid(name + ":" + line(p.get("state").getValueNode()) + ": " + key + ".state: must be present or retired, got '" + state
+                            + "' (approval and activation are a second person's steps: ctl plugins approve)");
+                }
+                boolean present = state.equals("present");
+                Path jar = null;
+                Path manifest = null;
+                Path signer = null;
+                if (present) {
+                    for (String f : new String[]{"jar", "manifest", "key"}) {
+                        if (!p.containsKey(f)) {
+                            throw new Invalid(name + ":" + at + ": " + key + "." + f + ": missing; a present plugin is uploaded from its jar and manifest, "
+                                    + "signed with the uploader's operator key");
+                        }
+                    }
+                    jar = base.resolve(scalar(name, p.get("jar"), key + ".jar"));
+                    manifest = base.resolve(scalar(name, p.get("manifest"), key + ".manifest"));
+                    signer = base.resolve(scalar(name, p.get("key"), key + ".key"));
+                }
+                plugins.put(id, new PluginWanted(id, version, present, jar, manifest, signer, at, key));
+            }
+        }
+        return new BoxFile(name, node, chain, identity, bls, flags, plugins == null ? null : Map.copyOf(plugins));
     }
 
     private static int line(Node n) {

@@ -24,11 +24,15 @@ public record Plan(List<Step> steps) {
     public static final String KEEP = "keep";
     public static final String DELETE = "delete";
 
-    /** The node as the admin API reports it: its id and chain, its keys' types, and the flags set on it. */
-    public record NodeState(String id, String chainId, List<String> keyTypes, Map<String, Boolean> flags) {
+    /**
+     * The node as the admin API reports it: its id and chain, its keys' types, the flags set on it, and the state of
+     * each plugin version in its store ({@code "id version"} → state); what the file does not ask about is not read.
+     */
+    public record NodeState(String id, String chainId, List<String> keyTypes, Map<String, Boolean> flags, Map<String, String> plugins) {
         public NodeState {
             keyTypes = List.copyOf(keyTypes);
             flags = Map.copyOf(flags);
+            plugins = Map.copyOf(plugins);
         }
     }
 
@@ -95,8 +99,34 @@ public record Plan(List<Step> steps) {
                 }
             }
         }
+        if (box.plugins() != null) {
+            for (BoxFile.PluginWanted p : new TreeMap<>(box.plugins()).values()) {
+                String name = p.id() + " " + p.version();
+                String state = now.plugins().get(name);
+                String where = box.name() + ":" + p.line() + ": " + p.key() + ": ";
+                if (p.present()) {
+                    if (state == null) {
+                        steps.add(new Step(CREATE, "plugin", name, "uploaded from " + p.jar().getFileName() + ", signed with " + p.signer().getFileName(),
+                                p.line(), p.key()));
+                    } else if (GONE.contains(state)) {
+                        throw new BoxFile.Invalid(where + name + " is " + state + " on the node and never runs again; upload a new version");
+                    } else {
+                        steps.add(new Step(KEEP, "plugin", name, state, p.line(), p.key()));
+                    }
+                } else if (RETIRABLE.contains(state)) {
+                    steps.add(new Step(CHANGE, "plugin", name, state + " -> RETIRED", p.line(), p.key()));
+                } else if (state == null || GONE.contains(state)) {
+                    steps.add(new Step(KEEP, "plugin", name, state == null ? "not in the store" : state, p.line(), p.key()));
+                } else {
+                    throw new BoxFile.Invalid(where + name + " is " + state + "; it cannot be retired until an approver vetoes its activation");
+                }
+            }
+        }
         return new Plan(steps);
     }
+
+    private static final java.util.Set<String> RETIRABLE = java.util.Set.of("STAGED", "APPROVED", "ACTIVE", "SUPERSEDED");
+    private static final java.util.Set<String> GONE = java.util.Set.of("RETIRED", "VETOED", "ROLLED_BACK");
 
     static String onOff(boolean on) {
         return on ? "on" : "off";

@@ -30,6 +30,22 @@ public record Authorization(String identity, byte[] signature) {
                 .string(jarSha256).toByteArray();
     }
 
+    /** An operator's Ed25519 private key from its PKCS#8 file ({@code ID.key} from {@code plugins keygen}); anything else is named. */
+    public static PrivateKey readKey(java.nio.file.Path file) {
+        byte[] der;
+        try {
+            der = java.nio.file.Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read the operator key " + file + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+        }
+        try {
+            return java.security.KeyFactory.getInstance("Ed25519").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(file + " is not an Ed25519 private key (ID.key from plugins keygen): " + e.getMessage());
+        }
+    }
+
     /** Signs {@code action} on a plugin version as {@code identity} with its Ed25519 private key. */
     public static Authorization sign(String identity, PrivateKey key, String action, String pluginId, String version, String jarSha256) {
         try {
