@@ -1,5 +1,6 @@
 package io.backplane.accel;
 
+import io.backplane.accel.bls.BlsTestKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -64,10 +65,10 @@ class AcceleratorSignaturesTest {
         for (int i = 0; i < 12; i++) {
             byte[] ikm = new byte[32];
             rnd.nextBytes(ikm);
-            byte[] sk = BLS.keyGen(ikm);
+            byte[] sk = BlsTestKeys.keyGen(ikm);
             byte[] msg = new byte[32];
             rnd.nextBytes(msg);
-            blsTriples.add(new byte[][]{BLS.publicKey(sk), msg, BLS.sign(sk, msg)});
+            blsTriples.add(new byte[][]{BlsTestKeys.publicKey(sk), msg, BlsTestKeys.sign(sk, msg)});
         }
     }
 
@@ -102,9 +103,9 @@ class AcceleratorSignaturesTest {
             for (int i = 0; i < 5; i++) {
                 byte[] ikm = new byte[32];
                 rnd.nextBytes(ikm);
-                sks.add(BLS.keyGen(ikm));
-                keys.add(BLS.publicKey(sks.get(i)));
-                sigs.add(BLS.sign(sks.get(i), msg));
+                sks.add(BlsTestKeys.keyGen(ikm));
+                keys.add(BlsTestKeys.publicKey(sks.get(i)));
+                sigs.add(BlsTestKeys.sign(sks.get(i), msg));
             }
             byte[] aggSig = a.blsAggregateSignatures(sigs).orElseThrow();
             assertThat(a.blsVerify(new BlsSignatureSet(a.blsAggregatePublicKeys(keys).orElseThrow(), msg, aggSig))).isTrue();

@@ -3,7 +3,6 @@ package io.backplane.accel.bench;
 import io.backplane.accel.AccelBackend;
 import io.backplane.accel.vdf.VdfOutput;
 import io.backplane.accel.vdf.VdfProof;
-import io.backplane.accel.bls.BlsCpu;
 import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.accel.ed25519.Ed25519Item;
 import io.backplane.accel.vdf.Wesolowski;
@@ -52,6 +51,8 @@ public final class AccelBenchmark {
     }
 
     private static final long SEED = 20_261_125L;
+    /** The seed the shipped BLS pool ({@link #BLS_POOL_RESOURCE}) was drawn from. */
+    public static final long BLS_POOL_SEED = SEED;
 
     /** Where {@link #measure} folds every answer, so no measured call is dead code. */
     private static volatile int sink;
@@ -131,25 +132,45 @@ public final class AccelBenchmark {
 
     /** Distinct triples signed once (signing costs about a millisecond each) and repeated to fill a batch. */
     private static final int POOL = 256;
+    /**
+     * The BLS pool: {@value #POOL} (public key, 32-byte message, signature) triples, one a line in hex. accel-kernels
+     * verifies and aggregates but does not sign (signing is hsm-keystore's, beside the keys, and this module cannot
+     * depend on it), so the triples were signed once by hsm-keystore's {@code Bls} from {@link #BLS_POOL_SEED} and ship
+     * here; hsm-keystore's {@code AccelBenchTriplesTest} signs them again and checks this file byte for byte.
+     */
+    public static final String BLS_POOL_RESOURCE = "/bench/bls-triples.txt";
     private static volatile List<byte[][]> blsPool = List.of();
     private static volatile List<byte[][]> ed25519Pool = List.of();
 
     private static synchronized List<byte[][]> blsPool() {
         if (blsPool.isEmpty()) {
-            BlsCpu bls = new BlsCpu();
-            Random rnd = new Random(SEED);
-            List<byte[][]> pool = new ArrayList<>(POOL);
-            for (int i = 0; i < POOL; i++) {
-                byte[] ikm = new byte[32];
-                rnd.nextBytes(ikm);
-                byte[] sk = bls.keyGen(ikm);
-                byte[] msg = new byte[32];
-                rnd.nextBytes(msg);
-                pool.add(new byte[][]{bls.publicKey(sk), msg, bls.sign(sk, msg)});
-            }
-            blsPool = List.copyOf(pool);
+            blsPool = readBlsPool();
         }
         return blsPool;
+    }
+
+    /** The BLS pool as shipped in {@link #BLS_POOL_RESOURCE}. */
+    public static List<byte[][]> readBlsPool() {
+        try (java.io.InputStream in = AccelBenchmark.class.getResourceAsStream(BLS_POOL_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + BLS_POOL_RESOURCE + " is missing from accel-kernels");
+            }
+            java.util.HexFormat hex = java.util.HexFormat.of();
+            List<byte[][]> pool = new ArrayList<>(POOL);
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).split("\n")) {
+                String[] f = line.trim().split(" ");
+                if (f.length != 3) {
+                    throw new IllegalStateException("resource " + BLS_POOL_RESOURCE + ": line " + (pool.size() + 1) + " is not `pk msg sig`");
+                }
+                pool.add(new byte[][]{hex.parseHex(f[0]), hex.parseHex(f[1]), hex.parseHex(f[2])});
+            }
+            if (pool.size() != POOL) {
+                throw new IllegalStateException("resource " + BLS_POOL_RESOURCE + " holds " + pool.size() + " triples, not " + POOL);
+            }
+            return List.copyOf(pool);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read resource " + BLS_POOL_RESOURCE, e);
+        }
     }
 
     private static synchronized List<byte[][]> ed25519Pool() {

@@ -19,6 +19,9 @@ import supranational.blst.SecretKey;
  * Ethereum consensus specs (the IETF draft's proof-of-possession scheme): public keys must pass {@code KeyValidate}
  * (so never infinity), signatures must be in G2 (infinity allowed), empty inputs are invalid.
  *
+ * <p>This is the project's one copy of BLS verification and aggregation; key generation, public-key derivation,
+ * signing and proving possession are hsm-keystore's {@code io.backplane.hsm.bls.Bls}, beside the keys.
+ *
  * <p>Bad input never throws out of a verifying method: it verifies as {@code false}; aggregation returns empty.
  * Instances are thread-safe; batch verification uses the common fork-join pool for large batches.
  */
@@ -26,8 +29,8 @@ public final class BlsCpu {
     /** Domain separation tag of the Ethereum ciphersuite. */
     public static final String DST = "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
 
-    /** The order r of G1 and G2. */
-    static final BigInteger R = new BigInteger("73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001", 16);
+    /** Domain separation tag of proofs of possession in that ciphersuite (IETF BLS draft, PopProve / PopVerify). */
+    public static final String POP_DST = "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
 
     /** Bits of the random scalars of the linear combination: forging a batch needs guessing 2^64 values. */
     static final int RANDOM_BITS = 64;
@@ -68,50 +71,6 @@ public final class BlsCpu {
         return Optional.ofNullable(LOAD_FAILURE);
     }
 
-    /**
-     * {@code KeyGen(IKM)} of the IETF BLS draft (HKDF-SHA256 with the "BLS-SIG-KEYGEN-SALT-" salt, retried until the
-     * key is non-zero), as blst implements it. Returns the 32-byte big-endian secret key.
-     *
-     * @throws IllegalArgumentException when the input keying material is shorter than the 32 bytes the draft demands
-     */
-    public byte[] keyGen(byte[] ikm) {
-        if (ikm == null || ikm.length < 32) {
-            throw new IllegalArgumentException("KeyGen needs at least 32 bytes of input keying material, got "
-                    + (ikm == null ? "null" : ikm.length));
-        }
-        SecretKey sk = new SecretKey();
-        sk.keygen(ikm);
-        return sk.to_bendian();
-    }
-
-    /** {@code SkToPk}: the compressed public key of a 32-byte big-endian secret key. */
-    public byte[] publicKey(byte[] secretKey) {
-        return new P1(secret(secretKey)).compress();
-    }
-
-    /**
-     * {@code Sign(SK, message)}.
-     *
-     * @throws IllegalArgumentException when the secret key is not 32 bytes or not in [1, r-1]
-     */
-    public byte[] sign(byte[] secretKey, byte[] message) {
-        Objects.requireNonNull(message, "message");
-        return new P2().hash_to(message, DST).sign_with(secret(secretKey)).compress();
-    }
-
-    private static SecretKey secret(byte[] secretKey) {
-        if (secretKey == null || secretKey.length != 32) {
-            throw new IllegalArgumentException("secret key must be 32 bytes, got " + (secretKey == null ? "null" : secretKey.length));
-        }
-        BigInteger v = new BigInteger(1, secretKey);
-        if (v.signum() == 0 || v.compareTo(R) >= 0) {
-            throw new IllegalArgumentException("secret key must be in [1, r-1]");
-        }
-        SecretKey sk = new SecretKey();
-        sk.from_bendian(secretKey);
-        return sk;
-    }
-
     /** {@code Verify(PK, message, signature)}; false for any undecodable or invalid input. */
     public boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
         if (message == null) {
@@ -127,6 +86,27 @@ public final class BlsCpu {
     /** {@code Verify} over already-validated points: only the hash to G2 and the pairing check remain. */
     public boolean verify(BlsPublicKey publicKey, byte[] message, BlsSignature signature) {
         return signature.point.core_verify(publicKey.point, true, message, DST) == BLST_ERROR.BLST_SUCCESS;
+    }
+
+    /**
+     * {@code PopVerify(PK, proof)}: the public key passes {@code KeyValidate}, the proof is a subgroup-checked G2 point
+     * other than the identity, and it verifies over the key's own compressed encoding under {@link #POP_DST}. False for
+     * any undecodable or invalid input.
+     */
+    public boolean verifyPossession(byte[] publicKey, byte[] proof) {
+        try {
+            return verifyPossession(BlsPublicKey.decode(publicKey), BlsSignature.decode(proof));
+        } catch (BlsEncodingException e) {
+            return false;
+        }
+    }
+
+    /** {@code PopVerify} over already-validated points (a validator set's keys, decoded once). */
+    public boolean verifyPossession(BlsPublicKey publicKey, BlsSignature proof) {
+        if (proof.isInfinity()) { // nobody's proof: refused before the pairing
+            return false;
+        }
+        return proof.point.core_verify(publicKey.point, true, publicKey.toBytes(), POP_DST) == BLST_ERROR.BLST_SUCCESS;
     }
 
     /**

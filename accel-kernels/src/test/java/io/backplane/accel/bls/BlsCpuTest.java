@@ -20,75 +20,32 @@ class BlsCpuTest {
     }
 
     @Test
-    void keyGenIsDeterministicAndRefusesShortKeyingMaterial() {
+    void possessionVerifiesOnlyUnderThePopTagForItsOwnKey() {
         Random rnd = new Random(SEED);
-        byte[] ikm = ikm(rnd);
-        assertThat(bls.keyGen(ikm)).isEqualTo(bls.keyGen(ikm)).hasSize(32);
-        assertThat(bls.keyGen(ikm)).isNotEqualTo(bls.keyGen(ikm(rnd)));
-        assertThatThrownBy(() -> bls.keyGen(new byte[31])).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("32 bytes");
-        byte[] sk = bls.keyGen(ikm);
-        byte[] msg = "vote".getBytes();
-        assertThat(bls.verify(bls.publicKey(sk), msg, bls.sign(sk, msg))).isTrue();
-    }
-
-    /**
-     * KeyGen of draft-irtf-cfrg-bls-signature-05 §2.3, written out with the JDK's HMAC-SHA256 (independent of blst):
-     * salt = SHA-256(salt) each round, PRK = HKDF-Extract(salt, IKM || 0x00), OKM = HKDF-Expand(PRK, 0x0030, 48),
-     * SK = OKM mod r, retried while zero.
-     */
-    private static byte[] draftKeyGen(byte[] ikm) throws Exception {
-        byte[] salt = "BLS-SIG-KEYGEN-SALT-".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        java.math.BigInteger sk = java.math.BigInteger.ZERO;
-        while (sk.signum() == 0) {
-            salt = java.security.MessageDigest.getInstance("SHA-256").digest(salt);
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(new javax.crypto.spec.SecretKeySpec(salt, "HmacSHA256"));
-            mac.update(ikm);
-            byte[] prk = mac.doFinal(new byte[] {0});
-            mac.init(new javax.crypto.spec.SecretKeySpec(prk, "HmacSHA256"));
-            byte[] okm = new byte[48];
-            byte[] t = new byte[0];
-            for (int i = 1, off = 0; off < 48; i++) {
-                mac.update(t);
-                mac.update(new byte[] {0, 48, (byte) i});
-                t = mac.doFinal();
-                int len = Math.min(32, 48 - off);
-                System.arraycopy(t, 0, okm, off, len);
-                off += len;
-            }
-            sk = new java.math.BigInteger(1, okm).mod(BlsCpu.R);
-        }
-        byte[] be = sk.toByteArray();
-        byte[] out = new byte[32];
-        int len = Math.min(32, be.length);
-        System.arraycopy(be, be.length - len, out, 32 - len, len);
-        return out;
-    }
-
-    @Test
-    void keyGenFollowsTheIetfDraft() throws Exception {
-        Random rnd = new Random(SEED);
-        for (int i = 0; i < 16; i++) {
-            byte[] ikm = new byte[32 + rnd.nextInt(40)];
-            rnd.nextBytes(ikm);
-            assertThat(bls.keyGen(ikm)).as("seed %d ikm %d", SEED, i).isEqualTo(draftKeyGen(ikm));
-        }
-    }
-
-    @Test
-    void signRefusesKeysOutsideTheScalarField() {
-        byte[] r = BlsCpu.R.toByteArray();
-        byte[] r32 = Arrays.copyOfRange(r, r.length - 32, r.length);
-        assertThatThrownBy(() -> bls.sign(r32, new byte[1])).hasMessageContaining("[1, r-1]");
-        assertThatThrownBy(() -> bls.sign(new byte[31], new byte[1])).hasMessageContaining("32 bytes");
+        byte[] sk = BlsTestKeys.keyGen(ikm(rnd));
+        byte[] pk = BlsTestKeys.publicKey(sk);
+        byte[] other = BlsTestKeys.publicKey(BlsTestKeys.keyGen(ikm(rnd)));
+        byte[] proof = BlsTestKeys.sign(sk, pk, BlsCpu.POP_DST); // PopProve; hsm-keystore's Bls.provePossession is the real one
+        assertThat(bls.verifyPossession(pk, proof)).isTrue();
+        assertThat(bls.verifyPossession(BlsPublicKey.decode(pk), BlsSignature.decode(proof))).isTrue();
+        assertThat(bls.verifyPossession(other, proof)).as("another key").isFalse();
+        assertThat(bls.verifyPossession(pk, BlsTestKeys.sign(sk, pk))).as("the signature tag is not the POP tag").isFalse();
+        assertThat(bls.verify(pk, pk, proof)).as("a proof is not a signature").isFalse();
+        byte[] identity = new byte[96];
+        identity[0] = (byte) 0xc0;
+        assertThat(bls.verifyPossession(pk, identity)).as("the identity").isFalse();
+        assertThat(bls.verifyPossession(pk, new byte[5])).as("truncated").isFalse();
+        assertThat(bls.verifyPossession(null, proof)).isFalse();
+        byte[] infinityKey = new byte[48];
+        infinityKey[0] = (byte) 0xc0;
+        assertThat(bls.verifyPossession(infinityKey, proof)).as("KeyValidate").isFalse();
     }
 
     @Test
     void badInputVerifiesFalseAndNeverThrows() {
-        byte[] sk = bls.keyGen(new byte[32]);
-        byte[] pk = bls.publicKey(sk);
-        byte[] sig = bls.sign(sk, new byte[] {1});
+        byte[] sk = BlsTestKeys.keyGen(new byte[32]);
+        byte[] pk = BlsTestKeys.publicKey(sk);
+        byte[] sig = BlsTestKeys.sign(sk, new byte[] {1});
         assertThat(bls.verify(null, new byte[] {1}, sig)).isFalse();
         assertThat(bls.verify(pk, null, sig)).isFalse();
         assertThat(bls.verify(Arrays.copyOf(pk, 47), new byte[] {1}, sig)).isFalse();
@@ -109,9 +66,9 @@ class BlsCpuTest {
         List<byte[]> sigs = new ArrayList<>();
         List<BlsPublicKey> decoded = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            byte[] sk = bls.keyGen(ikm(rnd));
-            pks.add(bls.publicKey(sk));
-            sigs.add(bls.sign(sk, msg));
+            byte[] sk = BlsTestKeys.keyGen(ikm(rnd));
+            pks.add(BlsTestKeys.publicKey(sk));
+            sigs.add(BlsTestKeys.sign(sk, msg));
             decoded.add(BlsPublicKey.decode(pks.get(i)));
         }
         byte[] agg = bls.aggregateSignatures(sigs).orElseThrow();

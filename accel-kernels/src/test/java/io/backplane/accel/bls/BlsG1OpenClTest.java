@@ -79,7 +79,7 @@ class BlsG1OpenClTest {
         for (int i = 0; i < 40; i++) {
             byte[] ikm = new byte[32];
             rnd.nextBytes(ikm);
-            pool.add(cpu.publicKey(cpu.keyGen(ikm)));
+            pool.add(BlsTestKeys.publicKey(BlsTestKeys.keyGen(ikm)));
         }
         List<List<byte[]>> sets = new ArrayList<>();
         for (int size : new int[] {1, 2, 3, 5, 8, 33, 100, 257}) {
@@ -112,7 +112,7 @@ class BlsG1OpenClTest {
         for (int i = 0; i < 48; i++) {
             byte[] ikm = new byte[32];
             rnd.nextBytes(ikm);
-            byte[] pk = cpu.publicKey(cpu.keyGen(ikm));
+            byte[] pk = BlsTestKeys.publicKey(BlsTestKeys.keyGen(ikm));
             inputs.add(pk);
             inputs.add(new P1(BlsPublicKey.decode(pk).point).neg().compress()); // the other sign of y
         }
@@ -165,7 +165,7 @@ class BlsG1OpenClTest {
         for (int i = 0; i < 19; i++) {
             byte[] ikm = new byte[32];
             rnd.nextBytes(ikm);
-            keys.add(cpu.publicKey(cpu.keyGen(ikm)));
+            keys.add(BlsTestKeys.publicKey(BlsTestKeys.keyGen(ikm)));
         }
         byte[] infinity = new byte[48];
         infinity[0] = (byte) 0xc0;

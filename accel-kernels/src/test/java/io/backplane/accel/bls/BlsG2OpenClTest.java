@@ -54,7 +54,7 @@ class BlsG2OpenClTest {
             rnd.nextBytes(ikm);
             byte[] msg = new byte[1 + rnd.nextInt(40)];
             rnd.nextBytes(msg);
-            out.add(CPU.sign(CPU.keyGen(ikm), msg));
+            out.add(BlsTestKeys.sign(BlsTestKeys.keyGen(ikm), msg));
         }
         return out;
     }
@@ -159,10 +159,10 @@ class BlsG2OpenClTest {
         for (int i = 0; i < n; i++) {
             byte[] ikm = new byte[32];
             rnd.nextBytes(ikm);
-            byte[] sk = CPU.keyGen(ikm);
+            byte[] sk = BlsTestKeys.keyGen(ikm);
             byte[] msg = new byte[1 + rnd.nextInt(40)];
             rnd.nextBytes(msg);
-            out.add(new BlsSignatureSet(CPU.publicKey(sk), msg, CPU.sign(sk, msg)));
+            out.add(new BlsSignatureSet(BlsTestKeys.publicKey(sk), msg, BlsTestKeys.sign(sk, msg)));
         }
         return out;
     }

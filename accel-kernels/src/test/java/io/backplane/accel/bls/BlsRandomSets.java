@@ -17,19 +17,19 @@ final class BlsRandomSets {
         for (int i = 0; i < keys; i++) {
             byte[] ikm = new byte[32];
             rnd.nextBytes(ikm);
-            sks[i] = bls.keyGen(ikm);
-            pks[i] = bls.publicKey(sks[i]);
+            sks[i] = BlsTestKeys.keyGen(ikm);
+            pks[i] = BlsTestKeys.publicKey(sks[i]);
         }
         List<BlsSignatureSet> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int k = rnd.nextInt(keys);
             byte[] msg = new byte[rnd.nextInt(4) == 0 ? rnd.nextInt(100) : 32];
             rnd.nextBytes(msg);
-            byte[] sig = bls.sign(sks[k], msg);
+            byte[] sig = BlsTestKeys.sign(sks[k], msg);
             byte[] pk = pks[k];
             switch (rnd.nextInt(8)) {
                 case 0 -> { // forged: signed by another key
-                    sig = bls.sign(sks[(k + 1) % keys], msg);
+                    sig = BlsTestKeys.sign(sks[(k + 1) % keys], msg);
                 }
                 case 1 -> { // mismatched message
                     msg = Arrays.copyOf(msg, msg.length + 1);

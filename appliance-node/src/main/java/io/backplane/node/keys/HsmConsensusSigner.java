@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
  * double-sign watermark). The guard stores no consensus safety data, so this adapter makes it durable first, in a
  * {@link SafetyDataFile}, and only then asks the guard for the signature: a crash between the two leaves the safety
  * data ahead of the signatures, which is safe because every field only grows (the node at worst skips a vote it never
- * cast). A safety-data write that fails withholds the signature. Thread-safe (one request at a time).
+ * cast). A safety-data write that fails withholds the signature; a request the guard refuses puts the released
+ * signature's safety data back, so a refusal changes nothing. Thread-safe (one request at a time).
  */
 public final class HsmConsensusSigner implements ConsensusSigner {
     /**
@@ -65,6 +66,7 @@ public final class HsmConsensusSigner implements ConsensusSigner {
 
     @Override
     public synchronized byte[] sign(SigningRequest request) throws SigningRefusedException {
+        Optional<byte[]> released = released();
         try {
             safety.write(request.safetyData());
         } catch (IOException | RuntimeException e) {
@@ -82,6 +84,7 @@ public final class HsmConsensusSigner implements ConsensusSigner {
             return s.bytes();
         } catch (DoubleSignRefused e) {
             counted(request, Outcome.REFUSED);
+            restore(released);
             throw new SigningRefusedException("guard refused " + request.kind() + " for epoch " + request.epoch() + " round " + request.round()
                     + ": " + e.getMessage());
         } catch (SigningException e) {
@@ -90,6 +93,36 @@ public final class HsmConsensusSigner implements ConsensusSigner {
         } catch (RuntimeException e) {
             counted(request, Outcome.FAILED);
             throw e;
+        }
+    }
+
+    /** What the file holds before this request overwrites it; null when it cannot be read (nothing to put back then). */
+    private Optional<byte[]> released() {
+        try {
+            return safety.read();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * After a refusal: the safety data of the newest released signature again ({@link ConsensusSigner#safetyData}), so
+     * a refusal changes nothing. Best effort: if this fails (or a crash comes first) the refused request's safety data
+     * stays, which is the safe direction (every field of it is at or above the released one's: the node at worst skips
+     * a vote it never cast).
+     */
+    private void restore(Optional<byte[]> released) {
+        if (released == null) {
+            return;
+        }
+        try {
+            if (released.isPresent()) {
+                safety.write(released.get());
+            } else {
+                java.nio.file.Files.deleteIfExists(safety.path());
+            }
+        } catch (IOException | RuntimeException e) {
+            // Kept ahead: see above.
         }
     }
 

@@ -3,16 +3,18 @@ package io.backplane.hsm.bls;
 import io.backplane.hsm.guard.RawSigner;
 import io.backplane.hsm.SigningException;
 import java.util.Arrays;
-import supranational.blst.BLST_ERROR;
 import supranational.blst.P1;
-import supranational.blst.P1_Affine;
 import supranational.blst.P2;
-import supranational.blst.P2_Affine;
 import supranational.blst.SecretKey;
 
 /**
  * BLS12-381 signatures of the Ethereum ciphersuite ({@value #DST}: public keys in G1, signatures in G2) through
- * jblst. Secret keys are 32-byte big-endian scalars; callers zero them after use.
+ * jblst: the key side, written once in the project (key generation, public-key derivation, signing, proving
+ * possession). Verification, proof-of-possession verification and aggregation are accel-kernels'
+ * {@code io.backplane.accel.bls.BlsCpu}, the accelerator's CPU reference. This module does not depend on it (only its
+ * tests do, to check what is signed here): nothing here needs to verify, since a sealed key is checked by deriving its
+ * public key again from the secret, never against a signature. Secret keys are 32-byte big-endian scalars; callers
+ * zero them after use.
  */
 public final class Bls {
     /** Domain separation tag of the proof-of-possession ciphersuite Ethereum uses. */
@@ -39,7 +41,7 @@ public final class Bls {
     }
 
     /** r, the order of the BLS12-381 groups: a secret scalar must be below it. */
-    private static final java.math.BigInteger GROUP_ORDER =
+    static final java.math.BigInteger GROUP_ORDER =
             new java.math.BigInteger("73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001", 16);
 
     /** Checks that {@code secret} is a valid non-zero scalar; throws a clear error otherwise. */
@@ -81,29 +83,6 @@ public final class Bls {
             return new P2().hash_to(message, dst, new byte[0]).sign_with(sk).compress();
         } finally {
             sk.from_bendian(new byte[SECRET_BYTES]);
-        }
-    }
-
-    /** {@code PopVerify(PK, proof)}: false for a malformed key or proof. */
-    public static boolean verifyPossession(byte[] publicKey, byte[] proof) {
-        return verifyUnder(publicKey, publicKey, proof, POP_DST);
-    }
-
-    /** True when {@code signature} is a valid signature of {@code message} by {@code publicKey}; false for malformed input. */
-    public static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
-        return verifyUnder(publicKey, message, signature, DST);
-    }
-
-    private static boolean verifyUnder(byte[] publicKey, byte[] message, byte[] signature, String dst) {
-        try {
-            P1_Affine pk = new P1_Affine(publicKey);
-            P2_Affine sig = new P2_Affine(signature);
-            if (!pk.in_group() || !sig.in_group()) {
-                return false;
-            }
-            return sig.core_verify(pk, true, message, dst) == BLST_ERROR.BLST_SUCCESS;
-        } catch (RuntimeException e) {
-            return false;
         }
     }
 

@@ -12,7 +12,6 @@ import io.backplane.hsm.TestTokens;
 import io.backplane.hsm.audit.AuditAnchor;
 import io.backplane.hsm.audit.AuditLog;
 import io.backplane.hsm.audit.AuditVerifier;
-import io.backplane.hsm.bls.Bls;
 import io.backplane.hsm.bls.SealedBlsKeys;
 import io.backplane.hsm.guard.GuardHistoryJson;
 import io.backplane.hsm.pkcs11.Pkcs11Token;
@@ -35,6 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The keystore conformance suite over a real SoftHSM2 token: lifecycle, signing, refusals, restarts, faults. */
 class KeystoreConformanceTest {
+    /** The project's BLS verifier (the accelerator's CPU reference). */
+    private static final io.backplane.accel.bls.BlsCpu BLS_CPU = new io.backplane.accel.bls.BlsCpu();
+
     @TempDir
     Path dir;
 
@@ -77,7 +79,7 @@ class KeystoreConformanceTest {
 
             // The sealed blob holds no clear key bytes (the key never touches the disk in clear).
             vote = ks.sign(new SigningRequest(blsId, 1, 1, SigningKind.VOTE, utf8("block 1")));
-            assertThat(Bls.verify(pk, utf8("block 1"), vote.bytes())).isTrue();
+            assertThat(BLS_CPU.verify(pk, utf8("block 1"), vote.bytes())).isTrue();
             assertThat(ks.publicKey(blsId)).isEqualTo(pk);
             assertThatThrownBy(() -> ks.sign(new SigningRequest(blsId, 1, 1, SigningKind.VOTE, utf8("block 1'"))))
                     .isInstanceOf(DoubleSignRefused.class);

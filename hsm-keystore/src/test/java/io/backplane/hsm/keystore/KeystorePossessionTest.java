@@ -20,6 +20,9 @@ import supranational.blst.P2_Affine;
 
 /** Proofs of possession of BLS keys sealed in a real SoftHSM2 token (IETF BLS draft, PopProve under the POP DST). */
 class KeystorePossessionTest {
+    /** The project's BLS verifier (the accelerator's CPU reference). */
+    private static final io.backplane.accel.bls.BlsCpu BLS_CPU = new io.backplane.accel.bls.BlsCpu();
+
     @TempDir
     Path dir;
 
@@ -37,29 +40,29 @@ class KeystorePossessionTest {
 
             assertThat(proof).hasSize(Bls.SIGNATURE_BYTES);
             assertThat(ks.proofOfPossession(a.id())).as("deterministic").isEqualTo(proof);
-            assertThat(Bls.verifyPossession(a.publicKey(), proof)).isTrue();
-            // blst directly, with the DST spelled out (the one appliance-node's BlsSignatureScheme.POP_DST checks).
+            assertThat(BLS_CPU.verifyPossession(a.publicKey(), proof)).isTrue();
+            // blst directly, with the DST spelled out (the one accel-kernels' BlsCpu.POP_DST checks).
             assertThat(new P2_Affine(proof).core_verify(new P1_Affine(a.publicKey()), true, a.publicKey(),
                     "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_")).isEqualTo(BLST_ERROR.BLST_SUCCESS);
             // Not an ordinary signature over the public key (different DST), and not a proof for another key.
-            assertThat(Bls.verify(a.publicKey(), a.publicKey(), proof)).isFalse();
-            assertThat(Bls.verifyPossession(b.publicKey(), proof)).isFalse();
-            assertThat(Bls.verifyPossession(b.publicKey(), ks.proofOfPossession(b.id()))).isTrue();
+            assertThat(BLS_CPU.verify(a.publicKey(), a.publicKey(), proof)).isFalse();
+            assertThat(BLS_CPU.verifyPossession(b.publicKey(), proof)).isFalse();
+            assertThat(BLS_CPU.verifyPossession(b.publicKey(), ks.proofOfPossession(b.id()))).isTrue();
             for (int i = 0; i < proof.length; i++) {
                 byte[] bad = proof.clone();
                 bad[i] ^= 0x01;
-                assertThat(Bls.verifyPossession(a.publicKey(), bad)).as("flipped proof byte %d", i).isFalse();
+                assertThat(BLS_CPU.verifyPossession(a.publicKey(), bad)).as("flipped proof byte %d", i).isFalse();
             }
             for (int i = 0; i < a.publicKey().length; i++) {
                 byte[] bad = a.publicKey().clone();
                 bad[i] ^= 0x01;
-                assertThat(Bls.verifyPossession(bad, proof)).as("flipped key byte %d", i).isFalse();
+                assertThat(BLS_CPU.verifyPossession(bad, proof)).as("flipped key byte %d", i).isFalse();
             }
 
             // The proof bypasses the guard: the first vote at (1, 1) is still signable afterwards.
             byte[] block = "block 1".getBytes(StandardCharsets.UTF_8);
             var vote = ks.sign(new SigningRequest(a.id(), 1, 1, SigningKind.VOTE, block));
-            assertThat(Bls.verify(a.publicKey(), block, vote.bytes())).isTrue();
+            assertThat(BLS_CPU.verify(a.publicKey(), block, vote.bytes())).isTrue();
             assertThatThrownBy(() -> ks.proofOfPossession("bls-0000000000000000"))
                     .isInstanceOf(SigningException.class).hasMessageContaining("bls-0000000000000000");
         }

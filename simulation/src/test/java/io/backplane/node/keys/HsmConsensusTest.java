@@ -2,10 +2,8 @@ package io.backplane.node.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.backplane.hsm.keystore.Keystore;
-import io.backplane.hsm.pkcs11.SoftHsm;
 import io.backplane.node.consensus.safety.SafetyData;
 import io.backplane.node.consensus.safety.SigningRefusedException;
 import io.backplane.node.consensus.safety.SigningRequest;
@@ -17,7 +15,6 @@ import io.backplane.node.sim.SimConfig;
 import io.backplane.node.sim.SimResult;
 import io.backplane.node.sim.Simulation;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -26,21 +23,13 @@ import org.junit.jupiter.api.Test;
 /**
  * The real consensus (n = 4, real BLS) signing through hsm-keystore's guarded signer: BLS keys sealed by a real
  * SoftHSM2 token, the fsynced double-sign guard, the audit trail, and the safety data made durable before each
- * signature. One SoftHSM config per JVM (hsm-keystore README): this class owns target/softhsm-consensus-&lt;pid&gt;.
+ * signature. One SoftHSM config per JVM (hsm-keystore README): the token is {@link TestKeystore}'s.
  */
 class HsmConsensusTest {
-    /** The documented test PIN (as in hsm-keystore's tests). */
-    static final String TEST_PIN = "test-pin-1234";
-
     @Test
     void fourValidatorsCommitWithTokenSealedKeysAndTheGuardRefusesAConflictingVote() throws Exception {
-        assumeTrue(SoftHsm.findLibrary().isPresent(), "SoftHSM2 is not installed (scripts/install-deps installs softhsm2)");
-        String run = Long.toString(ProcessHandle.current().pid(), 36);
-        // The keystore directory is also the SoftHSM config directory, which is fixed for the JVM: one per test JVM.
-        Path dir = Path.of("target", "softhsm-consensus-" + run).toAbsolutePath();
-        String label = "consensus-" + run;
-        Keystore.initToken(dir, label, TEST_PIN.toCharArray(), dir.resolve("pin"), Clock.systemUTC());
-        try (Keystore ks = Keystore.open(new Keystore.Options(dir, null, label, "node0", Clock.systemUTC(), 64), TEST_PIN.toCharArray())) {
+        try (Keystore ks = TestKeystore.open()) {
+            Path dir = TestKeystore.dir();
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 ids.add(ks.generateBls().id());

@@ -4,29 +4,25 @@ import io.backplane.accel.bls.BlsCpu;
 import io.backplane.accel.bls.BlsEncodingException;
 import io.backplane.accel.bls.BlsPublicKey;
 import io.backplane.accel.bls.BlsSignature;
+import io.backplane.hsm.bls.Bls;
 import io.backplane.node.consensus.types.ValidatorSet;
 import java.util.ArrayList;
-import supranational.blst.BLST_ERROR;
-import supranational.blst.P1_Affine;
-import supranational.blst.P2;
-import supranational.blst.P2_Affine;
-import supranational.blst.SecretKey;
 import java.util.BitSet;
 import java.util.List;
 
 /**
  * Real BLS12-381, Ethereum ciphersuite {@value #DST} (public keys in G1, 48 bytes compressed; signatures in G2, 96
- * bytes), delegating to accel-kernels' {@link BlsCpu} so that the project has one BLS implementation. Public keys are
+ * bytes), with no BLS code of its own: key generation, signing and {@code PopProve} are hsm-keystore's {@link Bls}
+ * (beside the keys), verification, {@code PopVerify} and aggregation accel-kernels' {@link BlsCpu}. Public keys are
  * decoded and validated ({@code KeyValidate}) once per validator set; signatures are subgroup-checked on every decode.
- * Every key enters a validator set only with a verified proof of possession ({@code PopProve}/{@code PopVerify} of the
- * IETF BLS draft with the Ethereum ciphersuite's POP tag {@value #POP_DST}, through blst directly because accel-kernels'
- * {@link BlsCpu} exposes only the signature tag): that is what makes fast-aggregate-verify of a QC safe against rogue
- * keys, and aggregate-verify of a TC safe with repeated messages. This is the CPU reference; {@link AcceleratedBls} gives the same answers through the {@code Accelerator}.
+ * Every key enters a validator set only with a verified proof of possession ({@code PopVerify} of the IETF BLS draft
+ * with the Ethereum ciphersuite's POP tag {@value #POP_DST}): that is what makes fast-aggregate-verify of a QC safe
+ * against rogue keys, and aggregate-verify of a TC safe with repeated messages. This is the CPU reference; {@link AcceleratedBls} gives the same answers through the {@code Accelerator}.
  */
 public final class BlsSignatureScheme implements SignatureScheme {
     public static final String DST = BlsCpu.DST;
     /** The proof-of-possession tag of the same ciphersuite (IETF BLS draft §4.2.3, as Ethereum uses it). */
-    public static final String POP_DST = "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
+    public static final String POP_DST = BlsCpu.POP_DST;
     static final int SIGNATURE_LENGTH = BlsSignature.SIZE;
     private static final BlsCpu BLS = new BlsCpu();
 
@@ -40,12 +36,12 @@ public final class BlsSignatureScheme implements SignatureScheme {
         if (ikm.length < 32) {
             throw new IllegalArgumentException("BLS key material must be at least 32 bytes, got " + ikm.length);
         }
-        return new BlsSecret(BLS.keyGen(ikm));
+        return new BlsSecret(Bls.keyGen(ikm));
     }
 
     /** A key from its 32-byte big-endian scalar (as in the Ethereum test vectors). */
     public static SecretSigner keyFromScalar(byte[] bigEndian) {
-        BLS.publicKey(bigEndian); // validates the scalar (32 bytes, in [1, r-1]) now, not at the first signature
+        Bls.checkSecret(bigEndian); // validates the scalar (32 bytes, in [1, r-1]) now, not at the first signature
         return new BlsSecret(bigEndian.clone());
     }
 
@@ -75,32 +71,12 @@ public final class BlsSignatureScheme implements SignatureScheme {
     /** Validator {@code i}'s key, decoded and validated, once its proof of possession verified. */
     static BlsPublicKey admit(ValidatorSet validators, int i) {
         BlsPublicKey pk = decodePublicKey(validators.get(i).publicKey(), i);
-        if (!verifyPossession(pk.toBytes(), validators.get(i).proofOfPossession())) {
+        BlsSignature proof = decodeSignature(validators.get(i).proofOfPossession());
+        if (proof == null || !BLS.verifyPossession(pk, proof)) {
             throw new IllegalArgumentException("validator " + i + ": proof of possession does not verify for its BLS public key"
                     + " (" + POP_DST + ")");
         }
         return pk;
-    }
-
-    /** {@code PopProve(SK)}: the signature over the compressed public key under {@link #POP_DST}. */
-    static byte[] provePossession(byte[] sk) {
-        SecretKey key = new SecretKey();
-        key.from_bendian(sk);
-        return new P2().hash_to(BLS.publicKey(sk), POP_DST).sign_with(key).compress();
-    }
-
-    /** {@code PopVerify(PK, proof)} for a public key that passed {@code KeyValidate}; false for any malformed proof. */
-    public static boolean verifyPossession(byte[] validatedPublicKey, byte[] proof) {
-        BlsSignature sig = decodeSignature(proof);
-        if (sig == null) {
-            return false;
-        }
-        try {
-            P2_Affine point = new P2_Affine(proof);
-            return point.core_verify(new P1_Affine(validatedPublicKey), true, validatedPublicKey, POP_DST) == BLST_ERROR.BLST_SUCCESS;
-        } catch (RuntimeException e) { // blst refuses an encoding: not a proof
-            return false;
-        }
     }
 
     static BlsPublicKey decodePublicKey(byte[] bytes, int index) {
@@ -127,17 +103,17 @@ public final class BlsSignatureScheme implements SignatureScheme {
     private record BlsSecret(byte[] sk) implements SecretSigner {
         @Override
         public byte[] publicKey() {
-            return BLS.publicKey(sk);
+            return Bls.publicKey(sk);
         }
 
         @Override
         public byte[] sign(byte[] message) {
-            return BLS.sign(sk, message);
+            return Bls.sign(sk, message);
         }
 
         @Override
         public byte[] proofOfPossession() {
-            return provePossession(sk);
+            return Bls.provePossession(sk);
         }
     }
 

@@ -4,6 +4,7 @@ import io.backplane.node.consensus.crypto.SecretSigner;
 import io.backplane.node.consensus.types.SigningKind;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -16,9 +17,22 @@ public final class InMemoryGuardedSigner implements ConsensusSigner {
     private record Mark(long epoch, long round, byte[] message, byte[] signature) {
     }
 
+    private record Slot(SigningKind kind, long epoch, long round) {
+    }
+
+    /** Recent signed slots kept for repeats, as hsm-keystore's SigningGuard keeps them; older ones only the watermark covers. */
+    static final int RECENT = 1024;
+
     private final SecretSigner key;
     private final boolean passThrough;
     private final Map<SigningKind, Mark> watermarks = new EnumMap<>(SigningKind.class);
+    /** The very same bytes at any recent slot get the very same signature (DESIGN §7), not only at the watermark. */
+    private final Map<Slot, Mark> recent = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Slot, Mark> eldest) {
+            return size() > RECENT;
+        }
+    };
     private byte[] safetyData;
     private long refusals;
     private long signatures;
@@ -46,8 +60,9 @@ public final class InMemoryGuardedSigner implements ConsensusSigner {
         Mark mark = watermarks.get(request.kind());
         if (mark != null && !passThrough) {
             int cmp = compare(request.epoch(), request.round(), mark.epoch(), mark.round());
-            if (cmp == 0 && Arrays.equals(mark.message(), request.message())) {
-                return mark.signature().clone();
+            Mark prior = recent.get(new Slot(request.kind(), request.epoch(), request.round()));
+            if (prior != null && Arrays.equals(prior.message(), request.message())) {
+                return prior.signature().clone();
             }
             if (cmp <= 0) {
                 refusals++;
@@ -57,7 +72,9 @@ public final class InMemoryGuardedSigner implements ConsensusSigner {
         }
         byte[] sig = key.sign(request.message());
         // The watermark and safety data are "written" before the signature leaves, as the durable guard does.
-        watermarks.put(request.kind(), new Mark(request.epoch(), request.round(), request.message(), sig));
+        Mark signed = new Mark(request.epoch(), request.round(), request.message(), sig);
+        watermarks.put(request.kind(), signed);
+        recent.put(new Slot(request.kind(), request.epoch(), request.round()), signed);
         safetyData = request.safetyData();
         signatures++;
         return sig.clone();
