@@ -1,6 +1,7 @@
 /**
  * BLS12-381 signatures of the Ethereum ciphersuite (min-pk, proof of possession): the CPU path through blst (jblst)
  * and the OpenCL hosts of the G1/G2 kernels (decoding, sums, batch-verify scalar multiplications; pairings stay on
- * blst). It must not implement field or curve arithmetic for the CPU path, nor accept a point the consensus specs refuse.
+ * blst); {@link io.backplane.accel.bls.BlsKeySet} holds a validator set's keys decoded once, so a QC check only adds.
+ * It must not implement field or curve arithmetic for the CPU path, nor accept a point the consensus specs refuse.
  */
 package io.backplane.accel.bls;
