@@ -34,8 +34,9 @@ import org.jocl.cl_program;
  * ({@link Ed25519OpenCl}); BLS public-key and signature aggregation decode, subgroup-check and tree-sum points on
  * the device ({@link BlsG1OpenCl}, {@link BlsG2OpenCl}); BLS batch verification decodes and multiplies by the random
  * scalars there, hashing to G2 and the pairings staying on the CPU. Fast-aggregate-verify validates and sums the keys
- * on the device ({@code -set}: sums a registered set's cached points, no decoding) and pairs on the CPU. The other BLS operations have no kernel: {@link #supports} says so and the
- * {@link io.backplane.accel.Accelerator} runs them on the CPU. Device calls are serialised (kernels and buffers are
+ * on the device ({@code -set}: sums a registered set's cached points, no decoding) and pairs on the CPU. The other
+ * BLS operations have no kernel: {@link #supports} says so and the {@link io.backplane.accel.Accelerator} runs them
+ * on the CPU. Device calls are serialised (kernels and buffers are
  * reused); every kernel family shares this one context and program cache.
  */
 public final class OpenClBackend implements AccelBackend {

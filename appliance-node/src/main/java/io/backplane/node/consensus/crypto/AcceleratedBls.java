@@ -16,17 +16,17 @@ import java.util.Optional;
 /**
  * The same BLS12-381 scheme as {@link BlsSignatureScheme} (same keys, same answers), with the signature work routed
  * through accel-kernels' {@link Accelerator}: QC formation is {@code bls-aggregate}, QC verification
- * {@code bls-fast-aggregate-verify-set} (over the validator set registered once), TC verification {@code bls-aggregate-verify}, single signatures {@code bls-verify}
- * and a burst of them {@code bls-batch-verify} (per-signature answers). The accelerator decides CPU or device per call
- * (thresholds, circuit breaker) and answers on the CPU when the device faults, so consensus never sees a device error.
+ * {@code bls-fast-aggregate-verify-set} (over the validator set registered once), TC verification
+ * {@code bls-aggregate-verify}, single signatures {@code bls-verify} and a burst of them {@code bls-batch-verify}
+ * (per-signature answers). The accelerator decides CPU or device per call (thresholds, circuit breaker) and answers
+ * on the CPU when the device faults, so consensus never sees a device error.
  * <p>
  * Only the {@code Accelerator} interface is used: the consensus core stays free of JOCL. The accelerator belongs to
  * the caller, who closes it. Public keys are decoded and validated ({@code KeyValidate}) once per validator set, in
  * {@link #forValidators}, and kept as a {@link BlsKeySet} (the validated points and their canonical encoding): a QC
  * check selects its signers by bitmap and costs one addition per signer and one pairing check, no key decoding;
- * signatures are checked where the accelerator's
- * operations check them (decoding, subgroup check), plus the identity, which {@link BlsSignatureScheme} refuses and
- * the Ethereum {@code Aggregate} would accept.
+ * signatures are checked where the accelerator's operations check them (decoding, subgroup check), plus the
+ * identity, which {@link BlsSignatureScheme} refuses and the Ethereum {@code Aggregate} would accept.
  */
 public final class AcceleratedBls implements SignatureScheme {
     private final Accelerator accelerator;
