@@ -4,6 +4,7 @@ import io.backplane.accel.vdf.VdfOutput;
 import io.backplane.accel.vdf.VdfProof;
 import io.backplane.accel.bls.BlsAggregateVerifyInput;
 import io.backplane.accel.bls.BlsFastAggregateInput;
+import io.backplane.accel.bls.BlsKeySetAggregateInput;
 import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.accel.ed25519.Ed25519Item;
 import io.backplane.accel.vdf.Wesolowski;
@@ -58,6 +59,13 @@ public interface AccelBackend extends AutoCloseable {
 
     /** BLS {@code FastAggregateVerify}; false for no keys or anything that fails to decode. */
     boolean blsFastAggregateVerify(BlsFastAggregateInput input);
+
+    /**
+     * BLS {@code FastAggregateVerify} over the keys of a registered {@link io.backplane.accel.bls.BlsKeySet} that the
+     * input's bitmap selects (validated once, when the set was built: no decoding here); false for a bitmap that
+     * selects nothing or beyond the set, or anything else {@link #blsFastAggregateVerify} answers false for.
+     */
+    boolean blsFastAggregateVerifySet(BlsKeySetAggregateInput input);
 
     /** BLS {@code AggregateVerify} (proof-of-possession scheme); false for no pairs, mismatched counts, bad input. */
     boolean blsAggregateVerify(BlsAggregateVerifyInput input);

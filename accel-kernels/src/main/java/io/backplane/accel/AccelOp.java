@@ -3,6 +3,7 @@ package io.backplane.accel;
 import io.backplane.accel.vdf.VdfProof;
 import io.backplane.accel.bls.BlsAggregateVerifyInput;
 import io.backplane.accel.bls.BlsFastAggregateInput;
+import io.backplane.accel.bls.BlsKeySetAggregateInput;
 import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.accel.ed25519.Ed25519Item;
 import java.util.Arrays;
@@ -90,6 +91,16 @@ public record AccelOp<I, R>(String name, BiFunction<AccelBackend, I, R> call, To
             in -> in.publicKeys() == null ? 0 : in.publicKeys().size(), in -> notNull("input", in),
             (in, out) -> out != null, Boolean::equals, 1024);
 
+    /**
+     * BLS {@code FastAggregateVerify} over a registered key set (a QC check): the batch size is the number of signers
+     * the bitmap selects. The CPU adds the cached points and does one pairing check; the device adds the cached points
+     * (no decoding) and the CPU does the pairing check. A hostile bitmap (empty, beyond the set) answers false.
+     */
+    public static final AccelOp<BlsKeySetAggregateInput, Boolean> BLS_FAST_AGGREGATE_VERIFY_SET = new AccelOp<>(
+            "bls-fast-aggregate-verify-set", AccelBackend::blsFastAggregateVerifySet,
+            BlsKeySetAggregateInput::signerCount, in -> notNull("input", in),
+            (in, out) -> out != null, Boolean::equals, 1024);
+
     /** BLS {@code AggregateVerify}; the batch size is the number of pairs. No device kernel (pairings). */
     public static final AccelOp<BlsAggregateVerifyInput, Boolean> BLS_AGGREGATE_VERIFY = new AccelOp<>(
             "bls-aggregate-verify", AccelBackend::blsAggregateVerify,
@@ -107,7 +118,7 @@ public record AccelOp<I, R>(String name, BiFunction<AccelBackend, I, R> call, To
     /** Every operation the engine dispatches, in a stable order. */
     public static List<AccelOp<?, ?>> all() {
         return List.of(SHA256, MERKLE, VDF_VERIFY, ED25519_VERIFY, BLS_AGGREGATE, BLS_AGGREGATE_PUBKEYS, BLS_VERIFY,
-                BLS_FAST_AGGREGATE_VERIFY, BLS_AGGREGATE_VERIFY, BLS_BATCH_VERIFY);
+                BLS_FAST_AGGREGATE_VERIFY, BLS_FAST_AGGREGATE_VERIFY_SET, BLS_AGGREGATE_VERIFY, BLS_BATCH_VERIFY);
     }
 
     /**

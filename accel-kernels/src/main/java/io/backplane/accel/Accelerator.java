@@ -177,6 +177,11 @@ public final class Accelerator implements AutoCloseable {
         return run(AccelOp.BLS_FAST_AGGREGATE_VERIFY, input);
     }
 
+    /** {@code FastAggregateVerify} over a registered key set: the signers' cached points added, one pairing check. */
+    public boolean blsFastAggregateVerifySet(io.backplane.accel.bls.BlsKeySetAggregateInput input) {
+        return run(AccelOp.BLS_FAST_AGGREGATE_VERIFY_SET, input);
+    }
+
     public boolean blsAggregateVerify(io.backplane.accel.bls.BlsAggregateVerifyInput input) {
         return run(AccelOp.BLS_AGGREGATE_VERIFY, input);
     }

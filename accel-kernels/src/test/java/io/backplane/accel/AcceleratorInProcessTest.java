@@ -9,10 +9,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.backplane.accel.AccelMetrics.FallbackReason;
 import io.backplane.accel.FaultyBackend.Fault;
 import io.backplane.accel.bls.BlsCpu;
+import io.backplane.accel.bls.BlsKeySet;
+import io.backplane.accel.bls.BlsKeySetAggregateInput;
 import io.backplane.accel.cpu.CpuBackend;
 import io.backplane.accel.ed25519.Ed25519Item;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -141,6 +144,47 @@ class AcceleratorInProcessTest {
                 assertThat(a.metrics().calls(op, "faulty")).as(op).isZero();
             }
             assertThat(a.breakerState(AccelOp.ED25519_VERIFY)).isEqualTo(CircuitBreaker.State.OPEN);
+        }
+    }
+
+    /** Three keys registered once, the aggregate of all three over one message, and the input for a bitmap. */
+    private static BlsKeySetAggregateInput keySetInput(int signers, boolean honest) {
+        BlsCpu bls = new BlsCpu();
+        List<byte[]> pks = new java.util.ArrayList<>();
+        List<byte[]> sigs = new java.util.ArrayList<>();
+        byte[] msg = {4, 2};
+        for (int i = 0; i < 3; i++) {
+            byte[] sk = BlsTestKeys.keyGen(new byte[]{(byte) i, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+                    20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31});
+            pks.add(BlsTestKeys.publicKey(sk));
+            sigs.add(BlsTestKeys.sign(sk, msg));
+        }
+        BitSet who = new BitSet();
+        who.set(0, signers);
+        byte[] agg = bls.aggregateSignatures(sigs.subList(0, honest ? signers : 1)).orElseThrow();
+        return new BlsKeySetAggregateInput(BlsKeySet.decode(pks), who, msg, agg);
+    }
+
+    @Test
+    void theKeySetOperationFollowsTheSameThresholdFallbackAndCrossCheckAsEveryOp() {
+        FaultyBackend dev = new FaultyBackend();
+        Accelerator.Options o = Accelerator.Options.defaults().withThresholds(Map.of("bls-fast-aggregate-verify-set", 3))
+                .withCrossCheck(1.0, 7).withClock(clock::get).withRegistry(registry);
+        try (Accelerator a = new Accelerator(new CpuBackend(), Optional.of(dev), o)) {
+            assertThat(a.blsFastAggregateVerifySet(keySetInput(2, true))).isTrue();
+            assertThat(dev.calls).as("2 signers: below the threshold").hasValue(0);
+            assertThat(a.blsFastAggregateVerifySet(keySetInput(3, true))).isTrue();
+            assertThat(a.metrics().calls("bls-fast-aggregate-verify-set", "faulty")).isEqualTo(1);
+            assertThat(a.metrics().crossChecks("bls-fast-aggregate-verify-set", true)).isEqualTo(1);
+            dev.fault(Fault.LIE); // says "valid" for a QC whose aggregate holds one signature of three
+            assertThat(a.blsFastAggregateVerifySet(keySetInput(3, false))).isFalse();
+            assertThat(a.metrics().fallbacks("bls-fast-aggregate-verify-set", FallbackReason.MISMATCH)).isEqualTo(1);
+            assertThat(a.breakerState(AccelOp.BLS_FAST_AGGREGATE_VERIFY_SET)).isEqualTo(CircuitBreaker.State.OPEN);
+            dev.fault(Fault.ERROR);
+            clock.addAndGet(Duration.ofSeconds(5).toNanos());
+            assertThat(a.blsFastAggregateVerifySet(keySetInput(3, true))).isTrue();
+            assertThat(a.metrics().fallbacks("bls-fast-aggregate-verify-set", FallbackReason.ERROR)).isEqualTo(1);
+            assertThat(a.metrics().items("bls-fast-aggregate-verify-set", "cpu")).isEqualTo(2 + 3 + 3);
         }
     }
 

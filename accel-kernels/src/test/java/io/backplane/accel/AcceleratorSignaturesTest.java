@@ -8,6 +8,8 @@ import io.backplane.accel.AccelMetrics.FallbackReason;
 import io.backplane.accel.bls.BlsAggregateVerifyInput;
 import io.backplane.accel.bls.BlsCpu;
 import io.backplane.accel.bls.BlsFastAggregateInput;
+import io.backplane.accel.bls.BlsKeySet;
+import io.backplane.accel.bls.BlsKeySetAggregateInput;
 import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.accel.cpu.CpuBackend;
 import io.backplane.accel.ed25519.Ed25519Item;
@@ -162,6 +164,48 @@ class AcceleratorSignaturesTest {
             assertThat(a.device().orElseThrow().supports(AccelOp.BLS_VERIFY)).isFalse();
             assertThatThrownBy(() -> a.device().orElseThrow().blsVerify(sets.get(0)))
                     .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("bls-verify");
+        }
+    }
+
+    @Test
+    void qcChecksOverARegisteredKeySetRunOnTheDeviceWithTheCpuAnswers() {
+        byte[] msg = "one block".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Random rnd = new Random(SEED + 2);
+        List<byte[]> sks = new ArrayList<>();
+        List<byte[]> pks = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            byte[] ikm = new byte[32];
+            rnd.nextBytes(ikm);
+            sks.add(BlsTestKeys.keyGen(ikm));
+            pks.add(BlsTestKeys.publicKey(sks.get(i)));
+        }
+        BlsKeySet keys = BlsKeySet.decode(pks);
+        java.util.BitSet who = new java.util.BitSet();
+        who.set(1, 5);
+        byte[] agg = BLS.aggregateSignatures(List.of(BlsTestKeys.sign(sks.get(1), msg), BlsTestKeys.sign(sks.get(2), msg),
+                BlsTestKeys.sign(sks.get(3), msg), BlsTestKeys.sign(sks.get(4), msg))).orElseThrow();
+        java.util.BitSet beyond = (java.util.BitSet) who.clone();
+        beyond.set(6);
+        try (Accelerator a = accelerator(DeviceFaultHook.NONE, 1.0)) {
+            assertThat(a.blsFastAggregateVerifySet(new BlsKeySetAggregateInput(keys, who, msg, agg))).isTrue();
+            assertThat(a.blsFastAggregateVerifySet(new BlsKeySetAggregateInput(keys, who, "other".getBytes(), agg))).isFalse();
+            java.util.BitSet fewer = (java.util.BitSet) who.clone();
+            fewer.clear(4);
+            assertThat(a.blsFastAggregateVerifySet(new BlsKeySetAggregateInput(keys, fewer, msg, agg))).isFalse();
+            assertThat(a.metrics().calls("bls-fast-aggregate-verify-set", "opencl")).isEqualTo(3);
+            assertThat(a.metrics().crossChecks("bls-fast-aggregate-verify-set", true)).isEqualTo(3);
+            // A hostile bitmap is false on the device as on the CPU, never an exception or a device fault.
+            assertThat(a.blsFastAggregateVerifySet(new BlsKeySetAggregateInput(keys, beyond, msg, agg))).isFalse();
+            assertThat(a.blsFastAggregateVerifySet(new BlsKeySetAggregateInput(keys, new java.util.BitSet(), msg, agg))).isFalse();
+            for (FallbackReason r : FallbackReason.values()) {
+                assertThat(a.metrics().fallbacks("bls-fast-aggregate-verify-set", r)).as(r.toString()).isZero();
+            }
+        }
+        AtomicBoolean broken = new AtomicBoolean(true);
+        try (Accelerator a = accelerator(AccelFixtures.failingWhile(broken), 0)) {
+            assertThat(a.blsFastAggregateVerifySet(new BlsKeySetAggregateInput(keys, who, msg, agg))).isTrue();
+            assertThat(a.metrics().fallbacks("bls-fast-aggregate-verify-set", FallbackReason.ERROR)).isEqualTo(1);
+            assertThat(a.breakerState(AccelOp.BLS_FAST_AGGREGATE_VERIFY_SET)).isEqualTo(CircuitBreaker.State.OPEN);
         }
     }
 

@@ -3,6 +3,7 @@ package io.backplane.accel;
 import io.backplane.accel.vdf.VdfProof;
 import io.backplane.accel.bls.BlsAggregateVerifyInput;
 import io.backplane.accel.bls.BlsFastAggregateInput;
+import io.backplane.accel.bls.BlsKeySetAggregateInput;
 import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.accel.cpu.CpuBackend;
 import io.backplane.accel.ed25519.Ed25519Item;
@@ -168,6 +169,11 @@ final class FaultyBackend implements AccelBackend {
     @Override
     public boolean blsFastAggregateVerify(BlsFastAggregateInput input) {
         return call(() -> real.blsFastAggregateVerify(input));
+    }
+
+    @Override
+    public boolean blsFastAggregateVerifySet(BlsKeySetAggregateInput input) {
+        return call(() -> real.blsFastAggregateVerifySet(input));
     }
 
     @Override

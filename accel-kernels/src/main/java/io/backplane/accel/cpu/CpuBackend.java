@@ -5,6 +5,7 @@ import io.backplane.accel.vdf.VdfProof;
 import io.backplane.accel.bls.BlsAggregateVerifyInput;
 import io.backplane.accel.bls.BlsCpu;
 import io.backplane.accel.bls.BlsFastAggregateInput;
+import io.backplane.accel.bls.BlsKeySetAggregateInput;
 import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.accel.ed25519.Ed25519Cpu;
 import io.backplane.accel.ed25519.Ed25519Item;
@@ -126,6 +127,11 @@ public final class CpuBackend implements AccelBackend {
     @Override
     public boolean blsFastAggregateVerify(BlsFastAggregateInput in) {
         return bls.fastAggregateVerify(in.publicKeys(), in.message(), in.signature());
+    }
+
+    @Override
+    public boolean blsFastAggregateVerifySet(BlsKeySetAggregateInput in) {
+        return bls.fastAggregateVerify(in.keys(), in.signers(), in.message(), in.signature());
     }
 
     @Override

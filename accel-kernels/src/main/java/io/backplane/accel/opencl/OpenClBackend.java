@@ -5,6 +5,7 @@ import io.backplane.accel.AccelOp;
 import io.backplane.accel.vdf.VdfProof;
 import io.backplane.accel.bls.BlsAggregateVerifyInput;
 import io.backplane.accel.bls.BlsFastAggregateInput;
+import io.backplane.accel.bls.BlsKeySetAggregateInput;
 import io.backplane.accel.opencl.bls.BlsG1OpenCl;
 import io.backplane.accel.opencl.bls.BlsG2OpenCl;
 import io.backplane.accel.bls.BlsSignatureSet;
@@ -17,6 +18,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
@@ -31,8 +33,10 @@ import org.jocl.cl_program;
  * does HashToPrime and the canonical checks. Ed25519 batch verification runs one signature per work-item
  * ({@link Ed25519OpenCl}); BLS public-key and signature aggregation decode, subgroup-check and tree-sum points on
  * the device ({@link BlsG1OpenCl}, {@link BlsG2OpenCl}); BLS batch verification decodes and multiplies by the random
- * scalars there, hashing to G2 and the pairings staying on the CPU. The other BLS operations have no kernel: {@link #supports} says so and the
- * {@link io.backplane.accel.Accelerator} runs them on the CPU. Device calls are serialised (kernels and buffers are
+ * scalars there, hashing to G2 and the pairings staying on the CPU. Fast-aggregate-verify validates and sums the keys
+ * on the device ({@code -set}: sums a registered set's cached points, no decoding) and pairs on the CPU. The other
+ * BLS operations have no kernel: {@link #supports} says so and the {@link io.backplane.accel.Accelerator} runs them
+ * on the CPU. Device calls are serialised (kernels and buffers are
  * reused); every kernel family shares this one context and program cache.
  */
 public final class OpenClBackend implements AccelBackend {
@@ -99,7 +103,8 @@ public final class OpenClBackend implements AccelBackend {
     /** The operations this backend has kernels for; others are answered by the CPU. */
     private static final java.util.Set<String> OPS = java.util.Set.of(AccelOp.SHA256.name(), AccelOp.MERKLE.name(),
             AccelOp.VDF_VERIFY.name(), AccelOp.ED25519_VERIFY.name(), AccelOp.BLS_AGGREGATE_PUBKEYS.name(),
-            AccelOp.BLS_AGGREGATE.name(), AccelOp.BLS_BATCH_VERIFY.name(), AccelOp.BLS_FAST_AGGREGATE_VERIFY.name());
+            AccelOp.BLS_AGGREGATE.name(), AccelOp.BLS_BATCH_VERIFY.name(), AccelOp.BLS_FAST_AGGREGATE_VERIFY.name(),
+            AccelOp.BLS_FAST_AGGREGATE_VERIFY_SET.name());
 
     @Override
     public boolean supports(AccelOp<?, ?> op) {
@@ -258,6 +263,19 @@ public final class OpenClBackend implements AccelBackend {
         }
         Optional<byte[]> aggregate = blsG1.aggregatePublicKeysFromBytes(input.publicKeys());
         return aggregate.isPresent() && blsCpu.verify(aggregate.get(), input.message(), input.signature());
+    }
+
+    @Override
+    public boolean blsFastAggregateVerifySet(BlsKeySetAggregateInput input) {
+        // The set's keys were validated when it was built: the device only adds the selected cached points (no
+        // decoding, unlike bls-fast-aggregate-verify), and the one pairing check runs on the CPU, where Verify's
+        // KeyValidate of the aggregate refuses the point at infinity exactly as FastAggregateVerify must.
+        BitSet signers = input.signers();
+        if (input.message() == null || !input.keys().selects(signers)) {
+            return false;
+        }
+        byte[] aggregate = blsG1.aggregatePublicKeys(input.keys().select(signers));
+        return blsCpu.verify(aggregate, input.message(), input.signature());
     }
 
     @Override

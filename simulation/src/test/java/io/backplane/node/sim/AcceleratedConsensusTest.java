@@ -32,7 +32,7 @@ class AcceleratedConsensusTest {
     void commitsWithQuorumCertificatesFormedAndCheckedOnTheDevice() {
         try (Accelerator a = AccelTestSupport.deviceForced(DeviceFaultHook.NONE)) {
             run(a);
-            for (String op : List.of("bls-aggregate", "bls-fast-aggregate-verify")) {
+            for (String op : List.of("bls-aggregate", "bls-fast-aggregate-verify-set")) {
                 assertThat(a.metrics().calls(op, "opencl")).as(op + " on the device").isPositive();
                 assertThat(a.metrics().crossChecks(op, false)).as(op + " mismatches").isZero();
                 assertThat(a.metrics().fallbacks(op, FallbackReason.ERROR)).isZero();
@@ -50,8 +50,8 @@ class AcceleratedConsensusTest {
         };
         try (Accelerator a = AccelTestSupport.deviceForced(broken)) {
             run(a);
-            assertThat(a.metrics().calls("bls-fast-aggregate-verify", "opencl")).isZero();
-            assertThat(a.metrics().fallbacks("bls-fast-aggregate-verify", FallbackReason.ERROR)).isPositive();
+            assertThat(a.metrics().calls("bls-fast-aggregate-verify-set", "opencl")).isZero();
+            assertThat(a.metrics().fallbacks("bls-fast-aggregate-verify-set", FallbackReason.ERROR)).isPositive();
             assertThat(a.metrics().fallbacks("bls-aggregate", FallbackReason.ERROR)).isPositive();
         }
     }

@@ -2,7 +2,9 @@ package io.backplane.node.consensus.crypto;
 
 import io.backplane.accel.Accelerator;
 import io.backplane.accel.bls.BlsAggregateVerifyInput;
-import io.backplane.accel.bls.BlsFastAggregateInput;
+import io.backplane.accel.bls.BlsKeySet;
+import io.backplane.accel.bls.BlsKeySetAggregateInput;
+import io.backplane.accel.bls.BlsPublicKey;
 import io.backplane.accel.bls.BlsSignatureSet;
 import io.backplane.node.consensus.types.ValidatorSet;
 import java.util.ArrayList;
@@ -14,15 +16,17 @@ import java.util.Optional;
 /**
  * The same BLS12-381 scheme as {@link BlsSignatureScheme} (same keys, same answers), with the signature work routed
  * through accel-kernels' {@link Accelerator}: QC formation is {@code bls-aggregate}, QC verification
- * {@code bls-fast-aggregate-verify}, TC verification {@code bls-aggregate-verify}, single signatures {@code bls-verify}
- * and a burst of them {@code bls-batch-verify} (per-signature answers). The accelerator decides CPU or device per call
- * (thresholds, circuit breaker) and answers on the CPU when the device faults, so consensus never sees a device error.
+ * {@code bls-fast-aggregate-verify-set} (over the validator set registered once), TC verification
+ * {@code bls-aggregate-verify}, single signatures {@code bls-verify} and a burst of them {@code bls-batch-verify}
+ * (per-signature answers). The accelerator decides CPU or device per call (thresholds, circuit breaker) and answers
+ * on the CPU when the device faults, so consensus never sees a device error.
  * <p>
  * Only the {@code Accelerator} interface is used: the consensus core stays free of JOCL. The accelerator belongs to
  * the caller, who closes it. Public keys are decoded and validated ({@code KeyValidate}) once per validator set, in
- * {@link #forValidators}, and kept in their canonical encoding; signatures are checked where the accelerator's
- * operations check them (decoding, subgroup check), plus the identity, which {@link BlsSignatureScheme} refuses and
- * the Ethereum {@code Aggregate} would accept.
+ * {@link #forValidators}, and kept as a {@link BlsKeySet} (the validated points and their canonical encoding): a QC
+ * check selects its signers by bitmap and costs one addition per signer and one pairing check, no key decoding;
+ * signatures are checked where the accelerator's operations check them (decoding, subgroup check), plus the
+ * identity, which {@link BlsSignatureScheme} refuses and the Ethereum {@code Aggregate} would accept.
  */
 public final class AcceleratedBls implements SignatureScheme {
     private final Accelerator accelerator;
@@ -44,11 +48,11 @@ public final class AcceleratedBls implements SignatureScheme {
 
     @Override
     public QuorumCrypto forValidators(ValidatorSet validators) {
-        byte[][] pks = new byte[validators.size()][];
-        for (int i = 0; i < pks.length; i++) {
-            pks[i] = BlsSignatureScheme.admit(validators, i).toBytes();
+        List<BlsPublicKey> pks = new ArrayList<>(validators.size());
+        for (int i = 0; i < validators.size(); i++) {
+            pks.add(BlsSignatureScheme.admit(validators, i));
         }
-        return new Quorum(accelerator, pks);
+        return new Quorum(accelerator, BlsKeySet.of(pks));
     }
 
     /** Length 96 and not the compressed identity (0xc0 then zeros); the rest is the accelerator's decoding. */
@@ -67,14 +71,14 @@ public final class AcceleratedBls implements SignatureScheme {
         return false;
     }
 
-    /** Validated keys in canonical bytes, by validator index; never handed out, so never changed. */
-    private record Quorum(Accelerator accel, byte[][] keys) implements QuorumCrypto {
+    /** The validator set's keys, validated once, by validator index (immutable). */
+    private record Quorum(Accelerator accel, BlsKeySet keys) implements QuorumCrypto {
         @Override
         public boolean verify(int signer, byte[] message, byte[] signature) {
-            if (signer < 0 || signer >= keys.length || message == null || !plausibleSignature(signature)) {
+            if (signer < 0 || signer >= keys.size() || message == null || !plausibleSignature(signature)) {
                 return false;
             }
-            return accel.blsVerify(new BlsSignatureSet(keys[signer], message, signature));
+            return accel.blsVerify(new BlsSignatureSet(keys.publicKey(signer), message, signature));
         }
 
         @Override
@@ -88,9 +92,9 @@ public final class AcceleratedBls implements SignatureScheme {
             int[] at = new int[signers.length];
             for (int i = 0; i < signers.length; i++) {
                 int s = signers[i];
-                if (s >= 0 && s < keys.length && messages.get(i) != null && plausibleSignature(signatures.get(i))) {
+                if (s >= 0 && s < keys.size() && messages.get(i) != null && plausibleSignature(signatures.get(i))) {
                     at[sets.size()] = i;
-                    sets.add(new BlsSignatureSet(keys[s], messages.get(i), signatures.get(i)));
+                    sets.add(new BlsSignatureSet(keys.publicKey(s), messages.get(i), signatures.get(i)));
                 }
             }
             if (sets.size() == 1) {
@@ -121,14 +125,11 @@ public final class AcceleratedBls implements SignatureScheme {
 
         @Override
         public boolean verifyAggregate(BitSet signers, byte[] message, byte[] aggregate) {
-            if (signers.isEmpty() || signers.length() > keys.length || message == null || !plausibleSignature(aggregate)) {
+            // The op answers false itself for an empty bitmap or one beyond the set; the identity is refused here.
+            if (signers == null || message == null || !plausibleSignature(aggregate)) {
                 return false;
             }
-            List<byte[]> pks = new ArrayList<>(signers.cardinality());
-            for (int i = signers.nextSetBit(0); i >= 0; i = signers.nextSetBit(i + 1)) {
-                pks.add(keys[i]);
-            }
-            return accel.blsFastAggregateVerify(new BlsFastAggregateInput(pks, message, aggregate));
+            return accel.blsFastAggregateVerifySet(new BlsKeySetAggregateInput(keys, signers, message, aggregate));
         }
 
         @Override
@@ -138,10 +139,10 @@ public final class AcceleratedBls implements SignatureScheme {
             }
             List<byte[]> pks = new ArrayList<>(signers.length);
             for (int i = 0; i < signers.length; i++) {
-                if (signers[i] < 0 || signers[i] >= keys.length || messages.get(i) == null) {
+                if (signers[i] < 0 || signers[i] >= keys.size() || messages.get(i) == null) {
                     return false;
                 }
-                pks.add(keys[signers[i]]);
+                pks.add(keys.publicKey(signers[i]));
             }
             return accel.blsAggregateVerify(new BlsAggregateVerifyInput(pks, List.copyOf(messages), aggregate));
         }
