@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * audit anchor, the audit trail's signatures as a second witness, refusal until guard-import restores the history,
  * and failures that change nothing (refused sealed import, failed export, damaged key files).
  */
-class KeystoreHistoryTest {
+class KeystoreHistoryIT {
     @TempDir
     Path dir;
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * where the append never happened), the trail verifies against its anchor, and the guard refuses the round with other
  * bytes.
  */
-class AuditCrashTest {
+class AuditCrashIT {
     @TempDir
     Path dir;
 

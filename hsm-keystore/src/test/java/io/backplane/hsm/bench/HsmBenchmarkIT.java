@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the benchmark briefly: it must produce one bare and one guarded row per op, with consistent numbers. */
-class HsmBenchmarkTest {
+class HsmBenchmarkIT {
     @TempDir
     Path dir;
 

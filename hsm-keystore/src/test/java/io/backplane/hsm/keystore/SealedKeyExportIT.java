@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * home of the same token with its guard history (its watermark arrives with it), and every damaged or foreign
  * document is refused with a message naming the problem and changes nothing: no key, no watermark, no audit entry.
  */
-class SealedKeyExportTest {
+class SealedKeyExportIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir

@@ -12,7 +12,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 
-class Pkcs11TokenTest {
+class Pkcs11TokenIT {
     @Test
     void identityKeySignsInsideTheTokenAndNeverLeavesIt() throws Exception {
         String label = TestTokens.newToken("id");

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * guard is anchored in a file ({@link FileGuardAnchor}) as the keystore's is in the token. Kills:
  * {@code -Dbackplane.crash.kills=N} (default 200), seed: {@code -Dbackplane.crash.seed=S} (printed on failure).
  */
-class GuardCrashTest {
+class GuardCrashIT {
     interface LibC extends com.sun.jna.Library {
         LibC INSTANCE = com.sun.jna.Native.load("c", LibC.class);
 
@@ -139,7 +139,7 @@ class GuardCrashTest {
             }
             Files.writeString(released, lines);
             // Round 5 was recorded durably (its record precedes the halt) though never released.
-            assertThat(Files.readString(d.resolve("anchor")).strip()).as(point).isEqualTo(SigningGuardTest.KEY + " vote 0 "
+            assertThat(Files.readString(d.resolve("anchor")).strip()).as(point).isEqualTo(SigningGuardIT.KEY + " vote 0 "
                     + (point.equals("haltBeforeAnchor") ? 4 : 5));
             Process next = child(guardDir, released, 1, 4, 1, null);
             try (BufferedReader r = new BufferedReader(new InputStreamReader(next.getInputStream(), StandardCharsets.UTF_8))) {
@@ -151,7 +151,7 @@ class GuardCrashTest {
                 LibC.INSTANCE.kill((int) next.pid(), 9);
                 next.waitFor(30, TimeUnit.SECONDS);
             }
-            assertThat(Files.readString(d.resolve("anchor")).strip()).as(point + ": the anchor was raised at open").startsWith(SigningGuardTest.KEY + " vote 0 ");
+            assertThat(Files.readString(d.resolve("anchor")).strip()).as(point + ": the anchor was raised at open").startsWith(SigningGuardIT.KEY + " vote 0 ");
             assertThat(Long.parseLong(Files.readString(d.resolve("anchor")).strip().split(" ")[3])).isGreaterThanOrEqualTo(6);
         }
     }

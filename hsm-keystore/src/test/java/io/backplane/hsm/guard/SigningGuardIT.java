@@ -20,7 +20,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SigningGuardTest {
+class SigningGuardIT {
     static final byte[] SECRET = Bls.keyGen("guard test key material, 32 bytes or more".getBytes(StandardCharsets.UTF_8));
     static final String KEY = "bls-test";
 

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The keystore conformance suite over a real SoftHSM2 token: lifecycle, signing, refusals, restarts, faults. */
-class KeystoreConformanceTest {
+class KeystoreConformanceIT {
     @TempDir
     Path dir;
 

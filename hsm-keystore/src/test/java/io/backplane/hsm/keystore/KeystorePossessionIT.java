@@ -19,7 +19,7 @@ import supranational.blst.P1_Affine;
 import supranational.blst.P2_Affine;
 
 /** Proofs of possession of BLS keys sealed in a real SoftHSM2 token (IETF BLS draft, PopProve under the POP DST). */
-class KeystorePossessionTest {
+class KeystorePossessionIT {
     @TempDir
     Path dir;
 

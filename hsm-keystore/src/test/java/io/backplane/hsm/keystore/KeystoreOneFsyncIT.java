@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * anchor never written), and a power cut that took the unsynced audit tail after the anchor was written, both reopen
  * with the entry rebuilt byte for byte, an audit trail that verifies, and a guard that still refuses the conflict.
  */
-class KeystoreOneFsyncTest {
+class KeystoreOneFsyncIT {
     @TempDir
     Path dir;
 
