@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code --die-with-parent}. The "node" here is a separate JVM running {@link Node}, which starts an enclave and
  * prints the enclave's process ids.
  */
-class DieWithParentTest {
+class DieWithParentIT {
     @TempDir
     Path dir;
 

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Not a timed test: a benchmark run by hand (it is skipped unless {@code -Dbackplane.bench=true}). Prints the cost of
  * starting an enclave (process start to the handshake answered) and the round-trip latency of calls into a warm one:
- * <pre>mvn -B -q -ntp -pl plugin-enclave/host -am verify -Dtest=EnclaveBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false -Dbackplane.bench=true</pre>
+ * <pre>scripts/mvn -q -pl plugin-enclave/host -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=EnclaveBenchmarkIT -Dfailsafe.failIfNoSpecifiedTests=false -Dbackplane.bench=true</pre>
  */
-class EnclaveBenchmarkTest {
+class EnclaveBenchmarkIT {
     @TempDir
     Path dir;
 

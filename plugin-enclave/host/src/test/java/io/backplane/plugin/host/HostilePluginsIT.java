@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * After each, this JVM still runs a well-behaved plugin, and the metrics show what happened.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HostilePluginsTest {
+class HostilePluginsIT {
     @TempDir
     static Path dir;
     private TestJars jars;

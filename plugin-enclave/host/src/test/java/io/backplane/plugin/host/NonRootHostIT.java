@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * needs a root test run, as CI's is) probes the walls, runs a reference plugin and a hostile one with the scan off.
  * Without {@code setpriv} to drop to, the enclave keeps the node's uid and the process limit counts the node's tasks.
  */
-class NonRootHostTest {
+class NonRootHostIT {
     static final int NOBODY = 65534;
 
     @TempDir

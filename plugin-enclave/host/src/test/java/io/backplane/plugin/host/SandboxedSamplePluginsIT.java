@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The reference plugins as signed jars in bubblewrap enclaves: the same suite, one enclave per plugin reused across
  * the tests of this class.
  */
-class SandboxedSamplePluginsTest extends SamplePluginsSuite {
+class SandboxedSamplePluginsIT extends SamplePluginsSuite {
     @TempDir
     static Path dir;
     private EnclaveHost host;

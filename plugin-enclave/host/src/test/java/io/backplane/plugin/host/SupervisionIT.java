@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Restart with backoff, quarantine, release, answer checks, feature flags and the refusal when bubblewrap is missing. */
-class SupervisionTest {
+class SupervisionIT {
     @TempDir
     Path dir;
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class AttestationTest {
+class AttestationIT {
     @TempDir
     Path dir;
     private EnclaveHost host;
