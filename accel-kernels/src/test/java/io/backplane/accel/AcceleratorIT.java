@@ -3,6 +3,7 @@ package io.backplane.accel;
 import io.backplane.accel.vdf.VdfOutput;
 import io.backplane.accel.vdf.VdfProof;
 import static io.backplane.accel.AccelFixtures.messages;
+import static io.backplane.accel.AccelFixtures.scrape;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * The dispatch machinery, driven through the real OpenCL device (PoCL on CI) with faults injected at its boundary;
  * skipped without a device, where {@link AcceleratorInProcessTest} still covers the same behaviours.
  */
-class AcceleratorTest {
+class AcceleratorIT {
     private final CpuBackend reference = new CpuBackend();
     private final AtomicLong clock = new AtomicLong();
 
@@ -39,16 +40,6 @@ class AcceleratorTest {
                 .withClock(clock::get)
                 .withRegistry(registry);
         return new Accelerator(new CpuBackend(), Optional.of(TestDevices.fresh()), o);
-    }
-
-    static String scrape(PrometheusRegistry r) {
-        try {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            new io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter(false).write(out, r.scrape());
-            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     @Test

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * public-key and signature aggregation and the scalar multiplications of BLS batch verification run on the device, the BLS operations without a kernel go to the CPU through
  * {@code supports()} without counting a fault, and injected faults fall back to the CPU for the new ops too.
  */
-class AcceleratorSignaturesTest {
+class AcceleratorSignaturesIT {
     private static final long SEED = Long.getLong("backplane.seed", 77L);
     private static final BlsCpu BLS = new BlsCpu();
     private static final CpuBackend REFERENCE = new CpuBackend();

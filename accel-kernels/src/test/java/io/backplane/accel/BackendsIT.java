@@ -8,7 +8,7 @@ import io.backplane.accel.opencl.TestDevices;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class BackendsTest {
+class BackendsIT {
     @Test
     void cpuSelectsNoDevice() {
         assertThat(Backends.select("cpu", OpenClRuntime.handles())).isEmpty();

@@ -17,7 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CalibrationTest {
+class CalibrationIT {
     private static final Instant AT = Instant.parse("2026-12-02T07:00:00Z");
 
     @TempDir

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * The device decodes G2 points at ~170/s on PoCL, so the default suite sends it a seeded subset of
  * {@value #DEVICE_DEFAULT} triples; {@code -Dbackplane.fullDifferential=true} sends it all {@value #CASES}.
  */
-class BlsDifferentialTest {
+class BlsDifferentialIT {
     static final int CASES = 10_000;
     static final int DEVICE_DEFAULT = 1_000;
     /** Device batches: a batch that fails its combination is bisected on the CPU, so small batches keep bisection cheap. */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import supranational.blst.P1;
 
 /** The device's Fp arithmetic against BigInteger, and its G1 tree reduction against blst, on every OpenCL device. */
-class BlsG1OpenClTest {
+class BlsG1OpenClIT {
     private static final long SEED = Long.getLong("backplane.seed", 0xb15911L);
     private static final List<BlsG1OpenCl> DEVICES = new ArrayList<>();
     private final BlsCpu cpu = new BlsCpu();

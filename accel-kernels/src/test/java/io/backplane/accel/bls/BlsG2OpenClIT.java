@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * The device's G2 signature decoding (square root in Fp2, sign, subgroup check) and tree sum against blst, on every
  * OpenCL device: statuses agree signature by signature, aggregates are equal byte for byte.
  */
-class BlsG2OpenClTest {
+class BlsG2OpenClIT {
     private static final long SEED = Long.getLong("backplane.seed", 0x62f2L);
     private static final List<BlsG2OpenCl> DEVICES = new ArrayList<>();
     private static final BlsCpu CPU = new BlsCpu();

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * random batches with forgeries, mismatches, swaps and malformed encodings mixed in: the issue's
  * {@value #RANDOM} random items, answered by the CPU path and by every device, in the default suite.
  */
-class Ed25519OpenClTest {
+class Ed25519OpenClIT {
     static final int RANDOM = 100_000;
     private static final long SEED = Long.getLong("backplane.seed", 0x0c1ed255L);
     /** Compiled kernels are cached under target/, keyed by device, driver and source hash. */

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every kernel against the CPU path, on every OpenCL device present (PoCL on CI). */
-class OpenClConformanceTest {
+class OpenClConformanceIT {
     private final CpuBackend cpu = new CpuBackend();
 
     static Stream<OpenClRuntime.Handle> devices() {

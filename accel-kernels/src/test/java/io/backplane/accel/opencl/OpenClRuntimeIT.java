@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-class OpenClRuntimeTest {
+class OpenClRuntimeIT {
 
     private static boolean icdRegistered() throws IOException {
         Path vendors = Path.of("/etc/OpenCL/vendors");
