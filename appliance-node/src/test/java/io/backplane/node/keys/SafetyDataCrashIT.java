@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (its durable watermark, written before any signature leaves it) and every signature the child saw, and a restart
  * from it continues (a refusal would kill the child early, which fails the test).
  */
-class SafetyDataCrashTest {
+class SafetyDataCrashIT {
     static final int KILLS = Integer.getInteger("backplane.safety.kills", 12);
 
     @TempDir
@@ -29,7 +29,7 @@ class SafetyDataCrashTest {
     void theSafetyDataIsNeverBehindAReleasedSignature() throws Exception {
         long seed = Long.getLong("backplane.safety.seed", 7L);
         Random rng = new Random(seed);
-        System.out.println("SafetyDataCrashTest seed " + seed + " (replay: -Dbackplane.safety.seed=" + seed + ")");
+        System.out.println("SafetyDataCrashIT seed " + seed + " (replay: -Dbackplane.safety.seed=" + seed + ")");
         SafetyDataFile file = new SafetyDataFile(dir.resolve("safety-data"));
         long releasedTotal = 0;
         for (int k = 0; k < KILLS; k++) {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class MempoolTest {
+class MempoolIT {
     private static final Ed25519PrivateKeyParameters ALICE = key(1);
     private static final Ed25519PrivateKeyParameters BOB = key(2);
     private static final Ed25519PrivateKeyParameters CAROL = key(3);

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * per JVM (hsm-keystore README): this class owns target/softhsm-transport-&lt;pid&gt;.
  */
 @Timeout(90)
-class HsmTransportTest {
+class HsmTransportIT {
     private static final String TEST_PIN = "test-pin-1234";
 
     @Test

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reference root agree), at least as high as every commit the child saw return, and the next life continues from it.
  * A commit written in two parts (nodes, then the height) fails here whenever a kill lands between them.
  */
-class LedgerCrashTest {
+class LedgerCrashIT {
     static final int KILLS = Integer.getInteger("backplane.store.kills", 6);
     /** Few changes a height, so that the commit (the window a split write would open) is a large part of each cycle. */
     static final int CHANGES = 4;
@@ -31,7 +31,7 @@ class LedgerCrashTest {
     void aKillLeavesTheStateOfOneExecutedHeight() throws Exception {
         long seed = Long.getLong("backplane.store.seed", 3L);
         Random rng = new Random(seed);
-        System.out.println("LedgerCrashTest seed " + seed + " (replay: -Dbackplane.store.seed=" + seed + ")");
+        System.out.println("LedgerCrashIT seed " + seed + " (replay: -Dbackplane.store.seed=" + seed + ")");
         Path db = dir.resolve("db");
         Path progress = dir.resolve("progress");
         Path err = dir.resolve("child.err");
@@ -61,7 +61,7 @@ class LedgerCrashTest {
                 assertThat(store.txHeight(LedgerWorkload.tx(h, 1))).isEqualTo(OptionalLong.of(h));
                 assertThat(store.txHeight(LedgerWorkload.tx(h + 1, 0))).as("kill %d: nothing of height %d", k, h + 1).isEmpty();
                 executed = h;
-                System.out.println("LedgerCrashTest kill " + k + ": executed height " + h);
+                System.out.println("LedgerCrashIT kill " + k + ": executed height " + h);
             }
         }
         assertThat(executed).as("the children made progress").isGreaterThanOrEqualTo(KILLS);

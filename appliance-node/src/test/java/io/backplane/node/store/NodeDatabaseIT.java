@@ -20,7 +20,7 @@ import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 
 /** Opening the node database: what it refuses and how it says so, and damaged values that must never pass as data. */
-class NodeDatabaseTest {
+class NodeDatabaseIT {
     @TempDir
     Path dir;
 

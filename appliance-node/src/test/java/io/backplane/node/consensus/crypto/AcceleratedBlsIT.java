@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * and TCs, over the CPU backend and over the OpenCL device with every threshold at 1 (every device answer
  * cross-checked; a mismatch would be counted and is asserted absent). Inputs are seeded; the seed is in every message.
  */
-class AcceleratedBlsTest {
+class AcceleratedBlsIT {
     private static final long SEED = Long.getLong("backplane.seed", 6L);
     private static final int N = 5;
     private static final BlsSignatureScheme CPU = new BlsSignatureScheme();
