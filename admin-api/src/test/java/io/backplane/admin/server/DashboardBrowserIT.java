@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * health indicators. The screenshot is written to {@code admin-api/target/dashboard.png}.
  * The server's certificate is the test's self-signed one, so Chromium is told to accept it; the ciphers are real.
  */
-class DashboardBrowserTest {
+class DashboardBrowserIT {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
 

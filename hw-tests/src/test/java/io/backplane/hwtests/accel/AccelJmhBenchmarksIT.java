@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (against the JDK's SHA-256 and the benchmark inputs being valid, and against the CPU path), so a benchmark that
  * computes nothing, or the wrong thing, fails here before anyone reads its figures. It measures nothing.
  */
-class AccelJmhBenchmarksTest {
+class AccelJmhBenchmarksIT {
     private final AccelJmhBenchmarks bench = new AccelJmhBenchmarks();
     private final CpuBackend cpu = new CpuBackend();
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * SoftHSM2 token, the fsynced double-sign guard, the audit trail, and the safety data made durable before each
  * signature. One SoftHSM config per JVM (hsm-keystore README): this class owns target/softhsm-consensus-&lt;pid&gt;.
  */
-class HsmConsensusTest {
+class HsmConsensusIT {
     /** The documented test PIN (as in hsm-keystore's tests). */
     static final String TEST_PIN = "test-pin-1234";
 

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * others keep their quorum.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EnclavePluginConsensusTest {
+class EnclavePluginConsensusIT {
     @TempDir
     static Path dir;
     private EnclaveHost host;

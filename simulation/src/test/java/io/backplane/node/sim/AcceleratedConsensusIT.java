@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * every threshold at 1, every device answer cross-checked), and once more with the device failing every call: the
  * accelerator answers on the CPU and consensus still commits.
  */
-class AcceleratedConsensusTest {
+class AcceleratedConsensusIT {
     private static final long SEED = Long.getLong("backplane.seed", 1L);
 
     private static SimResult run(Accelerator a) {
