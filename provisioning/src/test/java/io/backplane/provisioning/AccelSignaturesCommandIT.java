@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * objects go in (one line per case, every case of a handler in one file), and the answers must equal the vectors'
  * {@code output}s, on the CPU, on the OpenCL device (PoCL on CI) and through the Accelerator (auto).
  */
-class AccelSignaturesCommandTest {
+class AccelSignaturesCommandIT {
     @TempDir
     Path tmp;
 
@@ -62,9 +62,9 @@ class AccelSignaturesCommandTest {
             List<JsonNode> cases = cases(h[0]);
             Path in = inputs(h[0], cases);
             for (String backend : backends()) {
-                CliTest.Result r = CliTest.run("accel", h[1], "--backend", backend, "--in", in.toString(), "--home", AccelCommandTest.HOME);
+                InProcessCli.Result r = InProcessCli.run("accel", h[1], "--backend", backend, "--in", in.toString(), "--home", AccelCommandIT.HOME);
                 assertThat(r.code()).as(h[1] + " on " + backend + ": " + r.err()).isZero();
-                List<JsonNode> out = AccelCommandTest.lines(r.out());
+                List<JsonNode> out = AccelCommandIT.lines(r.out());
                 assertThat(out).as(h[1] + " on " + backend).hasSize(cases.size());
                 for (int i = 0; i < cases.size(); i++) {
                     assertThat(out.get(i).get("output")).as(h[1] + " case " + i + " on " + backend).isEqualTo(cases.get(i).get("output"));
@@ -88,15 +88,15 @@ class AccelSignaturesCommandTest {
         Files.writeString(pkIn, pkLines);
         String reference = null;
         for (String backend : backends()) {
-            CliTest.Result r = CliTest.run("accel", "bls-aggregate-pubkeys", "--backend", backend, "--in", pkIn.toString(),
-                    "--home", AccelCommandTest.HOME);
+            InProcessCli.Result r = InProcessCli.run("accel", "bls-aggregate-pubkeys", "--backend", backend, "--in", pkIn.toString(),
+                    "--home", AccelCommandIT.HOME);
             assertThat(r.code()).as(r.err()).isZero();
             if (reference == null) {
                 reference = r.out();
             }
             assertThat(r.out()).as("bls-aggregate-pubkeys on " + backend).isEqualTo(reference);
         }
-        List<JsonNode> aggs = AccelCommandTest.lines(reference);
+        List<JsonNode> aggs = AccelCommandIT.lines(reference);
         StringBuilder verifyLines = new StringBuilder();
         List<Integer> which = new ArrayList<>();
         int nulls = 0;
@@ -115,8 +115,8 @@ class AccelSignaturesCommandTest {
         assertThat(nulls).as("the infinity-key and empty cases").isPositive();
         Path vIn = tmp.resolve("verify.jsonl");
         Files.writeString(vIn, verifyLines);
-        List<JsonNode> verdicts = AccelCommandTest.lines(CliTest.run("accel", "bls-verify", "--backend", "cpu", "--in", vIn.toString(),
-                "--home", AccelCommandTest.HOME).out());
+        List<JsonNode> verdicts = AccelCommandIT.lines(InProcessCli.run("accel", "bls-verify", "--backend", "cpu", "--in", vIn.toString(),
+                "--home", AccelCommandIT.HOME).out());
         for (int k = 0; k < which.size(); k++) {
             assertThat(verdicts.get(k).get("output").asBoolean()).as("case " + which.get(k))
                     .isEqualTo(cases.get(which.get(k)).get("output").asBoolean());
@@ -141,9 +141,9 @@ class AccelSignaturesCommandTest {
         Path in = tmp.resolve("ed.jsonl");
         Files.writeString(in, sb);
         for (String backend : backends()) {
-            CliTest.Result r = CliTest.run("accel", "ed25519-verify", "--backend", backend, "--in", in.toString(), "--home", AccelCommandTest.HOME);
+            InProcessCli.Result r = InProcessCli.run("accel", "ed25519-verify", "--backend", backend, "--in", in.toString(), "--home", AccelCommandIT.HOME);
             assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.FAILURE); // because of the one error line
-            List<JsonNode> out = AccelCommandTest.lines(r.out());
+            List<JsonNode> out = AccelCommandIT.lines(r.out());
             assertThat(out).hasSize(expected.size() + 2);
             for (int i = 0; i < expected.size(); i++) {
                 assertThat(out.get(i).get("valid").asBoolean()).as("wycheproof case " + i + " on " + backend).isEqualTo(expected.get(i));
@@ -166,8 +166,8 @@ class AccelSignaturesCommandTest {
         Files.writeString(in, JsonOutput.MAPPER.writeValueAsString(valid) + "\n" + JsonOutput.MAPPER.writeValueAsString(forged) + "\n"
                 + "{\"pubkeys\":[],\"messages\":[\"0x00\"],\"signatures\":[]}\n[1,2]\n");
         for (String backend : backends()) {
-            CliTest.Result r = CliTest.run("accel", "bls-batch-verify", "--backend", backend, "--in", in.toString(), "--home", AccelCommandTest.HOME);
-            List<JsonNode> out = AccelCommandTest.lines(r.out());
+            InProcessCli.Result r = InProcessCli.run("accel", "bls-batch-verify", "--backend", backend, "--in", in.toString(), "--home", AccelCommandIT.HOME);
+            List<JsonNode> out = AccelCommandIT.lines(r.out());
             assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(out.get(0).get("output").asBoolean()).isTrue();
             assertThat(out.get(0).get("each")).hasSize(n).allMatch(JsonNode::asBoolean);

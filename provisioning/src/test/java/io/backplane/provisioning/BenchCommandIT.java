@@ -8,11 +8,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The bench command's contract (shape, registry, usage errors); the figures themselves are not asserted. */
-class BenchCommandTest {
+class BenchCommandIT {
     @Test
     void reportsEveryBackendPerBatchSizeWithRatiosToTheCpu() throws Exception {
-        CliTest.Result r = CliTest.run("bench", "--ops", "sha256,vdf-verify", "--max-batch", "16", "--min-time-ms", "0",
-                "--json", "--home", AccelCommandTest.HOME);
+        InProcessCli.Result r = InProcessCli.run("bench", "--ops", "sha256,vdf-verify", "--max-batch", "16", "--min-time-ms", "0",
+                "--json", "--home", AccelCommandIT.HOME);
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode doc = JsonOutput.MAPPER.readTree(r.out());
         assertThat(doc.get("ops")).extracting(o -> o.get("op").asText()).containsExactly("sha256", "vdf-verify");
@@ -37,7 +37,7 @@ class BenchCommandTest {
 
     @Test
     void unknownOpsAreRefusedWithTheKnownList() {
-        CliTest.Result r = CliTest.run("bench", "--ops", "sha256,hsm-ecdsa-typo", "--home", AccelCommandTest.HOME);
+        InProcessCli.Result r = InProcessCli.run("bench", "--ops", "sha256,hsm-ecdsa-typo", "--home", AccelCommandIT.HOME);
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("unknown op hsm-ecdsa-typo").contains("known: sha256, merkle, vdf-verify, bls-aggregate, "
                 + "bls-aggregate-pubkeys, bls-batch-verify, ed25519-verify, hsm-ecdsa, hsm-bls-sign");
@@ -58,15 +58,15 @@ class BenchCommandTest {
             }
         });
         assertThat(BenchCommand.known()).contains("test-noop", "sha256");
-        CliTest.Result r = CliTest.run("bench", "--ops", "test-noop", "--home", AccelCommandTest.HOME);
+        InProcessCli.Result r = InProcessCli.run("bench", "--ops", "test-noop", "--home", AccelCommandIT.HOME);
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("test-noop (nothing)").contains("plugged in");
     }
 
     @Test
     void signatureSuitesReportTheTransferShareOfEveryDeviceRow() throws Exception {
-        CliTest.Result r = CliTest.run("bench", "--ops", "ed25519-verify,bls-aggregate-pubkeys,bls-aggregate,bls-batch-verify",
-                "--max-batch", "10", "--min-time-ms", "0", "--json", "--home", AccelCommandTest.HOME);
+        InProcessCli.Result r = InProcessCli.run("bench", "--ops", "ed25519-verify,bls-aggregate-pubkeys,bls-aggregate,bls-batch-verify",
+                "--max-batch", "10", "--min-time-ms", "0", "--json", "--home", AccelCommandIT.HOME);
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode ops = JsonOutput.MAPPER.readTree(r.out()).get("ops");
         assertThat(ops).extracting(o -> o.get("op").asText())
@@ -113,8 +113,8 @@ class BenchCommandTest {
 
     @Test
     void theCapSkipsBatchSizesThatWouldTakeTooLongAndSaysSo() throws Exception {
-        CliTest.Result r = CliTest.run("bench", "--ops", "bls-batch-verify", "--device", "cpu", "--max-batch", "100000",
-                "--min-time-ms", "0", "--max-point-ms", "1", "--json", "--home", AccelCommandTest.HOME);
+        InProcessCli.Result r = InProcessCli.run("bench", "--ops", "bls-batch-verify", "--device", "cpu", "--max-batch", "100000",
+                "--min-time-ms", "0", "--max-point-ms", "1", "--json", "--home", AccelCommandIT.HOME);
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode op = JsonOutput.MAPPER.readTree(r.out()).get("ops").get(0);
         assertThat(op.get("rows")).hasSize(1); // batch 1 is measured; batch 10 would take more than 1 ms
@@ -125,7 +125,7 @@ class BenchCommandTest {
     void hsmSuitesCompareTheGuardedSignerWithTheBarePaths() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.backplane.hsm.pkcs11.SoftHsm.findLibrary().isPresent(), "SoftHSM2 is not installed");
         java.nio.file.Path home = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "bench-hsm-home");
-        CliTest.Result r = CliTest.run("bench", "--ops", "hsm-ecdsa,hsm-bls-sign", "--min-time-ms", "0", "--json", "--home", home.toString());
+        InProcessCli.Result r = InProcessCli.run("bench", "--ops", "hsm-ecdsa,hsm-bls-sign", "--min-time-ms", "0", "--json", "--home", home.toString());
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode ops = JsonOutput.MAPPER.readTree(r.out()).get("ops");
         assertThat(ops).extracting(o -> o.get("op").asText()).containsExactly("hsm-ecdsa", "hsm-bls-sign");

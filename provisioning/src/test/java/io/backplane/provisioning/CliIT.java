@@ -1,23 +1,13 @@
 package io.backplane.provisioning;
 
+import static io.backplane.provisioning.InProcessCli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.backplane.provisioning.InProcessCli.Result;
 import org.junit.jupiter.api.Test;
 
-class CliTest {
-    record Result(int code, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
-
+class CliIT {
     @Test
     void unknownSubcommandPrintsUsageAndExits2() {
         Result r = run("frobnicate");

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * code is 130, and nothing is left behind: not outside the home (the child's own temporary directory, standing in
  * for /tmp, stays empty) and not inside it (its {@code tmp/} holds no scratch directory afterwards).
  */
-class InterruptTest {
+class InterruptIT {
     @TempDir
     Path dir;
 
@@ -85,9 +85,9 @@ class InterruptTest {
         Path keys = dir.resolve("keys");
         Path jar = SamplePluginsJar.in(dir);
         Path manifest = dir.resolve("s.manifest.json");
-        assertThat(CliTest.run("plugins", "keygen", "--key-id", "me", "--out", keys.toString()).code()).isZero();
-        assertThat(CliTest.run("plugins", "trust", "--home", home.toString(), "--key-id", "me", "--public-key", keys.resolve("me.pub").toString()).code()).isZero();
-        assertThat(CliTest.run("plugins", "manifest", "--jar", jar.toString(), "--id", "rr", "--plugin-version", "1.0.0", "--kind", "leader-election",
+        assertThat(InProcessCli.run("plugins", "keygen", "--key-id", "me", "--out", keys.toString()).code()).isZero();
+        assertThat(InProcessCli.run("plugins", "trust", "--home", home.toString(), "--key-id", "me", "--public-key", keys.resolve("me.pub").toString()).code()).isZero();
+        assertThat(InProcessCli.run("plugins", "manifest", "--jar", jar.toString(), "--id", "rr", "--plugin-version", "1.0.0", "--kind", "leader-election",
                 "--entry-class", "io.backplane.plugin.samples.RoundRobinLeaderElection", "--key", keys.resolve("me.key").toString(),
                 "--key-id", "me", "--out", manifest.toString()).code()).isZero();
         List<Path> before = contents(home);

@@ -22,21 +22,21 @@ import org.junit.jupiter.api.TestMethodOrder;
  * SoftHSM reads its config once per process, so every in-process test of this JVM uses this one home.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class KeysCommandTest {
+class KeysCommandIT {
     static final Path HOME = Path.of("target", "keys-cli-home-" + ProcessHandle.current().pid()).toAbsolutePath();
     static String blsId;
     static String firstSignature;
 
-    static CliTest.Result keys(String... args) {
+    static InProcessCli.Result keys(String... args) {
         String[] all = new String[args.length + 3];
         all[0] = "keys";
         System.arraycopy(args, 0, all, 1, args.length);
         all[args.length + 1] = "--home";
         all[args.length + 2] = HOME.toString();
-        return CliTest.run(all);
+        return InProcessCli.run(all);
     }
 
-    static JsonNode json(CliTest.Result r) throws Exception {
+    static JsonNode json(InProcessCli.Result r) throws Exception {
         return JsonOutput.MAPPER.readTree(r.out());
     }
 
@@ -49,7 +49,7 @@ class KeysCommandTest {
     @Test
     @Order(1)
     void initTokenCreatesTheTokenAndAPrivatePinFileAndIsIdempotent() throws Exception {
-        CliTest.Result r = keys("init-token", "--json");
+        InProcessCli.Result r = keys("init-token", "--json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode doc = json(r);
         assertThat(doc.get("created").asBoolean()).isTrue();
@@ -59,7 +59,7 @@ class KeysCommandTest {
         assertThat(doc.get("softhsmConf").asText()).startsWith(HOME.toString());
         assertThat(r.out() + r.err()).doesNotContain(Files.readString(pin).strip());
 
-        CliTest.Result again = keys("init-token", "--json");
+        InProcessCli.Result again = keys("init-token", "--json");
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(json(again).get("created").asBoolean()).isFalse();
         assertThat(json(again).get("kekCreated").asBoolean()).isFalse();
@@ -69,7 +69,7 @@ class KeysCommandTest {
     @Order(2)
     void genIdentityGenBlsAndList() throws Exception {
         assertThat(keys("gen-identity", "--json").code()).isZero();
-        CliTest.Result r = keys("gen-bls", "--json");
+        InProcessCli.Result r = keys("gen-bls", "--json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode doc = json(r);
         assertThat(doc.fieldNames()).toIterable().containsExactly("id", "publicKey");
@@ -86,19 +86,19 @@ class KeysCommandTest {
     @Order(3)
     void signGoesThroughTheGuardAndARefusalExits3WithTheWatermark() throws Exception {
         String msg = "00112233445566778899aabbccddeeff";
-        CliTest.Result r = keys("sign", "--key", blsId, "--epoch", "4", "--round", "7", "--kind", "vote", "--msg", msg, "--json");
+        InProcessCli.Result r = keys("sign", "--key", blsId, "--epoch", "4", "--round", "7", "--kind", "vote", "--msg", msg, "--json");
         assertThat(r.code()).as(r.err()).isZero();
         firstSignature = json(r).get("signature").asText();
         byte[] pk = HexFormat.of().parseHex(json(keys("list", "--json")).get("keys").get(1).get("publicKey").asText());
         assertThat(Bls.verify(pk, HexFormat.of().parseHex(msg), HexFormat.of().parseHex(firstSignature))).isTrue();
 
-        CliTest.Result same = keys("sign", "--key", blsId, "--epoch", "4", "--round", "7", "--kind", "vote", "--msg", msg, "--json");
+        InProcessCli.Result same = keys("sign", "--key", blsId, "--epoch", "4", "--round", "7", "--kind", "vote", "--msg", msg, "--json");
         assertThat(same.code()).isZero();
         assertThat(json(same).get("signature").asText()).isEqualTo(firstSignature);
         assertThat(json(same).get("repeat").asBoolean()).isTrue();
         assertThat(json(r).get("repeat").asBoolean()).isFalse();
 
-        CliTest.Result refused = keys("sign", "--key", blsId, "--epoch", "4", "--round", "7", "--kind", "vote", "--msg", "ff", "--json");
+        InProcessCli.Result refused = keys("sign", "--key", blsId, "--epoch", "4", "--round", "7", "--kind", "vote", "--msg", "ff", "--json");
         assertThat(refused.code()).isEqualTo(ExitCodes.REFUSED);
         JsonNode doc = json(refused);
         assertThat(doc.get("refused").asText()).contains("already signed");
@@ -111,14 +111,14 @@ class KeysCommandTest {
     @Test
     @Order(4)
     void badInputUnknownKeyWrongPinAndMissingTokenGiveOneClearLine() throws Exception {
-        CliTest.Result badKind = keys("sign", "--key", blsId, "--epoch", "1", "--round", "1", "--kind", "ballot", "--msg", "00");
+        InProcessCli.Result badKind = keys("sign", "--key", blsId, "--epoch", "1", "--round", "1", "--kind", "ballot", "--msg", "00");
         assertThat(badKind.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badKind.err()).contains("--kind");
-        CliTest.Result badHex = keys("sign", "--key", blsId, "--epoch", "9", "--round", "1", "--kind", "vote", "--msg", "zz");
+        InProcessCli.Result badHex = keys("sign", "--key", blsId, "--epoch", "9", "--round", "1", "--kind", "vote", "--msg", "zz");
         assertThat(badHex.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badHex.err()).contains("--msg must be hex");
 
-        CliTest.Result unknown = keys("sign", "--key", "bls-0123456789abcdef", "--epoch", "1", "--round", "1", "--kind", "vote", "--msg", "00");
+        InProcessCli.Result unknown = keys("sign", "--key", "bls-0123456789abcdef", "--epoch", "1", "--round", "1", "--kind", "vote", "--msg", "00");
         assertThat(unknown.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(unknown.err().strip()).contains("unknown key 'bls-0123456789abcdef'").doesNotContain("\n");
 
@@ -126,7 +126,7 @@ class KeysCommandTest {
         String real = Files.readString(pin);
         try {
             Files.writeString(pin, "not-the-pin");
-            CliTest.Result wrong = keys("list");
+            InProcessCli.Result wrong = keys("list");
             assertThat(wrong.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(wrong.err().strip()).contains("wrong PIN").doesNotContain("not-the-pin").doesNotContain("\n");
         } finally {
@@ -135,7 +135,7 @@ class KeysCommandTest {
 
         Files.writeString(HOME.resolve("config.yaml"), "hsm:\n  tokenLabel: no-such-token\n");
         try {
-            CliTest.Result missing = keys("list");
+            InProcessCli.Result missing = keys("list");
             assertThat(missing.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(missing.err().strip()).contains("no token labelled 'no-such-token'").doesNotContain("\n");
         } finally {
@@ -147,12 +147,12 @@ class KeysCommandTest {
     @Order(5)
     void guardExportImportAndExportOfTheKeyWithItsHistory() throws Exception {
         Path history = HOME.resolve("history.json");
-        CliTest.Result ex = keys("guard-export", "--key", blsId, "--out", history.toString(), "--json");
+        InProcessCli.Result ex = keys("guard-export", "--key", blsId, "--out", history.toString(), "--json");
         assertThat(ex.code()).as(ex.err()).isZero();
         JsonNode h = JsonOutput.MAPPER.readTree(history.toFile());
         assertThat(h.get("keys").get(0).get("watermarks").get(0).get("round").asLong()).isEqualTo(7);
 
-        CliTest.Result im = keys("guard-import", "--in", history.toString(), "--json");
+        InProcessCli.Result im = keys("guard-import", "--in", history.toString(), "--json");
         assertThat(im.code()).as(im.err()).isZero();
         assertThat(json(im).get("watermarksRaised").asInt()).isZero();
         assertThat(Files.readAllLines(HOME.resolve("hsm").resolve("audit").resolve("audit.log")))
@@ -160,18 +160,18 @@ class KeysCommandTest {
                 .contains("\"source\":\"guard-import history.json\"").contains("\"watermarksRaised\":\"0\"");
 
         Files.writeString(HOME.resolve("bad.json"), "{\"format\":\"nope\"}");
-        CliTest.Result bad = keys("guard-import", "--in", HOME.resolve("bad.json").toString());
+        InProcessCli.Result bad = keys("guard-import", "--in", HOME.resolve("bad.json").toString());
         assertThat(bad.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(bad.err()).contains("format");
 
         Path export = HOME.resolve("export.json");
-        CliTest.Result exp = keys("export", "--key", blsId, "--out", export.toString(), "--json");
+        InProcessCli.Result exp = keys("export", "--key", blsId, "--out", export.toString(), "--json");
         assertThat(exp.code()).as(exp.err()).isZero();
         JsonNode e = JsonOutput.MAPPER.readTree(export.toFile());
         assertThat(e.get("sealed").asText()).matches("[0-9a-f]+");
         assertThat(e.get("guardHistory").get("keys").get(0).get("keyId").asText()).isEqualTo(blsId);
         // Re-importing onto the same box: the key exists already, said in one line.
-        CliTest.Result dup = keys("import-bls", "--sealed", export.toString());
+        InProcessCli.Result dup = keys("import-bls", "--sealed", export.toString());
         assertThat(dup.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(dup.err()).contains("already exists");
     }
@@ -179,7 +179,7 @@ class KeysCommandTest {
     @Test
     @Order(6)
     void auditVerifyPassesAndThenCatchesAnEdit() throws Exception {
-        CliTest.Result ok = keys("audit-verify", "--json");
+        InProcessCli.Result ok = keys("audit-verify", "--json");
         assertThat(ok.code()).as(ok.out() + ok.err()).isZero();
         assertThat(json(ok).get("ok").asBoolean()).isTrue();
         assertThat(json(ok).get("entries").asLong()).isGreaterThanOrEqualTo(5);
@@ -188,7 +188,7 @@ class KeysCommandTest {
         String original = Files.readString(log);
         try {
             Files.writeString(log, original.replaceFirst("\"event\":\"sign\"", "\"event\":\"sigx\""));
-            CliTest.Result bad = keys("audit-verify", "--json");
+            InProcessCli.Result bad = keys("audit-verify", "--json");
             assertThat(bad.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(json(bad).get("problems").get(0).asText()).contains("edited");
             assertThat(json(bad).at("/error/code").asInt()).isEqualTo(ExitCodes.FAILURE);
@@ -198,13 +198,13 @@ class KeysCommandTest {
             List<String> lines = original.lines().toList();
             assertThat(lines.getLast()).contains("\"event\":\"checkpoint\"");
             Files.write(log, lines.subList(0, lines.size() - 2));
-            CliTest.Result cut = keys("audit-verify", "--json");
+            InProcessCli.Result cut = keys("audit-verify", "--json");
             assertThat(cut.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(json(cut).get("anchorSeq").asLong()).isEqualTo(lines.size() - 1);
             assertThat(json(cut).get("problems").get(0).asText()).contains("deleted from the end");
 
             Files.write(log, new byte[0]);
-            CliTest.Result empty = keys("audit-verify", "--json");
+            InProcessCli.Result empty = keys("audit-verify", "--json");
             assertThat(empty.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(json(empty).get("problems").get(0).asText()).contains("deleted from the end");
         } finally {
@@ -220,7 +220,7 @@ class KeysCommandTest {
         Files.createDirectories(other);
         // The PIN file of this class's home (made by init-token above): the PIN is read before the library is loaded.
         Files.writeString(other.resolve("config.yaml"), "hsm:\n  library: /etc/passwd\n  pinFile: " + HOME.resolve("hsm").resolve("pin") + "\n");
-        CliTest.Result r = CliTest.run("keys", "list", "--home", other.toString());
+        InProcessCli.Result r = InProcessCli.run("keys", "list", "--home", other.toString());
         assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(r.err().strip()).contains("hsm.library").contains("/etc/passwd").contains("not an ELF shared library").doesNotContain("\n");
         assertThat(r.err().length()).isLessThan(300);

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code hsm/guard/guard.log} (a flipped bit at a sample of offsets, truncations, emptied, deleted, an older copy), and
  * the real {@code keys sign} in a child JVM asked to sign an already-signed round with other bytes: it must never
  * release a signature (exit 1 with the file named, or 3), and {@code keys audit-verify} stays clean. ChildJvm.Result JVMs because
- * SoftHSM reads its config once per process and {@link KeysCommandTest} owns this JVM's.
+ * SoftHSM reads its config once per process and {@link KeysCommandIT} owns this JVM's.
  */
-class KeysGuardChildTest {
+class KeysGuardChildIT {
     @TempDir
     static Path dir;
 

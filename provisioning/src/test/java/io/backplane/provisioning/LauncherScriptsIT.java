@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** The shell side of the launchers: the JDK they pick, and the wrappers the READMEs call. */
-class LauncherScriptsTest {
+class LauncherScriptsIT {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 
-    private static CliTest.Result bash(String script, String... env) throws Exception {
+    private static InProcessCli.Result bash(String script, String... env) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", script).directory(ROOT.toFile());
         for (int i = 0; i < env.length; i += 2) {
             pb.environment().put(env[i], env[i + 1]);
@@ -18,18 +18,18 @@ class LauncherScriptsTest {
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         String err = new String(p.getErrorStream().readAllBytes());
-        return new CliTest.Result(p.waitFor(), out, err);
+        return new InProcessCli.Result(p.waitFor(), out, err);
     }
 
     @Test
     void aBackplaneJavaHomeThatIsNoJdk25IsRefusedNotSkipped() throws Exception {
-        CliTest.Result bad = bash(". scripts/lib.sh && find_jdk && echo \"$JAVA_HOME\"", "BACKPLANE_JAVA_HOME", "/nonexistent");
+        InProcessCli.Result bad = bash(". scripts/lib.sh && find_jdk && echo \"$JAVA_HOME\"", "BACKPLANE_JAVA_HOME", "/nonexistent");
         assertThat(bad.code()).isNotZero();
         assertThat(bad.out()).isEmpty();
         assertThat(bad.err()).contains("BACKPLANE_JAVA_HOME=/nonexistent is not a JDK 25");
         // The JDK this test runs on is one: named, it is used.
         String self = System.getProperty("java.home");
-        CliTest.Result good = bash(". scripts/lib.sh && find_jdk && echo \"$JAVA_HOME\"", "BACKPLANE_JAVA_HOME", self);
+        InProcessCli.Result good = bash(". scripts/lib.sh && find_jdk && echo \"$JAVA_HOME\"", "BACKPLANE_JAVA_HOME", self);
         assertThat(good.code()).as(good.err()).isZero();
         assertThat(good.out().strip()).isEqualTo(self);
     }

@@ -1,6 +1,6 @@
 package io.backplane.provisioning;
 
-import static io.backplane.provisioning.PluginsCommandTest.run;
+import static io.backplane.provisioning.InProcessCli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backplane.admin.model.AdminViews;
@@ -34,7 +34,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The uploader's own approval from the page is refused with the store's reason. Screenshot:
  * {@code provisioning/target/dashboard-approval.png}.
  */
-class PluginApprovalBrowserTest {
+class PluginApprovalBrowserIT {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
 

@@ -23,11 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code plugins attest} signed by the node identity key in a real SoftHSM2 token. SoftHSM reads its config once per
- * process and {@link KeysCommandTest} owns this JVM's, so the steps that open the token run in child JVMs
+ * process and {@link KeysCommandIT} owns this JVM's, so the steps that open the token run in child JVMs
  * ({@link Main#main}) on their own home; verification reads only {@code identity.pem} and runs in-process.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PluginsAttestHsmTest {
+class PluginsAttestHsmIT {
     @TempDir
     static Path dir;
     private Path home;
@@ -72,7 +72,7 @@ class PluginsAttestHsmTest {
         // The keystore's own audit trail records the signature.
         assertThat(Files.readString(home.resolve("hsm/audit/audit.log"))).contains("\"attest-sign\"");
 
-        PluginsCommandTest.Result ok = PluginsCommandTest.run("plugins", "attest", "--home", home.toString(), "--verify", report.toString(),
+        InProcessCli.Result ok = InProcessCli.run("plugins", "attest", "--home", home.toString(), "--verify", report.toString(),
                 "--manifest", manifest.toString(), "--json");
         assertThat(ok.code()).as(ok.out() + ok.err()).isZero();
         assertThat(ok.json().get("trustAnchor").asText()).endsWith("identity.pem");
@@ -80,7 +80,7 @@ class PluginsAttestHsmTest {
 
         // Elsewhere, with the identity certificate given explicitly, the report holds too.
         Path empty = dir.resolve("verifier-home");
-        PluginsCommandTest.Result explicit = PluginsCommandTest.run("plugins", "attest", "--home", empty.toString(), "--verify", report.toString(),
+        InProcessCli.Result explicit = InProcessCli.run("plugins", "attest", "--home", empty.toString(), "--verify", report.toString(),
                 "--manifest", manifest.toString(), "--trusted-key", home.resolve("hsm/identity.pem").toString(), "--json");
         assertThat(explicit.code()).as(explicit.out() + explicit.err()).isZero();
 
@@ -90,11 +90,11 @@ class PluginsAttestHsmTest {
         new AuthorKeys(forgerHome.resolve("plugins/authors")).trust("alice-key",
                 new AuthorKeys(home.resolve("plugins/authors")).find("alice-key").orElseThrow());
         Path forged = dir.resolve("forged.json");
-        PluginsCommandTest.Result f = PluginsCommandTest.run("plugins", "attest", "--home", forgerHome.toString(), "--jar", jar.toString(),
+        InProcessCli.Result f = InProcessCli.run("plugins", "attest", "--home", forgerHome.toString(), "--jar", jar.toString(),
                 "--manifest", manifest.toString(), "--out", forged.toString(), "--json");
         assertThat(f.code()).as(f.err()).isZero();
         assertThat(f.json().get("signerKind").asText()).isEqualTo("software-file");
-        PluginsCommandTest.Result refused = PluginsCommandTest.run("plugins", "attest", "--home", home.toString(), "--verify", forged.toString(),
+        InProcessCli.Result refused = InProcessCli.run("plugins", "attest", "--home", home.toString(), "--verify", forged.toString(),
                 "--manifest", manifest.toString(), "--json");
         assertThat(refused.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(refused.json().get("valid").asBoolean()).isFalse();

@@ -1,8 +1,10 @@
 package io.backplane.provisioning;
 
+import static io.backplane.provisioning.InProcessCli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.backplane.provisioning.InProcessCli.Result;
 import io.backplane.plugin.api.ApiVersion;
 import io.backplane.plugin.api.PluginManifest;
 import io.backplane.plugin.host.AuthorKeys;
@@ -11,8 +13,6 @@ import io.backplane.plugin.host.PluginVerifier;
 import io.backplane.plugin.host.SandboxProbe;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -30,25 +30,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code backplane plugins ...} through {@link Main#run}, with real jars, a real node home and real enclaves. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PluginsCommandTest {
+class PluginsCommandIT {
     @TempDir
     static Path dir;
     private Path home;
     private Path samples;
     private KeyPair author;
 
-    record Result(int code, String out, String err) {
-        JsonNode json() throws IOException {
-            return JsonOutput.MAPPER.readTree(out);
-        }
-    }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
 
     @BeforeAll
     void setUp() throws Exception {

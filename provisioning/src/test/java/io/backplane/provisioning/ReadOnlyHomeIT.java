@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * after, and, where mount namespaces are allowed, by a read-only bind mount of the home. The one write left is
  * SoftHSM's own, inside its token store: its C_Login rewrites {@code token.object} in place (same size, same inode).
  */
-class ReadOnlyHomeTest {
+class ReadOnlyHomeIT {
     @TempDir
     Path dir;
 

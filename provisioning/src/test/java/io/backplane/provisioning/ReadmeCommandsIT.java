@@ -25,7 +25,7 @@ import picocli.CommandLine;
  * empty home: the plugin lifecycle of plugin-enclave/README.md in process, the keys of hsm-keystore/README.md in
  * child JVMs (SoftHSM reads its configuration once per process).
  */
-class ReadmeCommandsTest {
+class ReadmeCommandsIT {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     private static final Pattern FENCE = Pattern.compile("(?ms)^```([a-z]*)\\n(.*?)^```");
     private static final Pattern INLINE = Pattern.compile("`(\\./backplane [^`]+)`");
@@ -167,7 +167,7 @@ class ReadmeCommandsTest {
         assertThat(lines).contains("./backplane doctor", "./backplane doctor --json", "./backplane version");
         for (String line : lines) {
             for (List<String> args : backplaneCommands(line)) {
-                CliTest.Result r = CliTest.run(args.toArray(String[]::new));
+                InProcessCli.Result r = InProcessCli.run(args.toArray(String[]::new));
                 // doctor exits 1 on a machine missing a required part; it still answers in full.
                 assertThat(r.code()).as(line + ": " + r.err()).isIn(ExitCodes.OK, args.get(0).equals("doctor") ? ExitCodes.FAILURE : ExitCodes.OK);
                 if (args.contains("--json")) {
@@ -182,7 +182,7 @@ class ReadmeCommandsTest {
         List<String> walk = blocks(ROOT.resolve("plugin-enclave/README.md")).stream()
                 .filter(b -> b.stream().anyMatch(l -> l.contains("plugins keygen"))).findFirst().orElseThrow();
         Map<String, String> names = placeholders();
-        Map<String, CliTest.Result> results = new HashMap<>();
+        Map<String, InProcessCli.Result> results = new HashMap<>();
         for (String line : walk) {
             if (line.startsWith("cp provisioning/target/lib/plugin-samples-")) {
                 Files.copy(SamplePluginsJar.in(dir), Path.of(names.get("J")));
@@ -197,7 +197,7 @@ class ReadmeCommandsTest {
             List<List<String>> commands = backplaneCommands(line);
             assertThat(commands).as("a walk-through line this test knows how to run: " + line).hasSize(1);
             String[] args = commands.get(0).stream().map(a -> substitute(a, names)).toArray(String[]::new);
-            CliTest.Result r = CliTest.run(args);
+            InProcessCli.Result r = InProcessCli.run(args);
             assertThat(r.code()).as(line + "\n" + r.out() + r.err()).isZero();
             results.put(args[0] + " " + args[1], r);
         }
@@ -220,7 +220,7 @@ class ReadmeCommandsTest {
         for (String line : walk) {
             List<String> args = backplaneCommands(line).get(0);
             if (args.get(0).equals("bench")) {
-                continue; // the benchmark takes minutes; BenchCommandTest covers it
+                continue; // the benchmark takes minutes; BenchCommandIT covers it
             }
             order.add(args.get(1));
             lines.add(String.join("\t", args.stream().map(a -> substitute(a, names)).toList()));

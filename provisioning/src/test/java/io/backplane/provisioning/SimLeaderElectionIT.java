@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and run in a real enclave, drive the simulated network; a refused or broken plugin is a clear error and exit 4.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimLeaderElectionTest {
+class SimLeaderElectionIT {
     @TempDir
     static Path dir;
     private Path home;
@@ -57,7 +57,7 @@ class SimLeaderElectionTest {
     void theRoundRobinPluginFoundByTheDefaultManifestNameDrivesTheRuns() throws Exception {
         needSandbox();
         manifest(dir.resolve("plugin-samples.manifest.json"), "round-robin", samples, "io.backplane.plugin.samples.RoundRobinLeaderElection");
-        CliTest.Result r = CliTest.run("sim", "--home", home.toString(), "--nodes", "4", "--byzantine", "1", "--seeds", "2", "--rounds", "30",
+        InProcessCli.Result r = InProcessCli.run("sim", "--home", home.toString(), "--nodes", "4", "--byzantine", "1", "--seeds", "2", "--rounds", "30",
                 "--leader-election", samples.toString(), "--json");
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.OK);
         JsonNode doc = JsonOutput.MAPPER.readTree(r.out());
@@ -70,7 +70,7 @@ class SimLeaderElectionTest {
         }
         // The replay line reproduces the run through the plugin.
         JsonNode second = doc.get("runs").get(1);
-        JsonNode again = JsonOutput.MAPPER.readTree(CliTest.run(second.get("replay").asText().replace("./backplane ", "").split(" ")).out());
+        JsonNode again = JsonOutput.MAPPER.readTree(InProcessCli.run(second.get("replay").asText().replace("./backplane ", "").split(" ")).out());
         assertThat(again.get("runs").get(0)).isEqualTo(second);
     }
 
@@ -78,7 +78,7 @@ class SimLeaderElectionTest {
     void theStakeWeightedPluginWithAnExplicitManifest() throws Exception {
         needSandbox();
         Path m = manifest(dir.resolve("stake.json"), "stake-weighted", samples, "io.backplane.plugin.samples.StakeWeightedLeaderElection");
-        CliTest.Result r = CliTest.run("sim", "--home", home.toString(), "--nodes", "7", "--byzantine", "2", "--seeds", "2", "--rounds", "30",
+        InProcessCli.Result r = InProcessCli.run("sim", "--home", home.toString(), "--nodes", "7", "--byzantine", "2", "--seeds", "2", "--rounds", "30",
                 "--epoch-length", "5", "--leader-election", samples.toString(), "--leader-election-manifest", m.toString());
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
         assertThat(r.out()).contains("sim: 2 run(s), 0 failed, 0 safety violation(s)").contains("epoch length 5, leader election from " + samples);
@@ -89,23 +89,23 @@ class SimLeaderElectionTest {
         Path m = manifest(dir.resolve("rr.json"), "round-robin", samples, "io.backplane.plugin.samples.RoundRobinLeaderElection");
         // Not a jar at all, against a manifest whose digest it does not match.
         Path broken = Files.write(dir.resolve("broken.jar"), new byte[] {1, 2, 3});
-        CliTest.Result r = CliTest.run("sim", "--home", home.toString(), "--seeds", "1", "--leader-election", broken.toString(),
+        InProcessCli.Result r = InProcessCli.run("sim", "--home", home.toString(), "--seeds", "1", "--leader-election", broken.toString(),
                 "--leader-election-manifest", m.toString(), "--json");
         assertThat(r.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
         assertThat(r.err()).contains("leader-election plugin " + broken + " refused").contains("SHA-256 is");
         assertThat(JsonOutput.MAPPER.readTree(r.out()).at("/error/message").asText()).contains("refused");
         // A jar without a manifest beside it.
-        CliTest.Result missing = CliTest.run("sim", "--home", home.toString(), "--seeds", "1", "--leader-election", dir.resolve("nowhere.jar").toString());
+        InProcessCli.Result missing = InProcessCli.run("sim", "--home", home.toString(), "--seeds", "1", "--leader-election", dir.resolve("nowhere.jar").toString());
         assertThat(missing.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
         assertThat(missing.err()).contains("cannot read the leader-election manifest " + dir.resolve("nowhere.manifest.json") + " (no such file)")
                 .contains("--leader-election-manifest");
         // An author this home does not trust.
-        CliTest.Result untrusted = CliTest.run("sim", "--home", dir.resolve("other-home").toString(), "--seeds", "1",
+        InProcessCli.Result untrusted = InProcessCli.run("sim", "--home", dir.resolve("other-home").toString(), "--seeds", "1",
                 "--leader-election", samples.toString(), "--leader-election-manifest", m.toString());
         assertThat(untrusted.code()).isEqualTo(ExitCodes.PLUGIN_ERROR);
         assertThat(untrusted.err()).contains("refused");
         // Schedules need epochs.
-        CliTest.Result usage = CliTest.run("sim", "--epoch-length", "0", "--leader-election", samples.toString());
+        InProcessCli.Result usage = InProcessCli.run("sim", "--epoch-length", "0", "--leader-election", samples.toString());
         assertThat(usage.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(usage.err()).contains("--epoch-length must be at least 1");
     }
