@@ -29,4 +29,15 @@ final class AccelFixtures {
             }
         };
     }
+
+    /** The registry in Prometheus text format. */
+    static String scrape(io.prometheus.metrics.model.registry.PrometheusRegistry r) {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            new io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter(false).write(out, r.scrape());
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The dispatch machinery (threshold, fallback, breaker, deadline, cross-check, shape check, metrics) driven through
  * {@link FaultyBackend}, a real in-process backend that is not a device, so it runs on every machine;
- * {@link AcceleratorTest} repeats the same behaviours on a real OpenCL device where one exists.
+ * {@link AcceleratorIT} repeats the same behaviours on a real OpenCL device where one exists.
  */
 class AcceleratorInProcessTest {
     private final CpuBackend reference = new CpuBackend();
@@ -89,7 +89,7 @@ class AcceleratorInProcessTest {
             assertThat(a.breakerState(AccelOp.MERKLE)).isEqualTo(CircuitBreaker.State.CLOSED);
             assertThat(a.metrics().calls("merkle", "faulty")).isEqualTo(1);
             assertThat(a.metrics().calls("merkle", "cpu")).isEqualTo(3);
-            assertThat(AcceleratorTest.scrape(registry))
+            assertThat(AccelFixtures.scrape(registry))
                     .contains("backplane_accel_fallbacks_total{op=\"merkle\",reason=\"error\"} 2.0")
                     .contains("backplane_accel_fallbacks_total{op=\"merkle\",reason=\"breaker_open\"} 1.0")
                     .contains("backplane_accel_calls_total{backend=\"faulty\",op=\"merkle\"} 1.0")

@@ -46,7 +46,7 @@ class AdminCertCommandTest {
         Files.createDirectories(home);
         Files.writeString(home.resolve("config.yaml"), "node:\n  id: node0\n");
         Path certs = dir.resolve("certs");
-        CliTest.Result r = CliTest.run("node", "admin-cert", "--home", home.toString(), "--name", "erin", "--roles", "approver,auditor", "--out", certs.toString(), "--json");
+        InProcessCli.Result r = InProcessCli.run("node", "admin-cert", "--home", home.toString(), "--name", "erin", "--roles", "approver,auditor", "--out", certs.toString(), "--json");
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         Path ca = home.resolve("admin/ca.pem");
         assertThat(Files.getPosixFilePermissions(home.resolve("admin/ca.key")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
@@ -68,19 +68,19 @@ class AdminCertCommandTest {
 
         String caBefore = Files.readString(ca);
         // a second certificate comes from the same CA (its key read back), not a new one
-        assertThat(CliTest.run("node", "admin-cert", "--home", home.toString(), "--name", "gus", "--roles", "auditor", "--out", certs.toString()).code()).isZero();
+        assertThat(InProcessCli.run("node", "admin-cert", "--home", home.toString(), "--name", "gus", "--roles", "auditor", "--out", certs.toString()).code()).isZero();
         assertThat(Files.readString(ca)).isEqualTo(caBefore);
         X509Certificate gus = (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(certs.resolve("gus.crt.pem"))));
         gus.verify(caCert.getPublicKey());
         assertThat(gus.getSubjectX500Principal().getName()).isEqualTo("OU=auditor,CN=gus");
         assertThat(gus.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
-        assertThat(CliTest.run("node", "admin-cert", "--home", home.toString(), "--name", "erin", "--roles", "auditor", "--out", certs.toString()).code())
+        assertThat(InProcessCli.run("node", "admin-cert", "--home", home.toString(), "--name", "erin", "--roles", "auditor", "--out", certs.toString()).code())
                 .as("the files exist").isEqualTo(ExitCodes.FAILURE);
-        assertThat(CliTest.run("node", "admin-cert", "--home", home.toString(), "--name", "finn", "--roles", "root", "--out", certs.toString()).code())
+        assertThat(InProcessCli.run("node", "admin-cert", "--home", home.toString(), "--name", "finn", "--roles", "root", "--out", certs.toString()).code())
                 .isEqualTo(ExitCodes.USAGE);
         Files.delete(home.resolve("admin/ca.key"));
-        CliTest.Result own = CliTest.run("node", "admin-cert", "--home", home.toString(), "--name", "finn", "--roles", "auditor", "--out", certs.toString());
+        InProcessCli.Result own = InProcessCli.run("node", "admin-cert", "--home", home.toString(), "--name", "finn", "--roles", "auditor", "--out", certs.toString());
         assertThat(own.code()).isEqualTo(ExitCodes.FAILURE);
         assertThat(own.err()).contains("the operator's own admin CA");
         assertThat(Files.exists(certs.resolve("finn.crt.pem"))).isFalse();

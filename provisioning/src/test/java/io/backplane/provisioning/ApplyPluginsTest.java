@@ -59,12 +59,12 @@ class ApplyPluginsTest {
             assertThat(apply(box, ctx).path("changes").asInt()).isZero();
 
             Files.writeString(box, present);
-            CliTest.Result back = CliTest.run("apply", "-f", box.toString(), "--context", ctx);
+            InProcessCli.Result back = InProcessCli.run("apply", "-f", box.toString(), "--context", ctx);
             assertThat(back.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(back.err()).contains(box + ":3: plugins.kary-tree: kary-tree 1.0.0 is RETIRED on the node and never runs again");
 
             Files.writeString(box, present.replace("version: 1.0.0", "version: 1.0.1"));
-            CliTest.Result wrong = CliTest.run("apply", "-f", box.toString(), "--context", ctx);
+            InProcessCli.Result wrong = InProcessCli.run("apply", "-f", box.toString(), "--context", ctx);
             assertThat(wrong.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(wrong.err()).contains(box + ":3: plugins.kary-tree: create plugin kary-tree 1.0.1 failed")
                     .contains("describes kary-tree 1.0.0, not kary-tree 1.0.1");
@@ -74,7 +74,7 @@ class ApplyPluginsTest {
     private static JsonNode apply(Path box, String ctx, String... more) throws Exception {
         List<String> args = new ArrayList<>(List.of("apply", "-f", box.toString(), "--context", ctx, "--json"));
         args.addAll(List.of(more));
-        CliTest.Result r = CliTest.run(args.toArray(String[]::new));
+        InProcessCli.Result r = InProcessCli.run(args.toArray(String[]::new));
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         return JsonOutput.MAPPER.readTree(r.out());
     }

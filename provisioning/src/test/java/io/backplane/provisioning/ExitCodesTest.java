@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One set of exit codes and one JSON rule, per command family: with {@code --json} stdout holds exactly one JSON
  * document, on success and on failure ({@code {"error":{"code":N,"message":...}}}, N the exit code); without it a
- * failure leaves stdout empty and says why on stderr. (Exit 3, a guard refusal, is checked in KeysCommandTest on its
- * one SoftHSM home; exit 130 in InterruptTest.)
+ * failure leaves stdout empty and says why on stderr. (Exit 3, a guard refusal, is checked in KeysCommandIT on its
+ * one SoftHSM home; exit 130 in InterruptIT.)
  */
 class ExitCodesTest {
     @TempDir
@@ -26,7 +26,7 @@ class ExitCodesTest {
     private static JsonNode json(int expected, String... args) throws Exception {
         List<String> line = new ArrayList<>(List.of(args));
         line.add("--json");
-        CliTest.Result r = CliTest.run(line.toArray(String[]::new));
+        InProcessCli.Result r = InProcessCli.run(line.toArray(String[]::new));
         assertThat(r.code()).as("%s: %s%s", line, r.out(), r.err()).isEqualTo(expected);
         JsonNode doc;
         try (JsonParser p = JsonOutput.MAPPER.createParser(r.out())) {
@@ -38,7 +38,7 @@ class ExitCodesTest {
             assertThat(doc.at("/error/code").asInt()).as("%s: %s", line, r.out()).isEqualTo(expected);
             assertThat(doc.at("/error/message").asText()).as(r.out()).isNotBlank();
             // Without --json: the same failure, stdout empty, the reason on stderr.
-            CliTest.Result plain = CliTest.run(args);
+            InProcessCli.Result plain = InProcessCli.run(args);
             assertThat(plain.code()).isEqualTo(expected);
             assertThat(plain.out()).as("%s without --json: errors go to stderr only", List.of(args)).isEmpty();
             assertThat(plain.err()).isNotBlank();
@@ -73,7 +73,7 @@ class ExitCodesTest {
     void accel() throws Exception {
         Path in = Files.writeString(dir.resolve("in.jsonl"), "{\"msg\":\"00\"}\n");
         String home = dir.resolve("h").toString();
-        CliTest.Result ok = CliTest.run("accel", "sha256", "--backend", "cpu", "--in", in.toString(), "--home", home, "--json");
+        InProcessCli.Result ok = InProcessCli.run("accel", "sha256", "--backend", "cpu", "--in", in.toString(), "--home", home, "--json");
         assertThat(ok.code()).isZero();
         assertThat(JsonOutput.MAPPER.readTree(ok.out()).get("digest").asText()).hasSize(64);
         json(ExitCodes.FAILURE, "accel", "sha256", "--in", dir.resolve("nope").toString(), "--home", home);

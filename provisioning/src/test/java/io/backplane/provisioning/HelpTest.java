@@ -29,7 +29,7 @@ class HelpTest {
             for (String flag : List.of("--help", "-h")) {
                 List<String> line = new ArrayList<>(args);
                 line.add(flag);
-                CliTest.Result r = CliTest.run(line.toArray(String[]::new));
+                InProcessCli.Result r = InProcessCli.run(line.toArray(String[]::new));
                 assertThat(r.code()).as("%s %s: %s", path, flag, r.err()).isZero();
                 assertThat(r.out()).as(path).contains("Usage: backplane" + (path.isEmpty() ? "" : " " + path))
                         .contains("Example:").contains(firstWords(Examples.BY_COMMAND.get(path)));
@@ -38,7 +38,7 @@ class HelpTest {
             }
             List<String> help = new ArrayList<>(List.of("help"));
             help.addAll(args);
-            CliTest.Result viaHelp = CliTest.run(help.toArray(String[]::new));
+            InProcessCli.Result viaHelp = InProcessCli.run(help.toArray(String[]::new));
             assertThat(viaHelp.code()).as(path).isZero();
             assertThat(viaHelp.out()).as(path).startsWith("Usage: backplane" + (path.isEmpty() ? "" : " " + path));
         }
@@ -71,7 +71,7 @@ class HelpTest {
 
     @Test
     void theTopLevelUsageListsEveryCommandWithAWholeSentenceAndTheExitCodes() {
-        CliTest.Result r = CliTest.run("--help");
+        InProcessCli.Result r = InProcessCli.run("--help");
         for (CommandLine c : Main.commandLine().getSubcommands().values()) {
             String first = c.getCommandSpec().usageMessage().description()[0];
             assertThat(first).as(c.getCommandName() + "'s first description line is what the command list shows")
@@ -81,6 +81,6 @@ class HelpTest {
         for (String row : ExitCodes.TABLE) {
             assertThat(r.out()).contains(row.strip());
         }
-        assertThat(CliTest.run("help", "keys", "nope").code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(InProcessCli.run("help", "keys", "nope").code()).isEqualTo(ExitCodes.USAGE);
     }
 }

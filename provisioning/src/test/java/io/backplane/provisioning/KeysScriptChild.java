@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A child JVM for {@link KeysGuardChildTest}: runs several {@code backplane} command lines one after another through
+ * A child JVM for {@link KeysGuardChildIT}: runs several {@code backplane} command lines one after another through
  * {@link Main#run} (the real commands, each opening the keystore afresh), separated by {@code --;}, printing
  * {@code EXIT <code>} after each. One JVM for a setup of ten commands instead of ten JVM start-ups.
  */

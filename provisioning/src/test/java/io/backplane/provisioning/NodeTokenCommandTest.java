@@ -18,7 +18,7 @@ class NodeTokenCommandTest {
     void aTokenIsIssuedOnceWithItsRolesAndNeverPrinted() throws Exception {
         Path home = dir.resolve("home");
         Path out = dir.resolve("dave.token");
-        CliTest.Result r = CliTest.run("node", "token", "--home", home.toString(), "--name", "dave", "--roles", "approver,auditor", "--out", out.toString(), "--json");
+        InProcessCli.Result r = InProcessCli.run("node", "token", "--home", home.toString(), "--name", "dave", "--roles", "approver,auditor", "--out", out.toString(), "--json");
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         String token = Files.readString(out).trim();
         assertThat(r.out() + r.err()).doesNotContain(token);
@@ -31,11 +31,11 @@ class NodeTokenCommandTest {
 
         String before = Files.readString(tokens);
         Path again = dir.resolve("again.token");
-        assertThat(CliTest.run("node", "token", "--home", home.toString(), "--name", "dave", "--roles", "operator", "--out", again.toString()).code())
+        assertThat(InProcessCli.run("node", "token", "--home", home.toString(), "--name", "dave", "--roles", "operator", "--out", again.toString()).code())
                 .as("a name already there").isEqualTo(ExitCodes.FAILURE);
-        assertThat(CliTest.run("node", "token", "--home", home.toString(), "--name", "erin", "--roles", "root", "--out", again.toString()).code())
+        assertThat(InProcessCli.run("node", "token", "--home", home.toString(), "--name", "erin", "--roles", "root", "--out", again.toString()).code())
                 .as("an unknown role").isEqualTo(ExitCodes.USAGE);
-        assertThat(CliTest.run("node", "token", "--home", home.toString(), "--name", "erin", "--roles", "operator", "--out", out.toString()).code())
+        assertThat(InProcessCli.run("node", "token", "--home", home.toString(), "--name", "erin", "--roles", "operator", "--out", out.toString()).code())
                 .as("an existing file").isEqualTo(ExitCodes.FAILURE);
         assertThat(Files.exists(again)).isFalse();
         assertThat(Files.readString(tokens)).isEqualTo(before);

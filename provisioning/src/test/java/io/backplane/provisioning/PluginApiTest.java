@@ -1,6 +1,6 @@
 package io.backplane.provisioning;
 
-import static io.backplane.provisioning.PluginsCommandTest.run;
+import static io.backplane.provisioning.InProcessCli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -102,7 +102,7 @@ class PluginApiTest {
                     .noneMatch(n -> n.startsWith("upload-"));
 
             // the store's own hash-chained log holds every step, and it verifies
-            PluginsCommandTest.Result verified = run("plugins", "audit-verify", "--home", home.toString(), "--json");
+            InProcessCli.Result verified = run("plugins", "audit-verify", "--home", home.toString(), "--json");
             assertThat(verified.code()).as(verified.out() + verified.err()).isZero();
         }
         assertThat(audit).contains("carol plugin.upload ok", "dave plugin.approve ok", "dave plugin.veto ok", "olga plugin.retire ok",
@@ -118,25 +118,25 @@ class PluginApiTest {
         try (TestAdminServer api = new TestAdminServer(dir, views, Map.of("carol", Set.of(Role.PLUGIN_AUTHOR), "dave", Set.of(Role.APPROVER),
                 "olga", Set.of(Role.OPERATOR)))) {
             String key = f.keys.toString() + "/";
-            PluginsCommandTest.Result up = run("ctl", "plugins", "upload", "--jar", f.samples.toString(), "--manifest", m.toString(), "--key", key + "carol.key",
+            InProcessCli.Result up = run("ctl", "plugins", "upload", "--jar", f.samples.toString(), "--manifest", m.toString(), "--key", key + "carol.key",
                     "--context", api.context("carol").toString(), "--json");
             assertThat(up.code()).as(up.out() + up.err()).isZero();
             assertThat(up.json().path("state").asText()).isEqualTo("STAGED");
             // the approver signs the digest of the jar they reviewed: another jar's approval is refused by the node
-            PluginsCommandTest.Result other = run("ctl", "plugins", "approve", "kary-tree", "1.0.0", "--jar", m.toString(), "--key", key + "dave.key",
+            InProcessCli.Result other = run("ctl", "plugins", "approve", "kary-tree", "1.0.0", "--jar", m.toString(), "--key", key + "dave.key",
                     "--context", api.context("dave").toString());
             assertThat(other.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(other.err()).contains("409").contains("does not verify");
-            PluginsCommandTest.Result approved = run("ctl", "plugins", "approve", "kary-tree", "1.0.0", "--jar", f.samples.toString(), "--key", key + "dave.key",
+            InProcessCli.Result approved = run("ctl", "plugins", "approve", "kary-tree", "1.0.0", "--jar", f.samples.toString(), "--key", key + "dave.key",
                     "--context", api.context("dave").toString(), "--json");
             assertThat(approved.code()).as(approved.out() + approved.err()).isZero();
             assertThat(approved.json().path("state").asText()).isEqualTo("APPROVED");
-            PluginsCommandTest.Result wrongRole = run("ctl", "plugins", "retire", "kary-tree", "1.0.0", "--context", api.context("dave").toString());
+            InProcessCli.Result wrongRole = run("ctl", "plugins", "retire", "kary-tree", "1.0.0", "--context", api.context("dave").toString());
             assertThat(wrongRole.code()).isEqualTo(ExitCodes.REFUSED);
-            PluginsCommandTest.Result retired = run("ctl", "plugins", "retire", "kary-tree", "1.0.0", "--context", api.context("olga").toString(), "--json");
+            InProcessCli.Result retired = run("ctl", "plugins", "retire", "kary-tree", "1.0.0", "--context", api.context("olga").toString(), "--json");
             assertThat(retired.code()).as(retired.out() + retired.err()).isZero();
             assertThat(states(api)).containsExactly("kary-tree 1.0.0 RETIRED");
-            PluginsCommandTest.Result noJar = run("ctl", "plugins", "approve", "kary-tree", "1.0.0", "--jar", dir.resolve("none.jar").toString(),
+            InProcessCli.Result noJar = run("ctl", "plugins", "approve", "kary-tree", "1.0.0", "--jar", dir.resolve("none.jar").toString(),
                     "--key", key + "dave.key", "--context", api.context("dave").toString());
             assertThat(noJar.code()).isEqualTo(ExitCodes.FAILURE);
             assertThat(noJar.err()).contains("cannot read the jar").contains("no such file");

@@ -1,6 +1,6 @@
 package io.backplane.provisioning;
 
-import static io.backplane.provisioning.PluginsCommandTest.run;
+import static io.backplane.provisioning.InProcessCli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backplane.plugin.host.ManifestCodec;
@@ -38,7 +38,7 @@ final class PluginStoreFixture {
     /** A manifest of kary-tree {@code version} for the samples jar, signed by the author. */
     Path manifest(String version) {
         Path m = dir.resolve("kary-" + version + ".json");
-        PluginsCommandTest.Result made = run("plugins", "manifest", "--jar", samples.toString(), "--id", "kary-tree", "--plugin-version", version,
+        InProcessCli.Result made = run("plugins", "manifest", "--jar", samples.toString(), "--id", "kary-tree", "--plugin-version", version,
                 "--kind", "routing", "--entry-class", "io.backplane.plugin.samples.KaryTreeRouting", "--key", keys.resolve("author.key").toString(),
                 "--key-id", "author", "--out", m.toString());
         assertThat(made.code()).as(made.err()).isZero();

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class SimCommandTest {
     @Test
     void printsTheDocumentedJsonShapeForEachSeed() throws Exception {
-        CliTest.Result r = CliTest.run("sim", "--nodes", "4", "--byzantine", "1", "--seeds", "3", "--rounds", "30",
+        InProcessCli.Result r = InProcessCli.run("sim", "--nodes", "4", "--byzantine", "1", "--seeds", "3", "--rounds", "30",
                 "--faults", "partitions,drops,crashes,twins", "--json");
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.OK);
         JsonNode doc = JsonOutput.MAPPER.readTree(r.out());
@@ -36,43 +36,43 @@ class SimCommandTest {
 
     @Test
     void aPassThroughGuardRunSaysSoInItsReplayAndReproduces() throws Exception {
-        JsonNode doc = JsonOutput.MAPPER.readTree(CliTest.run("sim", "--nodes", "4", "--byzantine", "1", "--seeds", "1", "--seed", "5",
+        JsonNode doc = JsonOutput.MAPPER.readTree(InProcessCli.run("sim", "--nodes", "4", "--byzantine", "1", "--seeds", "1", "--seed", "5",
                 "--rounds", "30", "--pass-through-guard", "--json").out());
         JsonNode run = doc.get("runs").get(0);
         assertThat(run.get("safetyViolations").asInt()).isZero();
         assertThat(run.get("replay").asText()).contains(" --pass-through-guard ");
-        JsonNode again = JsonOutput.MAPPER.readTree(CliTest.run(run.get("replay").asText().replace("./backplane ", "").split(" ")).out());
+        JsonNode again = JsonOutput.MAPPER.readTree(InProcessCli.run(run.get("replay").asText().replace("./backplane ", "").split(" ")).out());
         assertThat(again.get("runs").get(0)).isEqualTo(run);
     }
 
     @Test
     void theReplayCommandReproducesTheRun() throws Exception {
-        JsonNode doc = JsonOutput.MAPPER.readTree(CliTest.run("sim", "--nodes", "7", "--byzantine", "2", "--seeds", "2", "--seed", "40",
+        JsonNode doc = JsonOutput.MAPPER.readTree(InProcessCli.run("sim", "--nodes", "7", "--byzantine", "2", "--seeds", "2", "--seed", "40",
                 "--rounds", "30", "--json").out());
         JsonNode second = doc.get("runs").get(1);
         String[] replay = second.get("replay").asText().replace("./backplane ", "").split(" ");
-        JsonNode again = JsonOutput.MAPPER.readTree(CliTest.run(replay).out());
+        JsonNode again = JsonOutput.MAPPER.readTree(InProcessCli.run(replay).out());
         assertThat(again.get("runs")).hasSize(1);
         assertThat(again.get("runs").get(0)).isEqualTo(second);
     }
 
     @Test
     void humanOutputHasOneLinePerSeedAndASummary() {
-        CliTest.Result r = CliTest.run("sim", "--seeds", "2", "--rounds", "20", "--faults", "none");
+        InProcessCli.Result r = InProcessCli.run("sim", "--seeds", "2", "--rounds", "20", "--faults", "none");
         assertThat(r.code()).isZero();
         assertThat(r.out()).containsPattern("(?m)^seed 1 +ok").containsPattern("(?m)^seed 2 +ok").contains("sim: 2 run(s), 0 failed, 0 safety violation(s)");
     }
 
     @Test
     void badArgumentsExit2WithTheReason() {
-        CliTest.Result tooMany = CliTest.run("sim", "--nodes", "4", "--byzantine", "2");
+        InProcessCli.Result tooMany = InProcessCli.run("sim", "--nodes", "4", "--byzantine", "2");
         assertThat(tooMany.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(tooMany.err()).contains("3f < n");
-        CliTest.Result fault = CliTest.run("sim", "--faults", "drops,meteors");
+        InProcessCli.Result fault = InProcessCli.run("sim", "--faults", "drops,meteors");
         assertThat(fault.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(fault.err()).contains("unknown fault 'meteors'");
-        assertThat(CliTest.run("sim", "--seeds", "0").code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(CliTest.run("sim", "--nodes", "four").code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(InProcessCli.run("sim", "--seeds", "0").code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(InProcessCli.run("sim", "--nodes", "four").code()).isEqualTo(ExitCodes.USAGE);
     }
 
     static List<String> names(JsonNode n) {

@@ -82,7 +82,7 @@ class BlsCpuTest {
 
     /**
      * Per-triple batch answers equal single verification on 256 triples, with nulls and {@code batchVerifyAll}; the
-     * issue's 10 000-triple differential run (CPU and device) is {@link BlsDifferentialTest}.
+     * issue's 10 000-triple differential run (CPU and device) is {@link BlsDifferentialIT}.
      */
     @Test
     void batchAnswersEqualSingleVerificationWithForgeriesMixedIn() {

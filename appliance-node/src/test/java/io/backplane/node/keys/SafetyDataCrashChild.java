@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * Child JVM of {@link SafetyDataCrashTest}: signs votes for rounds start, start + 1, ... through the adapter over the
+ * Child JVM of {@link SafetyDataCrashIT}: signs votes for rounds start, start + 1, ... through the adapter over the
  * real guard, and after each released signature appends the round to the "released" file; it is killed with -9 at a
  * random instant.
  */

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The key side of BLS, written once here: key generation (against the IETF draft written out independently), public
  * keys, signatures and proofs of possession, each checked with the project's one verifier (accel-kernels' BlsCpu).
- * The Ethereum {@code sign} vectors run through the guard in {@code SigningGuardTest.signaturesMatchTheOfficialBlsVectors}.
+ * The Ethereum {@code sign} vectors run through the guard in {@code SigningGuardIT.signaturesMatchTheOfficialBlsVectors}.
  */
 class BlsTest {
     private static final long SEED = Long.getLong("backplane.seed", 0x5eedb15L);

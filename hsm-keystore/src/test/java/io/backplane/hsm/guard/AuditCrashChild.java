@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The child JVM of {@link AuditCrashTest}: a guard and an audit log wired as the keystore wires them (the {@code sign}
+ * The child JVM of {@link AuditCrashIT}: a guard and an audit log wired as the keystore wires them (the {@code sign}
  * entry rides in the guard record, the audit log appends it unsynced, then its anchor is written), halted as by
  * SIGKILL at one point of round {@code -Dbackplane.crash.round}: {@code afterGuardRecord} (the audit entry and its
  * anchor never written), {@code beforeAuditAnchor} or {@code afterAuditAnchor} (never released). Signs rounds from
@@ -61,7 +61,7 @@ public final class AuditCrashChild {
                 });
             }
         };
-        GuardedSigning signer = new GuardedSigning(guard, Bls.inMemory(SigningGuardTest.KEY, SigningGuardTest.SECRET), listener);
+        GuardedSigning signer = new GuardedSigning(guard, Bls.inMemory(SigningGuardIT.KEY, SigningGuardIT.SECRET), listener);
         if (start > 0) {
             try {
                 signer.sign(vote(start - 1, "other bytes"));
@@ -82,7 +82,7 @@ public final class AuditCrashChild {
     }
 
     static SigningRequest vote(long round, String msg) {
-        return new SigningRequest(SigningGuardTest.KEY, 0, round, SigningKind.VOTE, msg.getBytes(StandardCharsets.UTF_8));
+        return new SigningRequest(SigningGuardIT.KEY, 0, round, SigningKind.VOTE, msg.getBytes(StandardCharsets.UTF_8));
     }
 
     static Map<String, String> detail(SigningRequest r, byte[] sha256) {

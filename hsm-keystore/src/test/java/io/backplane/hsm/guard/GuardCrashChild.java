@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The child JVM of {@link GuardCrashTest}: opens the guard, checks that every signature the parent saw released
+ * The child JVM of {@link GuardCrashIT}: opens the guard, checks that every signature the parent saw released
  * before earlier kills is still recorded (identical bytes give the stored signature back, flagged repeated; other
  * bytes are refused), then signs votes in a loop until it is killed. Prints one line per outcome, after the outcome.
  * Args: guardDir releasedFile life startRound seed [anchorFile]. With an anchor file the guard is anchored there
@@ -40,7 +40,7 @@ public final class GuardCrashChild {
             out.flush();
             System.exit(1);
         }
-        GuardedSigning signer = new GuardedSigning(guard, Bls.inMemory(SigningGuardTest.KEY, SigningGuardTest.SECRET), SigningListener.NONE);
+        GuardedSigning signer = new GuardedSigning(guard, Bls.inMemory(SigningGuardIT.KEY, SigningGuardIT.SECRET), SigningListener.NONE);
 
         List<String> lines = Files.exists(released) ? Files.readAllLines(released) : List.of();
         int checked = 0;
@@ -56,7 +56,7 @@ public final class GuardCrashChild {
             boolean inWindow = i >= lines.size() - 25;
             Signature again;
             try {
-                again = signer.sign(new SigningRequest(SigningGuardTest.KEY, 0, round, SigningKind.VOTE, msg));
+                again = signer.sign(new SigningRequest(SigningGuardIT.KEY, 0, round, SigningKind.VOTE, msg));
             } catch (DoubleSignRefused r) {
                 // Past the recent window (SigningGuard.RECENT_PER_KEY) the guard keeps only the watermark: refusing
                 // even identical bytes there is safe. Within it, the stored signature must come back.
@@ -74,7 +74,7 @@ public final class GuardCrashChild {
             }
             byte[] other = (new String(msg, StandardCharsets.UTF_8) + " conflicting").getBytes(StandardCharsets.UTF_8);
             try {
-                signer.sign(new SigningRequest(SigningGuardTest.KEY, 0, round, SigningKind.VOTE, other));
+                signer.sign(new SigningRequest(SigningGuardIT.KEY, 0, round, SigningKind.VOTE, other));
                 out.println("FAIL round " + round + " signed twice with different bytes");
                 out.flush();
                 System.exit(1);
@@ -87,7 +87,7 @@ public final class GuardCrashChild {
         for (long round = start; ; round++) {
             byte[] msg = ("life " + life + " round " + round).getBytes(StandardCharsets.UTF_8);
             try {
-                Signature s = signer.sign(new SigningRequest(SigningGuardTest.KEY, 0, round, SigningKind.VOTE, msg));
+                Signature s = signer.sign(new SigningRequest(SigningGuardIT.KEY, 0, round, SigningKind.VOTE, msg));
                 out.println("SIGNED " + round + " " + HexFormat.of().formatHex(msg) + " " + s.hex());
             } catch (DoubleSignRefused r) {
                 out.println("REFUSED " + round);

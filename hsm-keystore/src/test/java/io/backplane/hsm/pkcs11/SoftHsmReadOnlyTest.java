@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link SoftHsm#activateExisting}, the activation of commands that only read a home: it never writes, so a missing
  * setup names the first step and a config that does not point at this directory is refused, both leaving the files
- * as they were. (Its success path is covered end to end by provisioning's {@code ReadOnlyHomeTest}: SoftHSM reads one
+ * as they were. (Its success path is covered end to end by provisioning's {@code ReadOnlyHomeIT}: SoftHSM reads one
  * config per process, so this JVM cannot switch to the one made here.)
  */
 class SoftHsmReadOnlyTest {

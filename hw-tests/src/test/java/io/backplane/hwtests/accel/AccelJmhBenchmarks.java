@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * One batch call per invocation, on the CPU backend and on OpenCL device 0 (PoCL here), with the same seeded inputs
  * as {@code backplane bench}. Each benchmark returns the backend's answer, which JMH consumes, so the call is never
- * dead code. Run through {@link AccelJmhLauncherTest} ({@code -Dbackplane.jmh=true}); {@link AccelJmhBenchmarksTest}
+ * dead code. Run through {@link AccelJmhLauncherTest} ({@code -Dbackplane.jmh=true}); {@link AccelJmhBenchmarksIT}
  * runs each method once with tiny inputs in the default suite and checks its answer against the CPU path.
  */
 @BenchmarkMode(Mode.SampleTime)

@@ -9,7 +9,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs the JMH benchmarks (minutes): {@code mvn -pl hw-tests -am verify -Dbackplane.jmh=true
+ * Runs the JMH benchmarks (minutes): {@code scripts/mvn -pl hw-tests -am verify -DskipITs -Dbackplane.jmh=true
  * -Dtest=AccelJmhLauncherTest -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dbackplane.jmh.include=sha256},
  * {@code -Dbackplane.jmh.params=op=bls-aggregate;batch=100}
  * narrows them. Skipped in the default suite: benchmarks measure, they never assert.

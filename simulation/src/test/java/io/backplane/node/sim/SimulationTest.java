@@ -32,7 +32,7 @@ class SimulationTest {
             if (r.failed()) {
                 failures.add(r);
                 System.err.println(label + r.describe());
-                System.err.println("  replay in JUnit: mvn -B -q -ntp -pl simulation -am verify -Dtest=SimulationReplayTest "
+                System.err.println("  replay in JUnit: mvn -B -q -ntp -pl simulation -am verify -DskipITs -Dtest=SimulationReplayTest "
                         + "-Dsurefire.failIfNoSpecifiedTests=false -Dsim.seed=" + s + " -Dsim.nodes=" + base.nodes()
                         + " -Dsim.byzantine=" + base.byzantine() + " -Dsim.rounds=" + base.rounds() + " -Dsim.faults=" + Fault.format(base.faults()));
             }
