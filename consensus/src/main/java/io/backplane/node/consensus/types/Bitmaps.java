@@ -1,6 +1,5 @@
 package io.backplane.node.consensus.types;
 
-import io.backplane.codec.CodecException;
 import java.util.BitSet;
 
 /** Signer bitmaps: validator i is bit (i mod 8) of byte (i / 8); the byte length is ceil(n / 8), no trailing zero bytes beyond it. */
@@ -27,16 +26,5 @@ public final class Bitmaps {
             }
         }
         return s;
-    }
-
-    /** Checks the bitmap fits a set of {@code n} validators exactly. */
-    public static void check(byte[] bitmap, int n) {
-        if (bitmap.length != (n + 7) / 8) {
-            throw new CodecException("signer bitmap is " + bitmap.length + " bytes, a set of " + n + " needs " + (n + 7) / 8);
-        }
-        BitSet s = decode(bitmap);
-        if (s.length() > n) {
-            throw new CodecException("signer bitmap names validator " + (s.length() - 1) + " in a set of " + n);
-        }
     }
 }
