@@ -124,6 +124,8 @@ final class RoundManagerFixture {
     ProposalValidator.Verdict verdict = ProposalValidator.Verdict.ACCEPT;
     /** The leader of a round (default: round mod 4). */
     LongFunction<OptionalInt> leaders = r -> OptionalInt.of((int) (r % N));
+    /** When set, leaders come from schedules committed on chain ({@link LeaderSource#committed}) instead of {@link #leaders}. */
+    EpochConfig epochs;
     RoundManager rm;
 
     RoundManagerFixture(int self) {
@@ -197,8 +199,8 @@ final class RoundManagerFixture {
                 return guard.safetyData();
             }
         };
-        rm = RoundManager.builder(self, validators, crypto, new SafetyRules(signer, self, new CertificateVerifier(validators, crypto)))
-                .leaders((e, r) -> leaders.apply(r))
+        RoundManager.Builder builder = RoundManager.builder(self, validators, crypto, new SafetyRules(signer, self, new CertificateVerifier(validators, crypto)));
+        rm = (epochs != null ? builder.scheduleEpochs(epochs) : builder.leaders((e, r) -> leaders.apply(r)))
                 .proposalValidator(b -> verdict)
                 .outbound(new Outbound() {
                     @Override
@@ -262,7 +264,11 @@ final class RoundManagerFixture {
     }
 
     Block block(int author, long round, QuorumCert parent, String payload, long timestampMs) {
-        Block b = new Block(1, round, parent, payload.getBytes(), author, timestampMs, new byte[0]);
+        return block(author, round, parent, payload, timestampMs, List.of());
+    }
+
+    Block block(int author, long round, QuorumCert parent, String payload, long timestampMs, List<Integer> nextSchedule) {
+        Block b = new Block(1, round, parent, payload.getBytes(), author, timestampMs, nextSchedule, new byte[0]);
         return b.withSignature(keys[author].sign(SigningMessages.proposal(1, round, b.id())));
     }
 

@@ -147,6 +147,42 @@ class RoundManagerHostileInputTest {
         });
     }
 
+    /** Node 0 in round 1; round 3's proposal (by 3) on round 2's block b, whose block is missing, waits for b. */
+    private record Waiting(RoundManagerFixture g, Block b, Block p3) {
+    }
+
+    private Waiting aRound3ProposalWaitingForItsParent() {
+        RoundManagerFixture g = new RoundManagerFixture(0);
+        g.start();
+        Block b = g.block(2, 2, g.genesisQc(), "b");
+        Block p3 = g.block(3, 3, g.qc(b, 1, 2, 3), "p3");
+        g.deliver(3, new Proposal(p3, null));
+        assertThat(g.rm.round()).isEqualTo(1);
+        return new Waiting(g, b, p3);
+    }
+
+    @Test
+    void aSecondProposalForAWaitingRoundIsEquivocationEvenAfterTheNodeMovedCloser() {
+        Waiting w = aRound3ProposalWaitingForItsParent();
+        RoundManagerFixture g = w.g();
+        g.enterByTc(2);
+        g.deliver(3, new Proposal(g.block(3, 3, g.qc(w.b(), 1, 2, 3), "other"), null));
+        assertThat(g.counter(REJECTED_EQUIVOCATING_LEADER)).isEqualTo(1);
+    }
+
+    @Test
+    void aWaitingProposalWhoseRoundPassedIsDroppedWhenItsParentArrives() {
+        Waiting w = aRound3ProposalWaitingForItsParent();
+        RoundManagerFixture g = w.g();
+        g.enterByTc(4);
+        g.sent.clear();
+        g.deliver(2, new io.backplane.node.consensus.types.ConsensusMessage.BlockResponse(List.of(w.b())));
+        assertThat(g.rm.view().holdsBlock(w.b().id())).isTrue();
+        assertThat(g.counter(IGNORED_PROPOSAL_NOT_CURRENT_ROUND)).as("not handled again").isZero();
+        assertThat(g.sentOf(VoteMsg.class)).noneMatch(v -> v.vote().blockId().equals(w.p3().id()));
+        assertThat(g.sentOf(Sync.class)).isEmpty();
+    }
+
     @Test
     void aProposalOnAForkAtOrBelowTheCommittedRoundIsIgnoredAndNotFetched() {
         started();
@@ -198,6 +234,7 @@ class RoundManagerHostileInputTest {
         f.leaders = r -> r == 2 ? OptionalInt.empty() : OptionalInt.of((int) (r % 4));
         started().deliver(1, new Proposal(round1("ok"), null));
         assertThat(f.counter(VOTES_CAST)).isEqualTo(1);
+        assertThat(f.rm.view().lastVotedRound()).isEqualTo(1);
         assertThat(f.counter(ABSTAIN_LEADER_UNDECIDED)).isEqualTo(1);
         assertThat(f.sentOf(VoteMsg.class)).isEmpty();
     }
@@ -311,6 +348,18 @@ class RoundManagerHostileInputTest {
     }
 
     @Test
+    void aTimeoutReplayedRoundsLaterIsStaleNotADuplicateAndItsSenderSynced() {
+        started();
+        f.deliver(0, new Timeout(f.timeout(0, 1, f.genesisQc())));
+        f.enterByTc(4); // forgets the timeouts of rounds below 2
+        f.sent.clear();
+        f.deliver(0, new Timeout(f.timeout(0, 1, f.genesisQc())));
+        assertThat(f.counter(IGNORED_DUPLICATE_TIMEOUT)).isZero();
+        assertThat(f.counter(IGNORED_STALE_TIMEOUT)).isEqualTo(1);
+        assertThat(f.sent).singleElement().satisfies(s -> assertThat(s.to()).isZero());
+    }
+
+    @Test
     void aTimeoutWithAForgedSignatureOrQcIsRefused() {
         started();
         TimeoutMsg good = f.timeout(0, 1, f.genesisQc());
@@ -333,6 +382,16 @@ class RoundManagerHostileInputTest {
         assertThat(f.rm.highQc()).isEqualTo(qcA);
         assertThat(f.rm.round()).isEqualTo(2);
         assertThat(f.counter(TIMEOUTS_VERIFIED)).isEqualTo(1);
+    }
+
+    @Test
+    void aTimeoutCarryingAHigherTcMovesTheNodePastThatTc() {
+        started();
+        TimeoutMsg t = f.timeout(0, 4, f.genesisQc());
+        f.deliver(0, new Timeout(new TimeoutMsg(1, 4, f.genesisQc(), f.tc(3, f.genesisQc(), 0, 1, 3), 0, t.signature())));
+        assertThat(f.counter(TIMEOUTS_VERIFIED)).isEqualTo(1);
+        assertThat(f.rm.round()).isEqualTo(4);
+        assertThat(f.rm.view().highTc().round()).isEqualTo(3);
     }
 
     @Test

@@ -147,6 +147,20 @@ class RoundManagerRestartTest {
     }
 
     @Test
+    void committedBlocksTheFullLedgerDidNotTakeAreHandedOverAtTheRestart() {
+        f.ledger.capacity = 0;
+        f.start();
+        List<Block> chain = f.chain(3);
+        f.syncTo(0, chain);
+        assertThat(f.rm.committedHeight()).isEqualTo(2);
+        assertThat(f.ledger.accepted).isEmpty();
+        f.ledger.capacity = 10;
+        restartOver(s -> s);
+        assertThat(f.ledger.accepted).extracting(RoundManagerFixture.Committed::height).containsExactly(1L, 2L);
+        assertThat(f.rm.view().handedOffHeight()).isEqualTo(2);
+    }
+
+    @Test
     void theFirstEventStartsANodeNobodyStarted() {
         f.build();
         assertThat(f.rm.view().handedOffHeight()).as("before the start: what the ledger says it took").isZero();
