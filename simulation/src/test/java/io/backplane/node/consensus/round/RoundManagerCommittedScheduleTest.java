@@ -97,4 +97,31 @@ class RoundManagerCommittedScheduleTest {
         assertThat(f.counter(REJECTED_VOTE_NOT_FOR_ME)).isEqualTo(1);
         assertThat(f.counter(VOTES_VERIFIED)).isZero();
     }
+
+    /** Round robin, except that the schedule of epoch 1 (rounds 6..10), which round 1's block must carry, is undecided. */
+    private static EpochConfig epoch1Undecided() {
+        return new EpochConfig(5, in -> in.scheduleEpoch() == 1 ? java.util.Optional.empty() : new RoundRobinElection().schedule(in), 4);
+    }
+
+    @Test
+    void aProposalWhoseScheduleTheNodeCannotDecideGetsNoVote() {
+        f.epochs = epoch1Undecided();
+        f.start();
+        int leader = leaderOf(1, genesis());
+        assertThat(f.rm.view().expectedSchedule(1, genesis(), f.genesisQc())).isEmpty();
+        f.deliver(leader, new Proposal(f.block(leader, 1, f.genesisQc(), "x", 500, List.of(0, 1, 2, 3, 0)), null));
+        assertThat(f.counter(ABSTAIN_SCHEDULE_UNDECIDED)).isEqualTo(1);
+        assertThat(f.counter(VOTES_CAST)).isZero();
+    }
+
+    @Test
+    void aLeaderThatCannotDecideTheScheduleItsBlockMustCarryDoesNotPropose() {
+        RoundManagerFixture g = new RoundManagerFixture(1); // round 1's leader
+        g.epochs = epoch1Undecided();
+        g.start();
+        assertThat(g.rm.view().leaderFor(1, genesis().id())).hasValue(1);
+        assertThat(g.counter(ABSTAIN_SCHEDULE_UNDECIDED)).isEqualTo(1);
+        assertThat(g.counter(PROPOSALS_MADE)).isZero();
+        assertThat(g.sentOf(Proposal.class)).isEmpty();
+    }
 }
