@@ -362,14 +362,12 @@ class RoundManagerHostileInputTest {
     @Test
     void aTimeoutWithAForgedSignatureOrQcIsRefused() {
         started();
-        TimeoutMsg good = f.timeout(0, 1, f.genesisQc());
         f.deliver(0, new Timeout(new TimeoutMsg(1, 1, f.genesisQc(), null, 0, f.timeout(1, 1, f.genesisQc()).signature())));
         assertThat(f.counter(REJECTED_BAD_SIGNATURE)).isEqualTo(1);
         QuorumCert forged = new QuorumCert(1, 1, round1("a").id(), f.qc(round1("a"), 0, 1, 3).signers(), f.qc(round1("b"), 0, 1, 3).signature());
         f.deliver(1, new Timeout(new TimeoutMsg(1, 2, forged, null, 1, f.keys[1].sign(SigningMessages.timeout(1, 2, 1)))));
         assertThat(f.counter(REJECTED_BAD_QC)).isEqualTo(1);
         assertThat(f.counter(TIMEOUTS_VERIFIED)).isZero();
-        assertThat(good.round()).isEqualTo(1);
     }
 
     @Test
