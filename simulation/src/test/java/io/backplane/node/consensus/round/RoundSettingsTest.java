@@ -118,4 +118,19 @@ class RoundSettingsTest {
         assertThat(metrics.get(ConsensusCounter.REJECTED_BAD_QC_SIGNATURE)).isEqualTo(1);
         assertThat(metrics.get(ConsensusCounter.CERTS_VERIFIED)).isEqualTo(1);
     }
+
+    @Test
+    void aStoreSnapshotHasATipBlockExactlyWhenSomethingIsCommittedAndSaysWhichWayItIsWrong() {
+        BlockStore.Snapshot empty = BlockStore.Snapshot.empty();
+        assertThat(empty.committedHeight()).isZero();
+        assertThat(empty.committedTip()).isEmpty();
+        assertThat(empty.uncommitted()).isEmpty();
+        Block tip = Block.genesis(1);
+        assertThatThrownBy(() -> new BlockStore.Snapshot(0, java.util.Optional.of(tip), List.of(), java.util.Optional.empty(),
+                java.util.Optional.empty(), java.util.Optional.empty())).hasMessage("committed height 0 with a tip block");
+        assertThatThrownBy(() -> new BlockStore.Snapshot(3, java.util.Optional.empty(), List.of(), java.util.Optional.empty(),
+                java.util.Optional.empty(), java.util.Optional.empty())).hasMessage("committed height 3 with no tip block");
+        assertThatThrownBy(() -> new BlockStore.Snapshot(-1, java.util.Optional.of(tip), List.of(), java.util.Optional.empty(),
+                java.util.Optional.empty(), java.util.Optional.empty())).isInstanceOf(IllegalArgumentException.class);
+    }
 }
