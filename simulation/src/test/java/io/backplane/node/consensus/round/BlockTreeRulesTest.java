@@ -27,6 +27,7 @@ class BlockTreeRulesTest {
         BlockTree tree = new BlockTree(genesis, 0);
         Block b1 = child(genesis, 1, 100, "a");
         assertThat(tree.insert(b1)).isEqualTo(BlockTree.InsertResult.INSERTED);
+        assertThat(tree.insert(b1)).isEqualTo(BlockTree.InsertResult.DUPLICATE);
         assertThat(tree.insert(child(b1, 1, 100, "same round"))).isEqualTo(BlockTree.InsertResult.INVALID);
         assertThat(tree.insert(child(b1, 2, 99, "older than its parent"))).isEqualTo(BlockTree.InsertResult.INVALID);
         assertThat(tree.insert(child(b1, 2, 100, "same time"))).isEqualTo(BlockTree.InsertResult.INSERTED);
