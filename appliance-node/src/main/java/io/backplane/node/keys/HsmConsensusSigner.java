@@ -64,6 +64,16 @@ public final class HsmConsensusSigner implements ConsensusSigner {
         return publicKey.clone();
     }
 
+    /**
+     * The key's proof of possession, made by the token (hsm-keystore's {@code Keystore.proofOfPossession}: the key signs
+     * only its own public key under the POP tag, outside the double-sign guard); empty over a guarded signer that is not
+     * a keystore (an in-memory key in tests).
+     */
+    @Override
+    public Optional<byte[]> proofOfPossession() {
+        return guard instanceof io.backplane.hsm.keystore.Keystore ks ? Optional.of(ks.proofOfPossession(keyId)) : Optional.empty();
+    }
+
     @Override
     public synchronized byte[] sign(SigningRequest request) throws SigningRefusedException {
         Optional<byte[]> released = released();

@@ -159,10 +159,9 @@ public final class Simulation {
             vs.add(new Validator(keys[i].publicKey(), 1, keys[i].proofOfPossession()));
         }
         this.validators = new ValidatorSet(EPOCH, vs);
-        // Every key enters the set with a verified proof of possession. hsm-keystore's signer cannot make one yet: for
-        // such external signers (all honest, the HSM test) the keys are admitted as the keystore generated them.
-        boolean unproven = external != null && vs.stream().anyMatch(v -> v.proofOfPossession().length == 0);
-        this.crypto = tap.wrap(unproven ? BlsSignatureScheme.forValidatorsWithoutPossessionCheck(validators) : scheme.forValidators(validators));
+        // Every key enters the set with a verified proof of possession, external signers' (the HSM runs: the token
+        // makes it) as much as the simulation's own; forValidators refuses a key without one.
+        this.crypto = tap.wrap(scheme.forValidators(validators));
         this.leaders = cfg.leaders().apply(n);
         this.epochs = cfg.epochLength() > 0 ? new EpochConfig(cfg.epochLength(), cfg.election(), HISTORY_LENGTH) : null;
         this.roles = new Role[n];

@@ -38,6 +38,11 @@ class HsmConsensusIT {
             for (int i = 0; i < 4; i++) {
                 signers.add(new HsmConsensusSigner(ks, ids.get(i), new SafetyDataFile(dir.resolve("safety").resolve(ids.get(i)))));
             }
+            for (int i = 0; i < 4; i++) {
+                // The token proves possession of each key; the simulation admits the keys only after checking it.
+                byte[] pop = signers.get(i).proofOfPossession().orElseThrow();
+                assertThat(new io.backplane.accel.bls.BlsCpu().verifyPossession(signers.get(i).publicKey(), pop)).as("validator %d's proof", i).isTrue();
+            }
             SimResult r = Simulation.run(SimConfig.of(4, 0, 8, EnumSet.noneOf(Fault.class), 1).withSigners(signers::get));
             assertThat(r.failed()).as(r.describe()).isFalse();
             assertThat(r.committedBlocks()).isGreaterThanOrEqualTo(4);
@@ -52,6 +57,32 @@ class HsmConsensusIT {
             byte[] other = SigningMessages.vote(1, voted, BlockId.sha256(new byte[] {42}));
             assertThatThrownBy(() -> s0.sign(new SigningRequest(1, voted, SigningKind.VOTE, other, new SafetyData(1, voted, 0, 0).encode())))
                     .isInstanceOf(SigningRefusedException.class).hasMessageContaining("guard refused VOTE");
+            // A validator whose proof is another key's is refused before the run starts (the rogue-key attack).
+            HsmConsensusSigner s1 = signers.get(1);
+            io.backplane.node.consensus.safety.ConsensusSigner forged = new io.backplane.node.consensus.safety.ConsensusSigner() {
+                @Override
+                public byte[] publicKey() {
+                    return s1.publicKey();
+                }
+
+                @Override
+                public byte[] sign(SigningRequest request) throws SigningRefusedException {
+                    return s1.sign(request);
+                }
+
+                @Override
+                public java.util.Optional<byte[]> proofOfPossession() {
+                    return s0.proofOfPossession();
+                }
+
+                @Override
+                public java.util.Optional<byte[]> safetyData() {
+                    return s1.safetyData();
+                }
+            };
+            assertThatThrownBy(() -> Simulation.run(SimConfig.of(4, 0, 8, EnumSet.noneOf(Fault.class), 2)
+                    .withSigners(i -> i == 1 ? forged : signers.get(i))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("proof of possession");
         }
     }
 }

@@ -55,10 +55,9 @@ public final class BlsSignatureScheme implements SignatureScheme {
     }
 
     /**
-     * The set's keys decoded and validated WITHOUT proofs of possession: only for keys whose possession is settled
-     * elsewhere — keys a keystore generated itself (hsm-keystore has no proof-of-possession operation yet: the
-     * simulation's HSM-signer runs, every validator honest) and the Ethereum vectors' keys in tests (no secret keys,
-     * so no proofs). A node must never form a set this way.
+     * The set's keys decoded and validated WITHOUT proofs of possession: only for the Ethereum vectors' keys in tests
+     * (no secret keys, so no proofs). A node and the simulation never form a set this way (the HSM runs take their
+     * proofs from the token).
      */
     public static QuorumCrypto forValidatorsWithoutPossessionCheck(ValidatorSet validators) {
         BlsPublicKey[] keys = new BlsPublicKey[validators.size()];

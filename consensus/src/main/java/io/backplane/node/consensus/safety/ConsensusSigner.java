@@ -17,8 +17,8 @@ public interface ConsensusSigner {
     byte[] sign(SigningRequest request) throws SigningRefusedException;
 
     /**
-     * The key's proof of possession (DESIGN.md §4), if this signer can make one. hsm-keystore's guarded signer has no
-     * proof-of-possession operation yet, so the HSM adapter has none.
+     * The key's proof of possession (DESIGN.md §4), if this signer can make one (the node's HSM adapter asks the token;
+     * a signer without one cannot join a validator set that checks them).
      */
     default Optional<byte[]> proofOfPossession() {
         return Optional.empty();
