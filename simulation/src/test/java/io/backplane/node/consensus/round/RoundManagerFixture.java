@@ -108,12 +108,12 @@ final class RoundManagerFixture {
     final SimulatedSignatures scheme = new SimulatedSignatures();
     final SecretSigner[] keys = new SecretSigner[N];
     final ValidatorSet validators;
-    final QuorumCrypto crypto;
+    final CountingQuorumCrypto crypto;
     final InMemoryGuardedSigner guard;
     final Set<SigningKind> refused = EnumSet.noneOf(SigningKind.class);
     final List<SigningKind> signRequests = new ArrayList<>();
     /** Batch sizes of the vote signature checks done in one call. */
-    final List<Integer> batches = new ArrayList<>();
+    final List<Integer> batches;
     /** When set, the next timeout signature is released and then the node "crashes" (an exception out of handle). */
     boolean crashAfterNextTimeout;
     final List<Sent> sent = new ArrayList<>();
@@ -137,33 +137,8 @@ final class RoundManagerFixture {
         }
         validators = new ValidatorSet(1, vs);
         QuorumCrypto real = scheme.forValidators(validators);
-        crypto = new QuorumCrypto() {
-            @Override
-            public boolean verify(int signer, byte[] message, byte[] signature) {
-                return real.verify(signer, message, signature);
-            }
-
-            @Override
-            public boolean[] verifyEach(int[] signers, List<byte[]> messages, List<byte[]> signatures) {
-                batches.add(signers.length);
-                return real.verifyEach(signers, messages, signatures);
-            }
-
-            @Override
-            public byte[] aggregate(List<byte[]> signatures) {
-                return real.aggregate(signatures);
-            }
-
-            @Override
-            public boolean verifyAggregate(BitSet signers, byte[] message, byte[] aggregate) {
-                return real.verifyAggregate(signers, message, aggregate);
-            }
-
-            @Override
-            public boolean verifyAggregateDistinct(int[] signers, List<byte[]> messages, byte[] aggregate) {
-                return real.verifyAggregateDistinct(signers, messages, aggregate);
-            }
-        };
+        crypto = new CountingQuorumCrypto(real);
+        batches = crypto.batches;
         guard = new InMemoryGuardedSigner(keys[self]);
     }
 

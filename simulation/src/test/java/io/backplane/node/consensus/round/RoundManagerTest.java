@@ -41,8 +41,7 @@ class RoundManagerTest {
     private final InMemoryBlockStore store = new InMemoryBlockStore();
     private ProposalValidator.Verdict verdict = ProposalValidator.Verdict.ACCEPT;
     private OptionalInt forcedLeader = null;
-    private final List<byte[]> singleChecks = new ArrayList<>();
-    private final List<Integer> batchChecks = new ArrayList<>();
+    private CountingQuorumCrypto counting;
 
     @BeforeEach
     void setUp() {
@@ -91,38 +90,7 @@ class RoundManagerTest {
     private RoundManager build() {
         QuorumCrypto real = scheme.forValidators(validators);
         // The real scheme, with its single and batch checks counted (answers unchanged).
-        QuorumCrypto crypto = new QuorumCrypto() {
-            @Override
-            public boolean verify(int signer, byte[] message, byte[] signature) {
-                singleChecks.add(message);
-                return real.verify(signer, message, signature);
-            }
-
-            @Override
-            public boolean[] verifyEach(int[] signers, List<byte[]> messages, List<byte[]> signatures) {
-                batchChecks.add(signers.length);
-                boolean[] out = new boolean[signers.length];
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = real.verify(signers[i], messages.get(i), signatures.get(i));
-                }
-                return out;
-            }
-
-            @Override
-            public byte[] aggregate(List<byte[]> signatures) {
-                return real.aggregate(signatures);
-            }
-
-            @Override
-            public boolean verifyAggregate(BitSet signers, byte[] message, byte[] aggregate) {
-                return real.verifyAggregate(signers, message, aggregate);
-            }
-
-            @Override
-            public boolean verifyAggregateDistinct(int[] signers, List<byte[]> messages, byte[] aggregate) {
-                return real.verifyAggregateDistinct(signers, messages, aggregate);
-            }
-        };
+        QuorumCrypto crypto = counting = new CountingQuorumCrypto(real);
         RoundRobinLeaderSchedule rr = new RoundRobinLeaderSchedule(4);
         Outbound out = new Outbound() {
             @Override
@@ -202,14 +170,14 @@ class RoundManagerTest {
     void votesArrivingTogetherAreCheckedInOneBatchAndAForgeryRejectsOnlyItself() {
         Block b = round1("ok");
         deliver(1, new Proposal(b, null));
-        singleChecks.clear();
+        counting.singleChecks.clear();
         Vote forged = new Vote(1, 1, b.id(), 1, keys[3].sign(SigningMessages.vote(1, 1, b.id())));
         Vote stale = new Vote(1, 1, b.id(), 9, keys[3].sign(SigningMessages.vote(1, 1, b.id())));
         rm.handleAll(List.of(new MessageReceived(1, new VoteMsg(forged)), new MessageReceived(3, new VoteMsg(stale)),
                 new MessageReceived(0, new VoteMsg(vote(0, b))), new MessageReceived(3, new VoteMsg(vote(3, b)))));
-        assertThat(batchChecks).as("one batch of the three votes worth checking").containsExactly(3);
+        assertThat(counting.batches).as("one batch of the three votes worth checking").containsExactly(3);
         byte[] voteMessage = SigningMessages.vote(1, 1, b.id());
-        assertThat(singleChecks).as("no batched vote checked again alone").noneMatch(m -> java.util.Arrays.equals(m, voteMessage));
+        assertThat(counting.singleChecks).as("no batched vote checked again alone").noneMatch(m -> java.util.Arrays.equals(m, voteMessage));
         assertThat(rm.counter("rejected.bad-signature")).isEqualTo(1);
         assertThat(rm.counter("rejected.wrong-epoch")).as("unknown voter 9").isEqualTo(1);
         assertThat(rm.counter("votes.verified")).isEqualTo(3); // our own vote, then 0 and 3
@@ -217,7 +185,7 @@ class RoundManagerTest {
         assertThat(rm.round()).isEqualTo(2);
         // One vote alone is checked alone.
         rm.handleAll(List.of(new MessageReceived(1, new VoteMsg(vote(1, b)))));
-        assertThat(batchChecks).hasSize(1);
+        assertThat(counting.batches).hasSize(1);
     }
 
     @Test
