@@ -192,7 +192,7 @@ final class CtlCommand implements Callable<Integer> {
         Path key;
 
         String signature(String action, String id, String version, String jarSha256) {
-            java.security.PrivateKey k = PluginsCommand.operatorKey(key);
+            java.security.PrivateKey k = io.backplane.plugin.host.lifecycle.Authorization.readKey(key);
             return java.util.HexFormat.of().formatHex(io.backplane.plugin.host.lifecycle.Authorization.sign("", k, action, id, version, jarSha256).signature());
         }
     }
@@ -207,8 +207,8 @@ final class CtlCommand implements Callable<Integer> {
 
         @Override
         HttpResponse<String> request(AdminClient api, String token) throws IOException, InterruptedException {
-            byte[] m = PluginsCommand.read(manifest, "manifest");
-            byte[] j = PluginsCommand.read(jar, "jar");
+            byte[] m = PluginInputs.read(manifest, "manifest");
+            byte[] j = PluginInputs.read(jar, "jar");
             io.backplane.plugin.api.PluginManifest parsed;
             try {
                 parsed = io.backplane.plugin.host.ManifestCodec.parse(m);

@@ -14,6 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import static io.backplane.provisioning.PluginInputs.*;
 import static io.backplane.provisioning.PluginsCommand.*;
 
 /** {@code plugins keygen|manifest|trust}: author keys, signed manifests, and which author and operator keys a node trusts. */

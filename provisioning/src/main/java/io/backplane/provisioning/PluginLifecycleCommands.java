@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import static io.backplane.provisioning.PluginInputs.*;
 import static io.backplane.provisioning.PluginsCommand.*;
 
 /** {@code plugins upload|approve|activate|epoch|veto|rollback|retire|audit-verify}: the plugin store's lifecycle, each step signed and audited, and the check of its audit log. */
@@ -75,7 +76,7 @@ final class PluginLifecycleCommands {
                 m = null; // the store refuses it with every reason, and audits the refusal
             }
             var auth = m == null ? new io.backplane.plugin.host.lifecycle.Authorization(actor, null)
-                    : io.backplane.plugin.host.lifecycle.Authorization.sign(actor, operatorKey(key), "upload", m.id(), m.version(), m.jarSha256());
+                    : io.backplane.plugin.host.lifecycle.Authorization.sign(actor, io.backplane.plugin.host.lifecycle.Authorization.readKey(key), "upload", m.id(), m.version(), m.jarSha256());
             return store.upload(manifestJson, files.jar, auth);
         }
     }
@@ -91,7 +92,7 @@ final class PluginLifecycleCommands {
         Object step(PluginStore store) {
             // The approver signs the digest of the jar the store holds, so the approval is of those exact bytes.
             String digest = store.find(id, version).map(PluginStore.Entry::jarSha256).orElse("");
-            return store.approve(id, version, io.backplane.plugin.host.lifecycle.Authorization.sign(actor, operatorKey(key), "approve", id, version, digest));
+            return store.approve(id, version, io.backplane.plugin.host.lifecycle.Authorization.sign(actor, io.backplane.plugin.host.lifecycle.Authorization.readKey(key), "approve", id, version, digest));
         }
     }
 

@@ -36,6 +36,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import static io.backplane.provisioning.PluginInputs.*;
 import static io.backplane.provisioning.PluginsCommand.*;
 
 /** {@code plugins verify|call|list|attest}: the load-time checks, one call in a fresh enclave, the store's list and attestation reports. */

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.backplane.config.NodeHome;
 import io.backplane.node.assembly.NodeAssembly;
 import io.backplane.plugin.host.lifecycle.PluginStore;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +21,7 @@ import picocli.CommandLine.Spec;
  * {@code plugins.*} config keys set the enclave limits and feature flags. JSON shapes: plugin-enclave/api/README.md.
  * The subcommands live by job in {@link PluginRunCommands} (verify, call, list, attest), {@link PluginKeyCommands}
  * (keygen, manifest, trust) and {@link PluginLifecycleCommands} (the store's lifecycle steps and its audit check); this
- * class holds what they share.
+ * class holds what they share; the plugin files every command reads go through {@link PluginInputs}.
  */
 @Command(name = "plugins", description = "Verify, call, list and attest sandboxed plugins; run their lifecycle and check its audit log.",
         subcommands = {PluginRunCommands.Verify.class, PluginRunCommands.Call.class, PluginRunCommands.ListPlugins.class, PluginRunCommands.Attest.class,
@@ -47,32 +45,6 @@ public final class PluginsCommand implements Callable<Integer> {
         return home.pluginsDir();
     }
 
-    static byte[] read(Path p, String what) {
-        try {
-            return Files.readAllBytes(p);
-        } catch (IOException e) {
-            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage();
-            String message = "cannot read the " + what + " " + p + ": " + why;
-            // A plugin's own file that cannot be read refuses the plugin (exit 4), as a jar that cannot be read does.
-            throw what.equals("manifest") ? CommandFailure.plugin(message) : new IllegalArgumentException(message);
-        }
-    }
-
-    /** A jar that cannot be opened as a zip (truncated, not a jar) is refused before anything is signed for it. */
-    static void checkReadableJar(Path jar) {
-        try (java.util.jar.JarFile j = new java.util.jar.JarFile(jar.toFile(), true)) {
-            var entries = j.entries();
-            while (entries.hasMoreElements()) {
-                try (var in = j.getInputStream(entries.nextElement())) {
-                    in.transferTo(java.io.OutputStream.nullOutputStream());
-                }
-            }
-        } catch (IOException | SecurityException e) {
-            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage();
-            throw CommandFailure.plugin("jar " + jar + " is not a readable jar: " + why);
-        }
-    }
-
     static PluginStore store(NodeHome home) {
         return NodeAssembly.openPluginStore(home);
     }
@@ -84,11 +56,6 @@ public final class PluginsCommand implements Callable<Integer> {
 
         @Option(names = "--manifest", paramLabel = "FILE", required = true, description = "The plugin manifest (JSON).")
         Path manifest;
-    }
-
-    /** The operator's private key (ID.key from keygen), read once and used to sign one step. */
-    static java.security.PrivateKey operatorKey(Path key) {
-        return io.backplane.plugin.host.lifecycle.Authorization.readKey(key);
     }
 
 }

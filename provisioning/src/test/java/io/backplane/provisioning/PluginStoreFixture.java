@@ -51,7 +51,7 @@ final class PluginStoreFixture {
 
     /** {@code who}'s signature (hex) over one lifecycle step of kary-tree {@code version}. */
     String sign(String who, String action, String version, String digest) {
-        return HexFormat.of().formatHex(Authorization.sign(who, PluginsCommand.operatorKey(keys.resolve(who + ".key")), action, "kary-tree", version, digest)
+        return HexFormat.of().formatHex(Authorization.sign(who, Authorization.readKey(keys.resolve(who + ".key")), action, "kary-tree", version, digest)
                 .signature());
     }
 
