@@ -13,6 +13,7 @@ import io.backplane.node.consensus.round.EpochConfig;
 import io.backplane.node.consensus.round.ForwardingBlockStore;
 import io.backplane.node.consensus.round.InMemoryBlockStore;
 import io.backplane.node.consensus.round.Outbound;
+import io.backplane.node.consensus.round.LedgerHandoff;
 import io.backplane.node.consensus.round.RoundManager;
 import io.backplane.node.consensus.round.BlockStore;
 import io.backplane.node.consensus.safety.ApprovalObserver;
@@ -280,13 +281,18 @@ public final class Simulation {
                 }
             };
             ApprovalObserver observer = honest() ? approvals.computeIfAbsent(index, Approvals::new) : ApprovalObserver.NONE;
-            rm = new RoundManager(index, validators, crypto, cfg.safetyRules().create(signer, index, new CertificateVerifier(validators, crypto), observer), leaders,
-                    cfg.proposalValidators().apply(index), out,
-                    (delay, ev) -> scheduler.after(delay, () -> deliverLocal(this, inc, ev)),
-                    scheduler::now,
-                    round -> ("n" + index + "/r" + round + "/" + Long.toHexString(payloadRng.nextLong())).getBytes(StandardCharsets.US_ASCII),
-                    (block, height) -> executed(this, block, height), store,
-                    new ConsensusConfig(BASE_TIMEOUT_MS, MAX_BACKOFF, 4096, 64), epochs);
+            RoundManager.Builder b = RoundManager.builder(index, validators, crypto,
+                    cfg.safetyRules().create(signer, index, new CertificateVerifier(validators, crypto), observer));
+            rm = (epochs == null ? b.leaders(leaders) : b.scheduleEpochs(epochs))
+                    .proposalValidator(cfg.proposalValidators().apply(index))
+                    .outbound(out)
+                    .timers((delay, ev) -> scheduler.after(delay, () -> deliverLocal(this, inc, ev)))
+                    .clock(scheduler::now)
+                    .payloads(round -> ("n" + index + "/r" + round + "/" + Long.toHexString(payloadRng.nextLong())).getBytes(StandardCharsets.US_ASCII))
+                    .ledger(LedgerHandoff.direct((block, height) -> executed(this, block, height)))
+                    .blockStore(store)
+                    .config(new ConsensusConfig(BASE_TIMEOUT_MS, MAX_BACKOFF, 4096, 64))
+                    .build();
             rm.start();
         }
 

@@ -36,7 +36,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.function.LongSupplier;
 
 import static io.backplane.node.consensus.round.ConsensusCounter.*;
 
@@ -95,32 +94,6 @@ public final class RoundManager {
     /** The builder: the validator, its keys' rules and crypto here; the world's interfaces on the builder. */
     public static Builder builder(int self, ValidatorSet validators, QuorumCrypto crypto, SafetyRules safety) {
         return new Builder(self, validators, crypto, safety);
-    }
-
-    /**
-     * As {@link #builder}, with a fixed {@link LeaderSchedule} and every block executed at once, on this thread, by
-     * {@code executor} (the simulation's and tests' shape; a node uses the builder and a bounded {@link LedgerHandoff}).
-     */
-    public RoundManager(int self, ValidatorSet validators, QuorumCrypto crypto, SafetyRules safety, LeaderSchedule leaders,
-                        ProposalValidator validator, Outbound out, TimerService timers, LongSupplier clockMs,
-                        PayloadSource payloads, Executor executor, BlockStore store, ConsensusConfig config) {
-        this(self, validators, crypto, safety, leaders, validator, out, timers, clockMs, payloads, executor, store, config, null);
-    }
-
-    /**
-     * As {@link #builder}; with {@code epochs} non-null the leaders come from committed schedules ({@link ScheduleChain})
-     * and {@code leaders} is not used; every committed block is executed at once by {@code executor}
-     * ({@link LedgerHandoff#direct}).
-     */
-    public RoundManager(int self, ValidatorSet validators, QuorumCrypto crypto, SafetyRules safety, LeaderSchedule leaders,
-                        ProposalValidator validator, Outbound out, TimerService timers, LongSupplier clockMs,
-                        PayloadSource payloads, Executor executor, BlockStore store, ConsensusConfig config, EpochConfig epochs) {
-        this(legacy(builder(self, validators, crypto, safety), leaders, epochs).proposalValidator(validator).outbound(out).timers(timers)
-                .clock(clockMs::getAsLong).payloads(payloads).ledger(LedgerHandoff.direct(executor)).blockStore(store).config(config));
-    }
-
-    private static Builder legacy(Builder b, LeaderSchedule leaders, EpochConfig epochs) {
-        return epochs == null ? b.leaders(leaders) : b.scheduleEpochs(epochs);
     }
 
     private RoundManager(Builder b) {

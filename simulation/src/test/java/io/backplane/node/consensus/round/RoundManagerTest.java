@@ -103,10 +103,17 @@ class RoundManagerTest {
                 sent.add(m);
             }
         };
-        return new RoundManager(SELF, validators, crypto, new SafetyRules(crashable, SELF, new io.backplane.node.consensus.safety.CertificateVerifier(validators, crypto)),
-                (e, r) -> forcedLeader != null ? forcedLeader : rr.leader(e, r), b -> verdict, out,
-                (delay, ev) -> timers.add(ev), () -> 1000, r -> new byte[] {1}, (b, h) -> committed.add(b), store,
-                new ConsensusConfig(1000, 3, 16, 64));
+        return RoundManager.builder(SELF, validators, crypto, new SafetyRules(crashable, SELF, new io.backplane.node.consensus.safety.CertificateVerifier(validators, crypto)))
+                .leaders((e, r) -> forcedLeader != null ? forcedLeader : rr.leader(e, r))
+                .proposalValidator(b -> verdict)
+                .outbound(out)
+                .timers((delay, ev) -> timers.add(ev))
+                .clock(() -> 1000)
+                .payloads(r -> new byte[] {1})
+                .ledger(LedgerHandoff.direct((b, h) -> committed.add(b)))
+                .blockStore(store)
+                .config(new ConsensusConfig(1000, 3, 16, 64))
+                .build();
     }
 
     private Block signed(int author, long round, QuorumCert parent, byte[] payload, SecretSigner key) {
