@@ -37,6 +37,11 @@ public final class HsmConsensusSigner implements ConsensusSigner {
     private final String keyId;
     private final SafetyDataFile safety;
     private final byte[] publicKey;
+    /**
+     * What this signer last left in the safety-data file (it is the file's only writer, one request at a time), so a
+     * request does not read the file back before writing it; null until first read, and after a write that failed.
+     */
+    private Optional<byte[]> onDisk;
 
     public HsmConsensusSigner(GuardedSigner guard, String keyId, SafetyDataFile safety) {
         this.guard = guard;
@@ -76,10 +81,12 @@ public final class HsmConsensusSigner implements ConsensusSigner {
 
     @Override
     public synchronized byte[] sign(SigningRequest request) throws SigningRefusedException {
-        Optional<byte[]> released = released();
+        Optional<byte[]> released = onDisk != null ? onDisk : released();
         try {
             safety.write(request.safetyData());
+            onDisk = Optional.of(request.safetyData().clone());
         } catch (IOException | RuntimeException e) {
+            onDisk = null;
             counted(request, Outcome.WITHHELD);
             throw new SigningRefusedException("safety data could not be made durable in " + safety.path() + ", signature withheld: " + e.getMessage());
         }
@@ -94,7 +101,9 @@ public final class HsmConsensusSigner implements ConsensusSigner {
             return s.bytes();
         } catch (DoubleSignRefused e) {
             counted(request, Outcome.REFUSED);
-            restore(released);
+            if (released != null) {
+                onDisk = restore(released) ? released : null;
+            }
             throw new SigningRefusedException("guard refused " + request.kind() + " for epoch " + request.epoch() + " round " + request.round()
                     + ": " + e.getMessage());
         } catch (SigningException e) {
@@ -121,18 +130,16 @@ public final class HsmConsensusSigner implements ConsensusSigner {
      * stays, which is the safe direction (every field of it is at or above the released one's: the node at worst skips
      * a vote it never cast).
      */
-    private void restore(Optional<byte[]> released) {
-        if (released == null) {
-            return;
-        }
+    private boolean restore(Optional<byte[]> released) {
         try {
             if (released.isPresent()) {
                 safety.write(released.get());
             } else {
                 java.nio.file.Files.deleteIfExists(safety.path());
             }
+            return true;
         } catch (IOException | RuntimeException e) {
-            // Kept ahead: see above.
+            return false; // kept ahead: see above
         }
     }
 
